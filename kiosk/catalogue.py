@@ -1,0 +1,148 @@
+"""The catalogue: which slides the folder holds, of which kind, with what sidecar.
+
+Pure: it is built from a listing that the folder scanner (kiosk.folder) made,
+so it is tested without touching a disk. Names that sync tools and browsers
+use for incomplete files never become slides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Iterable, Mapping
+
+from kiosk.errors import SidecarError
+from kiosk.sidecar import SIDECAR_SUFFIXES, SlideMeta, parse_sidecar
+
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
+KIND_BY_FOLDER = {"contribute": "contribute", "answers": "answer"}
+KINDS = ("contribute", "answer")
+_TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
+
+
+def is_temporary_name(name: str) -> bool:
+    """True for names that sync tools and browsers give to incomplete files.
+
+    Covers dot- and tilde-prefixed names (rsync's .NAME.XXXXXX, Syncthing's
+    .syncthing.NAME.tmp, Nextcloud's .NAME.~xxxx, editors' ~lock files) and
+    the usual partial-download suffixes.
+    """
+    lowered = name.lower()
+    return name.startswith((".", "~")) or lowered.endswith(_TEMPORARY_SUFFIXES)
+
+
+def kind_of(path: str) -> str | None:
+    """The slide kind of a folder-relative POSIX path, or None if it is no slide."""
+    parts = PurePosixPath(path).parts
+    if len(parts) < 2 or any(is_temporary_name(part) for part in parts):
+        return None
+    if PurePosixPath(path).suffix.lower() not in PICTURE_SUFFIXES:
+        return None
+    return KIND_BY_FOLDER.get(parts[0])
+
+
+def natural_key(path: str) -> tuple:
+    """Sort key that puts 2.jpg before 10.jpg, ignoring case."""
+    return tuple(
+        (0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk)
+        for chunk in re.split(r"(\d+)", path.casefold())
+        if chunk
+    )
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One file of the slide folder as the scanner saw it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Slide:
+    """A picture that can be shown, with its sidecar's settings."""
+
+    path: str
+    kind: str
+    size: int
+    mtime_ns: int
+    meta: SlideMeta = SlideMeta()
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the picture file changes; keys the frame cache."""
+        return (self.size, self.mtime_ns)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every slide in the folder, each kind in filename order."""
+
+    contribute: tuple[Slide, ...] = ()
+    answers: tuple[Slide, ...] = ()
+    problems: tuple[str, ...] = ()
+    _index: dict[str, Slide] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for slide in (*self.contribute, *self.answers):
+            self._index[slide.path] = slide
+
+    def get(self, path: str) -> Slide | None:
+        return self._index.get(path)
+
+    def __len__(self) -> int:
+        return len(self.contribute) + len(self.answers)
+
+    def count(self, kind: str) -> int:
+        return len(self.contribute) if kind == "contribute" else len(self.answers)
+
+
+def build_catalogue(files: Iterable[FileInfo], sidecar_texts: Mapping[str, str]) -> Catalogue:
+    """Turns a folder listing and the texts of its sidecars into a Catalogue.
+
+    `sidecar_texts` maps a sidecar's relative path to its text; a value that
+    is an exception message prefixed with "!" means it could not be read.
+    """
+    slides: dict[str, list[Slide]] = {kind: [] for kind in KINDS}
+    problems: list[str] = []
+    for info in files:
+        kind = kind_of(info.path)
+        if kind is None:
+            continue
+        meta, problem = _meta_for(info.path, sidecar_texts)
+        if problem:
+            problems.append(problem)
+        slides[kind].append(Slide(info.path, kind, info.size, info.mtime_ns, meta))
+    for kind in KINDS:
+        slides[kind].sort(key=lambda slide: natural_key(slide.path))
+    return Catalogue(
+        contribute=tuple(slides["contribute"]),
+        answers=tuple(slides["answer"]),
+        problems=tuple(problems),
+    )
+
+
+def sidecar_candidates(path: str) -> list[str]:
+    """The sidecar paths that may belong to a picture, in order of precedence."""
+    stem = PurePosixPath(path).with_suffix("")
+    return [f"{stem}{suffix}" for suffix in SIDECAR_SUFFIXES]
+
+
+def _meta_for(path: str, sidecar_texts: Mapping[str, str]) -> tuple[SlideMeta, str | None]:
+    for candidate in sidecar_candidates(path):
+        if candidate not in sidecar_texts:
+            continue
+        text = sidecar_texts[candidate]
+        if text.startswith(UNREADABLE):
+            return SlideMeta(), f"{candidate}: sidecar ignored: {text[len(UNREADABLE):]}"
+        try:
+            return parse_sidecar(text, PurePosixPath(candidate).suffix), None
+        except SidecarError as exc:
+            return SlideMeta(), f"{candidate}: sidecar ignored: {exc}"
+    return SlideMeta(), None
+
+
+# Marks a sidecar text that could not be read, followed by the reason.
+UNREADABLE = "\x00unreadable:"

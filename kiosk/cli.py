@@ -1,0 +1,311 @@
+"""The command line: parse arguments, call the core, choose the exit code.
+
+pygame is imported only by the commands that need a screen (`run`,
+`snapshot`), so `check` and `plan` start fast and work on machines without
+SDL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import queue
+import signal
+import sys
+from pathlib import Path, PurePosixPath
+from typing import Sequence
+
+from kiosk import __version__
+from kiosk.catalogue import Catalogue
+from kiosk.config import Config, load_config, parse_size
+from kiosk.errors import ConfigError, ContentError, DisplayError
+from kiosk.folder import scan
+from kiosk.glyphs import missing_characters
+from kiosk.playlist import Entry, plan
+from kiosk.state import RotationStore, default_seed
+
+log = logging.getLogger("kiosk")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def _size_argument(text: str) -> tuple[int, int]:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _moment_argument(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 date and time: {text!r}") from None
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Fullscreen slideshow for plaza display boxes.")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file (default ./config.yaml)")
+        sub.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+        return sub
+
+    run = command("run", "show the slides fullscreen")
+    run.add_argument("--windowed", action="store_true", help="in a window instead of fullscreen")
+    run.add_argument("--size", type=_size_argument, help="screen size WxH (default: config, else the screen's own)")
+    run.add_argument("--exit-after", type=float, metavar="SECONDS", help="stop cleanly after this many seconds")
+
+    check = command("check", "validate the config and decode every slide")
+    check.add_argument("--json", action="store_true", help="print a JSON report")
+
+    plan_cmd = command("plan", "list the next slides as `run` would show them")
+    plan_cmd.add_argument("--at", type=_moment_argument, help="start time, ISO-8601 (default: now)")
+    plan_cmd.add_argument("--count", type=int, default=20, help="how many entries (default 20)")
+    plan_cmd.add_argument("--json", action="store_true", help="print JSON")
+
+    snapshot = command("snapshot", "render slides as the screen shows them to PNG files")
+    snapshot.add_argument("--out", type=Path, required=True, help="folder for 0001.png, 0002.png, ...")
+    snapshot.add_argument("--count", type=int, default=10, help="how many slides in plan order (default 10)")
+    snapshot.add_argument("--size", type=_size_argument, help="panel size WxH (default: config, else 1920x1080)")
+    snapshot.add_argument("--slide", help="render only this slide (path relative to the slide folder)")
+    snapshot.add_argument("--at", type=_moment_argument, help="plan start time, ISO-8601 (default: now)")
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _load(path: Path) -> Config:
+    return load_config(path)
+
+
+def _seed(config: Config) -> int:
+    return config.playlist.seed if config.playlist.seed is not None else default_seed(config.box.name)
+
+
+def _report_catalogue(catalogue: Catalogue) -> None:
+    for problem in catalogue.problems:
+        log.warning("%s", problem)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    handlers = {"run": cmd_run, "check": cmd_check, "plan": cmd_plan, "snapshot": cmd_snapshot}
+    return handlers[args.command](args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = _load(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return EXIT_FAILURE
+    from kiosk.display import Screen  # needs SDL: imported only here
+    from kiosk.playlog import PlayLog
+    from kiosk.show import Show
+    from kiosk.worker import DecodeWorker
+
+    catalogue = scan(config.slides.folder)
+    if not config.slides.folder.is_dir():
+        log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
+    _report_catalogue(catalogue)
+    inbox: queue.Queue[object] = queue.Queue()
+    worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
+    screen = Screen(args.size or config.display.size, windowed=args.windowed, title=f"kiosk · {config.box.name}")
+    show = Show(
+        config, screen, worker, inbox, catalogue,
+        RotationStore(config.state.dir), PlayLog(config.state.dir), _seed(config),
+    )
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s; stopping", signal.Signals(signum).name)
+        show.stop()
+
+    worker.start()
+    try:
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        show.run(exit_after=args.exit_after)
+    except DisplayError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILURE
+    finally:
+        worker.stop()
+    log.info("stopped after %d slides", show.stats.slides_shown)
+    return EXIT_OK
+
+
+def _glyph_problems(config: Config, catalogue: Catalogue) -> list[dict]:
+    font = config.captions.font
+    problems = []
+    texts = [("overlays.title", config.overlays.title), ("overlays.footer", config.overlays.footer)]
+    texts += [(slide.path, slide.meta.caption) for slide in (*catalogue.contribute, *catalogue.answers)]
+    try:
+        for where, text in texts:
+            missing = missing_characters(text, font)
+            if missing:
+                problems.append({"where": where, "characters": missing})
+    except (OSError, ValueError) as exc:
+        problems.append({"where": str(font), "characters": [], "error": f"cannot read the font: {exc}"})
+    return problems
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kiosk.decoder import decode_picture
+
+    try:
+        config = _load(args.config)
+    except ConfigError as exc:
+        if args.json:
+            print(json.dumps({"config_errors": exc.problems, "slides": []}, ensure_ascii=False, indent=2))
+        else:
+            for problem in exc.problems:
+                print(f"config error: {problem}")
+        return EXIT_FAILURE
+    catalogue = scan(config.slides.folder)
+    slides = []
+    for slide in (*catalogue.contribute, *catalogue.answers):
+        error = None
+        try:
+            decode_picture(config.slides.folder / slide.path, config.decoding.max_pixels).close()
+        except ContentError as exc:
+            error = str(exc)
+        slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error})
+    glyphs = _glyph_problems(config, catalogue)
+    report = {
+        "config_errors": [],
+        "slides": slides,
+        "sidecar_problems": list(catalogue.problems),
+        "missing_glyphs": glyphs,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    bad = [s for s in slides if not s["ok"]]
+    print(f"config: ok ({config.source})")
+    print(
+        f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
+        f"{len(bad)} unusable"
+    )
+    for slide in bad:
+        print(f"  unusable: {slide['path']}: {slide['error']}")
+    for problem in catalogue.problems:
+        print(f"  sidecar: {problem}")
+    for glyph in glyphs:
+        chars = " ".join(f"{c!r} U+{ord(c):04X}" for c in glyph["characters"])
+        print(f"  font cannot draw in {glyph['where']}: {chars or glyph.get('error')}")
+    if not config.slides.folder.is_dir():
+        print(f"  slide folder {config.slides.folder} does not exist: the fallback slide will show")
+    return EXIT_OK
+
+
+def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:
+    from kiosk.show import playlist_settings
+
+    saved = RotationStore(config.state.dir).load(_seed(config))
+    skip = {
+        path for path, version in saved.bad.items()
+        if (slide := catalogue.get(path)) is not None and slide.version == version
+    }
+    entries, _rotation = plan(saved.rotation, catalogue, playlist_settings(config), start, count, skip)
+    return [(p.start, p.entry) for p in entries]
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    try:
+        config = _load(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return EXIT_FAILURE
+    if args.count < 1:
+        log.error("--count must be at least 1")
+        return EXIT_USAGE
+    catalogue = scan(config.slides.folder)
+    start = args.at or dt.datetime.now().astimezone()
+    planned = _planned(config, catalogue, start, args.count)
+    if args.json:
+        rows = [
+            {"start": when.isoformat(timespec="milliseconds"), "path": e.path, "kind": e.kind, "seconds": e.seconds}
+            for when, e in planned
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for when, entry in planned:
+        print(f"{when.isoformat(timespec='seconds')}  {entry.seconds:6.1f}s  {entry.kind:<10}  {entry.path}")
+    return EXIT_OK
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    try:
+        config = _load(args.config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return EXIT_FAILURE
+    # A snapshot never needs a real window: render offscreen unless told otherwise.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from kiosk.compose import FontBook, Layout
+    from kiosk.display import Screen
+    from kiosk.frames import frame_key, prepare_frame
+    from kiosk.playlist import Entry as PlayEntry
+
+    catalogue = scan(config.slides.folder)
+    _report_catalogue(catalogue)
+    if args.slide:
+        wanted = PurePosixPath(args.slide.replace("\\", "/"))
+        if wanted.parts[:1] == (".",):
+            wanted = PurePosixPath(*wanted.parts[1:])
+        slide = catalogue.get(str(wanted))
+        if slide is None:
+            log.error("%s is not a slide in %s", args.slide, config.slides.folder)
+            return EXIT_FAILURE
+        seconds = slide.meta.seconds or config.seconds_for(slide.kind)
+        entries = [PlayEntry(slide.path, slide.kind, seconds, slide.meta.caption, slide.version)]
+    else:
+        start = args.at or dt.datetime.now().astimezone()
+        entries = [entry for _when, entry in _planned(config, catalogue, start, max(1, args.count))]
+    screen = Screen(args.size or config.display.size or (1920, 1080), windowed=True)
+    try:
+        panel = screen.open()
+    except DisplayError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILURE
+    layout = Layout.from_config(config, panel)
+    fonts = FontBook(config.captions.font)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    try:
+        for number, entry in enumerate(entries, start=1):
+            target = args.out / f"{number:04d}.png"
+            try:
+                frame = prepare_frame(frame_key(entry, layout), config.slides.folder, fonts, config.decoding.max_pixels)
+            except ContentError as exc:
+                log.warning("skipping %s: %s", entry.path, exc)
+                failures += 1
+                continue
+            screen.show(screen.surface_for(frame))
+            screen.save(str(target))
+            print(f"{target}  {entry.kind:<10}  {entry.path}")
+    finally:
+        screen.close()
+    return EXIT_FAILURE if failures and failures == len(entries) else EXIT_OK

@@ -1,0 +1,267 @@
+"""Composes the finished frame of a slide with Pillow: picture, caption, overlays.
+
+Everything here runs on the decode worker (or in `kiosk snapshot`), never
+on the render loop, so a frame arrives at the screen ready to blit. The
+frame is composed upright at the size viewers see, then turned for screens
+mounted in portrait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from kiosk.config import Colour, Config
+
+ELLIPSIS = "\u2026"
+_TRANSPOSE = {
+    90: Image.Transpose.ROTATE_270,  # viewers' top is the panel's right edge
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything that shapes a frame except the picture and its caption."""
+
+    size: tuple[int, int]  # as viewers see it (width, height), before rotation
+    rotation: int = 0
+    fit: str = "blur"
+    background: Colour = (0, 0, 0)
+    captions: bool = True
+    font: Path = Path()
+    caption_scale: float = 0.045
+    text_color: Colour = (255, 255, 255)
+    band_color: Colour = (0, 0, 0)
+    band_opacity: float = 0.75
+    max_lines: int = 4
+    title: str = ""
+    footer: str = ""
+
+    @classmethod
+    def from_config(cls, config: Config, panel_size: tuple[int, int]) -> "Layout":
+        """The layout for a panel of `panel_size` pixels (as the video mode reports it)."""
+        width, height = panel_size
+        rotation = config.display.rotation
+        viewer_size = (height, width) if rotation in (90, 270) else (width, height)
+        return cls(
+            size=viewer_size,
+            rotation=rotation,
+            fit=config.display.fit,
+            background=config.display.background,
+            captions=config.captions.enabled,
+            font=config.captions.font,
+            caption_scale=config.captions.size,
+            text_color=config.captions.color,
+            band_color=config.captions.band_color,
+            band_opacity=config.captions.band_opacity,
+            max_lines=config.captions.max_lines,
+            title=config.overlays.title,
+            footer=config.overlays.footer,
+        )
+
+    @property
+    def panel_size(self) -> tuple[int, int]:
+        width, height = self.size
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+    @property
+    def caption_px(self) -> int:
+        return max(12, round(self.caption_scale * min(self.size)))
+
+    def decode_size(self) -> tuple[int, int]:
+        """The size a picture must cover so fitting never scales it up from a draft."""
+        return self.size
+
+
+class FontBook:
+    """Loaded font sizes for one thread (FreeType faces are not shared across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+
+    def at(self, pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        font = self._fonts.get(pixels)
+        if font is None:
+            try:
+                font = ImageFont.truetype(str(self.path), pixels)
+            except OSError:
+                # A missing font must not cost the show its pictures.
+                font = ImageFont.load_default(pixels)
+            self._fonts[pixels] = font
+        return font
+
+
+def fit_picture(picture: Image.Image, size: tuple[int, int], fit: str, background: Colour) -> Image.Image:
+    """Scales the picture onto a canvas of `size` by the fit mode."""
+    width, height = size
+    src_w, src_h = picture.size
+    if fit == "cover":
+        scale = max(width / src_w, height / src_h)
+        scaled = _resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
+        left = (scaled.width - width) // 2
+        top = (scaled.height - height) // 2
+        return scaled.crop((left, top, left + width, top + height))
+    scale = min(width / src_w, height / src_h)
+    fitted = _resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
+    if fit == "blur":
+        canvas = _blurred_backdrop(picture, size)
+    else:
+        canvas = Image.new("RGB", size, background)
+    canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
+    return canvas
+
+
+def _resize(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if picture.size == size:
+        return picture.copy()
+    # reducing_gap first shrinks by whole factors, then Lanczos: near-identical
+    # to a pure Lanczos result at a fraction of the cost on big photos.
+    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """A dimmed, heavily blurred cover-fit copy: fills the bars around portrait photos."""
+    width, height = size
+    small_w = max(8, width // 16)
+    small_h = max(8, height // 16)
+    scale = max(small_w / picture.width, small_h / picture.height)
+    small = picture.resize(
+        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))),
+        Image.Resampling.BILINEAR,
+        reducing_gap=2.0,
+    )
+    left = (small.width - small_w) // 2
+    top = (small.height - small_h) // 2
+    small = small.crop((left, top, left + small_w, top + small_h)).filter(ImageFilter.GaussianBlur(2))
+    backdrop = small.resize(size, Image.Resampling.BICUBIC)
+    return Image.blend(backdrop, Image.new("RGB", size, (0, 0, 0)), 0.45)
+
+
+def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
+    """Greedy word wrap; words wider than a line are broken between characters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split()
+        if not words:
+            lines.append("")
+            continue
+        current = ""
+        for word in words:
+            candidate = f"{current} {word}" if current else word
+            if font.getlength(candidate) <= max_width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = ""
+            for char in word:
+                if font.getlength(current + char) <= max_width or not current:
+                    current += char
+                else:
+                    lines.append(current)
+                    current = char
+        lines.append(current)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _fit_lines(
+    text: str, fonts: FontBook, base_px: int, max_width: float, max_lines: int
+) -> tuple[list[str], ImageFont.FreeTypeFont | ImageFont.ImageFont, int]:
+    """Wraps text at the base size, shrinking to 70% before cutting with an ellipsis."""
+    px = base_px
+    minimum = max(10, round(base_px * 0.7))
+    while True:
+        font = fonts.at(px)
+        lines = wrap_text(text, font, max_width)
+        if len(lines) <= max_lines or px <= minimum:
+            break
+        px = max(minimum, round(px * 0.9))
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and font.getlength(last + ELLIPSIS) > max_width:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + ELLIPSIS
+    return lines, font, px
+
+
+def _draw_band(
+    frame: Image.Image, top: int, bottom: int, colour: Colour, opacity: float
+) -> None:
+    if bottom <= top or opacity <= 0:
+        return
+    box = (0, top, frame.width, bottom)
+    region = frame.crop(box)
+    shade = Image.new("RGB", region.size, colour)
+    frame.paste(Image.blend(region, shade, opacity), box)
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    line_height: int,
+    centre_x: int,
+    top: int,
+    colour: Colour,
+    outline: Colour,
+) -> None:
+    # A thin outline in the band colour keeps letters crisp over busy photos.
+    stroke = max(1, round(line_height / 40))
+    for index, line in enumerate(lines):
+        draw.text(
+            (centre_x, top + index * line_height), line, font=font, fill=colour, anchor="ma",
+            stroke_width=stroke, stroke_fill=outline,
+        )
+
+
+def compose_frame(picture: Image.Image | None, caption: str, kind: str, layout: Layout, fonts: FontBook) -> Image.Image:
+    """The finished frame for one slide, upright, at `layout.size`."""
+    width, height = layout.size
+    if picture is None:
+        frame = Image.new("RGB", layout.size, layout.background)
+    else:
+        frame = fit_picture(picture, layout.size, layout.fit, layout.background)
+    draw = ImageDraw.Draw(frame)
+    base_px = layout.caption_px
+    margin = max(8, round(base_px * 0.6))
+    text_width = width - 4 * margin
+    bottom = height
+
+    if layout.footer:
+        footer_px = max(10, round(base_px * 0.55))
+        lines, font, px = _fit_lines(layout.footer, fonts, footer_px, text_width, 2)
+        line_height = round(px * 1.3)
+        top = bottom - len(lines) * line_height - margin
+        _draw_band(frame, top, bottom, layout.band_color, min(1.0, layout.band_opacity + 0.2))
+        _draw_lines(draw, lines, font, line_height, width // 2, top + margin // 2, layout.text_color, layout.band_color)
+        bottom = top
+
+    if layout.captions and caption.strip():
+        lines, font, px = _fit_lines(caption, fonts, base_px, text_width, layout.max_lines)
+        line_height = round(px * 1.35)
+        top = bottom - len(lines) * line_height - 2 * margin
+        _draw_band(frame, top, bottom, layout.band_color, layout.band_opacity)
+        _draw_lines(draw, lines, font, line_height, width // 2, top + margin, layout.text_color, layout.band_color)
+
+    if layout.title and kind == "answer":
+        title_px = max(10, round(base_px * 0.85))
+        lines, font, px = _fit_lines(layout.title, fonts, title_px, text_width, 3)
+        line_height = round(px * 1.3)
+        band_bottom = len(lines) * line_height + 2 * margin
+        _draw_band(frame, 0, band_bottom, layout.band_color, layout.band_opacity)
+        _draw_lines(draw, lines, font, line_height, width // 2, margin, layout.text_color, layout.band_color)
+    return frame
+
+
+def to_panel(frame: Image.Image, rotation: int) -> Image.Image:
+    """Turns an upright frame the way the panel is mounted."""
+    transpose = _TRANSPOSE.get(rotation)
+    return frame if transpose is None else frame.transpose(transpose)

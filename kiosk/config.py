@@ -1,0 +1,384 @@
+"""Typed, frozen configuration: the defaults live here and nowhere else.
+
+`parse_config(text)` validates once and returns a `Config`; every problem is
+reported with its dotted key and, where YAML knows it, the line. Relative
+paths resolve against the folder of the config file, so a box can keep its
+config in /etc/kiosk and the demo in the repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from kiosk.errors import ConfigError
+
+Colour = tuple[int, int, int]
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_FONT = ASSETS_DIR / "fonts" / "NanumGothicBold.ttf"
+
+
+@dataclass(frozen=True)
+class SlidesConfig:
+    folder: Path = Path("slides")
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    dir: Path = Path("state")
+
+
+@dataclass(frozen=True)
+class TimingConfig:
+    contribute_seconds: float = 12.0
+    answer_seconds: float = 8.0
+    transition: str = "fade"
+    transition_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class PlaylistConfig:
+    answers_per_contribute: int = 3
+    order: str = "shuffle"
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    size: tuple[int, int] | None = None
+    rotation: int = 0
+    fit: str = "blur"
+    background: Colour = (0, 0, 0)
+    max_fps: int = 60
+
+
+@dataclass(frozen=True)
+class CaptionsConfig:
+    enabled: bool = True
+    font: Path = DEFAULT_FONT
+    size: float = 0.045
+    color: Colour = (255, 255, 255)
+    band_color: Colour = (0, 0, 0)
+    band_opacity: float = 0.75
+    max_lines: int = 4
+
+
+@dataclass(frozen=True)
+class OverlaysConfig:
+    title: str = ""
+    footer: str = ""
+
+
+@dataclass(frozen=True)
+class DecodingConfig:
+    max_pixels: int = 50_000_000
+    cache_megabytes: int = 192
+
+
+@dataclass(frozen=True)
+class BoxConfig:
+    name: str = field(default_factory=socket.gethostname)
+
+
+@dataclass(frozen=True)
+class Config:
+    slides: SlidesConfig = SlidesConfig()
+    state: StateConfig = StateConfig()
+    timing: TimingConfig = TimingConfig()
+    playlist: PlaylistConfig = PlaylistConfig()
+    display: DisplayConfig = DisplayConfig()
+    captions: CaptionsConfig = CaptionsConfig()
+    overlays: OverlaysConfig = OverlaysConfig()
+    decoding: DecodingConfig = DecodingConfig()
+    box: BoxConfig = field(default_factory=BoxConfig)
+    source: Path | None = None
+
+    def seconds_for(self, kind: str) -> float:
+        """How long a slide of this kind stays when its sidecar does not say."""
+        if kind == "answer":
+            return self.timing.answer_seconds
+        return self.timing.contribute_seconds
+
+
+# --- value checkers: each returns the converted value or raises ValueError ---
+
+Checker = Callable[[Any, Path], Any]
+
+
+def _positive_number(value: Any, _base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"must be a number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def _non_negative_number(value: Any, _base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _integer(low: int, high: int | None = None) -> Checker:
+    def check(value: Any, _base: Path) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        if value < low or (high is not None and value > high):
+            bound = f">= {low}" if high is None else f"from {low} to {high}"
+            raise ValueError(f"must be {bound}, got {value!r}")
+        return value
+
+    return check
+
+
+def _optional_integer(value: Any, base: Path) -> int | None:
+    return None if value is None else _integer(0)(value, base)
+
+
+def _fraction(low: float, high: float) -> Checker:
+    def check(value: Any, _base: Path) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValueError(f"must be a number from {low} to {high}, got {value!r}")
+        return float(value)
+
+    return check
+
+
+def _choice(*allowed: Any) -> Checker:
+    def check(value: Any, _base: Path) -> Any:
+        if isinstance(value, bool) or value not in allowed:
+            names = ", ".join(str(a) for a in allowed)
+            raise ValueError(f"must be one of {names}, got {value!r}")
+        return value
+
+    return check
+
+
+def _boolean(value: Any, _base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _text(value: Any, _base: Path) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {value!r}")
+    return value.strip("\n")
+
+
+def _name(value: Any, _base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty name, got {value!r}")
+    return value.strip()
+
+
+def _path(value: Any, base: Path) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a path, got {value!r}")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+_SIZE_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def parse_size(value: Any) -> tuple[int, int]:
+    """Turns `[1920, 1080]` or `"1920x1080"` into a (width, height) pair."""
+    if isinstance(value, str) and (match := _SIZE_TEXT.match(value)):
+        pair: Any = [int(match.group(1)), int(match.group(2))]
+    else:
+        pair = value
+    if (
+        not isinstance(pair, (list, tuple))
+        or len(pair) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and 16 <= n <= 16384 for n in pair)
+    ):
+        raise ValueError(f"must be [width, height] in pixels (16 to 16384) or \"WxH\", got {value!r}")
+    return (pair[0], pair[1])
+
+
+def _optional_size(value: Any, _base: Path) -> tuple[int, int] | None:
+    return None if value is None else parse_size(value)
+
+
+_HEX_COLOUR = re.compile(r"^#([0-9a-fA-F]{6})$")
+
+
+def parse_colour(value: Any) -> Colour:
+    """Turns `"#1a2b3c"` or `[26, 43, 60]` into an RGB triple."""
+    if isinstance(value, str) and (match := _HEX_COLOUR.match(value.strip())):
+        digits = match.group(1)
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == 3
+        and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 255 for n in value)
+    ):
+        return (value[0], value[1], value[2])
+    raise ValueError(f"must be a colour like \"#1a2b3c\" or [26, 43, 60], got {value!r}")
+
+
+def _colour(value: Any, _base: Path) -> Colour:
+    return parse_colour(value)
+
+
+# One rule per key. The section and key names are the dataclass field names,
+# so a key cannot exist here without a default there (a test checks both ways).
+RULES: dict[str, dict[str, Checker]] = {
+    "slides": {"folder": _path},
+    "state": {"dir": _path},
+    "timing": {
+        "contribute_seconds": _positive_number,
+        "answer_seconds": _positive_number,
+        "transition": _choice("fade", "cut"),
+        "transition_seconds": _non_negative_number,
+    },
+    "playlist": {
+        "answers_per_contribute": _integer(0, 1000),
+        "order": _choice("shuffle", "sorted"),
+        "seed": _optional_integer,
+    },
+    "display": {
+        "size": _optional_size,
+        "rotation": _choice(0, 90, 180, 270),
+        "fit": _choice("contain", "cover", "blur"),
+        "background": _colour,
+        "max_fps": _integer(5, 240),
+    },
+    "captions": {
+        "enabled": _boolean,
+        "font": _path,
+        "size": _fraction(0.01, 0.2),
+        "color": _colour,
+        "band_color": _colour,
+        "band_opacity": _fraction(0.0, 1.0),
+        "max_lines": _integer(1, 12),
+    },
+    "overlays": {"title": _text, "footer": _text},
+    "decoding": {
+        "max_pixels": _integer(1_000_000, 1_000_000_000),
+        "cache_megabytes": _integer(16, 65536),
+    },
+    "box": {"name": _name},
+}
+
+# Keys whose empty value means "use the default" (the box's own screen size,
+# the bundled font, the host name, a seed from the box name).
+_NULL_MEANS_DEFAULT = {"size", "font", "name", "seed"}
+
+_SECTION_CLASSES = {
+    "slides": SlidesConfig,
+    "state": StateConfig,
+    "timing": TimingConfig,
+    "playlist": PlaylistConfig,
+    "display": DisplayConfig,
+    "captions": CaptionsConfig,
+    "overlays": OverlaysConfig,
+    "decoding": DecodingConfig,
+    "box": BoxConfig,
+}
+
+
+def _unknown(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown key{hint}; known keys: {', '.join(known)}"
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """Builds the Python value of one YAML node with the safe constructor."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Config:
+    """Validates config text and returns the frozen Config, or raises ConfigError."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{where}: YAML syntax error: {reason}"]) from None
+
+    if root is None:
+        return Config(source=Path(source))
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping of sections"])
+
+    problems: list[str] = []
+    sections: dict[str, dict[str, Any]] = {}
+    for key_node, value_node in root.value:
+        section = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if section not in RULES:
+            problems.append(f"{source}:{line}: {section}: {_unknown(section, list(RULES))}")
+            continue
+        if section in sections:
+            problems.append(f"{source}:{line}: {section}: section given twice")
+            continue
+        sections[section] = {}
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+            continue  # an empty section means "all defaults"
+        if not isinstance(value_node, yaml.MappingNode):
+            problems.append(f"{source}:{line}: {section}: must be a mapping of keys")
+            continue
+        rules = RULES[section]
+        for item_key, item_value in value_node.value:
+            name = str(item_key.value)
+            item_line = item_key.start_mark.line + 1
+            dotted = f"{section}.{name}"
+            if name not in rules:
+                problems.append(f"{source}:{item_line}: {dotted}: {_unknown(name, list(rules))}")
+                continue
+            if name in sections[section]:
+                problems.append(f"{source}:{item_line}: {dotted}: key given twice")
+                continue
+            value = _scalar(item_value)
+            if value is None and name in _NULL_MEANS_DEFAULT:
+                continue
+            try:
+                sections[section][name] = rules[name](value, base_dir)
+            except (ValueError, yaml.YAMLError) as exc:
+                problems.append(f"{source}:{item_line}: {dotted}: {exc}")
+
+    if problems:
+        raise ConfigError(problems)
+
+    parts = {name: _SECTION_CLASSES[name](**values) for name, values in sections.items()}
+    config = Config(source=Path(source), **parts)
+    return resolve_paths(config, base_dir, explicit=sections)
+
+
+def resolve_paths(config: Config, base_dir: Path, explicit: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Makes default relative paths absolute against the config's folder."""
+    explicit = explicit or {}
+    slides = config.slides
+    if "folder" not in explicit.get("slides", {}):
+        slides = SlidesConfig(folder=base_dir / config.slides.folder)
+    state = config.state
+    if "dir" not in explicit.get("state", {}):
+        state = StateConfig(dir=base_dir / config.state.dir)
+    return dataclasses.replace(config, slides=slides, state=state)
+
+
+def load_config(path: Path) -> Config:
+    """Reads and validates a config file; a missing file is a ConfigError too."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read config file: {exc}"]) from None
+    return parse_config(text, path.resolve().parent, source=str(path))

@@ -1,0 +1,101 @@
+"""Pictures from disk to an upright RGB image, safely: the decoding boundary.
+
+Pillow decodes fully (a truncated JPEG is an error here, not a half-grey
+picture), refuses a picture whose header claims more than `max_pixels`
+before a single pixel is decoded, turns phone photos upright from their EXIF
+orientation, and asks the JPEG decoder for a reduced size with `draft()` so a
+12-megapixel photo is decoded close to screen size.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from kiosk.errors import DecodeError, PictureTooLarge
+
+# Pillow's own bomb guard stays as a second line behind ours.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_ORIENTATION_TAG = 0x0112
+_QUARTER_TURNS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def decode_picture(
+    path: Path,
+    max_pixels: int,
+    fit_within: tuple[int, int] | None = None,
+    background: tuple[int, int, int] = (0, 0, 0),
+) -> Image.Image:
+    """Decodes a picture file fully and returns it upright, in RGB.
+
+    With `fit_within`, JPEGs are decoded at the smallest power-of-two
+    reduction that still covers that size, which is much faster than a
+    full decode followed by a resize. Transparent pictures are flattened
+    onto `background`.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Our own limit, checked next, decides; Pillow's hard error stays.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise PictureTooLarge(f"refused before decoding: {exc}") from None
+    except UnidentifiedImageError:
+        size = _size_or_none(path)
+        if size == 0:
+            raise DecodeError("empty file") from None
+        raise DecodeError("not a picture Pillow can read") from None
+    except OSError as exc:
+        raise DecodeError(f"cannot open: {exc.strerror or exc}") from None
+
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise DecodeError(f"picture has no pixels ({width}x{height})")
+        if width * height > max_pixels:
+            raise PictureTooLarge(
+                f"{width}x{height} is {width * height:,} pixels, over the limit of {max_pixels:,}"
+            )
+        try:
+            orientation = int(image.getexif().get(_ORIENTATION_TAG, 1))
+        except Exception:  # a damaged EXIF block must not cost the picture
+            orientation = 1
+        if fit_within is not None and image.format == "JPEG":
+            target_w, target_h = fit_within
+            if orientation in _QUARTER_TURNS:
+                target_w, target_h = target_h, target_w
+            scale = max(target_w / width, target_h / height)
+            if scale < 1:
+                image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        try:
+            image.seek(0)  # animated GIF/WebP: the first frame
+            image.load()
+            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+            return _to_rgb(upright, background)
+        except Image.DecompressionBombError as exc:
+            raise PictureTooLarge(str(exc)) from None
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise DecodeError(f"cannot decode: {exc}") from None
+
+
+def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    if image.mode == "RGB":
+        return image.copy()
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, background)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _size_or_none(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,128 @@
+"""The screen: the only module that imports pygame for drawing.
+
+The render loop owns one `Screen`. It opens the window or the fullscreen
+mode with only SDL's video subsystem (no audio device is touched, so no
+ALSA errors on a box without sound), hides the cursor, turns finished
+frames into surfaces and presents them, plain or blended for a crossfade.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame  # noqa: E402
+
+from kiosk.errors import DisplayError  # noqa: E402
+from kiosk.frames import Frame  # noqa: E402
+
+WINDOWED_DEFAULT = (1280, 720)
+
+
+class Screen:
+    """A fullscreen mode (or a window for previews) that shows frames."""
+
+    def __init__(self, size: tuple[int, int] | None = None, windowed: bool = False, title: str = "kiosk") -> None:
+        self.requested_size = size
+        self.windowed = windowed
+        self.title = title
+        self._surface: pygame.Surface | None = None
+
+    def open(self) -> tuple[int, int]:
+        """Opens the display and returns the panel size in pixels."""
+        try:
+            pygame.display.init()
+        except pygame.error as exc:
+            raise DisplayError(
+                f"cannot start SDL video (driver {os.environ.get('SDL_VIDEODRIVER', 'auto')}): {exc}{_no_screen_hint()}"
+            ) from None
+        pygame.display.set_caption(self.title)
+        try:
+            if self.windowed:
+                self._surface = pygame.display.set_mode(self.requested_size or WINDOWED_DEFAULT)
+            else:
+                self._surface = pygame.display.set_mode(self.requested_size or (0, 0), pygame.FULLSCREEN)
+        except pygame.error as exc:
+            raise DisplayError(f"cannot open the screen: {exc}") from None
+        pygame.mouse.set_visible(False)
+        pygame.event.set_allowed(None)
+        pygame.event.set_allowed([pygame.QUIT, pygame.KEYDOWN, pygame.WINDOWEXPOSED])
+        return self._surface.get_size()
+
+    @property
+    def driver(self) -> str:
+        """SDL's video driver in use (kmsdrm, wayland, x11, ...), for the log."""
+        return pygame.display.get_driver() if pygame.display.get_init() else "none"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._display().get_size()
+
+    def _display(self) -> pygame.Surface:
+        if self._surface is None:
+            raise DisplayError("the screen is not open")
+        return self._surface
+
+    def surface_for(self, frame: Frame) -> pygame.Surface:
+        """A surface in the display's own pixel format, so blits need no conversion."""
+        image = pygame.image.frombytes(frame.data, frame.size, "RGB")
+        return image.convert()
+
+    def blank(self, colour: tuple[int, int, int]) -> pygame.Surface:
+        surface = pygame.Surface(self.size).convert()
+        surface.fill(colour)
+        return surface
+
+    def show(self, surface: pygame.Surface) -> None:
+        display = self._display()
+        display.blit(surface, _centred(display, surface))
+        pygame.display.flip()
+
+    def blend(self, old: pygame.Surface, new: pygame.Surface, progress: float) -> None:
+        """Shows `new` over `old` at `progress` (0 = old only, 1 = new only)."""
+        display = self._display()
+        display.blit(old, _centred(display, old))
+        new.set_alpha(max(0, min(255, round(progress * 255))))
+        display.blit(new, _centred(display, new))
+        new.set_alpha(None)
+        pygame.display.flip()
+
+    def commands(self) -> list[str]:
+        """Drains window and keyboard events into commands for the loop."""
+        commands = []
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                commands.append("quit")
+            elif event.type == pygame.KEYDOWN:
+                ctrl = event.mod & pygame.KMOD_CTRL
+                if ctrl and event.key == pygame.K_q:
+                    commands.append("quit")  # a deliberate chord: a stray key never ends the show
+                elif self.windowed and event.key == pygame.K_ESCAPE:
+                    commands.append("quit")
+            elif event.type == pygame.WINDOWEXPOSED:
+                commands.append("redraw")
+        return commands
+
+    def save(self, path: str) -> None:
+        """Writes what the display shows now to a PNG."""
+        pygame.image.save(self._display(), path)
+
+    def close(self) -> None:
+        if self._surface is not None:
+            pygame.display.quit()
+            self._surface = None
+
+
+def _no_screen_hint() -> str:
+    if os.environ.get("SDL_VIDEODRIVER") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        ". No desktop session and no usable /dev/dri device was found: on a display box see"
+        " 'Deploying on a display box' in the README (kmsdrm or cage); on a machine without"
+        " a screen use SDL_VIDEODRIVER=dummy, or `kiosk snapshot` to see the slides as PNG files"
+    )
+
+
+def _centred(display: pygame.Surface, surface: pygame.Surface) -> tuple[int, int]:
+    return ((display.get_width() - surface.get_width()) // 2, (display.get_height() - surface.get_height()) // 2)

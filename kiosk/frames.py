@@ -1,0 +1,123 @@
+"""Turning a playlist entry into a finished frame, and the byte-bounded frame cache.
+
+`prepare_frame` is the whole decode-and-compose pipeline as one plain
+function: the decode worker runs it off the render loop, and `kiosk
+snapshot` runs it directly, so both show exactly the same pixels.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from kiosk.compose import FontBook, Layout, compose_frame, to_panel
+from kiosk.config import ASSETS_DIR
+from kiosk.decoder import decode_picture
+from kiosk.errors import ContentError
+from kiosk.playlist import Entry
+
+FALLBACK_PICTURE = ASSETS_DIR / "fallback.png"
+
+
+@dataclass(frozen=True)
+class FrameKey:
+    """Identifies a frame: the same key always means the same pixels."""
+
+    path: str
+    version: tuple[int, int]
+    caption: str
+    kind: str
+    layout: Layout
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A finished frame as raw RGB bytes, ready to become a screen surface."""
+
+    key: FrameKey
+    size: tuple[int, int]
+    data: bytes
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.data)
+
+
+def frame_key(entry: Entry, layout: Layout) -> FrameKey:
+    return FrameKey(entry.path, entry.version, entry.caption, entry.kind, layout)
+
+
+def prepare_frame(
+    key: FrameKey,
+    slide_folder: Path,
+    fonts: FontBook,
+    max_pixels: int,
+    fallback_picture: Path = FALLBACK_PICTURE,
+) -> Frame:
+    """Decodes and composes one slide; raises ContentError if its file is unusable.
+
+    The fallback slide never fails: without its picture it is composed on
+    the background colour.
+    """
+    layout = key.layout
+    if key.kind == "fallback":
+        try:
+            picture: Image.Image | None = decode_picture(fallback_picture, max_pixels, layout.size, layout.background)
+        except ContentError:
+            picture = None
+        caption = key.caption or ("" if picture is not None else "International Migrants Day\n세계 이주민의 날")
+        image = compose_frame(picture, caption, key.kind, _fallback_layout(layout, picture), fonts)
+    else:
+        picture = decode_picture(slide_folder / key.path, max_pixels, layout.decode_size(), layout.background)
+        image = compose_frame(picture, key.caption, key.kind, layout, fonts)
+    panel = to_panel(image, layout.rotation)
+    return Frame(key, panel.size, panel.tobytes())
+
+
+def _fallback_layout(layout: Layout, picture: Image.Image | None) -> Layout:
+    # The fallback picture is a designed card: show it whole, never cropped.
+    from dataclasses import replace
+
+    return replace(layout, fit="contain" if picture is not None else layout.fit, title="")
+
+
+class FrameCache:
+    """Finished frames, least recently used first out, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._frames: OrderedDict[FrameKey, Frame] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: FrameKey) -> Frame | None:
+        frame = self._frames.get(key)
+        if frame is not None:
+            self._frames.move_to_end(key)
+        return frame
+
+    def put(self, frame: Frame) -> None:
+        old = self._frames.pop(frame.key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+        self._frames[frame.key] = frame
+        self._bytes += frame.nbytes
+        while self._bytes > self.max_bytes and len(self._frames) > 1:
+            _key, evicted = self._frames.popitem(last=False)
+            self._bytes -= evicted.nbytes
+
+    def discard_path(self, path: str) -> None:
+        for key in [k for k in self._frames if k.path == path]:
+            self._bytes -= self._frames.pop(key).nbytes
+
+    def __contains__(self, key: FrameKey) -> bool:
+        return key in self._frames
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes

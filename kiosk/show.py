@@ -1,0 +1,312 @@
+"""The render loop: the one owner of the screen and of what it shows.
+
+Each pass it drains its inbox (frames from the decode worker, later also
+content and config changes), decides from the clock whether a slide is due
+or a fade is running, draws only then, and otherwise sleeps on the inbox.
+The next slide is chosen and its frame requested as soon as the current one
+starts, so decoding happens during the hold, never during a fade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+from kiosk.catalogue import Catalogue
+from kiosk.compose import Layout
+from kiosk.config import Config
+from kiosk.frames import FrameCache, FrameKey, frame_key
+from kiosk.playlist import Entry, PlaylistSettings, Rotation, next_entry
+from kiosk.playlog import PlayLog, play_record
+from kiosk.state import RotationStore, SavedState
+from kiosk.worker import FrameFailed, FrameReady
+
+log = logging.getLogger(__name__)
+
+IDLE_WAKE_SECONDS = 0.1  # how often a still picture checks keys and signals
+SLOW_DECODE_SECONDS = 5.0
+
+
+class ScreenLike(Protocol):
+    """What the loop needs of a screen (kiosk.display.Screen, or a test's fake)."""
+
+    def open(self) -> tuple[int, int]: ...
+    def surface_for(self, frame: Any) -> Any: ...
+    def blank(self, colour: tuple[int, int, int]) -> Any: ...
+    def show(self, surface: Any) -> None: ...
+    def blend(self, old: Any, new: Any, progress: float) -> None: ...
+    def commands(self) -> list[str]: ...
+    def close(self) -> None: ...
+
+
+class WorkerLike(Protocol):
+    def request(self, key: FrameKey) -> None: ...
+    def is_pending(self, key: FrameKey) -> bool: ...
+
+
+def local_now() -> dt.datetime:
+    """The wall-clock time in the box's zone, with its offset."""
+    return dt.datetime.now().astimezone()
+
+
+def playlist_settings(config: Config) -> PlaylistSettings:
+    return PlaylistSettings(
+        answers_per_contribute=config.playlist.answers_per_contribute,
+        order=config.playlist.order,
+        contribute_seconds=config.timing.contribute_seconds,
+        answer_seconds=config.timing.answer_seconds,
+    )
+
+
+@dataclass
+class Upcoming:
+    """The slide chosen to come next, and the rotation once it has started."""
+
+    entry: Entry
+    rotation: Rotation
+    key: FrameKey
+    due: float  # monotonic time it should begin to appear
+    due_wall: dt.datetime
+    requested_at: float
+    warned_slow: bool = False
+
+
+@dataclass
+class OnScreen:
+    entry: Entry
+    key: FrameKey
+    surface: Any
+    started: float
+    started_wall: dt.datetime
+
+
+@dataclass
+class Fade:
+    old: Any
+    new: Any
+    started: float
+    seconds: float
+
+
+@dataclass
+class ShowStats:
+    slides_shown: int = 0
+    frames_drawn: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+class Show:
+    """Runs the slideshow on a screen until stopped."""
+
+    def __init__(
+        self,
+        config: Config,
+        screen: ScreenLike,
+        worker: WorkerLike,
+        inbox: "queue.Queue[object]",
+        catalogue: Catalogue,
+        store: RotationStore,
+        play_log: PlayLog,
+        seed: int,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], dt.datetime] = local_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.screen = screen
+        self.worker = worker
+        self.inbox = inbox
+        self.catalogue = catalogue
+        self.store = store
+        self.play_log = play_log
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.sleep = sleep
+        self.stats = ShowStats()
+        saved = store.load(seed)
+        self.rotation = saved.rotation
+        self.bad: dict[str, tuple[int, int]] = dict(saved.bad)
+        self.cache = FrameCache(config.decoding.cache_megabytes * 1024 * 1024)
+        self.layout: Layout | None = None
+        self.on_screen: OnScreen | None = None
+        self.upcoming: Upcoming | None = None
+        self.fade: Fade | None = None
+        self._stop_requested = False
+        self._on_first_slide: list[Callable[[Entry], None]] = []
+
+    # --- control -----------------------------------------------------------
+
+    def stop(self) -> None:
+        """Asks the loop to end after the current pass (safe from a signal handler)."""
+        self._stop_requested = True
+
+    def on_first_slide(self, callback: Callable[[Entry], None]) -> None:
+        self._on_first_slide.append(callback)
+
+    # --- the loop ------------------------------------------------------------
+
+    def run(self, exit_after: float | None = None) -> None:
+        panel = self.screen.open()
+        self.layout = Layout.from_config(self.config, panel)
+        log.info(
+            "showing %d contribute and %d answer slides on a %dx%d panel (video driver %s, rotation %d)",
+            self.catalogue.count("contribute"), self.catalogue.count("answer"), panel[0], panel[1],
+            getattr(self.screen, "driver", "?"), self.config.display.rotation,
+        )
+        self._blank = self.screen.blank(self.config.display.background)
+        self.screen.show(self._blank)
+        deadline = None if exit_after is None else self.clock() + exit_after
+        self._choose_upcoming(self.clock(), self.wall_clock())
+        try:
+            while not self._stop_requested:
+                if deadline is not None and self.clock() >= deadline:
+                    log.info("exit-after time reached; stopping")
+                    break
+                self.step(deadline)
+        finally:
+            self.screen.close()
+
+    def step(self, deadline: float | None = None) -> None:
+        """One pass: handle input and messages, draw if needed, then wait."""
+        for command in self.screen.commands():
+            if command == "quit":
+                log.info("quit requested from the keyboard or window")
+                self.stop()
+            elif command == "redraw" and self.on_screen is not None and self.fade is None:
+                self.screen.show(self.on_screen.surface)
+        self._drain_inbox()
+        now = self.clock()
+        if self.fade is not None:
+            self._draw_fade(now)
+            frame_period = 1.0 / self.config.display.max_fps
+            self.sleep(max(0.0, frame_period - (self.clock() - now)))
+            return
+        self._start_upcoming_if_due(now)
+        if self.fade is not None:
+            return
+        wait = IDLE_WAKE_SECONDS
+        if self.upcoming is not None:
+            wait = min(wait, max(0.0, self.upcoming.due - now))
+        if deadline is not None:
+            wait = min(wait, max(0.0, deadline - now))
+        self._wait_for_message(wait)
+
+    # --- messages ------------------------------------------------------------
+
+    def _wait_for_message(self, timeout: float) -> None:
+        try:
+            message = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+        except queue.Empty:
+            return
+        self._handle(message)
+
+    def _drain_inbox(self) -> None:
+        while True:
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(message)
+
+    def _handle(self, message: object) -> None:
+        if isinstance(message, FrameReady):
+            self.cache.put(message.frame)
+        elif isinstance(message, FrameFailed):
+            self._frame_failed(message)
+        else:
+            log.warning("ignoring unknown message %r", message)
+
+    def _frame_failed(self, failed: FrameFailed) -> None:
+        key = failed.key
+        if self.stats.skipped.get(key.path) != failed.reason or self.bad.get(key.path) != key.version:
+            log.warning("skipping %s: %s", key.path, failed.reason)
+        self.stats.skipped[key.path] = failed.reason
+        self.bad[key.path] = key.version
+        upcoming = self.upcoming
+        if upcoming is not None and upcoming.key == key:
+            # Choose again from the rotation before the failed pick, without it.
+            self._choose_upcoming(upcoming.due, upcoming.due_wall)
+
+    # --- choosing and starting slides -----------------------------------------
+
+    def _skip_set(self) -> set[str]:
+        skip = set()
+        for path, version in self.bad.items():
+            slide = self.catalogue.get(path)
+            if slide is not None and slide.version == version:
+                skip.add(path)
+        return skip
+
+    def _choose_upcoming(self, due: float, due_wall: dt.datetime) -> None:
+        assert self.layout is not None
+        entry, rotation = next_entry(
+            self.rotation, self.catalogue, playlist_settings(self.config), due_wall, self._skip_set()
+        )
+        key = frame_key(entry, self.layout)
+        self.upcoming = Upcoming(entry, rotation, key, due, due_wall, self.clock())
+        if self.fade is None:
+            self._request_upcoming()
+
+    def _request_upcoming(self) -> None:
+        """Asks the worker for the next frame; during a fade this waits for its end."""
+        upcoming = self.upcoming
+        if upcoming is not None and upcoming.key not in self.cache:
+            upcoming.requested_at = self.clock()
+            self.worker.request(upcoming.key)
+
+    def _start_upcoming_if_due(self, now: float) -> None:
+        upcoming = self.upcoming
+        if upcoming is None or now < upcoming.due:
+            return
+        frame = self.cache.get(upcoming.key)
+        if frame is None:
+            if not self.worker.is_pending(upcoming.key):
+                self.worker.request(upcoming.key)  # evicted before it was shown
+            waited = now - upcoming.requested_at
+            if waited > SLOW_DECODE_SECONDS and not upcoming.warned_slow:
+                log.warning("%s is still being prepared after %.1f s", upcoming.entry.path, waited)
+                upcoming.warned_slow = True
+            return
+        started_wall = self.wall_clock()
+        first = self.on_screen is None
+        if self.on_screen is not None and self.on_screen.key == upcoming.key:
+            # The same picture again (a lone slide, the fallback): nothing to redraw.
+            surface = self.on_screen.surface
+        else:
+            surface = self.screen.surface_for(frame)
+            transition = self.config.timing.transition_seconds if self.config.timing.transition == "fade" else 0.0
+            old = self.on_screen.surface if self.on_screen is not None else self._blank
+            if transition > 0:
+                self.fade = Fade(old, surface, now, transition)
+                self._draw_fade(now)
+            else:
+                self.screen.show(surface)
+                self.stats.frames_drawn += 1
+        self.on_screen = OnScreen(upcoming.entry, upcoming.key, surface, now, started_wall)
+        self.rotation = upcoming.rotation
+        self.store.save(SavedState(self.rotation, dict(self.bad)))
+        entry = upcoming.entry
+        self.play_log.append(play_record(started_wall, entry.path, entry.kind, entry.seconds))
+        self.stats.slides_shown += 1
+        log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
+        # The next slide is due one full duration after this one began to appear.
+        self._choose_upcoming(now + entry.seconds, started_wall + dt.timedelta(seconds=entry.seconds))
+        if first:
+            for callback in self._on_first_slide:
+                callback(entry)
+
+    def _draw_fade(self, now: float) -> None:
+        fade = self.fade
+        assert fade is not None
+        progress = (now - fade.started) / fade.seconds
+        if progress >= 1.0:
+            self.screen.show(fade.new)
+            self.fade = None
+            self._request_upcoming()
+        else:
+            self.screen.blend(fade.old, fade.new, progress)
+        self.stats.frames_drawn += 1

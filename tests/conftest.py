@@ -1,0 +1,61 @@
+"""Shared fixtures: real pictures in temp folders, configs, a headless SDL."""
+
+from __future__ import annotations
+
+import os
+
+# Headless SDL for every test that opens a screen; set before pygame loads.
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import textwrap  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_picture(
+    path: Path,
+    size: tuple[int, int] = (400, 300),
+    colour: tuple[int, int, int] = (200, 30, 30),
+    fmt: str | None = None,
+    orientation: int | None = None,
+    marker: bool = False,
+) -> Path:
+    """Writes a real picture file. `marker` paints the top-left quarter white,
+    so a test can tell which way up the picture ends on screen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", size, colour)
+    if marker:
+        image.paste((255, 255, 255), (0, 0, size[0] // 2, size[1] // 2))
+    options: dict = {}
+    if orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        options["exif"] = exif.tobytes()
+    image.save(path, format=fmt, **options)
+    return path
+
+
+@pytest.fixture
+def slide_folder(tmp_path: Path) -> Path:
+    """A slide folder with three contribute slides and four answers."""
+    root = tmp_path / "slides"
+    for name, colour in (("c1.png", (200, 0, 0)), ("c2.png", (0, 200, 0)), ("c3.png", (0, 0, 200))):
+        make_picture(root / "contribute" / name, colour=colour)
+    for index in range(1, 5):
+        make_picture(root / "answers" / f"a{index}.jpg", colour=(40 * index, 100, 100))
+    return root
+
+
+def write_config(folder: Path, body: str = "", slides: Path | None = None) -> Path:
+    """Writes a config.yaml whose slide and state folders live in `folder`."""
+    slides_line = f"  folder: {slides}\n" if slides is not None else ""
+    text = f"slides:\n{slides_line}state:\n  dir: {folder / 'state'}\n" + textwrap.dedent(body)
+    path = folder / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,81 @@
+import pytest
+
+from kiosk.catalogue import UNREADABLE, FileInfo, build_catalogue, is_temporary_name, kind_of, natural_key
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".hidden.jpg", "~lock.jpg", "photo.jpg.tmp", "photo.jpg.part", "photo.jpg.partial",
+        "photo.JPG.crdownload", ".syncthing.photo.jpg.tmp", ".photo.jpg.Ab12Cd", ".photo.jpg.~a1b2c3d4",
+    ],
+)
+def test_temporary_names_are_never_slides(name):
+    assert is_temporary_name(name)
+    assert kind_of(f"answers/{name}") is None
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [
+        ("contribute/01.png", "contribute"),
+        ("answers/x.JPG", "answer"),
+        ("answers/day1/x.webp", "answer"),
+        ("answers/x.gif", "answer"),
+        ("answers/x.bmp", "answer"),
+        ("answers/x.jpeg", "answer"),
+        ("answers/x.heic", None),
+        ("answers/x.yaml", None),
+        ("other/x.jpg", None),
+        ("x.jpg", None),
+        ("answers/.tmpdir/x.jpg", None),
+    ],
+)
+def test_kind_of(path, kind):
+    assert kind_of(path) == kind
+
+
+def test_natural_order():
+    names = ["a10.jpg", "a2.jpg", "A1.jpg", "b.jpg"]
+    assert sorted(names, key=natural_key) == ["A1.jpg", "a2.jpg", "a10.jpg", "b.jpg"]
+
+
+def files(*paths: str) -> list[FileInfo]:
+    return [FileInfo(p, 100, 1) for p in paths]
+
+
+def test_build_sorts_each_kind_and_ignores_the_rest():
+    catalogue = build_catalogue(
+        files("contribute/10.png", "contribute/2.png", "answers/b.jpg", "answers/a.jpg", "answers/a.yaml", "readme.txt"),
+        {},
+    )
+    assert [s.path for s in catalogue.contribute] == ["contribute/2.png", "contribute/10.png"]
+    assert [s.path for s in catalogue.answers] == ["answers/a.jpg", "answers/b.jpg"]
+    assert len(catalogue) == 4
+    assert catalogue.get("answers/a.jpg").kind == "answer"
+    assert catalogue.get("answers/a.yaml") is None
+
+
+def test_yaml_sidecar_wins_over_txt():
+    catalogue = build_catalogue(
+        files("answers/a.jpg", "answers/a.yaml", "answers/a.txt"),
+        {"answers/a.yaml": "caption: from yaml\n", "answers/a.txt": "from txt"},
+    )
+    assert catalogue.get("answers/a.jpg").meta.caption == "from yaml"
+
+
+def test_broken_sidecar_is_reported_and_the_picture_stays():
+    catalogue = build_catalogue(files("answers/a.jpg", "answers/a.yaml"), {"answers/a.yaml": "seconds: -1\n"})
+    assert catalogue.get("answers/a.jpg").meta.caption == ""
+    assert catalogue.problems == ("answers/a.yaml: sidecar ignored: seconds must be a number > 0, got -1",)
+
+
+def test_unreadable_sidecar_is_reported():
+    catalogue = build_catalogue(files("answers/a.jpg"), {"answers/a.txt": f"{UNREADABLE}not UTF-8 text"})
+    assert catalogue.problems == ("answers/a.txt: sidecar ignored: not UTF-8 text",)
+
+
+def test_version_follows_size_and_mtime():
+    one = build_catalogue([FileInfo("answers/a.jpg", 10, 5)], {}).get("answers/a.jpg")
+    two = build_catalogue([FileInfo("answers/a.jpg", 10, 6)], {}).get("answers/a.jpg")
+    assert one.version != two.version

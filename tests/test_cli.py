@@ -1,0 +1,243 @@
+"""The command line, end to end: real files, real config, pixels of snapshots."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pygame
+import pytest
+from PIL import Image
+
+from kiosk.cli import main
+from kiosk.playlog import read_play_log
+
+from .conftest import REPO, make_picture, write_config
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def kiosk_process(*args, **kwargs):
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return subprocess.Popen(
+        [sys.executable, "-m", "kiosk", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, **kwargs,
+    )
+
+
+# --- check -------------------------------------------------------------------
+
+def test_check_reports_every_bad_file(tmp_path, slide_folder, capsys):
+    answers = slide_folder / "answers"
+    truncated = make_picture(answers / "truncated.jpg", size=(800, 600))
+    truncated.write_bytes(truncated.read_bytes()[:700])
+    (answers / "empty.jpg").write_bytes(b"")
+    (answers / "text.png").write_text("hello")
+    make_picture(answers / "png-named.jpg", fmt="PNG")
+    from .test_decoder import png_claiming
+
+    png_claiming(answers / "bomb.png", 12_000, 12_000)
+    (answers / "a1.yaml").write_text("caption: Nguyễn says hi 😀\n", encoding="utf-8")
+    (answers / "a2.yaml").write_text("seconds: soon\n")
+    config = write_config(tmp_path, slides=slide_folder)
+    code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
+    assert code == 0
+    report = json.loads(out)
+    by_path = {s["path"]: s for s in report["slides"]}
+    assert report["config_errors"] == []
+    assert by_path["answers/a1.jpg"] == {"path": "answers/a1.jpg", "kind": "answer", "ok": True, "error": None}
+    assert by_path["contribute/c1.png"]["kind"] == "contribute"
+    assert "cannot decode" in by_path["answers/truncated.jpg"]["error"]
+    assert by_path["answers/empty.jpg"]["error"] == "empty file"
+    assert by_path["answers/text.png"]["error"] == "not a picture Pillow can read"
+    assert by_path["answers/png-named.jpg"]["ok"]
+    assert "over the limit" in by_path["answers/bomb.png"]["error"]
+    assert report["missing_glyphs"] == [{"where": "answers/a1.jpg", "characters": ["ễ", "😀"]}]
+    assert any("a2.yaml" in p and "seconds must be a number" in p for p in report["sidecar_problems"])
+
+
+def test_check_text_output(tmp_path, slide_folder, capsys):
+    (slide_folder / "answers" / "bad.jpg").write_text("x")
+    code, out, _ = run_cli(capsys, "check", "--config", str(write_config(tmp_path, slides=slide_folder)))
+    assert code == 0
+    assert "slides: 3 contribute, 5 answers, 1 unusable" in out
+    assert "unusable: answers/bad.jpg: not a picture Pillow can read" in out
+
+
+def test_check_exits_1_on_bad_config(tmp_path, capsys):
+    config = write_config(tmp_path, "timing:\n  answer_seconds: -4\n")
+    code, out, _ = run_cli(capsys, "check", "--json", "--config", str(config))
+    assert code == 1
+    errors = json.loads(out)["config_errors"]
+    assert len(errors) == 1 and ":5: timing.answer_seconds: must be a number of seconds > 0" in errors[0]
+
+
+def test_run_exits_1_on_bad_config_with_the_key_in_the_log(tmp_path):
+    config = write_config(tmp_path, "display:\n  fit: sideways\n")
+    process = kiosk_process("run", "--config", str(config), "--windowed")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "display.fit: must be one of contain, cover, blur, got 'sideways'" in err
+
+
+# --- plan --------------------------------------------------------------------
+
+def test_plan_json(tmp_path, slide_folder, capsys):
+    config = write_config(tmp_path, "playlist:\n  answers_per_contribute: 2\n", slides=slide_folder)
+    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "6", "--at", "2026-12-18T09:00:00+09:00", "--config", str(config))
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["kind"] for r in rows] == ["contribute", "answer", "answer"] * 2
+    assert rows[0] == {"start": "2026-12-18T09:00:00.000+09:00", "path": "contribute/c1.png", "kind": "contribute", "seconds": 12.0}
+    assert rows[1]["start"] == "2026-12-18T09:00:12.000+09:00"
+
+
+def test_plan_never_changes_the_saved_state(tmp_path, slide_folder, capsys):
+    config = write_config(tmp_path, slides=slide_folder)
+    first = run_cli(capsys, "plan", "--json", "--config", str(config))[1]
+    second = run_cli(capsys, "plan", "--json", "--config", str(config))[1]
+    assert [r["path"] for r in json.loads(first)] == [r["path"] for r in json.loads(second)]
+    assert not (tmp_path / "state" / "rotation.json").exists()
+
+
+# --- snapshot ----------------------------------------------------------------
+
+def snapshot(capsys, tmp_path, config, *extra):
+    out = tmp_path / "snaps"
+    code, stdout, _ = run_cli(capsys, "snapshot", "--out", str(out), "--config", str(config), *extra)
+    assert code == 0, stdout
+    return out
+
+
+def test_snapshot_writes_numbered_pngs_in_plan_order(tmp_path, slide_folder, capsys):
+    config = write_config(tmp_path, "playlist:\n  answers_per_contribute: 1\n", slides=slide_folder)
+    out = snapshot(capsys, tmp_path, config, "--count", "3", "--size", "160x90")
+    assert sorted(p.name for p in out.iterdir()) == ["0001.png", "0002.png", "0003.png"]
+    first = Image.open(out / "0001.png").convert("RGB")
+    assert first.size == (160, 90)
+    assert first.getpixel((80, 20))[0] > 150  # c1.png is red
+
+
+def one_slide(capsys, tmp_path, body, slide, size="320x180"):
+    config = write_config(tmp_path, body, slides=tmp_path / "slides")
+    out = snapshot(capsys, tmp_path, config, "--slide", slide, "--size", size)
+    return Image.open(out / "0001.png").convert("RGB")
+
+
+def test_snapshot_portrait_photo_in_contain_blur_and_cover(tmp_path, capsys):
+    make_picture(tmp_path / "slides" / "answers" / "tall.jpg", size=(300, 600), colour=(220, 30, 30))
+    contain = one_slide(capsys, tmp_path, "display:\n  fit: contain\n  background: '#0000ff'\n", "answers/tall.jpg")
+    blur = one_slide(capsys, tmp_path, "display:\n  fit: blur\n  background: '#0000ff'\n", "answers/tall.jpg")
+    cover = one_slide(capsys, tmp_path, "display:\n  fit: cover\n  background: '#0000ff'\n", "answers/tall.jpg")
+    assert contain.getpixel((10, 90)) == (0, 0, 255)
+    assert blur.getpixel((10, 90)) != (0, 0, 255) and blur.getpixel((10, 90))[0] > blur.getpixel((10, 90))[2]
+    assert cover.getpixel((10, 90))[0] > 180
+
+
+def test_snapshot_honours_exif_orientation(tmp_path, capsys):
+    # Stored landscape with the marker top-left; EXIF 6 makes it portrait, marker top-right.
+    make_picture(tmp_path / "slides" / "answers" / "phone.jpg", size=(600, 300), orientation=6, marker=True,
+                 colour=(20, 20, 20))
+    shot = one_slide(capsys, tmp_path, "display:\n  fit: contain\n", "answers/phone.jpg", size="300x600")
+    assert shot.getpixel((225, 150))[0] > 200  # top-right quarter is the white marker
+    assert shot.getpixel((75, 150))[0] < 60
+    assert shot.getpixel((75, 450))[0] < 60
+
+
+@pytest.mark.parametrize("rotation, white_corner", [(90, (300, 20)), (270, (20, 160)), (180, (300, 160))])
+def test_snapshot_rotation(tmp_path, capsys, rotation, white_corner):
+    make_picture(tmp_path / "slides" / "answers" / "m.png", size=(180, 320), marker=True, colour=(20, 20, 20))
+    body = f"display:\n  fit: contain\n  rotation: {rotation}\n"
+    size = "320x180" if rotation in (90, 270) else "180x320"
+    shot = one_slide(capsys, tmp_path, body, "answers/m.png", size=size)
+    if rotation == 180:
+        white_corner = (160, 300)
+    assert shot.size == tuple(int(n) for n in size.split("x"))
+    assert shot.getpixel(white_corner)[0] > 200
+
+
+def test_snapshot_draws_korean_and_english_caption_and_overlays(tmp_path, capsys):
+    make_picture(tmp_path / "slides" / "answers" / "a.jpg", size=(640, 360), colour=(60, 120, 60))
+    (tmp_path / "slides" / "answers" / "a.txt").write_text("이주란 함께 희망하는 것\nMigration means hoping together", encoding="utf-8")
+    body = "overlays:\n  title: 당신에게 이주란?\n  footer: '#MigrationMeans'\n"
+    shot = one_slide(capsys, tmp_path, body, "answers/a.jpg", size="640x360")
+    bare = one_slide(capsys, tmp_path, "captions:\n  enabled: false\n", "answers/a.jpg", size="640x360")
+
+    def whites(image, box):
+        return sum(image.crop(box).convert("L").histogram()[201:])
+
+    assert whites(shot, (0, 0, 640, 50)) > 50  # title band
+    assert whites(shot, (0, 230, 640, 360)) > 300  # caption and footer
+    assert whites(bare, (0, 0, 640, 360)) == 0
+
+
+def test_snapshot_of_empty_folder_is_the_fallback_card(tmp_path, capsys):
+    config = write_config(tmp_path, slides=tmp_path / "nothing")
+    out = snapshot(capsys, tmp_path, config, "--count", "1", "--size", "320x180")
+    shot = Image.open(out / "0001.png").convert("RGB")
+    small = shot.resize((32, 18)).tobytes()
+    assert len({small[i:i + 3] for i in range(0, len(small), 3)}) > 10  # a designed card, not a flat colour
+
+
+def test_snapshot_unknown_slide_is_an_error(tmp_path, slide_folder, capsys):
+    config = write_config(tmp_path, slides=slide_folder)
+    code = main(["snapshot", "--out", str(tmp_path / "o"), "--slide", "answers/nope.jpg", "--config", str(config)])
+    assert code == 1
+
+
+# --- run as a process ----------------------------------------------------------
+
+FAST = "timing:\n  contribute_seconds: 0.3\n  answer_seconds: 0.2\n  transition_seconds: 0.05\n"
+
+
+def test_run_exit_after_ends_cleanly_without_audio_errors(tmp_path, slide_folder):
+    config = write_config(tmp_path, FAST, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "160x90", "--exit-after", "1.5")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "ALSA" not in err and "Traceback" not in err
+    assert len(read_play_log(tmp_path / "state")) >= 3
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signals_end_the_kiosk_with_exit_0_within_2_seconds(tmp_path, slide_folder, signum):
+    config = write_config(tmp_path, FAST, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "160x90")
+    deadline = time.monotonic() + 30
+    while not read_play_log(tmp_path / "state") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=2)
+    assert process.returncode == 0, err
+    assert f"received {signal.Signals(signum).name}" in err
+
+
+def test_python_dash_m_and_version(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "kiosk", "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("kiosk ")
+
+
+def test_check_does_not_import_pygame(tmp_path, slide_folder):
+    config = write_config(tmp_path, slides=slide_folder)
+    code = (
+        "import sys; from kiosk.cli import main; main(['check', '--json', '--config', sys.argv[1]]);"
+        "sys.exit(3 if 'pygame' in sys.modules else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+
+
+def test_bundled_demo_content_checks_clean(capsys):
+    code, out, _ = run_cli(capsys, "check", "--json", "--config", str(REPO / "config.yaml"))
+    report = json.loads(out)
+    assert code == 0
+    assert all(s["ok"] for s in report["slides"])
+    assert sum(s["kind"] == "contribute" for s in report["slides"]) == 8
+    assert sum(s["kind"] == "answer" for s in report["slides"]) >= 24
+    assert report["sidecar_problems"] == [] and report["missing_glyphs"] == []

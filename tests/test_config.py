@@ -1,0 +1,131 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kiosk.config import RULES, Config, load_config, parse_colour, parse_config, parse_size
+from kiosk.errors import ConfigError
+
+from .conftest import REPO
+
+
+def parse(text: str, base: Path = Path("/base")) -> Config:
+    return parse_config(text, base, source="config.yaml")
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    return caught.value.problems
+
+
+def test_empty_file_gives_defaults():
+    config = parse("")
+    assert config.timing.answer_seconds == 8.0
+    assert config.display.fit == "blur"
+
+
+def test_values_are_converted_and_frozen():
+    config = parse("timing:\n  answer_seconds: 2.5\ndisplay:\n  size: [800, 600]\n  background: '#102030'\n")
+    assert config.timing.answer_seconds == 2.5
+    assert config.display.size == (800, 600)
+    assert config.display.background == (16, 32, 48)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.timing.answer_seconds = 1  # type: ignore[misc]
+
+
+def test_relative_paths_resolve_against_the_config_folder():
+    config = parse("slides:\n  folder: content\n", base=Path("/etc/kiosk"))
+    assert config.slides.folder == Path("/etc/kiosk/content")
+    assert config.state.dir == Path("/etc/kiosk/state")
+
+
+def test_unknown_key_names_key_line_and_suggestion():
+    found = problems("timing:\n  answer_seconds: 3\n  answr_seconds: 4\n")
+    assert found == [
+        "config.yaml:3: timing.answr_seconds: unknown key (did you mean answer_seconds?); "
+        "known keys: contribute_seconds, answer_seconds, transition, transition_seconds"
+    ]
+
+
+def test_unknown_section_is_reported():
+    assert problems("timeing:\n  answer_seconds: 3\n")[0].startswith("config.yaml:1: timeing: unknown key (did you mean timing?)")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("timing:\n  answer_seconds: 0\n", "config.yaml:2: timing.answer_seconds: must be a number of seconds > 0, got 0"),
+        ("timing:\n  answer_seconds: '5'\n", "timing.answer_seconds: must be a number of seconds > 0, got '5'"),
+        ("timing:\n  transition: wipe\n", "timing.transition: must be one of fade, cut, got 'wipe'"),
+        ("playlist:\n  answers_per_contribute: -1\n", "playlist.answers_per_contribute: must be from 0 to 1000, got -1"),
+        ("playlist:\n  answers_per_contribute: 1.5\n", "playlist.answers_per_contribute: must be a whole number, got 1.5"),
+        ("display:\n  rotation: 45\n", "display.rotation: must be one of 0, 90, 180, 270, got 45"),
+        ("display:\n  fit: stretch\n", "display.fit: must be one of contain, cover, blur, got 'stretch'"),
+        ("display:\n  size: [10]\n", "display.size: must be [width, height]"),
+        ("display:\n  background: red\n", "display.background: must be a colour"),
+        ("captions:\n  enabled: yes please\n", "captions.enabled: must be true or false"),
+        ("captions:\n  band_opacity: 2\n", "captions.band_opacity: must be a number from 0.0 to 1.0, got 2"),
+        ("decoding:\n  max_pixels: 10\n", "decoding.max_pixels: must be from 1000000 to 1000000000, got 10"),
+    ],
+)
+def test_bad_values_name_the_key(text, expected):
+    found = problems(text)
+    assert len(found) == 1
+    assert expected in found[0]
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems("timing:\n  answer_seconds: -1\ndisplay:\n  fit: nope\n")
+    assert [p.split(":")[1] for p in found] == ["2", "4"]
+
+
+def test_yaml_syntax_error_has_a_line():
+    found = problems("timing:\n  answer_seconds: [1, 2\ndisplay:\n  fit: blur\n")
+    assert found[0].startswith("config.yaml:")
+    assert "YAML syntax error" in found[0]
+
+
+def test_duplicate_key_is_an_error():
+    assert "key given twice" in problems("timing:\n  answer_seconds: 3\n  answer_seconds: 4\n")[0]
+
+
+def test_section_must_be_a_mapping():
+    assert "timing: must be a mapping" in problems("timing: 5\n")[0]
+
+
+def test_top_level_must_be_a_mapping():
+    assert "must be a mapping of sections" in problems("- a\n- b\n")[0]
+
+
+def test_size_and_colour_helpers():
+    assert parse_size("1920x1080") == (1920, 1080)
+    assert parse_size([1080, 1920]) == (1080, 1920)
+    with pytest.raises(ValueError):
+        parse_size("big")
+    assert parse_colour([1, 2, 3]) == (1, 2, 3)
+    with pytest.raises(ValueError):
+        parse_colour([1, 2, 300])
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_bundled_config_documents_every_key_with_the_default():
+    """config.yaml and the dataclass defaults must not drift apart."""
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    assert set(raw) == set(RULES)
+    for section, rules in RULES.items():
+        assert set(raw[section]) == set(rules), f"config.yaml section {section} lists other keys than the code"
+    config = load_config(REPO / "config.yaml")
+    defaults = Config()
+    campaign_specific = {("overlays", "title"), ("overlays", "footer"), ("slides", "folder"), ("state", "dir")}
+    for section in RULES:
+        for key in RULES[section]:
+            if (section, key) in campaign_specific:
+                continue
+            assert getattr(getattr(config, section), key) == getattr(getattr(defaults, section), key), f"{section}.{key}"

@@ -1,0 +1,128 @@
+import pytest
+from PIL import Image
+
+from kiosk.decoder import decode_picture
+from kiosk.errors import DecodeError, PictureTooLarge
+
+from .conftest import make_picture
+
+LIMIT = 50_000_000
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".jpg", "JPEG"), (".png", "PNG"), (".webp", "WEBP"), (".bmp", "BMP"), (".gif", "GIF")])
+def test_every_format_decodes_to_rgb(tmp_path, suffix, fmt):
+    path = make_picture(tmp_path / f"p{suffix}", size=(64, 48), colour=(250, 10, 10), fmt=fmt)
+    image = decode_picture(path, LIMIT)
+    assert image.mode == "RGB" and image.size == (64, 48)
+    red, green, blue = image.getpixel((32, 24))
+    assert red > 200 and green < 60 and blue < 60
+
+
+def test_animated_gif_gives_the_first_frame(tmp_path):
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    red, _green, blue = decode_picture(path, LIMIT).getpixel((16, 16))
+    assert red > 200 and blue < 50
+
+
+def test_exif_orientation_is_honoured(tmp_path):
+    # Stored 400x300 with the marker top-left; orientation 6 means "turn 90 degrees clockwise".
+    path = make_picture(tmp_path / "phone.jpg", size=(400, 300), orientation=6, marker=True)
+    image = decode_picture(path, LIMIT)
+    assert image.size == (300, 400)
+    assert image.getpixel((250, 50))[1] > 200  # marker now top-right
+    assert image.getpixel((50, 50))[1] < 100
+
+
+def test_draft_decodes_big_jpegs_near_the_target_size(tmp_path):
+    path = make_picture(tmp_path / "big.jpg", size=(4000, 3000))
+    image = decode_picture(path, LIMIT, fit_within=(800, 450))
+    assert 800 <= image.width < 4000 and image.height >= 450
+
+
+def test_draft_accounts_for_orientation(tmp_path):
+    path = make_picture(tmp_path / "big.jpg", size=(4000, 3000), orientation=6)
+    image = decode_picture(path, LIMIT, fit_within=(450, 800))
+    assert image.width < image.height
+    assert image.width >= 450 and image.height >= 800
+
+
+def test_transparency_is_flattened_on_the_background(tmp_path):
+    path = tmp_path / "clear.png"
+    Image.new("RGBA", (10, 10), (255, 0, 0, 0)).save(path)
+    assert decode_picture(path, LIMIT, background=(0, 0, 255)).getpixel((5, 5)) == (0, 0, 255)
+
+
+def test_truncated_jpeg_is_refused(tmp_path):
+    path = make_picture(tmp_path / "cut.jpg", size=(800, 600))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DecodeError, match="cannot decode"):
+        decode_picture(path, LIMIT)
+
+
+def test_truncated_png_is_refused(tmp_path):
+    path = make_picture(tmp_path / "cut.png", size=(800, 600), fmt="PNG")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])
+    with pytest.raises(DecodeError):
+        decode_picture(path, LIMIT)
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    with pytest.raises(DecodeError, match="empty file"):
+        decode_picture(path, LIMIT)
+
+
+def test_text_with_a_picture_name_is_refused(tmp_path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("this is not a picture")
+    with pytest.raises(DecodeError, match="not a picture"):
+        decode_picture(path, LIMIT)
+
+
+def test_picture_with_the_wrong_extension_still_shows(tmp_path):
+    path = make_picture(tmp_path / "really-a-png.jpg", fmt="PNG")
+    assert decode_picture(path, LIMIT).size == (400, 300)
+
+
+def png_claiming(path, width, height):
+    """A tiny PNG whose header claims width x height: what a bomb looks like to a decoder."""
+    import struct
+    import zlib
+
+    make_picture(path, size=(8, 8), fmt="PNG")
+    data = bytearray(path.read_bytes())
+    ihdr = 8  # the IHDR chunk follows the signature: length, type, data, crc
+    data[ihdr + 8:ihdr + 16] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr + 4:ihdr + 21]))
+    data[ihdr + 21:ihdr + 25] = struct.pack(">I", crc)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_bomb_is_refused_before_decoding(tmp_path):
+    path = png_claiming(tmp_path / "bomb.png", 10_000, 10_000)
+    with pytest.raises(PictureTooLarge, match="10000x10000 is 100,000,000 pixels, over the limit of 50,000,000"):
+        decode_picture(path, LIMIT)
+
+
+def test_giant_bomb_is_refused_by_pillows_guard_too(tmp_path):
+    path = png_claiming(tmp_path / "bomb.png", 60_000, 60_000)
+    with pytest.raises(PictureTooLarge, match="refused before decoding"):
+        decode_picture(path, LIMIT)
+
+
+def test_pixel_limit_is_the_configured_one(tmp_path):
+    path = make_picture(tmp_path / "p.png", size=(2000, 1000), fmt="PNG")
+    with pytest.raises(PictureTooLarge):
+        decode_picture(path, 1_999_999)
+    assert decode_picture(path, 2_000_000).size == (2000, 1000)
+
+
+def test_missing_file_is_a_decode_error(tmp_path):
+    with pytest.raises(DecodeError, match="cannot open"):
+        decode_picture(tmp_path / "gone.jpg", LIMIT)

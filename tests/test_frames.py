@@ -1,0 +1,78 @@
+import pytest
+
+from kiosk.compose import FontBook, Layout
+from kiosk.config import DEFAULT_FONT
+from kiosk.errors import DecodeError
+from kiosk.frames import Frame, FrameCache, FrameKey, frame_key, prepare_frame
+from kiosk.playlist import FALLBACK_PATH, Entry
+
+from .conftest import make_picture
+
+LAYOUT = Layout(size=(160, 90), font=DEFAULT_FONT)
+
+
+def key(path="answers/a.jpg", version=(1, 1), kind="answer", layout=LAYOUT):
+    return FrameKey(path, version, "", kind, layout)
+
+
+def frame(path, nbytes):
+    return Frame(key(path), (1, 1), b"x" * nbytes)
+
+
+def test_cache_is_bounded_in_bytes_and_evicts_least_recently_used():
+    cache = FrameCache(max_bytes=250)
+    cache.put(frame("a", 100))
+    cache.put(frame("b", 100))
+    cache.get(key("a"))
+    cache.put(frame("c", 100))
+    assert key("a") in cache and key("c") in cache and key("b") not in cache
+    assert cache.nbytes == 200
+
+
+def test_cache_keeps_one_frame_even_if_larger_than_the_bound():
+    cache = FrameCache(max_bytes=10)
+    cache.put(frame("a", 100))
+    assert len(cache) == 1
+
+
+def test_cache_replacing_a_key_does_not_double_count():
+    cache = FrameCache(max_bytes=1000)
+    cache.put(frame("a", 100))
+    cache.put(frame("a", 100))
+    assert cache.nbytes == 100
+    cache.discard_path("a")
+    assert cache.nbytes == 0 and len(cache) == 0
+
+
+def test_frame_key_changes_with_file_version_caption_and_layout():
+    entry = Entry("answers/a.jpg", "answer", 8, "hi", (1, 2))
+    assert frame_key(entry, LAYOUT) != frame_key(Entry("answers/a.jpg", "answer", 8, "hi", (1, 3)), LAYOUT)
+    assert frame_key(entry, LAYOUT) != frame_key(Entry("answers/a.jpg", "answer", 8, "ho", (1, 2)), LAYOUT)
+    assert frame_key(entry, LAYOUT) != frame_key(entry, Layout(size=(90, 160), font=DEFAULT_FONT))
+
+
+def test_prepare_frame_gives_panel_sized_rgb(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    rotated = Layout(size=(90, 160), rotation=90, font=DEFAULT_FONT)
+    result = prepare_frame(key(layout=rotated), tmp_path, FontBook(DEFAULT_FONT), 50_000_000)
+    assert result.size == (160, 90)
+    assert len(result.data) == 160 * 90 * 3
+
+
+def test_prepare_frame_raises_for_a_bad_file(tmp_path):
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "a.jpg").write_bytes(b"\xff\xd8 broken")
+    with pytest.raises(DecodeError):
+        prepare_frame(key(), tmp_path, FontBook(DEFAULT_FONT), 50_000_000)
+
+
+def test_fallback_never_fails_even_without_its_picture(tmp_path):
+    fallback = key(FALLBACK_PATH, (0, 0), "fallback")
+    result = prepare_frame(fallback, tmp_path, FontBook(DEFAULT_FONT), 50_000_000, fallback_picture=tmp_path / "gone.png")
+    assert result.size == (160, 90)
+
+
+def test_bundled_fallback_picture_is_used(tmp_path):
+    result = prepare_frame(key(FALLBACK_PATH, (0, 0), "fallback"), tmp_path, FontBook(DEFAULT_FONT), 50_000_000)
+    pixels = set(result.data[i:i + 3] for i in range(0, len(result.data), 3 * 97))
+    assert len(pixels) > 10  # a designed card, not a flat colour

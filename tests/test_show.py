@@ -1,0 +1,181 @@
+"""The render loop, headless: what it plays, in which order, and what it skips."""
+
+import datetime as dt
+import logging
+import queue
+import threading
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.display import Screen
+from kiosk.folder import scan
+from kiosk.playlist import FALLBACK_PATH, plan
+from kiosk.playlog import PlayLog, read_play_log
+from kiosk.show import Show, playlist_settings
+from kiosk.state import RotationStore
+from kiosk.worker import DecodeWorker
+
+from .conftest import make_picture, write_config
+
+FAST = """
+timing:
+  contribute_seconds: 0.3
+  answer_seconds: 0.2
+  transition_seconds: 0.05
+playlist:
+  answers_per_contribute: 2
+  seed: 11
+display:
+  fit: contain
+"""
+
+
+def build_show(config_path, screen_size=(96, 54)):
+    config = load_config(config_path)
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
+    show = Show(
+        config, Screen(screen_size, windowed=True), worker, inbox, scan(config.slides.folder),
+        RotationStore(config.state.dir), PlayLog(config.state.dir), seed=config.playlist.seed or 0,
+    )
+    return config, show, worker
+
+
+def run_show(config_path, seconds):
+    config, show, worker = build_show(config_path)
+    worker.start()
+    try:
+        show.run(exit_after=seconds)
+    finally:
+        worker.stop()
+    return config, show
+
+
+def planned_paths(config, count):
+    saved = RotationStore(config.state.dir).load(config.playlist.seed)
+    entries, _ = plan(saved.rotation, scan(config.slides.folder), playlist_settings(config),
+                      dt.datetime.now().astimezone(), count)
+    return [p.entry.path for p in entries]
+
+
+def test_run_plays_exactly_what_plan_predicted(tmp_path, slide_folder):
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    config = load_config(config_path)
+    predicted = planned_paths(config, 40)
+    run_show(config_path, 2.0)
+    played = [record["path"] for record in read_play_log(config.state.dir)]
+    assert len(played) >= 6
+    assert played == predicted[: len(played)]
+
+
+def test_play_log_records_kind_seconds_and_aware_time(tmp_path, slide_folder):
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    config, _show = run_show(config_path, 1.0)
+    first = read_play_log(config.state.dir)[0]
+    assert first["kind"] == "contribute" and first["seconds"] == 0.3
+    assert dt.datetime.fromisoformat(first["time"]).tzinfo is not None
+
+
+def test_restart_continues_with_the_next_slide(tmp_path, slide_folder):
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    config = load_config(config_path)
+    run_show(config_path, 1.0)
+    first_run = len(read_play_log(config.state.dir))
+    expected_next = planned_paths(config, 3)
+    run_show(config_path, 0.6)
+    second_run = [r["path"] for r in read_play_log(config.state.dir)][first_run:]
+    assert second_run[:2] == expected_next[:2]
+    assert second_run[0] != "contribute/c1.png" or expected_next[0] == "contribute/c1.png"
+
+
+def test_undecodable_files_are_skipped_and_logged_once(tmp_path, slide_folder, caplog):
+    bad = slide_folder / "answers" / "a0-truncated.jpg"
+    make_picture(bad, size=(600, 400))
+    bad.write_bytes(bad.read_bytes()[:500])
+    (slide_folder / "answers" / "a0-empty.jpg").write_bytes(b"")
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    caplog.set_level(logging.WARNING)
+    config, show = run_show(config_path, 3.0)
+    played = [r["path"] for r in read_play_log(config.state.dir)]
+    assert "answers/a0-truncated.jpg" not in played and "answers/a0-empty.jpg" not in played
+    assert {"answers/a1.jpg", "answers/a2.jpg", "answers/a3.jpg", "answers/a4.jpg"} <= set(played)
+    assert caplog.text.count("skipping answers/a0-truncated.jpg") == 1
+    assert caplog.text.count("skipping answers/a0-empty.jpg: empty file") == 1
+
+
+def test_known_bad_files_are_remembered_for_plan(tmp_path, slide_folder):
+    (slide_folder / "answers" / "a0-bad.jpg").write_text("not a picture")
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    config, _show = run_show(config_path, 1.5)
+    saved = RotationStore(config.state.dir).load(0)
+    assert "answers/a0-bad.jpg" in saved.bad
+
+
+def test_empty_folder_shows_the_fallback(tmp_path):
+    config_path = write_config(tmp_path, FAST, slides=tmp_path / "nothing-here")
+    config, show = run_show(config_path, 0.8)
+    played = read_play_log(config.state.dir)
+    assert played and {r["path"] for r in played} == {FALLBACK_PATH}
+    assert {r["kind"] for r in played} == {"fallback"}
+
+
+def test_every_answer_bad_falls_back_to_contribute_only(tmp_path):
+    root = tmp_path / "slides"
+    make_picture(root / "contribute" / "c1.png")
+    (root / "answers").mkdir(parents=True)
+    (root / "answers" / "x.jpg").write_text("junk")
+    config_path = write_config(tmp_path, FAST, slides=root)
+    config, _show = run_show(config_path, 1.2)
+    assert {r["path"] for r in read_play_log(config.state.dir)} == {"contribute/c1.png"}
+
+
+def test_a_still_picture_is_not_redrawn(tmp_path, slide_folder):
+    body = FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 30").replace(
+        "transition_seconds: 0.05", "transition_seconds: 0"
+    )
+    config_path = write_config(tmp_path, body, slides=slide_folder)
+    _config, show = run_show(config_path, 1.0)
+    assert show.stats.slides_shown == 1
+    assert show.stats.frames_drawn == 1
+
+
+def test_a_fade_draws_intermediate_frames(tmp_path, slide_folder):
+    body = FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.25")
+    config_path = write_config(tmp_path, body, slides=slide_folder)
+    _config, show = run_show(config_path, 1.0)
+    assert show.stats.frames_drawn > 3 * show.stats.slides_shown
+
+
+def test_stop_from_another_thread_ends_the_loop(tmp_path, slide_folder):
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    _config, show, worker = build_show(config_path)
+    worker.start()
+    timer = threading.Timer(0.5, show.stop)
+    timer.start()
+    try:
+        show.run(exit_after=30)
+    finally:
+        worker.stop()
+        timer.cancel()
+    assert show.stats.slides_shown >= 1
+
+
+def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
+    root = tmp_path / "slides"
+    make_picture(root / "contribute" / "only.png")
+    config_path = write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"), slides=root)
+    config, show = run_show(config_path, 1.5)
+    assert show.stats.slides_shown >= 3
+    fade_frames = show.stats.frames_drawn
+    assert fade_frames <= 0.2 * 60 + 2, "only the first fade-in may draw"
+    assert {r["path"] for r in read_play_log(config.state.dir)} == {"contribute/only.png"}
+
+
+@pytest.mark.parametrize("transition", ["cut", "fade"])
+def test_both_transitions_play(tmp_path, slide_folder, transition):
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    text = config_path.read_text().replace("transition_seconds: 0.05", f"transition_seconds: 0.05\n  transition: {transition}")
+    config_path.write_text(text)
+    config, show = run_show(config_path, 1.0)
+    assert show.stats.slides_shown >= 3

@@ -1,0 +1,60 @@
+import queue
+
+from kiosk.compose import Layout
+from kiosk.config import DEFAULT_FONT
+from kiosk.frames import FrameKey
+from kiosk.worker import DecodeWorker, FrameFailed, FrameReady
+
+from .conftest import make_picture
+
+LAYOUT = Layout(size=(160, 90), font=DEFAULT_FONT)
+
+
+def key(path):
+    return FrameKey(path, (1, 1), "", "answer", LAYOUT)
+
+
+def test_poll_once_turns_a_request_into_a_frame(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
+    worker.request(key("answers/a.jpg"))
+    assert worker.is_pending(key("answers/a.jpg"))
+    assert worker.poll_once(timeout=1)
+    message = inbox.get_nowait()
+    assert isinstance(message, FrameReady) and message.frame.size == (160, 90)
+    assert not worker.is_pending(key("answers/a.jpg"))
+
+
+def test_bad_file_becomes_a_failure_message(tmp_path):
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "bad.jpg").write_text("nope")
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
+    worker.request(key("answers/bad.jpg"))
+    worker.poll_once(timeout=1)
+    message = inbox.get_nowait()
+    assert isinstance(message, FrameFailed) and "not a picture" in message.reason
+
+
+def test_duplicate_requests_are_queued_once(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
+    worker.request(key("answers/a.jpg"))
+    worker.request(key("answers/a.jpg"))
+    assert worker.poll_once(timeout=1)
+    assert not worker.poll_once(timeout=0.05)
+    assert inbox.qsize() == 1
+
+
+def test_thread_starts_and_stops(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
+    worker.start()
+    worker.request(key("answers/a.jpg"))
+    assert isinstance(inbox.get(timeout=5), FrameReady)
+    assert worker.running
+    worker.stop()
+    assert not worker.running
