@@ -95,6 +95,16 @@ def _load(path: Path) -> Config:
     return load_config(path)
 
 
+def _load_or_log(path: Path) -> Config | None:
+    """The config, or None after logging every problem with its key and line."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return None
+
+
 def _seed(config: Config) -> int:
     return config.playlist.seed if config.playlist.seed is not None else default_seed(config.box.name)
 
@@ -113,11 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        config = _load(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
+    config = _load_or_log(args.config)
+    if config is None:
         return EXIT_FAILURE
     from kiosk.display import Screen  # needs SDL: imported only here
     from kiosk.playlog import PlayLog
@@ -231,11 +238,8 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    try:
-        config = _load(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
+    config = _load_or_log(args.config)
+    if config is None:
         return EXIT_FAILURE
     if args.count < 1:
         log.error("--count must be at least 1")
@@ -256,11 +260,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    try:
-        config = _load(args.config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            log.error("%s", problem)
+    config = _load_or_log(args.config)
+    if config is None:
         return EXIT_FAILURE
     # A snapshot never needs a real window: render offscreen unless told otherwise.
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
