@@ -129,13 +129,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.display import Screen  # needs SDL: imported only here
     from kiosk.playlog import PlayLog
     from kiosk.show import Show
+    from kiosk.watcher import ConfigWatcher, FolderWatcher
     from kiosk.worker import DecodeWorker
 
-    catalogue = scan(config.slides.folder)
+    inbox: queue.Queue[object] = queue.Queue()
+    folder_watcher = FolderWatcher(
+        config.slides.folder, inbox, mode=config.slides.watch,
+        settle_seconds=config.slides.settle_seconds, rescan_seconds=config.slides.rescan_seconds,
+    )
+    catalogue = folder_watcher.accept_initial()
     if not config.slides.folder.is_dir():
         log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
     _report_catalogue(catalogue)
-    inbox: queue.Queue[object] = queue.Queue()
+    config_watcher = ConfigWatcher(args.config, inbox)
     worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
     screen = Screen(args.size or config.display.size, windowed=args.windowed, title=f"kiosk · {config.box.name}")
     show = Show(
@@ -147,7 +153,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("received %s; stopping", signal.Signals(signum).name)
         show.stop()
 
-    worker.start()
+    threads = (worker, folder_watcher, config_watcher)
+    for thread in threads:
+        thread.start()
     try:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
@@ -156,7 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return EXIT_FAILURE
     finally:
-        worker.stop()
+        for thread in threads:
+            thread.stop()
     log.info("stopped after %d slides", show.stats.slides_shown)
     return EXIT_OK
 

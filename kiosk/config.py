@@ -29,6 +29,9 @@ DEFAULT_FONT = ASSETS_DIR / "fonts" / "NanumGothicBold.ttf"
 @dataclass(frozen=True)
 class SlidesConfig:
     folder: Path = Path("slides")
+    watch: str = "native"
+    rescan_seconds: float = 60.0
+    settle_seconds: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class TimingConfig:
 class PlaylistConfig:
     answers_per_contribute: int = 3
     order: str = "shuffle"
+    new_first: bool = True
     seed: int | None = None
 
 
@@ -233,7 +237,12 @@ def _colour(value: Any, _base: Path) -> Colour:
 # One rule per key. The section and key names are the dataclass field names,
 # so a key cannot exist here without a default there (a test checks both ways).
 RULES: dict[str, dict[str, Checker]] = {
-    "slides": {"folder": _path},
+    "slides": {
+        "folder": _path,
+        "watch": _choice("native", "poll"),
+        "rescan_seconds": _positive_number,
+        "settle_seconds": _positive_number,
+    },
     "state": {"dir": _path},
     "timing": {
         "contribute_seconds": _positive_number,
@@ -244,6 +253,7 @@ RULES: dict[str, dict[str, Checker]] = {
     "playlist": {
         "answers_per_contribute": _integer(0, 1000),
         "order": _choice("shuffle", "sorted"),
+        "new_first": _boolean,
         "seed": _optional_integer,
     },
     "display": {
@@ -366,11 +376,30 @@ def resolve_paths(config: Config, base_dir: Path, explicit: dict[str, dict[str, 
     explicit = explicit or {}
     slides = config.slides
     if "folder" not in explicit.get("slides", {}):
-        slides = SlidesConfig(folder=base_dir / config.slides.folder)
+        slides = dataclasses.replace(config.slides, folder=base_dir / config.slides.folder)
     state = config.state
     if "dir" not in explicit.get("state", {}):
-        state = StateConfig(dir=base_dir / config.state.dir)
+        state = dataclasses.replace(config.state, dir=base_dir / config.state.dir)
     return dataclasses.replace(config, slides=slides, state=state)
+
+
+# Settings read once at start; a running kiosk logs that they wait for a restart.
+NEEDS_RESTART = {
+    "slides.folder", "slides.watch", "slides.rescan_seconds", "slides.settle_seconds",
+    "state.dir", "display.size", "playlist.seed", "box.name",
+}
+
+
+def config_changes(old: Config, new: Config) -> list[tuple[str, object, object]]:
+    """Every key whose value differs, as (dotted key, old value, new value)."""
+    changes = []
+    for section in RULES:
+        old_part, new_part = getattr(old, section), getattr(new, section)
+        for key in RULES[section]:
+            before, after = getattr(old_part, key), getattr(new_part, key)
+            if before != after:
+                changes.append((f"{section}.{key}", before, after))
+    return changes
 
 
 def load_config(path: Path) -> Config:

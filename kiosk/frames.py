@@ -112,6 +112,10 @@ class FrameCache:
         for key in [k for k in self._frames if k.path == path]:
             self._bytes -= self._frames.pop(key).nbytes
 
+    def clear(self) -> None:
+        self._frames.clear()
+        self._bytes = 0
+
     def __contains__(self, key: FrameKey) -> bool:
         return key in self._frames
 

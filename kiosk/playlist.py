@@ -27,6 +27,7 @@ class PlaylistSettings:
 
     answers_per_contribute: int = 3
     order: str = "shuffle"
+    new_first: bool = True
     contribute_seconds: float = 12.0
     answer_seconds: float = 8.0
 
@@ -116,13 +117,13 @@ def next_entry(
     if contribute and (wants_contribute or not answers_available):
         slide = _next_contribute(contribute, rotation.last_contribute)
         rotation = dataclasses.replace(rotation, last_contribute=slide.path, answers_since_contribute=0)
-        return _entry(slide, settings), rotation
+        return entry_for(slide, settings), rotation
     if answers_available and (per_round > 0 or not contribute):
         picked = _next_answer(rotation, catalogue, settings, now, skip)
         if picked is not None:
             slide, rotation = picked
             since = (rotation.answers_since_contribute or 0) + 1
-            return _entry(slide, settings), dataclasses.replace(rotation, answers_since_contribute=since)
+            return entry_for(slide, settings), dataclasses.replace(rotation, answers_since_contribute=since)
     fallback = Entry(FALLBACK_PATH, "fallback", settings.contribute_seconds)
     return fallback, rotation
 
@@ -145,7 +146,8 @@ def plan(
     return planned, rotation
 
 
-def _entry(slide: Slide, settings: PlaylistSettings) -> Entry:
+def entry_for(slide: Slide, settings: PlaylistSettings) -> Entry:
+    """The entry that shows this slide with these settings."""
     default = settings.answer_seconds if slide.kind == "answer" else settings.contribute_seconds
     seconds = slide.meta.seconds if slide.meta.seconds is not None else default
     return Entry(slide.path, slide.kind, seconds, slide.meta.caption, slide.version)
@@ -207,7 +209,10 @@ def _admit_new_answers(rotation: Rotation, present: dict[str, Slide], settings: 
     if not new:
         return rotation
     bag = list(rotation.bag)
-    if settings.order == "sorted":
+    if settings.new_first:
+        # Staff who just dropped in a photo want to see it soon.
+        bag = new + bag
+    elif settings.order == "sorted":
         bag = sorted(bag + new, key=natural_key)
     else:
         rng = random.Random(f"{rotation.seed}:{rotation.round}:{len(rotation.seen)}:{len(bag)}")

@@ -16,13 +16,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from kiosk.catalogue import Catalogue
+from kiosk.catalogue import Catalogue, Slide
 from kiosk.compose import Layout
-from kiosk.config import Config
+from kiosk.config import NEEDS_RESTART, Config, config_changes
 from kiosk.frames import FrameCache, FrameKey, frame_key
-from kiosk.playlist import Entry, PlaylistSettings, Rotation, next_entry
+from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry
 from kiosk.playlog import PlayLog, play_record
 from kiosk.state import RotationStore, SavedState
+from kiosk.watcher import ConfigChanged, ContentChanged
 from kiosk.worker import FrameFailed, FrameReady
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class ScreenLike(Protocol):
 class WorkerLike(Protocol):
     def request(self, key: FrameKey) -> None: ...
     def is_pending(self, key: FrameKey) -> bool: ...
+    def configure(self, slide_folder: Any, font: Any, max_pixels: int) -> None: ...
 
 
 def local_now() -> dt.datetime:
@@ -57,6 +59,7 @@ def playlist_settings(config: Config) -> PlaylistSettings:
     return PlaylistSettings(
         answers_per_contribute=config.playlist.answers_per_contribute,
         order=config.playlist.order,
+        new_first=config.playlist.new_first,
         contribute_seconds=config.timing.contribute_seconds,
         answer_seconds=config.timing.answer_seconds,
     )
@@ -120,7 +123,9 @@ class Show:
         self.screen = screen
         self.worker = worker
         self.inbox = inbox
-        self.catalogue = catalogue
+        self.published = catalogue  # what the watcher last reported
+        self.catalogue = catalogue  # what the playlist draws from: admitted slides only
+        self.awaiting: dict[str, Slide] = {}  # new or changed pictures being decoded before admission
         self.store = store
         self.play_log = play_log
         self.clock = clock
@@ -132,9 +137,11 @@ class Show:
         self.bad: dict[str, tuple[int, int]] = dict(saved.bad)
         self.cache = FrameCache(config.decoding.cache_megabytes * 1024 * 1024)
         self.layout: Layout | None = None
+        self.panel: tuple[int, int] = (0, 0)
         self.on_screen: OnScreen | None = None
         self.upcoming: Upcoming | None = None
         self.fade: Fade | None = None
+        self.published_folder = config.slides.folder  # fixed at start, like the watcher
         self._stop_requested = False
         self._on_first_slide: list[Callable[[Entry], None]] = []
 
@@ -150,7 +157,7 @@ class Show:
     # --- the loop ------------------------------------------------------------
 
     def run(self, exit_after: float | None = None) -> None:
-        panel = self.screen.open()
+        panel = self.panel = self.screen.open()
         self.layout = Layout.from_config(self.config, panel)
         log.info(
             "showing %d contribute and %d answer slides on a %dx%d panel (video driver %s, rotation %d)",
@@ -215,8 +222,13 @@ class Show:
     def _handle(self, message: object) -> None:
         if isinstance(message, FrameReady):
             self.cache.put(message.frame)
+            self._admit(message.frame.key)
         elif isinstance(message, FrameFailed):
             self._frame_failed(message)
+        elif isinstance(message, ContentChanged):
+            self._content_changed(message.catalogue)
+        elif isinstance(message, ConfigChanged):
+            self._config_changed(message.config)
         else:
             log.warning("ignoring unknown message %r", message)
 
@@ -226,9 +238,110 @@ class Show:
             log.warning("skipping %s: %s", key.path, failed.reason)
         self.stats.skipped[key.path] = failed.reason
         self.bad[key.path] = key.version
+        waiting = self.awaiting.get(key.path)
+        if waiting is not None and waiting.version == key.version:
+            del self.awaiting[key.path]
+            self._rebuild_catalogue()
         upcoming = self.upcoming
         if upcoming is not None and upcoming.key == key:
             # Choose again from the rotation before the failed pick, without it.
+            self._choose_upcoming(upcoming.due, upcoming.due_wall)
+
+    # --- live content and config ----------------------------------------------
+
+    def _content_changed(self, published: Catalogue) -> None:
+        """Takes the watcher's new catalogue; new pictures wait for a full decode."""
+        assert self.layout is not None
+        previous = self.published
+        self.published = published
+        removed = [s.path for s in (*previous.contribute, *previous.answers) if published.get(s.path) is None]
+        for path in [p for p, slide in self.awaiting.items() if getattr(published.get(p), "version", None) != slide.version]:
+            del self.awaiting[path]
+        for slide in (*published.contribute, *published.answers):
+            before = previous.get(slide.path)
+            if before is not None and before.version == slide.version:
+                continue
+            if self.bad.get(slide.path) == slide.version or slide.path in self.awaiting:
+                continue
+            self.awaiting[slide.path] = slide
+            self.cache.discard_path(slide.path)
+            self.worker.request(frame_key(entry_for(slide, playlist_settings(self.config)), self.layout))
+        for path in removed:
+            self.cache.discard_path(path)
+            self.bad.pop(path, None)
+            log.info("removed %s", path)
+        for problem in published.problems:
+            if problem not in previous.problems:
+                log.warning("%s", problem)
+        self._rebuild_catalogue()
+
+    def _admit(self, key: FrameKey) -> None:
+        waiting = self.awaiting.get(key.path)
+        if waiting is None or waiting.version != key.version:
+            return
+        del self.awaiting[key.path]
+        self.bad.pop(key.path, None)
+        log.info("%s %s", "updated" if self.catalogue.get(key.path) else "added", key.path)
+        self._rebuild_catalogue()
+
+    def _rebuild_catalogue(self) -> None:
+        """The playlist's catalogue: published slides, with awaited ones at their last admitted state."""
+        slides: list[Slide] = []
+        for slide in (*self.published.contribute, *self.published.answers):
+            if slide.path in self.awaiting:
+                admitted = self.catalogue.get(slide.path)
+                if admitted is not None:
+                    slides.append(admitted)
+            else:
+                slides.append(slide)
+        catalogue = Catalogue(
+            contribute=tuple(s for s in slides if s.kind == "contribute"),
+            answers=tuple(s for s in slides if s.kind == "answer"),
+            problems=self.published.problems,
+        )
+        if catalogue == self.catalogue:
+            return
+        self.catalogue = catalogue
+        log.debug("rotation now has %d contribute and %d answer slides", catalogue.count("contribute"), catalogue.count("answer"))
+        self._reconsider_upcoming()
+
+    def _reconsider_upcoming(self) -> None:
+        """Chooses the next slide again if the one chosen is gone, changed or a needless fallback."""
+        upcoming = self.upcoming
+        if upcoming is None:
+            return
+        entry = upcoming.entry
+        current = self.catalogue.get(entry.path)
+        stale = (
+            (entry.is_fallback and len(self.catalogue) > 0)
+            or (not entry.is_fallback and (current is None or current.version != entry.version
+                                           or current.meta.caption != entry.caption))
+        )
+        if not stale:
+            return
+        due, due_wall = upcoming.due, upcoming.due_wall
+        if self.on_screen is not None and self.on_screen.entry.is_fallback and len(self.catalogue) > 0:
+            # Content is back: end the fallback card as soon as the first slide is ready.
+            due, due_wall = self.clock(), self.wall_clock()
+        self._choose_upcoming(due, due_wall)
+
+    def _config_changed(self, config: Config) -> None:
+        changes = config_changes(self.config, config)
+        if not changes:
+            return
+        for key, before, after in changes:
+            later = " (takes effect at the next start)" if key in NEEDS_RESTART else ""
+            log.info("config changed: %s: %r -> %r%s", key, before, after, later)
+        self.config = config
+        self.worker.configure(self.published_folder, config.captions.font, config.decoding.max_pixels)
+        self.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
+        layout = Layout.from_config(config, self.panel)
+        if layout != self.layout:
+            self.layout = layout
+            self.cache.clear()
+        upcoming = self.upcoming
+        if upcoming is not None:
+            # From the next slide on: the one on screen keeps its time.
             self._choose_upcoming(upcoming.due, upcoming.due_wall)
 
     # --- choosing and starting slides -----------------------------------------

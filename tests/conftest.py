@@ -52,9 +52,11 @@ def slide_folder(tmp_path: Path) -> Path:
     return root
 
 
-def write_config(folder: Path, body: str = "", slides: Path | None = None) -> Path:
-    """Writes a config.yaml whose slide and state folders live in `folder`."""
-    slides_line = f"  folder: {slides}\n" if slides is not None else ""
+def write_config(folder: Path, body: str = "", slides: Path | None = None, slides_extra: str = "") -> Path:
+    """Writes a config.yaml whose slide and state folders live in `folder`.
+
+    `slides_extra` holds more keys of the slides section (indented lines)."""
+    slides_line = (f"  folder: {slides}\n" if slides is not None else "") + slides_extra
     text = f"slides:\n{slides_line}state:\n  dir: {folder / 'state'}\n" + textwrap.dedent(body)
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")

@@ -1,0 +1,272 @@
+"""The watchers on real folders: poll_once() with a fake clock, and the threads for real."""
+
+import logging
+import os
+import queue
+import shutil
+import time
+
+import pytest
+
+from kiosk.watcher import ConfigChanged, ConfigWatcher, ContentChanged, FolderWatcher
+
+from .conftest import make_picture, write_config
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def watched(tmp_path, clock):
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=1.0, rescan_seconds=60, clock=clock)
+    watcher.accept_initial()
+    yield root, inbox, watcher
+    watcher.stop()
+
+
+def paths(inbox):
+    """The answer paths of the newest ContentChanged, or None if none came."""
+    latest = None
+    while not inbox.empty():
+        message = inbox.get_nowait()
+        assert isinstance(message, ContentChanged)
+        latest = message.catalogue
+    return None if latest is None else sorted(s.path for s in (*latest.contribute, *latest.answers))
+
+
+def test_initial_listing_is_taken_as_complete(watched):
+    root, inbox, watcher = watched
+    watcher.poll_once()
+    assert paths(inbox) is None  # nothing changed since the start
+
+
+def test_new_file_is_reported_only_once_it_has_settled(watched, clock):
+    root, inbox, watcher = watched
+    make_picture(root / "answers" / "b.jpg")
+    watcher.poll_once()
+    assert paths(inbox) is None
+    clock.advance(1.0)
+    watcher.poll_once()
+    assert paths(inbox) == ["answers/a.jpg", "answers/b.jpg"]
+
+
+def test_growing_file_waits_for_its_last_byte(watched, clock):
+    root, inbox, watcher = watched
+    target = root / "answers" / "slow.jpg"
+    with open(target, "wb") as handle:
+        for _ in range(4):
+            handle.write(b"\xff" * 1000)
+            handle.flush()
+            os.utime(target, ns=(time.time_ns(), time.time_ns()))
+            watcher.poll_once()
+            clock.advance(0.6)
+    assert paths(inbox) is None
+    clock.advance(1.0)
+    watcher.poll_once()
+    assert "answers/slow.jpg" in paths(inbox)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["b.jpg.part", ".b.jpg.a1B2c3", ".syncthing.b.jpg.tmp", ".b.jpg.~1a2b3c4d", "b.jpg.crdownload", "~b.jpg", "b.tmp"],
+)
+def test_temporary_names_never_enter(watched, clock, name):
+    root, inbox, watcher = watched
+    make_picture(root / "answers" / name, fmt="JPEG")
+    for _ in range(3):
+        watcher.poll_once()
+        clock.advance(1.0)
+    assert paths(inbox) is None
+
+
+def test_rename_from_a_temporary_name_enters(watched, clock):
+    root, inbox, watcher = watched
+    temp = make_picture(root / "answers" / ".b.jpg.XyZ123", fmt="JPEG")
+    watcher.poll_once()
+    os.rename(temp, root / "answers" / "b.jpg")
+    watcher.poll_once()
+    clock.advance(1.0)
+    watcher.poll_once()
+    assert paths(inbox) == ["answers/a.jpg", "answers/b.jpg"]
+
+
+def test_deleted_file_leaves_at_once(watched):
+    root, inbox, watcher = watched
+    (root / "answers" / "a.jpg").unlink()
+    watcher.poll_once()
+    assert paths(inbox) == []
+
+
+def test_sidecar_edit_changes_the_caption_after_settling(watched, clock):
+    root, inbox, watcher = watched
+    (root / "answers" / "a.txt").write_text("새 캡션", encoding="utf-8")
+    watcher.poll_once()
+    clock.advance(1.0)
+    watcher.poll_once()
+    latest = None
+    while not inbox.empty():
+        latest = inbox.get_nowait().catalogue
+    assert latest.get("answers/a.jpg").meta.caption == "새 캡션"
+
+
+def test_folder_deleted_and_recreated(watched, clock):
+    root, inbox, watcher = watched
+    shutil.rmtree(root)
+    watcher.poll_once()
+    assert paths(inbox) == []
+    make_picture(root / "contribute" / "c.png")
+    watcher.poll_once()
+    clock.advance(1.0)
+    watcher.poll_once()
+    assert paths(inbox) == ["contribute/c.png"]
+
+
+def test_missing_folder_at_start_is_not_fatal(tmp_path, clock):
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(tmp_path / "later", inbox, settle_seconds=1.0, clock=clock)
+    try:
+        assert len(watcher.accept_initial()) == 0
+        make_picture(tmp_path / "later" / "answers" / "a.jpg")
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert paths(inbox) == ["answers/a.jpg"]
+    finally:
+        watcher.stop()
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize("mode", ["native", "poll"])
+def test_thread_reports_changes_by_itself(tmp_path, mode):
+    root = tmp_path / "slides"
+    (root / "answers").mkdir(parents=True)
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, mode=mode, settle_seconds=0.2, rescan_seconds=600)
+    watcher.accept_initial()
+    watcher.start()
+    try:
+        make_picture(root / "answers" / "new.jpg")
+        message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait())
+        assert [s.path for s in message.catalogue.answers] == ["answers/new.jpg"]
+    finally:
+        watcher.stop()
+    assert not watcher.running
+
+
+def test_periodic_rescan_finds_what_events_missed(tmp_path):
+    root = tmp_path / "slides"
+    (root / "answers").mkdir(parents=True)
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.05, rescan_seconds=0.3, use_events=False)
+    watcher.accept_initial()
+    watcher.start()
+    try:
+        make_picture(root / "answers" / "missed.jpg")
+        message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait())
+        assert [s.path for s in message.catalogue.answers] == ["answers/missed.jpg"]
+    finally:
+        watcher.stop()
+
+
+# --- config.yaml ----------------------------------------------------------------
+
+
+@pytest.fixture
+def config_watch(tmp_path, clock):
+    path = write_config(tmp_path, "timing:\n  answer_seconds: 8\n")
+    inbox: queue.Queue = queue.Queue()
+    watcher = ConfigWatcher(path, inbox, settle_seconds=0.3, clock=clock)
+    yield path, inbox, watcher
+    watcher.stop()
+
+
+def settle(watcher, clock):
+    watcher.poll_once()
+    clock.advance(0.35)
+    watcher.poll_once()
+
+
+def test_valid_edit_posts_the_new_config(config_watch, clock):
+    path, inbox, watcher = config_watch
+    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 5"))
+    settle(watcher, clock)
+    message = inbox.get_nowait()
+    assert isinstance(message, ConfigChanged) and message.config.timing.answer_seconds == 5
+
+
+def test_unchanged_file_posts_nothing(config_watch, clock):
+    _path, inbox, watcher = config_watch
+    settle(watcher, clock)
+    assert inbox.empty()
+
+
+def test_a_file_still_being_written_is_not_read(config_watch, clock):
+    path, inbox, watcher = config_watch
+    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 5"))
+    watcher.poll_once()
+    assert inbox.empty()
+
+
+def test_invalid_edit_is_logged_once_and_the_old_config_stays(config_watch, clock, caplog):
+    path, inbox, watcher = config_watch
+    caplog.set_level(logging.INFO)
+    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: -1"))
+    for _ in range(3):
+        settle(watcher, clock)
+    assert inbox.empty()
+    assert caplog.text.count("timing.answer_seconds: must be a number of seconds > 0, got -1") == 1
+    assert ":5: timing.answer_seconds" in caplog.text
+    path.write_text(path.read_text().replace("answer_seconds: -1", "answer_seconds: 6"))
+    settle(watcher, clock)
+    assert inbox.get_nowait().config.timing.answer_seconds == 6
+
+
+def test_atomic_replace_is_seen(config_watch, clock):
+    path, inbox, watcher = config_watch
+    temp = path.with_name(".config.yaml.swp")
+    temp.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 3"))
+    os.replace(temp, path)
+    settle(watcher, clock)
+    assert inbox.get_nowait().config.timing.answer_seconds == 3
+
+
+def test_config_thread_follows_an_editor_save(tmp_path):
+    path = write_config(tmp_path, "timing:\n  answer_seconds: 8\n")
+    inbox: queue.Queue = queue.Queue()
+    watcher = ConfigWatcher(path, inbox, settle_seconds=0.1, poll_seconds=5)
+    watcher.start()
+    try:
+        with open(path, "r+") as handle:  # truncate and write, like many editors
+            text = handle.read().replace("answer_seconds: 8", "answer_seconds: 2")
+            handle.seek(0)
+            handle.truncate()
+            handle.write(text)
+        message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait())
+        assert message.config.timing.answer_seconds == 2
+    finally:
+        watcher.stop()
