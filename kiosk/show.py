@@ -156,7 +156,8 @@ class Show:
 
     # --- the loop ------------------------------------------------------------
 
-    def run(self, exit_after: float | None = None) -> None:
+    def open(self) -> None:
+        """Opens the screen and chooses the first slide; `run()` calls it, tests may too."""
         panel = self.panel = self.screen.open()
         self.layout = Layout.from_config(self.config, panel)
         log.info(
@@ -166,8 +167,11 @@ class Show:
         )
         self._blank = self.screen.blank(self.config.display.background)
         self.screen.show(self._blank)
-        deadline = None if exit_after is None else self.clock() + exit_after
         self._choose_upcoming(self.clock(), self.wall_clock())
+
+    def run(self, exit_after: float | None = None) -> None:
+        self.open()
+        deadline = None if exit_after is None else self.clock() + exit_after
         try:
             while not self._stop_requested:
                 if deadline is not None and self.clock() >= deadline:
@@ -288,6 +292,8 @@ class Show:
         """The playlist's catalogue: published slides, with awaited ones at their last admitted state."""
         slides: list[Slide] = []
         for slide in (*self.published.contribute, *self.published.answers):
+            if self.bad.get(slide.path) == slide.version:
+                continue  # known undecodable until the file changes
             if slide.path in self.awaiting:
                 admitted = self.catalogue.get(slide.path)
                 if admitted is not None:

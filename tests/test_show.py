@@ -179,3 +179,109 @@ def test_both_transitions_play(tmp_path, slide_folder, transition):
     config_path.write_text(text)
     config, show = run_show(config_path, 1.0)
     assert show.stats.slides_shown >= 3
+
+
+# --- live changes, driven message by message ------------------------------------
+
+class ManualWorker:
+    """A working fake of the decode worker: it prepares frames only when told to."""
+
+    def __init__(self, inbox, folder):
+        self.inbox = inbox
+        self.folder = folder
+        self.requests = []
+        from kiosk.compose import FontBook
+        from kiosk.config import DEFAULT_FONT
+
+        self.fonts = FontBook(DEFAULT_FONT)
+
+    def request(self, key):
+        if key not in self.requests:
+            self.requests.append(key)
+
+    def is_pending(self, key):
+        return key in self.requests
+
+    def configure(self, slide_folder, font, max_pixels):
+        self.folder = slide_folder
+
+    def finish(self):
+        from kiosk.errors import ContentError
+        from kiosk.frames import prepare_frame
+        from kiosk.worker import FrameFailed, FrameReady
+
+        for key in self.requests:
+            try:
+                self.inbox.put(FrameReady(prepare_frame(key, self.folder, self.fonts, 50_000_000)))
+            except ContentError as exc:
+                self.inbox.put(FrameFailed(key, str(exc)))
+        self.requests.clear()
+
+
+@pytest.fixture
+def manual_show(tmp_path, slide_folder):
+    config = load_config(write_config(tmp_path, FAST, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    show = Show(
+        config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+        RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1,
+    )
+    show.open()
+    yield show, worker, inbox, slide_folder
+    show.screen.close()
+
+
+def deliver(show, inbox):
+    while not inbox.empty():
+        show._handle(inbox.get_nowait())
+
+
+def test_a_new_picture_enters_the_rotation_only_after_it_decoded(manual_show):
+    from kiosk.watcher import ContentChanged
+
+    show, worker, inbox, folder = manual_show
+    make_picture(folder / "answers" / "new.jpg")
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    assert show.catalogue.get("answers/new.jpg") is None
+    assert any(key.path == "answers/new.jpg" for key in worker.requests)
+    worker.finish()
+    deliver(show, inbox)
+    assert show.catalogue.get("answers/new.jpg") is not None
+
+
+def test_a_new_broken_picture_never_enters(manual_show, caplog):
+    from kiosk.watcher import ContentChanged
+
+    show, worker, inbox, folder = manual_show
+    (folder / "answers" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    worker.finish()
+    deliver(show, inbox)
+    assert show.catalogue.get("answers/broken.jpg") is None
+    assert "skipping answers/broken.jpg" in caplog.text
+
+
+def test_a_deleted_upcoming_slide_is_replaced(manual_show):
+    from kiosk.watcher import ContentChanged
+
+    show, worker, inbox, folder = manual_show
+    upcoming = show.upcoming.entry.path
+    (folder / upcoming).unlink()
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    assert show.upcoming.entry.path != upcoming
+    assert show.catalogue.get(upcoming) is None
+
+
+def test_a_config_change_applies_to_the_next_slide(manual_show, tmp_path):
+    from kiosk.watcher import ConfigChanged
+
+    show, worker, inbox, folder = manual_show
+    changed = load_config(write_config(tmp_path, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 5"), slides=folder))
+    inbox.put(ConfigChanged(changed))
+    deliver(show, inbox)
+    assert show.config.timing.contribute_seconds == 5
+    assert show.upcoming.entry.seconds == 5  # the first slide is a contribute slide
