@@ -285,3 +285,28 @@ def test_a_config_change_applies_to_the_next_slide(manual_show, tmp_path):
     deliver(show, inbox)
     assert show.config.timing.contribute_seconds == 5
     assert show.upcoming.entry.seconds == 5  # the first slide is a contribute slide
+
+
+def test_a_replaced_picture_keeps_its_old_version_until_the_new_one_decoded(manual_show):
+    from kiosk.watcher import ContentChanged
+
+    show, worker, inbox, folder = manual_show
+    old = show.catalogue.get("answers/a1.jpg")
+    make_picture(folder / "answers" / "a1.jpg", size=(500, 300), colour=(1, 2, 3))
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    assert show.catalogue.get("answers/a1.jpg") == old
+    worker.finish()
+    deliver(show, inbox)
+    assert show.catalogue.get("answers/a1.jpg").version != old.version
+
+
+def test_rotation_change_applies_without_a_new_window(manual_show, tmp_path):
+    from kiosk.watcher import ConfigChanged
+
+    show, worker, inbox, folder = manual_show
+    rotated = load_config(write_config(tmp_path, FAST + "  rotation: 90\n", slides=folder))
+    inbox.put(ConfigChanged(rotated))
+    deliver(show, inbox)
+    assert show.layout.size == (54, 96) and show.layout.panel_size == (96, 54)
+    assert show.upcoming.key.layout.rotation == 90
