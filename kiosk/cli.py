@@ -46,7 +46,7 @@ def _moment_argument(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 date and time: {text!r}") from None
-    return moment if moment.tzinfo is not None else moment.astimezone()
+    return moment  # a time without an offset is read in the schedule's zone, once the config is known
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_FAILURE
     from kiosk.display import Screen  # needs SDL: imported only here
+    from kiosk.notify import SystemdNotifier
     from kiosk.playlog import PlayLog
     from kiosk.show import Show
     from kiosk.watcher import ConfigWatcher, FolderWatcher
@@ -143,10 +144,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     _report_catalogue(catalogue)
     config_watcher = ConfigWatcher(args.config, inbox)
     worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
-    screen = Screen(args.size or config.display.size, windowed=args.windowed, title=f"kiosk · {config.box.name}")
+    screen = Screen(
+        args.size or config.display.size, windowed=args.windowed, title=f"kiosk · {config.box.name}",
+        font_path=config.captions.font,
+    )
     show = Show(
         config, screen, worker, inbox, catalogue,
-        RotationStore(config.state.dir), PlayLog(config.state.dir), _seed(config),
+        RotationStore(config.state.dir),
+        PlayLog(config.state.dir, config.state.play_log_max_megabytes * 1024 * 1024, config.state.play_log_keep),
+        _seed(config),
+        notifier=SystemdNotifier(),
     )
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -242,7 +249,14 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
         path for path, version in saved.bad.items()
         if (slide := catalogue.get(path)) is not None and slide.version == version
     }
-    entries, _rotation = plan(saved.rotation, catalogue, playlist_settings(config), start, count, skip)
+    zone = config.schedule.zone
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=zone) if zone is not None else start.astimezone()
+    elif zone is not None:
+        start = start.astimezone(zone)
+    entries, _rotation = plan(
+        saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.schedule,
+    )
     return [(p.start, p.entry) for p in entries]
 
 

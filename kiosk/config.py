@@ -9,16 +9,20 @@ config in /etc/kiosk and the demo in the repository.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
+import shlex
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from kiosk.errors import ConfigError
+from kiosk.schedule import ALL_DAY, Schedule, parse_dates, parse_hours
 
 Colour = tuple[int, int, int]
 
@@ -37,6 +41,8 @@ class SlidesConfig:
 @dataclass(frozen=True)
 class StateConfig:
     dir: Path = Path("state")
+    play_log_max_megabytes: int = 16
+    play_log_keep: int = 60
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,25 @@ class DecodingConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    hours: tuple[tuple[tuple[int, int], ...], ...] = ALL_DAY
+    dates: tuple[dt.date | None, dt.date | None] = (None, None)
+    timezone: str = ""
+    off_slide: Path | None = None
+    display_off_command: str = ""
+    display_on_command: str = ""
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.hours, self.dates[0], self.dates[1])
+
+    @property
+    def zone(self) -> dt.tzinfo | None:
+        """The schedule's time zone; None means the box's own."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+@dataclass(frozen=True)
 class BoxConfig:
     name: str = field(default_factory=socket.gethostname)
 
@@ -102,6 +127,7 @@ class Config:
     captions: CaptionsConfig = CaptionsConfig()
     overlays: OverlaysConfig = OverlaysConfig()
     decoding: DecodingConfig = DecodingConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     box: BoxConfig = field(default_factory=BoxConfig)
     source: Path | None = None
 
@@ -178,6 +204,36 @@ def _text(value: Any, _base: Path) -> str:
     return value.strip("\n")
 
 
+def _hours(value: Any, _base: Path) -> Any:
+    return parse_hours(value)
+
+
+def _dates(value: Any, _base: Path) -> Any:
+    return parse_dates(value)
+
+
+def _timezone(value: Any, _base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be an IANA time zone name like Asia/Seoul, got {value!r}")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Seoul") from None
+    return value.strip()
+
+
+def _command(value: Any, _base: Path) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a command line, got {value!r}")
+    try:
+        shlex.split(value)
+    except ValueError as exc:
+        raise ValueError(f"cannot be split into words: {exc}") from None
+    return value.strip()
+
+
 def _name(value: Any, _base: Path) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty name, got {value!r}")
@@ -243,7 +299,11 @@ RULES: dict[str, dict[str, Checker]] = {
         "rescan_seconds": _positive_number,
         "settle_seconds": _positive_number,
     },
-    "state": {"dir": _path},
+    "state": {
+        "dir": _path,
+        "play_log_max_megabytes": _integer(1, 4096),
+        "play_log_keep": _integer(1, 10000),
+    },
     "timing": {
         "contribute_seconds": _positive_number,
         "answer_seconds": _positive_number,
@@ -277,12 +337,20 @@ RULES: dict[str, dict[str, Checker]] = {
         "max_pixels": _integer(1_000_000, 1_000_000_000),
         "cache_megabytes": _integer(16, 65536),
     },
+    "schedule": {
+        "hours": _hours,
+        "dates": _dates,
+        "timezone": _timezone,
+        "off_slide": _path,
+        "display_off_command": _command,
+        "display_on_command": _command,
+    },
     "box": {"name": _name},
 }
 
 # Keys whose empty value means "use the default" (the box's own screen size,
 # the bundled font, the host name, a seed from the box name).
-_NULL_MEANS_DEFAULT = {"size", "font", "name", "seed"}
+_NULL_MEANS_DEFAULT = {"size", "font", "name", "seed", "hours", "dates", "timezone", "off_slide"}
 
 _SECTION_CLASSES = {
     "slides": SlidesConfig,
@@ -293,6 +361,7 @@ _SECTION_CLASSES = {
     "captions": CaptionsConfig,
     "overlays": OverlaysConfig,
     "decoding": DecodingConfig,
+    "schedule": ScheduleConfig,
     "box": BoxConfig,
 }
 

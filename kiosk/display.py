@@ -19,15 +19,35 @@ from kiosk.frames import Frame  # noqa: E402
 
 WINDOWED_DEFAULT = (1280, 720)
 
+# Maintenance keys for a keyboard plugged into the box.
+_KEYS = {
+    pygame.K_RIGHT: "next",
+    pygame.K_n: "next",
+    pygame.K_LEFT: "previous",
+    pygame.K_b: "previous",
+    pygame.K_SPACE: "pause",
+    pygame.K_p: "pause",
+    pygame.K_i: "info",
+}
+
 
 class Screen:
     """A fullscreen mode (or a window for previews) that shows frames."""
 
-    def __init__(self, size: tuple[int, int] | None = None, windowed: bool = False, title: str = "kiosk") -> None:
+    def __init__(
+        self,
+        size: tuple[int, int] | None = None,
+        windowed: bool = False,
+        title: str = "kiosk",
+        font_path: object = None,
+    ) -> None:
         self.requested_size = size
         self.windowed = windowed
         self.title = title
+        self.font_path = font_path
         self._surface: pygame.Surface | None = None
+        self._font: pygame.font.Font | None = None
+        self._font_size = 0
 
     def open(self) -> tuple[int, int]:
         """Opens the display and returns the panel size in pixels."""
@@ -37,6 +57,7 @@ class Screen:
             raise DisplayError(
                 f"cannot start SDL video (driver {os.environ.get('SDL_VIDEODRIVER', 'auto')}): {exc}{_no_screen_hint()}"
             ) from None
+        pygame.font.init()  # only for the maintenance info overlay
         pygame.display.set_caption(self.title)
         try:
             if self.windowed:
@@ -74,19 +95,47 @@ class Screen:
         surface.fill(colour)
         return surface
 
-    def show(self, surface: pygame.Surface) -> None:
+    def show(self, surface: pygame.Surface, overlay: list[str] | None = None) -> None:
         display = self._display()
         display.blit(surface, _centred(display, surface))
-        pygame.display.flip()
+        self._present(overlay)
 
-    def blend(self, old: pygame.Surface, new: pygame.Surface, progress: float) -> None:
+    def blend(self, old: pygame.Surface, new: pygame.Surface, progress: float, overlay: list[str] | None = None) -> None:
         """Shows `new` over `old` at `progress` (0 = old only, 1 = new only)."""
         display = self._display()
         display.blit(old, _centred(display, old))
         new.set_alpha(max(0, min(255, round(progress * 255))))
         display.blit(new, _centred(display, new))
         new.set_alpha(None)
+        self._present(overlay)
+
+    def _present(self, overlay: list[str] | None) -> None:
+        if overlay:
+            self._draw_overlay(overlay)
         pygame.display.flip()
+
+    def _draw_overlay(self, lines: list[str]) -> None:
+        """The maintenance info box in the top-left corner."""
+        display = self._display()
+        size = max(12, display.get_height() // 40)
+        if self._font is None or self._font_size != size:
+            try:
+                self._font = pygame.font.Font(str(self.font_path), size) if self.font_path else pygame.font.Font(None, size)
+            except (OSError, pygame.error):
+                self._font = pygame.font.Font(None, size)
+            self._font_size = size
+        rendered = [self._font.render(line, True, (255, 255, 255)) for line in lines]
+        pad = size // 2
+        width = max(r.get_width() for r in rendered) + 2 * pad
+        height = sum(r.get_height() for r in rendered) + 2 * pad
+        box = pygame.Surface((width, height))
+        box.set_alpha(200)
+        box.fill((0, 0, 0))
+        display.blit(box, (pad, pad))
+        y = 2 * pad
+        for line in rendered:
+            display.blit(line, (2 * pad, y))
+            y += line.get_height()
 
     def commands(self) -> list[str]:
         """Drains window and keyboard events into commands for the loop."""
@@ -100,6 +149,8 @@ class Screen:
                     commands.append("quit")  # a deliberate chord: a stray key never ends the show
                 elif self.windowed and event.key == pygame.K_ESCAPE:
                     commands.append("quit")
+                elif not ctrl and event.key in _KEYS:
+                    commands.append(_KEYS[event.key])
             elif event.type == pygame.WINDOWEXPOSED:
                 commands.append("redraw")
         return commands

@@ -8,7 +8,7 @@ snapshot` runs it directly, so both show exactly the same pixels.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -70,6 +70,11 @@ def prepare_frame(
             picture = None
         caption = key.caption or ("" if picture is not None else "International Migrants Day\n세계 이주민의 날")
         image = compose_frame(picture, caption, key.kind, _fallback_layout(layout, picture), fonts)
+    elif key.kind == "off":
+        # The schedule's off slide: a whole picture, nothing drawn over it.
+        picture = decode_picture(Path(key.path), max_pixels, layout.decode_size(), layout.background)
+        plain = replace(layout, fit="contain", title="", footer="", captions=False)
+        image = compose_frame(picture, "", key.kind, plain, fonts)
     else:
         picture = decode_picture(slide_folder / key.path, max_pixels, layout.decode_size(), layout.background)
         image = compose_frame(picture, key.caption, key.kind, layout, fonts)
@@ -79,8 +84,6 @@ def prepare_frame(
 
 def _fallback_layout(layout: Layout, picture: Image.Image | None) -> Layout:
     # The fallback picture is a designed card: show it whole, never cropped.
-    from dataclasses import replace
-
     return replace(layout, fit="contain" if picture is not None else layout.fit, title="")
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Collection
 
 from kiosk.catalogue import Catalogue, Slide, natural_key
+from kiosk.schedule import Schedule
 from kiosk.sidecar import within_window
 
 FALLBACK_PATH = "(fallback)"
@@ -135,14 +136,29 @@ def plan(
     start: dt.datetime,
     count: int,
     skip: Collection[str] = (),
+    schedule: Schedule | None = None,
 ) -> tuple[list[PlannedEntry], Rotation]:
-    """The next `count` entries with their start times; each starts as the previous ends."""
+    """The next `count` entries with their start times; each starts as the previous ends.
+
+    With a schedule, no entry starts while the screen is off: a slide cut
+    short by the screen turning off is followed by the next one exactly
+    when the screen turns on again.
+    """
     planned: list[PlannedEntry] = []
-    moment = start
+    moment: dt.datetime | None = start
     for _ in range(count):
+        if schedule is not None:
+            moment = schedule.next_on(moment)
+            if moment is None:
+                break  # the schedule has ended: the screen stays off
         entry, rotation = next_entry(rotation, catalogue, settings, moment, skip)
         planned.append(PlannedEntry(moment, entry))
-        moment = moment + dt.timedelta(seconds=entry.seconds)
+        end = moment + dt.timedelta(seconds=entry.seconds)
+        if schedule is not None:
+            off = schedule.next_off(moment)
+            if off is not None and off < end:
+                end = off
+        moment = end
     return planned, rotation
 
 

@@ -9,6 +9,7 @@ starts, so decoding happens during the hold, never during a fade.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import queue
@@ -16,11 +17,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from kiosk import __version__
 from kiosk.catalogue import Catalogue, Slide
+from kiosk.commands import run_in_background
 from kiosk.compose import Layout
 from kiosk.config import NEEDS_RESTART, Config, config_changes
 from kiosk.frames import FrameCache, FrameKey, frame_key
 from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry
+from kiosk.notify import SystemdNotifier
 from kiosk.playlog import PlayLog, play_record
 from kiosk.state import RotationStore, SavedState
 from kiosk.watcher import ConfigChanged, ContentChanged
@@ -29,6 +33,8 @@ from kiosk.worker import FrameFailed, FrameReady
 log = logging.getLogger(__name__)
 
 IDLE_WAKE_SECONDS = 0.1  # how often a still picture checks keys and signals
+OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
+HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 SLOW_DECODE_SECONDS = 5.0
 
 
@@ -38,8 +44,8 @@ class ScreenLike(Protocol):
     def open(self) -> tuple[int, int]: ...
     def surface_for(self, frame: Any) -> Any: ...
     def blank(self, colour: tuple[int, int, int]) -> Any: ...
-    def show(self, surface: Any) -> None: ...
-    def blend(self, old: Any, new: Any, progress: float) -> None: ...
+    def show(self, surface: Any, overlay: list[str] | None = None) -> None: ...
+    def blend(self, old: Any, new: Any, progress: float, overlay: list[str] | None = None) -> None: ...
     def commands(self) -> list[str]: ...
     def close(self) -> None: ...
 
@@ -93,12 +99,14 @@ class Fade:
     new: Any
     started: float
     seconds: float
+    frames: int = 0
 
 
 @dataclass
 class ShowStats:
     slides_shown: int = 0
     frames_drawn: int = 0
+    last_fade_fps: float = 0.0
     skipped: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,8 +126,10 @@ class Show:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], dt.datetime] = local_now,
         sleep: Callable[[float], None] = time.sleep,
+        notifier: SystemdNotifier | None = None,
     ) -> None:
         self.config = config
+        self.notifier = notifier or SystemdNotifier({})
         self.screen = screen
         self.worker = worker
         self.inbox = inbox
@@ -142,13 +152,21 @@ class Show:
         self.upcoming: Upcoming | None = None
         self.fade: Fade | None = None
         self.published_folder = config.slides.folder  # fixed at start, like the watcher
+        self.screen_on = True
+        self.paused_remaining: float | None = None  # seconds left on the paused slide
+        self.info_visible = False
+        self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)
+        self.started_at = clock()
         self._stop_requested = False
+        self._announced_ready = False
         self._on_first_slide: list[Callable[[Entry], None]] = []
 
     # --- control -----------------------------------------------------------
 
     def stop(self) -> None:
         """Asks the loop to end after the current pass (safe from a signal handler)."""
+        if not self._stop_requested:
+            self.notifier.stopping()
         self._stop_requested = True
 
     def on_first_slide(self, callback: Callable[[Entry], None]) -> None:
@@ -167,7 +185,14 @@ class Show:
         )
         self._blank = self.screen.blank(self.config.display.background)
         self.screen.show(self._blank)
-        self._choose_upcoming(self.clock(), self.wall_clock())
+        now_wall = self._now_wall()
+        self.screen_on = self.config.schedule.schedule.is_on(now_wall)
+        if self.screen_on:
+            self._choose_upcoming(self.clock(), now_wall)
+        else:
+            self._screen_off(now_wall)
+            self.notifier.ready(self._off_status(now_wall))
+            self._announced_ready = True
 
     def run(self, exit_after: float | None = None) -> None:
         self.open()
@@ -183,28 +208,151 @@ class Show:
 
     def step(self, deadline: float | None = None) -> None:
         """One pass: handle input and messages, draw if needed, then wait."""
+        # Pinged from the loop itself: if the loop hangs, systemd restarts the kiosk.
+        self.notifier.ping_watchdog()
         for command in self.screen.commands():
-            if command == "quit":
-                log.info("quit requested from the keyboard or window")
-                self.stop()
-            elif command == "redraw" and self.on_screen is not None and self.fade is None:
-                self.screen.show(self.on_screen.surface)
+            self._command(command)
         self._drain_inbox()
         now = self.clock()
+        if not self._follow_schedule(now):
+            self._wait_for_message(OFF_WAKE_SECONDS if deadline is None else min(OFF_WAKE_SECONDS, max(0.0, deadline - now)))
+            return
         if self.fade is not None:
             self._draw_fade(now)
             frame_period = 1.0 / self.config.display.max_fps
             self.sleep(max(0.0, frame_period - (self.clock() - now)))
             return
-        self._start_upcoming_if_due(now)
+        if self.paused_remaining is None:
+            self._start_upcoming_if_due(now)
         if self.fade is not None:
             return
         wait = IDLE_WAKE_SECONDS
-        if self.upcoming is not None:
+        if self.upcoming is not None and self.paused_remaining is None:
             wait = min(wait, max(0.0, self.upcoming.due - now))
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - now))
         self._wait_for_message(wait)
+
+    # --- wall clock and schedule -------------------------------------------------
+
+    def _now_wall(self) -> dt.datetime:
+        """Now, in the schedule's time zone (the box's own if none is set)."""
+        zone = self.config.schedule.zone
+        now = self.wall_clock()
+        return now.astimezone(zone) if zone is not None else now.astimezone()
+
+    def _follow_schedule(self, now: float) -> bool:
+        """Turns the screen off and on at the scheduled minutes; True while it is on."""
+        now_wall = self._now_wall()
+        on = self.config.schedule.schedule.is_on(now_wall)
+        if on == self.screen_on:
+            return on
+        self.screen_on = on
+        if on:
+            log.info("schedule: screen on")
+            run_in_background(self.config.schedule.display_on_command, "display-on")
+            # The rotation goes on where it stopped, starting exactly now.
+            self._choose_upcoming(now, now_wall)
+        else:
+            self._screen_off(now_wall)
+        return on
+
+    def _screen_off(self, now_wall: dt.datetime) -> None:
+        self.fade = None
+        self.upcoming = None
+        self.on_screen = None
+        off_frame = self._off_surface()
+        self.screen.show(off_frame if off_frame is not None else self._blank)
+        status = self._off_status(now_wall)
+        log.info("schedule: %s", status)
+        self.notifier.status(status)
+        run_in_background(self.config.schedule.display_off_command, "display-off")
+
+    def _off_status(self, now_wall: dt.datetime) -> str:
+        back = self.config.schedule.schedule.next_on(now_wall)
+        return "screen off until " + (back.isoformat(timespec="minutes") if back else "the schedule changes")
+
+    def _off_surface(self) -> Any:
+        """The schedule's off slide, prepared on this thread once (it is shown only at night)."""
+        path = self.config.schedule.off_slide
+        if path is None or self.layout is None:
+            return None
+        from kiosk.compose import FontBook
+        from kiosk.errors import ContentError
+        from kiosk.frames import FrameKey, prepare_frame
+
+        key = FrameKey(str(path), (0, 0), "", "off", self.layout)
+        try:
+            frame = prepare_frame(key, path.parent, FontBook(self.config.captions.font), self.config.decoding.max_pixels)
+        except ContentError as exc:
+            log.warning("off slide %s cannot be shown (%s); the screen stays black", path, exc)
+            return None
+        return self.screen.surface_for(frame)
+
+    # --- keys ----------------------------------------------------------------------
+
+    def _command(self, command: str) -> None:
+        if command == "quit":
+            log.info("quit requested from the keyboard or window")
+            self.stop()
+        elif command == "redraw":
+            if self.on_screen is not None and self.fade is None:
+                self.screen.show(self.on_screen.surface, self._overlay())
+        elif command == "next":
+            if self.upcoming is not None and self.fade is None:
+                log.info("key: next slide")
+                self.paused_remaining = None
+                self.upcoming.due = self.clock()
+        elif command == "previous":
+            self._previous()
+        elif command == "pause":
+            self._toggle_pause()
+        elif command == "info":
+            self.info_visible = not self.info_visible
+            if self.on_screen is not None and self.fade is None:
+                self.screen.show(self.on_screen.surface, self._overlay())
+
+    def _previous(self) -> None:
+        if len(self.history) < 2 or self.fade is not None or self.layout is None:
+            return
+        self.history.pop()  # the slide on screen
+        entry = self.history.pop()
+        log.info("key: previous slide %s", entry.path)
+        # Shown again out of turn; the rotation itself does not go back.
+        now = self.clock()
+        self.paused_remaining = None
+        self.upcoming = Upcoming(entry, self.rotation, frame_key(entry, self.layout), now, self._now_wall(), now)
+        self._request_upcoming()
+
+    def _toggle_pause(self) -> None:
+        now = self.clock()
+        if self.paused_remaining is None:
+            if self.upcoming is None:
+                return
+            self.paused_remaining = max(0.0, self.upcoming.due - now)
+            log.info("key: paused")
+            self.notifier.status("paused")
+        else:
+            if self.upcoming is not None:
+                self.upcoming.due = now + self.paused_remaining
+            self.paused_remaining = None
+            log.info("key: resumed")
+
+    def _overlay(self) -> list[str] | None:
+        if not self.info_visible:
+            return None
+        shown = self.on_screen.entry if self.on_screen is not None else None
+        uptime = int(self.clock() - self.started_at)
+        return [
+            f"kiosk {__version__} · box {self.config.box.name}",
+            f"on screen: {shown.path} ({shown.kind}, {shown.seconds:g} s)" if shown else "on screen: nothing",
+            f"content: {self.catalogue.count('contribute')} contribute, {self.catalogue.count('answer')} answers,"
+            f" {len(self.awaiting)} arriving, {len(self._skip_set())} unusable",
+            "last sync: not configured",
+            f"fade: {self.stats.last_fade_fps:.0f} fps · slides shown {self.stats.slides_shown}"
+            f" · up {uptime // 3600}h{uptime % 3600 // 60:02d}m"
+            + (" · PAUSED" if self.paused_remaining is not None else ""),
+        ]
 
     # --- messages ------------------------------------------------------------
 
@@ -328,7 +476,7 @@ class Show:
         due, due_wall = upcoming.due, upcoming.due_wall
         if self.on_screen is not None and self.on_screen.entry.is_fallback and len(self.catalogue) > 0:
             # Content is back: end the fallback card as soon as the first slide is ready.
-            due, due_wall = self.clock(), self.wall_clock()
+            due, due_wall = self.clock(), self._now_wall()
         self._choose_upcoming(due, due_wall)
 
     def _config_changed(self, config: Config) -> None:
@@ -390,8 +538,8 @@ class Show:
                 log.warning("%s is still being prepared after %.1f s", upcoming.entry.path, waited)
                 upcoming.warned_slow = True
             return
-        started_wall = self.wall_clock()
-        first = self.on_screen is None
+        started_wall = self._now_wall()
+        first = not self._announced_ready
         if self.on_screen is not None and self.on_screen.key == upcoming.key:
             # The same picture again (a lone slide, the fallback): nothing to redraw.
             surface = self.on_screen.surface
@@ -403,7 +551,7 @@ class Show:
                 self.fade = Fade(old, surface, now, transition)
                 self._draw_fade(now)
             else:
-                self.screen.show(surface)
+                self.screen.show(surface, self._overlay())
                 self.stats.frames_drawn += 1
         self.on_screen = OnScreen(upcoming.entry, upcoming.key, surface, now, started_wall)
         self.rotation = upcoming.rotation
@@ -411,7 +559,14 @@ class Show:
         entry = upcoming.entry
         self.play_log.append(play_record(started_wall, entry.path, entry.kind, entry.seconds))
         self.stats.slides_shown += 1
+        self.history.append(entry)
         log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
+        status = f"showing {entry.path}"
+        if first:
+            self.notifier.ready(status)
+            self._announced_ready = True
+        else:
+            self.notifier.status(status)
         # The next slide is due one full duration after this one began to appear.
         self._choose_upcoming(now + entry.seconds, started_wall + dt.timedelta(seconds=entry.seconds))
         if first:
@@ -422,10 +577,12 @@ class Show:
         fade = self.fade
         assert fade is not None
         progress = (now - fade.started) / fade.seconds
+        fade.frames += 1
         if progress >= 1.0:
-            self.screen.show(fade.new)
+            self.screen.show(fade.new, self._overlay())
             self.fade = None
+            self.stats.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
             self._request_upcoming()
         else:
-            self.screen.blend(fade.old, fade.new, progress)
+            self.screen.blend(fade.old, fade.new, progress, self._overlay())
         self.stats.frames_drawn += 1

@@ -50,8 +50,13 @@ def test_blend_mixes_old_and_new(screen):
 def test_ctrl_q_quits_but_a_stray_key_does_not(screen):
     screen.open()
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=0))
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0))
-    assert screen.commands() == []
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_a, mod=0))
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0))
+    assert screen.commands() == ["quit"]  # Escape quits only because this is a window
+    fullscreen = Screen((64, 36), windowed=False)
+    fullscreen.windowed = False
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0))
+    assert fullscreen.commands() == []
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL))
     assert screen.commands() == ["quit"]
 
@@ -67,3 +72,25 @@ def test_save_writes_a_png(screen, tmp_path):
     screen.show(screen.surface_for(solid_frame((1, 2, 3))))
     screen.save(str(tmp_path / "shot.png"))
     assert pygame.image.load(str(tmp_path / "shot.png")).get_at((0, 0))[:3] == (1, 2, 3)
+
+
+def test_maintenance_keys(screen):
+    screen.open()
+    for key in (pygame.K_RIGHT, pygame.K_LEFT, pygame.K_SPACE, pygame.K_i):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0))
+    assert screen.commands() == ["next", "previous", "pause", "info"]
+
+
+def test_info_overlay_is_drawn_over_the_picture():
+    from kiosk.config import DEFAULT_FONT
+
+    screen = Screen((320, 180), windowed=True, font_path=DEFAULT_FONT)
+    screen.open()
+    try:
+        surface = screen.surface_for(solid_frame((0, 0, 200), size=(320, 180)))
+        screen.show(surface, overlay=["kiosk 0.1.0", "box plaza-1"])
+        display = pygame.display.get_surface()
+        assert display.get_at((10, 10))[:3] != (0, 0, 200)  # the dark info box
+        assert display.get_at((300, 170))[:3] == (0, 0, 200)  # the picture elsewhere
+    finally:
+        screen.close()
