@@ -159,6 +159,7 @@ class Show:
         self.started_at = clock()
         self._stop_requested = False
         self._announced_ready = False
+        self._deferred: str | None = None
         self._on_first_slide: list[Callable[[Entry], None]] = []
 
     # --- control -----------------------------------------------------------
@@ -292,6 +293,9 @@ class Show:
     # --- keys ----------------------------------------------------------------------
 
     def _command(self, command: str) -> None:
+        if command in ("next", "previous") and self.fade is not None:
+            self._deferred = command  # acted on when the fade ends: a key press is never lost
+            return
         if command == "quit":
             log.info("quit requested from the keyboard or window")
             self.stop()
@@ -299,7 +303,7 @@ class Show:
             if self.on_screen is not None and self.fade is None:
                 self.screen.show(self.on_screen.surface, self._overlay())
         elif command == "next":
-            if self.upcoming is not None and self.fade is None:
+            if self.upcoming is not None:
                 log.info("key: next slide")
                 self.paused_remaining = None
                 self.upcoming.due = self.clock()
@@ -313,7 +317,7 @@ class Show:
                 self.screen.show(self.on_screen.surface, self._overlay())
 
     def _previous(self) -> None:
-        if len(self.history) < 2 or self.fade is not None or self.layout is None:
+        if len(self.history) < 2 or self.layout is None:
             return
         self.history.pop()  # the slide on screen
         entry = self.history.pop()
@@ -583,6 +587,9 @@ class Show:
             self.fade = None
             self.stats.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
             self._request_upcoming()
+            if self._deferred is not None:
+                command, self._deferred = self._deferred, None
+                self._command(command)
         else:
             self.screen.blend(fade.old, fade.new, progress, self._overlay())
         self.stats.frames_drawn += 1

@@ -71,7 +71,17 @@ def test_without_notify_socket_nothing_happens():
 
 
 def test_abstract_socket_address():
-    assert SystemdNotifier({"NOTIFY_SOCKET": "@kiosk/notify"})._address == "\0kiosk/notify"
+    name = f"kiosk-test-{os.getpid()}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("\0" + name)
+    sock.settimeout(2)
+    try:
+        notifier = SystemdNotifier({"NOTIFY_SOCKET": "@" + name})
+        notifier.ready()
+        assert sock.recv(100) == b"READY=1"
+        notifier.close()
+    finally:
+        sock.close()
 
 
 def test_unreachable_socket_warns_once(tmp_path, caplog):
@@ -80,3 +90,45 @@ def test_unreachable_socket_warns_once(tmp_path, caplog):
         notifier.status(f"s{_}")
     assert caplog.text.count("cannot notify systemd") == 1
     notifier.close()
+
+
+def test_a_running_kiosk_speaks_the_protocol(tmp_path, slide_folder, listener):
+    """READY after the first slide, WATCHDOG from the loop, STATUS per slide, STOPPING on SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import write_config
+
+    path, sock = listener
+    config = write_config(tmp_path, "timing:\n  contribute_seconds: 0.3\n  answer_seconds: 0.2\n", slides=slide_folder)
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "96x54"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    messages = []
+    sock.settimeout(10)
+    try:
+        while not any(m.startswith("READY=1") for m in messages):
+            messages.append(sock.recv(4096).decode())
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            messages.append(sock.recv(4096).decode())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=2)
+    sock.settimeout(1)
+    try:
+        while True:
+            messages.append(sock.recv(4096).decode())
+    except socket.timeout:
+        pass
+    assert process.returncode == 0, err
+    ready = next(m for m in messages if m.startswith("READY=1"))
+    assert "STATUS=showing contribute/c1.png" in ready
+    # WATCHDOG_USEC 0.4 s: a ping at least every 0.2 s, so at least 5 in 1.5 s.
+    assert messages.count("WATCHDOG=1") >= 5
+    assert any(m.startswith("STATUS=showing answers/") for m in messages)
+    assert messages[-1] == "STOPPING=1" or "STOPPING=1" in messages

@@ -1,9 +1,13 @@
 """The render loop, headless: what it plays, in which order, and what it skips."""
 
+import dataclasses
 import datetime as dt
 import logging
 import queue
 import threading
+import time
+
+import pygame
 
 import pytest
 
@@ -310,3 +314,144 @@ def test_rotation_change_applies_without_a_new_window(manual_show, tmp_path):
     deliver(show, inbox)
     assert show.layout.size == (54, 96) and show.layout.panel_size == (96, 54)
     assert show.upcoming.key.layout.rotation == 90
+
+
+# --- schedule and keys ------------------------------------------------------------
+
+class FakeWall:
+    def __init__(self, moment):
+        self.moment = moment
+
+    def __call__(self):
+        return self.moment
+
+
+@pytest.fixture
+def scheduled_show(tmp_path, slide_folder):
+    from zoneinfo import ZoneInfo
+
+    seoul = ZoneInfo("Asia/Seoul")
+    wall = FakeWall(dt.datetime(2026, 12, 18, 22, 59, 59, tzinfo=seoul))
+    body = FAST + f"""schedule:
+  hours: "07:00-23:00"
+  timezone: Asia/Seoul
+  display_off_command: touch {tmp_path / 'panel-off'}
+  display_on_command: touch {tmp_path / 'panel-on'}
+"""
+    config = load_config(write_config(tmp_path, body, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    show = Show(
+        config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+        RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall,
+    )
+    show.open()
+    yield show, worker, wall, tmp_path, seoul
+    show.screen.close()
+
+
+def step_until(show, worker, predicate, steps=200):
+    for _ in range(steps):
+        worker.finish()
+        show.step()
+        if predicate():
+            return
+    raise AssertionError("not reached")
+
+
+def test_screen_turns_off_at_the_minute_and_back_on_exactly_on_time(scheduled_show):
+    show, worker, wall, tmp_path, seoul = scheduled_show
+    step_until(show, worker, lambda: show.stats.slides_shown == 1)
+    wall.moment = dt.datetime(2026, 12, 18, 23, 0, 0, tzinfo=seoul)
+    show.step()
+    assert not show.screen_on and show.on_screen is None and show.upcoming is None
+    for _ in range(5):
+        show.step()
+    assert show.stats.slides_shown == 1, "no slide starts while the screen is off"
+    wait_for_file = time.monotonic() + 10
+    while not (tmp_path / "panel-off").exists() and time.monotonic() < wait_for_file:
+        time.sleep(0.05)
+    assert (tmp_path / "panel-off").exists()
+    wall.moment = dt.datetime(2026, 12, 19, 7, 0, 0, tzinfo=seoul)
+    step_until(show, worker, lambda: show.stats.slides_shown == 2)
+    last = read_play_log(show.play_log.folder)[-1]
+    assert last["time"] == "2026-12-19T07:00:00.000+09:00"
+    while not (tmp_path / "panel-on").exists() and time.monotonic() < wait_for_file + 10:
+        time.sleep(0.05)
+    assert (tmp_path / "panel-on").exists()
+
+
+def test_starting_while_off_shows_no_slide(tmp_path, slide_folder):
+    from zoneinfo import ZoneInfo
+
+    wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    body = FAST + 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n'
+    config = load_config(write_config(tmp_path, body, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+                RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
+    show.open()
+    try:
+        for _ in range(5):
+            worker.finish()
+            show.step()
+        assert show.stats.slides_shown == 0 and not show.screen_on
+    finally:
+        show.screen.close()
+
+
+def press(key, mod=0):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod))
+
+
+def test_next_previous_and_pause_keys(manual_show):
+    show, worker, inbox, folder = manual_show
+    long_slides = dataclasses.replace(
+        show.config, timing=dataclasses.replace(show.config.timing, contribute_seconds=60, answer_seconds=60)
+    )
+    show.config = long_slides
+    step_until(show, worker, lambda: show.stats.slides_shown == 1)
+    show._choose_upcoming(show.upcoming.due, show.upcoming.due_wall)  # with the long timing
+    first = show.on_screen.entry.path
+    press(pygame.K_RIGHT)
+    step_until(show, worker, lambda: show.stats.slides_shown == 2)
+    second = show.on_screen.entry.path
+    assert second != first
+    press(pygame.K_LEFT)
+    step_until(show, worker, lambda: show.stats.slides_shown == 3)
+    assert show.on_screen.entry.path == first
+    press(pygame.K_SPACE)
+    show.step()
+    assert show.paused_remaining is not None
+    press(pygame.K_RIGHT)  # next also ends a pause
+    step_until(show, worker, lambda: show.stats.slides_shown == 4)
+    assert show.paused_remaining is None
+
+
+def test_pause_holds_the_slide(manual_show):
+    show, worker, inbox, folder = manual_show
+    step_until(show, worker, lambda: show.stats.slides_shown == 1)
+    press(pygame.K_p)
+    show.step()
+    deadline = time.monotonic() + 1.0  # longer than any slide of FAST
+    while time.monotonic() < deadline:
+        worker.finish()
+        show.step()
+    assert show.stats.slides_shown == 1
+    press(pygame.K_p)
+    step_until(show, worker, lambda: show.stats.slides_shown == 2)
+
+
+def test_info_overlay_toggles(manual_show):
+    show, worker, inbox, folder = manual_show
+    step_until(show, worker, lambda: show.stats.slides_shown == 1)
+    press(pygame.K_i)
+    show.step()
+    lines = show._overlay()
+    assert lines[0].startswith("kiosk ") and "box " in lines[0]
+    assert lines[1].startswith("on screen: ")
+    assert "3 contribute, 4 answers" in lines[2]
+    press(pygame.K_i)
+    show.step()
+    assert show._overlay() is None
