@@ -14,6 +14,7 @@ import difflib
 import re
 import shlex
 import socket
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -26,7 +27,15 @@ from kiosk.schedule import ALL_DAY, Schedule, parse_dates, parse_hours
 
 Colour = tuple[int, int, int]
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+def _find_assets() -> Path:
+    """The assets folder: beside the package in a checkout, under the prefix when installed."""
+    checkout = Path(__file__).resolve().parent.parent / "assets"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "kiosk" / "assets"
+
+
+ASSETS_DIR = _find_assets()
 DEFAULT_FONT = ASSETS_DIR / "fonts" / "NanumGothicBold.ttf"
 
 

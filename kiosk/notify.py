@@ -84,8 +84,10 @@ def _watchdog_interval(environ: Mapping[str, str]) -> float | None:
     pid = environ.get("WATCHDOG_PID")
     if not usec:
         return None
-    if pid and pid != str(os.getpid()):
-        return None  # meant for another process (a wrapper that exec'd us keeps its pid)
+    if pid and pid not in (str(os.getpid()), str(os.getppid())):
+        # Meant for another process. Our parent is accepted: under cage the
+        # service's main process is the compositor and the kiosk its child.
+        return None
     try:
         return int(usec) / 1_000_000 / 2
     except ValueError:

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Installs the kiosk on a display box (Debian / Raspberry Pi OS) as a systemd service.
+#
+#   sudo systemd/install.sh [--cage] [--no-demo] [--no-start]
+#
+# Creates the user `kiosk` (groups video, render, input), installs the kiosk
+# into its own virtual environment in /opt/kiosk/venv, copies config.yaml to
+# /etc/kiosk/ (kept if it exists), fills /srv/kiosk/slides with the bundled
+# campaign slides if it is empty, smoke-tests the installation, then enables
+# and starts kiosk.service (or kiosk-cage.service with --cage).
+#
+# Paths can be moved with KIOSK_PREFIX, KIOSK_ETC, KIOSK_STATE, KIOSK_CONTENT,
+# KIOSK_UNIT_DIR and KIOSK_USER; --no-user and --no-systemctl skip the steps
+# that need a real box (the test suite uses them to install into a folder).
+set -euo pipefail
+
+PREFIX=${KIOSK_PREFIX:-/opt/kiosk}
+ETC=${KIOSK_ETC:-/etc/kiosk}
+STATE=${KIOSK_STATE:-/var/lib/kiosk}
+CONTENT=${KIOSK_CONTENT:-/srv/kiosk/slides}
+UNIT_DIR=${KIOSK_UNIT_DIR:-/etc/systemd/system}
+KIOSK_USER=${KIOSK_USER:-kiosk}
+PYTHON=${KIOSK_PYTHON:-python3}
+SOURCE=$(cd "$(dirname "$0")/.." && pwd)
+
+unit=kiosk.service
+demo=yes
+start=yes
+make_user=yes
+use_systemctl=yes
+for arg in "$@"; do
+    case "$arg" in
+        --cage) unit=kiosk-cage.service ;;
+        --no-demo) demo=no ;;
+        --no-start) start=no ;;
+        --no-user) make_user=no ;;
+        --no-systemctl) use_systemctl=no ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+
+step() { echo "==> $*"; }
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "install.sh: Python 3.11 or newer is needed ($PYTHON)" >&2; exit 1; }
+
+if [ "$make_user" = yes ]; then
+    if ! id "$KIOSK_USER" >/dev/null 2>&1; then
+        step "creating user $KIOSK_USER"
+        useradd --system --home-dir "$STATE" --no-create-home --shell /usr/sbin/nologin "$KIOSK_USER"
+    fi
+    for group in video render input; do
+        if getent group "$group" >/dev/null; then
+            usermod -a -G "$group" "$KIOSK_USER"
+        fi
+    done
+fi
+
+step "installing the kiosk into $PREFIX/venv"
+mkdir -p "$PREFIX"
+"$PYTHON" -m venv "$PREFIX/venv"
+"$PREFIX/venv/bin/pip" install --quiet --upgrade pip
+"$PREFIX/venv/bin/pip" install --quiet "$SOURCE"
+install -m 0644 "$SOURCE/README.md" "$PREFIX/README.md"
+
+step "config in $ETC/config.yaml"
+mkdir -p "$ETC"
+if [ ! -e "$ETC/config.yaml" ]; then
+    sed -e "s#^  folder: slides\$#  folder: $CONTENT#" \
+        -e "s#^  dir: state\$#  dir: $STATE#" \
+        "$SOURCE/config.yaml" > "$ETC/config.yaml"
+    chmod 0644 "$ETC/config.yaml"
+else
+    echo "    keeping the existing $ETC/config.yaml"
+fi
+
+step "folders $STATE and $CONTENT"
+mkdir -p "$STATE" "$CONTENT"
+if [ "$demo" = yes ] && [ -z "$(ls -A "$CONTENT")" ]; then
+    cp -r "$SOURCE/slides/." "$CONTENT/"
+    echo "    copied the bundled campaign slides"
+fi
+if [ "$make_user" = yes ]; then
+    chown -R "$KIOSK_USER:$KIOSK_USER" "$STATE" "$CONTENT"
+fi
+
+step "checking the installation"
+"$PREFIX/venv/bin/kiosk" check --config "$ETC/config.yaml"
+
+step "systemd unit $UNIT_DIR/$unit"
+mkdir -p "$UNIT_DIR"
+sed -e "s#/opt/kiosk#$PREFIX#g" \
+    -e "s#/etc/kiosk#$ETC#g" \
+    -e "s#/var/lib/kiosk#$STATE#g" \
+    -e "s#/srv/kiosk/slides#$CONTENT#g" \
+    -e "s#^User=kiosk\$#User=$KIOSK_USER#" \
+    -e "s#^Group=kiosk\$#Group=$KIOSK_USER#" \
+    "$SOURCE/systemd/$unit" > "$UNIT_DIR/$unit"
+chmod 0644 "$UNIT_DIR/$unit"
+
+if [ "$use_systemctl" = yes ]; then
+    systemctl daemon-reload
+    other=kiosk.service
+    [ "$unit" = kiosk.service ] && other=kiosk-cage.service
+    systemctl disable --now "$other" >/dev/null 2>&1 || true
+    if [ "$start" = yes ]; then
+        step "enabling and starting $unit"
+        systemctl enable --now "$unit"
+        echo "    follow it with: journalctl -u $unit -f"
+    else
+        systemctl enable "$unit"
+    fi
+fi
+step "done"
