@@ -241,3 +241,16 @@ def test_bundled_demo_content_checks_clean(capsys):
     assert sum(s["kind"] == "contribute" for s in report["slides"]) == 8
     assert sum(s["kind"] == "answer" for s in report["slides"]) >= 24
     assert report["sidecar_problems"] == [] and report["missing_glyphs"] == []
+
+
+def test_plan_follows_the_schedule(tmp_path, slide_folder, capsys):
+    body = 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n'
+    config = write_config(tmp_path, body, slides=slide_folder)
+    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "4", "--at", "2026-12-18T22:59:40", "--config", str(config))
+    rows = json.loads(out)
+    assert [r["start"] for r in rows] == [
+        "2026-12-18T22:59:40.000+09:00",  # contribute, 12 s
+        "2026-12-18T22:59:52.000+09:00",  # answer, 8 s: ends exactly at 23:00
+        "2026-12-19T07:00:00.000+09:00",  # the first slide after the night starts exactly at 07:00
+        "2026-12-19T07:00:08.000+09:00",
+    ]

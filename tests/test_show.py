@@ -455,3 +455,23 @@ def test_info_overlay_toggles(manual_show):
     press(pygame.K_i)
     show.step()
     assert show._overlay() is None
+
+
+def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
+    from zoneinfo import ZoneInfo
+
+    from .conftest import make_picture as picture
+
+    off = picture(tmp_path / "goodnight.png", size=(160, 90), colour=(10, 200, 10))
+    wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    body = FAST + f'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  off_slide: {off}\n'
+    config = load_config(write_config(tmp_path, body, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    show = Show(config, Screen((96, 54), windowed=True), ManualWorker(inbox, slide_folder), inbox, scan(slide_folder),
+                RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
+    show.open()
+    try:
+        red, green, blue = pygame.display.get_surface().get_at((48, 27))[:3]
+        assert green > 180 and red < 40
+    finally:
+        show.screen.close()

@@ -1,0 +1,179 @@
+"""Soak: the kiosk at high speed for minutes while its folder churns; memory and fds must stay flat.
+
+    .venv/bin/python bench/soak.py [--minutes 10] [--size 1280x720]
+
+Runs a real kiosk (headless) on a copy of the demo content with slides of a
+fraction of a second and short fades. Meanwhile a writer adds new answer
+photos (by rename, by plain copy, by slow writing), replaces existing ones,
+deletes some, and drops in a broken file now and then. Reports resident
+memory and open file descriptors after a warm-up and at the end, slides
+shown, files changed, and error lines in the log. Not part of the test suite.
+Writes bench/results/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.playlog import read_play_log  # noqa: E402
+
+FAST = {
+    "contribute_seconds: 12": "contribute_seconds: 0.3",
+    "answer_seconds: 8": "answer_seconds: 0.2",
+    "transition_seconds: 1.0": "transition_seconds: 0.1",
+    "settle_seconds: 1.0": "settle_seconds: 0.3",
+}
+
+
+def process_figures(pid: int) -> tuple[int, int]:
+    """(resident kilobytes, open file descriptors) of a process."""
+    rss = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    return rss, fds
+
+
+def photo(rng: random.Random, size: tuple[int, int]) -> bytes:
+    base = Image.new("RGB", (16, 12), tuple(rng.randrange(256) for _ in range(3)))
+    base.putpixel((rng.randrange(16), rng.randrange(12)), (255, 255, 255))
+    buffer = io.BytesIO()
+    base.resize(size, Image.Resampling.BICUBIC).save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def churn(answers: Path, stop: threading.Event, counts: dict[str, int]) -> None:
+    rng = random.Random(7)
+    serial = 0
+    while not stop.wait(0.5):
+        action = rng.choice(["rename", "copy", "slow", "replace", "delete", "broken"])
+        serial += 1
+        name = f"soak-{serial:05d}.jpg"
+        existing = sorted(answers.glob("soak-*.jpg"))
+        try:
+            if action == "rename":
+                temp = answers / f".{name}.XyZ123"
+                temp.write_bytes(photo(rng, (1600, 1200)))
+                os.rename(temp, answers / name)
+            elif action == "copy":
+                (answers / name).write_bytes(photo(rng, (1200, 1600)))
+            elif action == "slow":
+                data = photo(rng, (2400, 1800))
+                with open(answers / name, "wb") as handle:
+                    for start in range(0, len(data), len(data) // 5 + 1):
+                        handle.write(data[start:start + len(data) // 5 + 1])
+                        handle.flush()
+                        time.sleep(0.05)
+            elif action == "replace" and existing:
+                target = rng.choice(existing)
+                temp = answers / f".{target.name}.tmp"
+                temp.write_bytes(photo(rng, (1600, 1200)))
+                os.replace(temp, target)
+            elif action == "delete" and len(existing) > 5:
+                rng.choice(existing).unlink()
+            elif action == "broken":
+                (answers / f"broken-{serial:05d}.jpg").write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(200))
+            counts[action] = counts.get(action, 0) + 1
+        except OSError:
+            counts["errors"] = counts.get("errors", 0) + 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--size", default="1280x720")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
+    stop = threading.Event()
+    counts: dict[str, int] = {}
+    try:
+        slides = work / "slides"
+        shutil.copytree(ROOT / "slides", slides)
+        text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+        text = text.replace("folder: slides", f"folder: {slides}").replace("dir: state", f"dir: {work / 'state'}")
+        for old, new in FAST.items():
+            text = text.replace(old, new)
+        config = work / "config.yaml"
+        config.write_text(text, encoding="utf-8")
+        log_path = work / "kiosk.log"
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+        with open(log_path, "w") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", args.size],
+                env=env, stdout=subprocess.DEVNULL, stderr=log_file, cwd=ROOT,
+            )
+            time.sleep(20)  # warm-up: caches fill, every thread started
+            start_rss, start_fds = process_figures(process.pid)
+            start_plays = len(read_play_log(work / "state"))
+            writer = threading.Thread(target=churn, args=(slides / "answers", stop, counts), daemon=True)
+            writer.start()
+            samples = []
+            deadline = time.monotonic() + args.minutes * 60
+            while time.monotonic() < deadline:
+                time.sleep(10)
+                if process.poll() is not None:
+                    break
+                samples.append(process_figures(process.pid))
+            stop.set()
+            writer.join(timeout=10)
+            alive = process.poll() is None
+            end_rss, end_fds = process_figures(process.pid) if alive else (0, 0)
+            plays = read_play_log(work / "state")
+            process.send_signal(signal.SIGTERM)
+            exit_code = process.wait(timeout=10)
+        log_text = log_path.read_text()
+    finally:
+        stop.set()
+        shutil.rmtree(work, ignore_errors=True)
+
+    errors = [line for line in log_text.splitlines() if line.startswith("ERROR") or "Traceback" in line]
+    peak_rss = max([start_rss, end_rss] + [s[0] for s in samples])
+    result = {
+        "minutes": args.minutes,
+        "screen": args.size,
+        "alive_at_end": alive,
+        "exit_code": exit_code,
+        "rss_mb_start": round(start_rss / 1024, 1),
+        "rss_mb_end": round(end_rss / 1024, 1),
+        "rss_mb_peak": round(peak_rss / 1024, 1),
+        "fds_start": start_fds,
+        "fds_end": end_fds,
+        "fds_max": max([start_fds, end_fds] + [s[1] for s in samples]),
+        "slides_shown": len(plays) - start_plays,
+        "files_changed": counts,
+        "error_lines": len(errors),
+        "skipped_warnings": log_text.count("skipping "),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    out = ROOT / "bench" / "results" / "soak.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    for line in errors[:10]:
+        print("error:", line)
+    flat = alive and exit_code == 0 and end_fds <= start_fds + 2 and end_rss <= start_rss * 1.15 and not errors
+    return 0 if flat else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
