@@ -73,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("--count", type=int, default=20, help="how many entries (default 20)")
     plan_cmd.add_argument("--json", action="store_true", help="print JSON")
 
+    publish_cmd = command("publish", "turn a slide folder into a static site for the boxes to sync from")
+    publish_cmd.add_argument("source", type=Path, metavar="SRC_DIR", help="a folder with contribute/ and answers/")
+    publish_cmd.add_argument("--out", type=Path, required=True, metavar="SITE_DIR", help="the folder a web server serves")
+    publish_cmd.add_argument("--watch", action="store_true", help="publish again whenever SRC_DIR changes")
+    publish_cmd.add_argument("--grace-hours", type=float, default=24.0,
+                             help="keep objects no manifest names for this long (default 24)")
+
+    sync_cmd = command("sync", "make the slide folder match the central server (sync.url)")
+    sync_cmd.add_argument("--once", action="store_true", help="one sync; exit 0 when the folder matches")
+
+    report = command("report", "proof of play from the play logs")
+    report.add_argument("--since", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.add_argument("--png", type=Path, help="also draw a chart to this PNG file")
+
     snapshot = command("snapshot", "render slides as the screen shows them to PNG files")
     snapshot.add_argument("--out", type=Path, required=True, help="folder for 0001.png, 0002.png, ...")
     snapshot.add_argument("--count", type=int, default=10, help="how many slides in plan order (default 10)")
@@ -118,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
-    handlers = {"run": cmd_run, "check": cmd_check, "plan": cmd_plan, "snapshot": cmd_snapshot}
+    handlers = {
+        "run": cmd_run, "check": cmd_check, "plan": cmd_plan, "snapshot": cmd_snapshot,
+        "publish": cmd_publish, "sync": cmd_sync, "report": cmd_report,
+    }
     return handlers[args.command](args)
 
 
@@ -130,6 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.notify import SystemdNotifier
     from kiosk.playlog import PlayLog
     from kiosk.show import Show
+    from kiosk.status import StatusWriter
+    from kiosk.sync import new_session
     from kiosk.watcher import ConfigWatcher, FolderWatcher
     from kiosk.worker import DecodeWorker
 
@@ -160,7 +180,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("received %s; stopping", signal.Signals(signum).name)
         show.stop()
 
-    threads = (worker, folder_watcher, config_watcher)
+    sync_thread = _sync_thread(config, inbox)
+    status_writer = StatusWriter(
+        config.state.dir,
+        heartbeat_url=config.heartbeat.url,
+        heartbeat_interval=config.heartbeat.interval_seconds,
+        session=new_session(_sync_settings(config)) if config.heartbeat.url else None,
+        timeout=(config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds),
+    )
+    show.status_writer = status_writer
+    threads = [worker, folder_watcher, config_watcher, status_writer] + ([sync_thread] if sync_thread else [])
     for thread in threads:
         thread.start()
     try:
@@ -333,3 +362,104 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     finally:
         screen.close()
     return EXIT_FAILURE if failures and failures == len(entries) else EXIT_OK
+
+
+def _sync_settings(config: Config) -> "SyncSettings":
+    """The sync settings, with the bearer token read from its file (never logged)."""
+    from kiosk.sync import SyncSettings
+
+    token = ""
+    if config.sync.token_file is not None:
+        try:
+            token = config.sync.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            log.warning("cannot read sync.token_file %s: %s; syncing without a token", config.sync.token_file, exc)
+    return SyncSettings(
+        url=config.sync.url or config.heartbeat.url,
+        token=token,
+        ca_bundle=str(config.sync.ca_bundle) if config.sync.ca_bundle else None,
+        max_file_bytes=config.sync.max_file_bytes,
+        max_total_bytes=config.sync.max_total_bytes,
+        connect_timeout=config.sync.connect_timeout_seconds,
+        read_timeout=config.sync.read_timeout_seconds,
+        retries=config.sync.retries,
+    )
+
+
+def _sync_thread(config: Config, inbox: "queue.Queue[object]") -> object | None:
+    if not config.sync.url:
+        return None
+    from kiosk.sync import SyncClient, SyncThread
+
+    client = SyncClient(_sync_settings(config), config.slides.folder, config.state.dir)
+    return SyncThread(client, inbox, config.sync.interval_seconds, config.sync.jitter_seconds)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    config = _load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    if not config.sync.url:
+        print("sync failed: sync.url is not set in the config")
+        return EXIT_FAILURE
+    from kiosk.sync import SyncClient
+
+    client = SyncClient(_sync_settings(config), config.slides.folder, config.state.dir)
+    if args.once:
+        result = client.sync_once()
+        print(result.line())
+        return EXIT_OK if result.ok else EXIT_FAILURE
+    import random
+    import time
+
+    log.info("syncing %s every %g s", config.slides.folder, config.sync.interval_seconds)
+    try:
+        while True:
+            result = client.sync_once()
+            (log.info if result.ok else log.warning)("%s", result.line())
+            time.sleep(config.sync.interval_seconds + random.random() * config.sync.jitter_seconds)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from kiosk.publish import publish, watch_and_publish
+
+    if not args.source.is_dir():
+        log.error("%s is not a folder", args.source)
+        return EXIT_FAILURE
+    grace = args.grace_hours * 3600
+    if args.watch:
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            watch_and_publish(args.source, args.out, grace)
+        except KeyboardInterrupt:
+            return EXIT_OK
+        return EXIT_OK
+    result = publish(args.source, args.out, grace)
+    print(
+        f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "
+        f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"
+    )
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    config = _load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    from kiosk.playlog import read_play_log
+    from kiosk.report import build_report, draw_chart, report_text
+
+    report = build_report(read_play_log(config.state.dir), args.since)
+    if args.png:
+        draw_chart(report, args.png, config.captions.font)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(report_text(report))
+    return EXIT_OK

@@ -122,6 +122,26 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    url: str = ""
+    interval_seconds: float = 300.0
+    jitter_seconds: float = 60.0
+    token_file: Path | None = None
+    ca_bundle: Path | None = None
+    max_file_bytes: int = 100 * 1024 * 1024
+    max_total_bytes: int = 4 * 1024 * 1024 * 1024
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 30.0
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class HeartbeatConfig:
+    url: str = ""
+    interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class BoxConfig:
     name: str = field(default_factory=socket.gethostname)
 
@@ -137,6 +157,8 @@ class Config:
     overlays: OverlaysConfig = OverlaysConfig()
     decoding: DecodingConfig = DecodingConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    sync: SyncConfig = SyncConfig()
+    heartbeat: HeartbeatConfig = HeartbeatConfig()
     box: BoxConfig = field(default_factory=BoxConfig)
     source: Path | None = None
 
@@ -240,6 +262,14 @@ def _command(value: Any, _base: Path) -> str:
         shlex.split(value)
     except ValueError as exc:
         raise ValueError(f"cannot be split into words: {exc}") from None
+    return value.strip()
+
+
+def _url(value: Any, _base: Path) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value.strip()):
+        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
     return value.strip()
 
 
@@ -354,12 +384,27 @@ RULES: dict[str, dict[str, Checker]] = {
         "display_off_command": _command,
         "display_on_command": _command,
     },
+    "sync": {
+        "url": _url,
+        "interval_seconds": _positive_number,
+        "jitter_seconds": _non_negative_number,
+        "token_file": _path,
+        "ca_bundle": _path,
+        "max_file_bytes": _integer(1024, 1 << 40),
+        "max_total_bytes": _integer(1024, 1 << 44),
+        "connect_timeout_seconds": _positive_number,
+        "read_timeout_seconds": _positive_number,
+        "retries": _integer(0, 10),
+    },
+    "heartbeat": {"url": _url, "interval_seconds": _positive_number},
     "box": {"name": _name},
 }
 
 # Keys whose empty value means "use the default" (the box's own screen size,
 # the bundled font, the host name, a seed from the box name).
-_NULL_MEANS_DEFAULT = {"size", "font", "name", "seed", "hours", "dates", "timezone", "off_slide"}
+_NULL_MEANS_DEFAULT = {
+    "size", "font", "name", "seed", "hours", "dates", "timezone", "off_slide", "token_file", "ca_bundle",
+}
 
 _SECTION_CLASSES = {
     "slides": SlidesConfig,
@@ -371,6 +416,8 @@ _SECTION_CLASSES = {
     "overlays": OverlaysConfig,
     "decoding": DecodingConfig,
     "schedule": ScheduleConfig,
+    "sync": SyncConfig,
+    "heartbeat": HeartbeatConfig,
     "box": BoxConfig,
 }
 
@@ -465,6 +512,10 @@ def resolve_paths(config: Config, base_dir: Path, explicit: dict[str, dict[str, 
 NEEDS_RESTART = {
     "slides.folder", "slides.watch", "slides.rescan_seconds", "slides.settle_seconds",
     "state.dir", "display.size", "playlist.seed", "box.name",
+    *(f"sync.{key}" for key in ("url", "interval_seconds", "jitter_seconds", "token_file", "ca_bundle",
+                                 "max_file_bytes", "max_total_bytes", "connect_timeout_seconds",
+                                 "read_timeout_seconds", "retries")),
+    "heartbeat.url", "heartbeat.interval_seconds",
 }
 
 

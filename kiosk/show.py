@@ -27,6 +27,8 @@ from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_en
 from kiosk.notify import SystemdNotifier
 from kiosk.playlog import PlayLog, play_record
 from kiosk.state import RotationStore, SavedState
+from kiosk.status import FrameStats
+from kiosk.sync import SyncDone
 from kiosk.watcher import ConfigChanged, ContentChanged
 from kiosk.worker import FrameFailed, FrameReady
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 IDLE_WAKE_SECONDS = 0.1  # how often a still picture checks keys and signals
 OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 HISTORY_LENGTH = 20  # slides remembered for the "previous" key
+STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute
+STATUS_SECONDS = 10  # and to status.json at least this often
 SLOW_DECODE_SECONDS = 5.0
 
 
@@ -127,9 +131,14 @@ class Show:
         wall_clock: Callable[[], dt.datetime] = local_now,
         sleep: Callable[[float], None] = time.sleep,
         notifier: SystemdNotifier | None = None,
+        status_writer: Any = None,
     ) -> None:
         self.config = config
         self.notifier = notifier or SystemdNotifier({})
+        self.status_writer = status_writer
+        self.frame_stats = FrameStats(1.0 / config.display.max_fps)
+        self.shown_by_kind: dict[str, int] = {}
+        self.sync_status: dict = {"configured": bool(config.sync.url), "failures": 0, "last_success_unix": 0}
         self.screen = screen
         self.worker = worker
         self.inbox = inbox
@@ -157,6 +166,8 @@ class Show:
         self.info_visible = False
         self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)
         self.started_at = clock()
+        self._next_stats_log = clock() + STATS_LOG_SECONDS
+        self._next_status = clock()
         self._stop_requested = False
         self._announced_ready = False
         self._deferred: str | None = None
@@ -211,6 +222,7 @@ class Show:
         """One pass: handle input and messages, draw if needed, then wait."""
         # Pinged from the loop itself: if the loop hangs, systemd restarts the kiosk.
         self.notifier.ping_watchdog()
+        self._report_periodically()
         for command in self.screen.commands():
             self._command(command)
         self._drain_inbox()
@@ -233,6 +245,58 @@ class Show:
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - now))
         self._wait_for_message(wait)
+
+    # --- monitoring ---------------------------------------------------------------
+
+    def _report_periodically(self) -> None:
+        now = self.clock()
+        if now >= self._next_stats_log:
+            self._next_stats_log = now + STATS_LOG_SECONDS
+            log.info("%s", self.frame_stats.log_line())
+        if now >= self._next_status:
+            self._publish_status()
+
+    def _publish_status(self) -> None:
+        self._next_status = self.clock() + STATUS_SECONDS
+        if self.status_writer is not None:
+            self.status_writer.update(self.status())
+
+    def status(self) -> dict:
+        """Everything status.json says, as plain data."""
+        shown = self.on_screen
+        return {
+            "box": self.config.box.name,
+            "version": __version__,
+            "time": self._now_wall().isoformat(timespec="seconds"),
+            "uptime_seconds": round(self.clock() - self.started_at, 1),
+            "screen": "on" if self.screen_on else "off (schedule)",
+            "paused": self.paused_remaining is not None,
+            "on_screen": None if shown is None else {
+                "path": shown.entry.path, "kind": shown.entry.kind, "seconds": shown.entry.seconds,
+                "since": shown.started_wall.isoformat(timespec="seconds"),
+            },
+            "content": {
+                "contribute": self.catalogue.count("contribute"),
+                "answer": self.catalogue.count("answer"),
+                "arriving": len(self.awaiting),
+            },
+            "slides_shown": dict(self.shown_by_kind),
+            "sync": dict(self.sync_status),
+            "errors": {
+                "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded") for path in sorted(self._skip_set())},
+                "sidecar_problems": list(self.published.problems),
+            },
+            "frames": self.frame_stats.summary(),
+        }
+
+    def _sync_done(self, done: SyncDone) -> None:
+        result = done.result
+        self.sync_status.update(last_time=result.finished, last_result=result.line(), ok=result.ok)
+        if result.ok:
+            self.sync_status.update(last_success_unix=int(time.time()), manifest_version=result.version)
+        else:
+            self.sync_status["failures"] = self.sync_status.get("failures", 0) + 1
+        self._publish_status()
 
     # --- wall clock and schedule -------------------------------------------------
 
@@ -352,7 +416,8 @@ class Show:
             f"on screen: {shown.path} ({shown.kind}, {shown.seconds:g} s)" if shown else "on screen: nothing",
             f"content: {self.catalogue.count('contribute')} contribute, {self.catalogue.count('answer')} answers,"
             f" {len(self.awaiting)} arriving, {len(self._skip_set())} unusable",
-            "last sync: not configured",
+            "last sync: " + (str(self.sync_status.get("last_result", "not yet")) + " at " + str(self.sync_status.get("last_time", "-"))
+                             if self.sync_status.get("configured") else "not configured"),
             f"fade: {self.stats.last_fade_fps:.0f} fps · slides shown {self.stats.slides_shown}"
             f" · up {uptime // 3600}h{uptime % 3600 // 60:02d}m"
             + (" · PAUSED" if self.paused_remaining is not None else ""),
@@ -385,6 +450,8 @@ class Show:
             self._content_changed(message.catalogue)
         elif isinstance(message, ConfigChanged):
             self._config_changed(message.config)
+        elif isinstance(message, SyncDone):
+            self._sync_done(message)
         else:
             log.warning("ignoring unknown message %r", message)
 
@@ -557,12 +624,15 @@ class Show:
             else:
                 self.screen.show(surface, self._overlay())
                 self.stats.frames_drawn += 1
+                self.frame_stats.frame(self.clock(), in_fade=False)
         self.on_screen = OnScreen(upcoming.entry, upcoming.key, surface, now, started_wall)
         self.rotation = upcoming.rotation
         self.store.save(SavedState(self.rotation, dict(self.bad)))
         entry = upcoming.entry
         self.play_log.append(play_record(started_wall, entry.path, entry.kind, entry.seconds))
         self.stats.slides_shown += 1
+        self.shown_by_kind[entry.kind] = self.shown_by_kind.get(entry.kind, 0) + 1
+        self.frame_stats.slide_started(upcoming.due, now)
         self.history.append(entry)
         log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
         status = f"showing {entry.path}"
@@ -571,6 +641,7 @@ class Show:
             self._announced_ready = True
         else:
             self.notifier.status(status)
+        self._publish_status()
         # The next slide is due one full duration after this one began to appear.
         self._choose_upcoming(now + entry.seconds, started_wall + dt.timedelta(seconds=entry.seconds))
         if first:
@@ -584,6 +655,8 @@ class Show:
         fade.frames += 1
         if progress >= 1.0:
             self.screen.show(fade.new, self._overlay())
+            self.frame_stats.frame(self.clock(), in_fade=True)
+            self.frame_stats.fade_ended()
             self.fade = None
             self.stats.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
             self._request_upcoming()
@@ -592,4 +665,5 @@ class Show:
                 self._command(command)
         else:
             self.screen.blend(fade.old, fade.new, progress, self._overlay())
+            self.frame_stats.frame(self.clock(), in_fade=True)
         self.stats.frames_drawn += 1

@@ -59,7 +59,7 @@ class _Wakeup(FileSystemEventHandler):
             self._wake(event)
 
 
-class _ObservedFolder:
+class ObservedFolder:
     """A watchdog observer on one folder, re-armed when the folder is replaced."""
 
     def __init__(self, folder: Path, recursive: bool, mode: str, on_event: Callable[[FileSystemEvent], None]) -> None:
@@ -187,7 +187,7 @@ class FolderWatcher(_WatchThread):
         self._published: Catalogue | None = None
         self._recheck_at: float | None = None
         self._rescan_at = clock() + rescan_seconds
-        self._observed = _ObservedFolder(root, recursive=True, mode=mode, on_event=self.notify)
+        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self.notify)
         self._last_health = 0.0
 
     def accept_initial(self) -> Catalogue:
@@ -263,7 +263,7 @@ class ConfigWatcher(_WatchThread):
         self._recheck_at: float | None = None
         self._last_text = self._read()
         self._last_bad: str | None = None
-        self._observed = _ObservedFolder(path.parent, recursive=False, mode="native", on_event=self._on_event)
+        self._observed = ObservedFolder(path.parent, recursive=False, mode="native", on_event=self._on_event)
         self._observed.ensure()
 
     def _on_event(self, event: FileSystemEvent) -> None:

@@ -1,0 +1,217 @@
+"""`kiosk publish`: turns a slide folder into a static site that any web server or CDN can serve.
+
+    SITE/manifest.json      what the boxes should hold: path, sha256, size of each file
+    SITE/files/<sha256>     each file's bytes under its hash; never changes, cache forever
+
+Re-publishing is incremental (objects already there are kept, unchanged
+files are not hashed again) and atomic (the manifest is replaced in one
+rename). Objects that no manifest names any more are deleted only after a
+grace period, so a box that is still downloading finds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kiosk.catalogue import FileInfo
+from kiosk.folder import list_folder
+from kiosk.manifest import Manifest, ManifestFile, is_publishable, manifest_version, parse_manifest
+from kiosk.state import write_atomically
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+OBJECTS = "files"
+_INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashing of unchanged files
+_UNREFERENCED = ".unreferenced.json"  # sha256 -> when it was first seen unreferenced
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    files: int
+    bytes: int
+    objects_added: int
+    objects_removed: int
+    changed: bool
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _store_object(source: Path, site: Path, sha256: str) -> bool:
+    """Copies a file into files/<sha256> unless it is there; False if the source changed meanwhile."""
+    target = site / OBJECTS / sha256
+    if target.exists():
+        return True
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+    try:
+        with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if digest.hexdigest() != sha256:
+            os.unlink(temp)
+            return False
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def publish(
+    source: Path,
+    site: Path,
+    grace_seconds: float = 24 * 3600,
+    files: list[FileInfo] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> PublishResult:
+    """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing."""
+    site.mkdir(parents=True, exist_ok=True)
+    if files is None:
+        files, _texts = list_folder(source)
+    index = _load_json(site / _INDEX)
+    new_index: dict[str, list] = {}
+    entries: list[ManifestFile] = []
+    added = 0
+    for info in sorted(files, key=lambda f: f.path):
+        if not is_publishable(info.path):
+            continue
+        cached = index.get(info.path)
+        if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [info.size, info.mtime_ns]:
+            digest = str(cached[2])
+        else:
+            try:
+                digest = sha256_of(source / info.path)
+            except OSError as exc:
+                log.warning("not published: %s (%s)", info.path, exc)
+                continue
+        had = (site / OBJECTS / digest).exists()
+        try:
+            stored = _store_object(source / info.path, site, digest)
+        except OSError as exc:
+            log.warning("not published: %s (%s)", info.path, exc)
+            continue
+        if not stored:
+            log.info("not published yet: %s changed while it was copied", info.path)
+            continue
+        added += 0 if had else 1
+        new_index[info.path] = [info.size, info.mtime_ns, digest]
+        entries.append(ManifestFile(info.path, digest, info.size))
+
+    version = manifest_version(tuple(entries))
+    previous = _current_manifest(site)
+    changed = previous is None or previous.version != version
+    if changed:
+        manifest = Manifest(version, dt.datetime.now().astimezone().isoformat(timespec="seconds"), tuple(entries))
+        write_atomically(site / MANIFEST, manifest.to_json() + "\n")
+        os.chmod(site / MANIFEST, 0o644)
+        log.info("published version %s: %d files, %d bytes", version, len(entries), sum(e.size for e in entries))
+    write_atomically(site / _INDEX, json.dumps(new_index))
+    removed = _collect_garbage(site, {e.sha256 for e in entries}, grace_seconds, clock())
+    return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
+
+
+def _current_manifest(site: Path) -> Manifest | None:
+    try:
+        return parse_manifest((site / MANIFEST).read_text(encoding="utf-8"), 1 << 62, 1 << 62)
+    except (OSError, ValueError):
+        return None
+
+
+def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now: float) -> int:
+    """Deletes objects unreferenced for longer than the grace period; returns how many."""
+    folder = site / OBJECTS
+    pending = _load_json(site / _UNREFERENCED)
+    still: dict[str, float] = {}
+    removed = 0
+    for path in folder.iterdir() if folder.is_dir() else []:
+        name = path.name
+        if name.startswith("."):
+            # A copy that a crash left behind: gone after the grace period too.
+            if name.startswith(".incoming-") and now - path.stat().st_mtime >= grace_seconds:
+                path.unlink(missing_ok=True)
+            continue
+        if name in referenced:
+            continue
+        since = float(pending.get(name, now))
+        if now - since >= grace_seconds:
+            path.unlink(missing_ok=True)
+            removed += 1
+        else:
+            still[name] = since
+    write_atomically(site / _UNREFERENCED, json.dumps(still))
+    return removed
+
+
+def watch_and_publish(
+    source: Path,
+    site: Path,
+    grace_seconds: float,
+    settle_seconds: float = 1.0,
+    rescan_seconds: float = 60.0,
+    stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Publishes now, then again whenever the source folder changes, until `stop` is set.
+
+    Only files that have settled (unchanged across two looks) are published,
+    so a photo still being copied into the central folder never reaches a box.
+    """
+    from kiosk.settling import Settler
+    from kiosk.watcher import ObservedFolder
+
+    stop = stop or threading.Event()
+    wake = threading.Event()
+    observed = ObservedFolder(source, recursive=True, mode="native", on_event=lambda _event: wake.set())
+    settler = Settler(settle_seconds)
+    files, _texts = list_folder(source)
+    settler.accept(files, clock())
+    published = sorted(files, key=lambda f: f.path)
+    publish(source, site, grace_seconds, published)
+    log.info("watching %s; publishing to %s", source, site)
+    try:
+        while not stop.is_set():
+            observed.ensure()
+            files, _texts = list_folder(source)
+            recheck = settler.observe(files, clock())
+            settled = sorted(settler.settled(), key=lambda f: f.path)
+            if settled != published:
+                publish(source, site, grace_seconds, settled)
+                published = settled
+            timeout = rescan_seconds if recheck is None else max(0.05, recheck - clock())
+            if wake.wait(timeout):
+                stop.wait(0.2)  # let a burst of events finish
+                wake.clear()
+    finally:
+        observed.close()

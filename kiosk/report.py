@@ -1,0 +1,126 @@
+"""Proof of play: what the public saw, from the play logs.
+
+Pure aggregation (`build_report`) plus a Pillow chart: plays and seconds per
+slide, per kind and per day, and how fairly the answers were exposed (the
+fewest and most plays of any answer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+KIND_COLOURS = {"contribute": (46, 110, 190), "answer": (220, 120, 40), "fallback": (150, 150, 150)}
+
+
+def build_report(records: list[dict], since: dt.date | None = None) -> dict:
+    """Aggregates play records (from read_play_log) into the report's numbers."""
+    per_slide: dict[str, dict] = {}
+    per_kind: dict[str, dict] = defaultdict(lambda: {"plays": 0, "seconds": 0.0})
+    per_day: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: {"plays": 0, "seconds": 0.0}))
+    first = last = None
+    for record in records:
+        try:
+            moment = dt.datetime.fromisoformat(record["time"])
+            path, kind, seconds = str(record["path"]), str(record["kind"]), float(record["seconds"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        day = moment.date()
+        if since is not None and day < since:
+            continue
+        first = moment if first is None or moment < first else first
+        last = moment if last is None or moment > last else last
+        slide = per_slide.setdefault(path, {"path": path, "kind": kind, "plays": 0, "seconds": 0.0})
+        slide["plays"] += 1
+        slide["seconds"] += seconds
+        per_kind[kind]["plays"] += 1
+        per_kind[kind]["seconds"] += seconds
+        per_day[day.isoformat()][kind]["plays"] += 1
+        per_day[day.isoformat()][kind]["seconds"] += seconds
+    answers = [s["plays"] for s in per_slide.values() if s["kind"] == "answer"]
+    return {
+        "from": first.isoformat(timespec="seconds") if first else None,
+        "to": last.isoformat(timespec="seconds") if last else None,
+        "plays": sum(k["plays"] for k in per_kind.values()),
+        "per_kind": {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(per_kind.items())},
+        "per_day": {
+            day: {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(kinds.items())}
+            for day, kinds in sorted(per_day.items())
+        },
+        "per_slide": sorted(
+            ({**s, "seconds": round(s["seconds"], 1)} for s in per_slide.values()),
+            key=lambda s: (s["kind"], s["path"]),
+        ),
+        "answer_fairness": {
+            "answers": len(answers),
+            "fewest_plays": min(answers) if answers else 0,
+            "most_plays": max(answers) if answers else 0,
+        },
+    }
+
+
+def report_text(report: dict) -> str:
+    lines = [f"proof of play {report['from'] or '-'} to {report['to'] or '-'}: {report['plays']} plays"]
+    for kind, totals in report["per_kind"].items():
+        lines.append(f"  {kind:<10} {totals['plays']:>7} plays {totals['seconds'] / 3600:>8.1f} h")
+    fairness = report["answer_fairness"]
+    lines.append(
+        f"  answers: {fairness['answers']}, each shown {fairness['fewest_plays']} to {fairness['most_plays']} times"
+    )
+    lines.append("per day:")
+    for day, kinds in report["per_day"].items():
+        parts = ", ".join(f"{kind} {v['plays']} ({v['seconds'] / 60:.0f} min)" for kind, v in kinds.items())
+        lines.append(f"  {day}  {parts}")
+    lines.append("per slide:")
+    for slide in report["per_slide"]:
+        lines.append(f"  {slide['plays']:>6}  {slide['seconds'] / 60:>7.1f} min  {slide['path']}")
+    return "\n".join(lines)
+
+
+def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (1200, 600)) -> None:
+    """A bar chart of screen time per day, stacked by kind, written as PNG."""
+    width, height = size
+    image = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    try:
+        title_font, small = ImageFont.truetype(str(font), 26), ImageFont.truetype(str(font), 16)
+    except OSError:
+        title_font = small = ImageFont.load_default()
+    draw.text((30, 20), "Screen time per day (minutes) · #MigrationMeans", font=title_font, fill=(30, 30, 30))
+    days = list(report["per_day"].items())
+    left, right, top, bottom = 80, width - 30, 80, height - 70
+    peak = max((sum(v["seconds"] for v in kinds.values()) for _d, kinds in days), default=0) / 60 or 1
+    draw.line((left, bottom, right, bottom), fill=(0, 0, 0), width=2)
+    for tick in range(5):
+        value = peak * tick / 4
+        y = bottom - (bottom - top) * tick / 4
+        draw.text((left - 10, y), f"{value:.0f}", font=small, fill=(80, 80, 80), anchor="rm")
+        draw.line((left, y, right, y), fill=(225, 225, 225))
+    slot = (right - left) / max(1, len(days))
+    for index, (day, kinds) in enumerate(days):
+        x0 = left + index * slot + slot * 0.15
+        x1 = left + (index + 1) * slot - slot * 0.15
+        y = bottom
+        for kind in ("contribute", "answer", "fallback"):
+            minutes = kinds.get(kind, {}).get("seconds", 0) / 60
+            bar = (bottom - top) * minutes / peak
+            if bar > 0:
+                draw.rectangle((x0, y - bar, x1, y), fill=KIND_COLOURS[kind])
+                y -= bar
+        draw.text(((x0 + x1) / 2, bottom + 10), day[5:], font=small, fill=(60, 60, 60), anchor="ma")
+    legend_x = left
+    for kind, colour in KIND_COLOURS.items():
+        draw.rectangle((legend_x, height - 35, legend_x + 16, height - 19), fill=colour)
+        draw.text((legend_x + 22, height - 36), kind, font=small, fill=(40, 40, 40))
+        legend_x += 150
+    fairness = report["answer_fairness"]
+    draw.text(
+        (right, height - 36),
+        f"{fairness['answers']} answers, each shown {fairness['fewest_plays']}–{fairness['most_plays']} times",
+        font=small, fill=(40, 40, 40), anchor="ra",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format="PNG")

@@ -1,0 +1,221 @@
+"""How a box is doing: frame statistics, status.json, the Prometheus file and the heartbeat.
+
+The render loop measures (FrameStats) and hands a plain dict to the
+StatusWriter thread, which does the file writes and the heartbeat POST, so
+no disk or network wait ever lands in the loop.
+
+    <state.dir>/status.json   rewritten atomically
+    <state.dir>/kiosk.prom    Prometheus text format, for node_exporter's textfile collector
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from kiosk.state import write_atomically
+
+log = logging.getLogger(__name__)
+
+STATUS_FILE = "status.json"
+PROMETHEUS_FILE = "kiosk.prom"
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The q-quantile by linear interpolation; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class FrameStats:
+    """Gaps between frames presented during fades, and how late each slide began."""
+
+    def __init__(self, frame_period: float, keep: int = 5000) -> None:
+        self.frame_period = frame_period
+        self.gaps: collections.deque[float] = collections.deque(maxlen=keep)
+        self.slips: collections.deque[float] = collections.deque(maxlen=keep)
+        self.presented = 0
+        self.late = 0
+        self._last: float | None = None
+
+    def frame(self, at: float, in_fade: bool) -> None:
+        """Records a presented frame; gaps count only between frames of one fade."""
+        self.presented += 1
+        if in_fade and self._last is not None:
+            gap = at - self._last
+            self.gaps.append(gap)
+            if gap > 1.5 * self.frame_period:
+                self.late += 1
+        self._last = at if in_fade else None
+
+    def fade_ended(self) -> None:
+        self._last = None
+
+    def slide_started(self, due: float, started: float) -> None:
+        self.slips.append(max(0.0, started - due))
+
+    def summary(self) -> dict:
+        gaps, slips = list(self.gaps), list(self.slips)
+        return {
+            "frames_presented": self.presented,
+            "late_frames": self.late,
+            "fade_gap_seconds": {str(q): round(quantile(gaps, q), 4) for q in QUANTILES},
+            "fade_gap_count": len(gaps),
+            "fade_gap_sum_seconds": round(sum(gaps), 4),
+            "slide_slip_seconds": {str(q): round(quantile(slips, q), 4) for q in QUANTILES},
+        }
+
+    def log_line(self) -> str:
+        s = self.summary()
+        g, sl = s["fade_gap_seconds"], s["slide_slip_seconds"]
+        return (
+            f"frames: {s['frames_presented']} presented, {s['late_frames']} late; fade gap p50 "
+            f"{g['0.5'] * 1000:.1f} ms, p99 {g['0.99'] * 1000:.1f} ms; slide start slip p99 {sl['0.99'] * 1000:.1f} ms"
+        )
+
+
+def prometheus_text(status: dict) -> str:
+    """The metrics of a status dict in Prometheus' text exposition format."""
+    lines: list[str] = []
+
+    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+        lines.append(f"# HELP {name} {help_text}")
+        lines.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            lines.append(f"{name}{labels} {value:g}")
+
+    box = _label_value(status.get("box", ""))
+    metric("kiosk_up", "gauge", "1 while the kiosk runs.", [(f'{{box="{box}"}}', 1)])
+    shown = status.get("slides_shown", {})
+    metric("kiosk_slides_shown_total", "counter", "Slides shown since start, by kind.",
+           [(f'{{kind="{kind}"}}', float(shown.get(kind, 0))) for kind in ("contribute", "answer", "fallback")])
+    content = status.get("content", {})
+    metric("kiosk_content_files", "gauge", "Slides in the rotation, by kind.",
+           [(f'{{kind="{kind}"}}', float(content.get(kind, 0))) for kind in ("contribute", "answer")])
+    metric("kiosk_unusable_files", "gauge", "Slide files that cannot be decoded.",
+           [("", float(len(status.get("errors", {}).get("unusable_files", {}))))])
+    sync = status.get("sync", {})
+    metric("kiosk_last_sync_success_timestamp_seconds", "gauge", "Unix time of the last successful sync (0 = never).",
+           [("", float(sync.get("last_success_unix", 0)))])
+    metric("kiosk_sync_failures_total", "counter", "Failed syncs since start.", [("", float(sync.get("failures", 0)))])
+    frames = status.get("frames", {})
+    gap = frames.get("fade_gap_seconds", {})
+    lines.append("# HELP kiosk_frame_seconds Time between frames presented during fades.")
+    lines.append("# TYPE kiosk_frame_seconds summary")
+    for q in QUANTILES:
+        lines.append(f'kiosk_frame_seconds{{quantile="{q}"}} {float(gap.get(str(q), 0)):g}')
+    lines.append(f"kiosk_frame_seconds_sum {float(frames.get('fade_gap_sum_seconds', 0)):g}")
+    lines.append(f"kiosk_frame_seconds_count {int(frames.get('fade_gap_count', 0))}")
+    metric("kiosk_late_frames_total", "counter", "Fade frames later than 1.5 frame periods.",
+           [("", float(frames.get("late_frames", 0)))])
+    metric("kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", [("", float(status.get("uptime_seconds", 0)))])
+    return "\n".join(lines) + "\n"
+
+
+def _label_value(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class StatusWriter:
+    """Writes status.json and kiosk.prom, and POSTs the heartbeat, on its own thread.
+
+    `update()` hands over the newest status (latest wins); `poll_once()` does
+    one round of writing for tests without the thread.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        min_interval: float = 2.0,
+        heartbeat_url: str = "",
+        heartbeat_interval: float = 60.0,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (10.0, 30.0),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.folder = folder
+        self.min_interval = min_interval
+        self.heartbeat_url = heartbeat_url
+        self.heartbeat_interval = heartbeat_interval
+        self.session = session
+        self.timeout = timeout
+        self.clock = clock
+        self._latest: dict | None = None
+        self._written: dict | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._next_heartbeat = clock()
+        self._heartbeat_failing = False
+
+    def update(self, status: dict) -> None:
+        with self._lock:
+            self._latest = status
+        self._wake.set()
+
+    def poll_once(self) -> None:
+        with self._lock:
+            status = self._latest
+        if status is None:
+            return
+        if status is not self._written:
+            try:
+                write_atomically(self.folder / STATUS_FILE, json.dumps(status, ensure_ascii=False, indent=1))
+                write_atomically(self.folder / PROMETHEUS_FILE, prometheus_text(status))
+            except OSError as exc:
+                log.warning("cannot write status files in %s: %s", self.folder, exc)
+            self._written = status
+        if self.heartbeat_url and self.session is not None and self.clock() >= self._next_heartbeat:
+            self._next_heartbeat = self.clock() + self.heartbeat_interval
+            self._post_heartbeat(status)
+
+    def _post_heartbeat(self, status: dict) -> None:
+        try:
+            response = self.session.post(self.heartbeat_url, json=status, timeout=self.timeout)
+            ok = response.status_code < 400
+            reason = f"HTTP {response.status_code}"
+            response.close()
+        except requests.RequestException as exc:
+            ok, reason = False, type(exc).__name__
+        if not ok and not self._heartbeat_failing:
+            log.warning("heartbeat to %s failed: %s", self.heartbeat_url, reason)
+        elif ok and self._heartbeat_failing:
+            log.info("heartbeat to %s works again", self.heartbeat_url)
+        self._heartbeat_failing = not ok
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(timeout=self.heartbeat_interval if self.heartbeat_url else None)
+            self._wake.clear()
+            if self._stopping:
+                break
+            self.poll_once()
+            if self._stop.wait(self.min_interval):  # coalesce bursts: one write per interval at most
+                break
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="status", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stopping = True
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.poll_once()  # the last word: the final status is on disk

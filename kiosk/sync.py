@@ -1,0 +1,432 @@
+"""The sync client: makes the slide folder match the central server's manifest, safely.
+
+The server is any static web server or CDN holding what `kiosk publish`
+wrote. One conditional GET of manifest.json says whether anything changed.
+Every object is downloaded into a staging folder inside the slide folder
+(`.kiosk-sync/`, which the kiosk never shows), checked against the
+manifest's size and sha256, and fsynced. Only when every file of the new
+manifest is staged are they renamed into place, then files that left the
+manifest are removed: additions before removals, so the screen never runs
+empty, and a failure at any point leaves the slides exactly as they were.
+
+The network sits behind one seam, a `requests.Session`, so tests use a real
+server on loopback (nginx) or a server of their own that injects faults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import queue
+import random
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin
+
+import requests
+
+from kiosk import __version__
+from kiosk.folder import list_folder
+from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
+from kiosk.state import write_atomically
+
+log = logging.getLogger(__name__)
+
+STAGING = ".kiosk-sync"
+STATE_FILE = "sync.json"
+INDEX_FILE = "sync-index.json"
+CHUNK = 256 * 1024
+
+
+class SyncFailed(Exception):
+    """One sync could not complete; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    url: str
+    token: str = ""
+    ca_bundle: str | None = None
+    max_file_bytes: int = 100 * 1024 * 1024
+    max_total_bytes: int = 4 * 1024 * 1024 * 1024
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    backoff_seconds: float = 1.0
+
+    def __repr__(self) -> str:
+        # The token never appears in logs or tracebacks.
+        return f"SyncSettings(url={self.url!r}, token={'***' if self.token else ''!r})"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    reason: str
+    version: str | None
+    downloaded: int = 0
+    removed: int = 0
+    finished: str = ""  # ISO-8601 wall-clock time
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"sync failed: {self.reason}"
+        return f"sync ok: version {self.version}, {self.downloaded} downloaded, {self.removed} removed ({self.reason})"
+
+
+@dataclass(frozen=True)
+class SyncDone:
+    """Posted on the render loop's inbox after every sync."""
+
+    result: SyncResult
+
+
+def new_session(settings: SyncSettings) -> requests.Session:
+    session = requests.Session()
+    session.verify = settings.ca_bundle or True  # certificate checks are never off
+    session.headers["User-Agent"] = f"kiosk/{__version__}"
+    if settings.token:
+        session.headers["Authorization"] = f"Bearer {settings.token}"
+    return session
+
+
+class SyncClient:
+    """Brings one slide folder in line with one manifest URL."""
+
+    def __init__(
+        self,
+        settings: SyncSettings,
+        folder: Path,
+        state_dir: Path,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self.folder = folder
+        self.state_dir = state_dir
+        self.session = session or new_session(settings)
+        self.sleep = sleep
+        self.jitter = jitter
+
+    # --- one sync ------------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        """One full sync; never raises for network or server trouble."""
+        try:
+            result = self._sync()
+        except SyncFailed as exc:
+            result = SyncResult(False, str(exc), None)
+        except ManifestError as exc:
+            result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
+        except OSError as exc:
+            result = SyncResult(False, f"local folder: {exc}", None)
+        return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def _sync(self) -> SyncResult:
+        state = _load_json(self.state_dir / STATE_FILE)
+        manifest_text, fresh_state = self._fetch_manifest(state)
+        manifest = parse_manifest(manifest_text, self.settings.max_file_bytes, self.settings.max_total_bytes)
+        local = self._local_hashes()
+        wanted = {f.path: f for f in manifest.files}
+        missing = [f for f in manifest.files if local.get(f.path) != f.sha256]
+        stale = [path for path in local if path not in wanted]
+        if not missing and not stale:
+            self._save_index({})
+            self._save_state(fresh_state, manifest_text, manifest)
+            return SyncResult(True, "folder matches the manifest", manifest.version)
+
+        placements = self._stage(missing, local)
+        for item in missing:  # additions first: the screen never runs empty
+            target = self.folder / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(placements[item.path], target)
+            _fsync_folder(target.parent)
+        for path in stale:
+            (self.folder / path).unlink(missing_ok=True)
+            _remove_empty_parents(self.folder / path, self.folder)
+        shutil.rmtree(self.folder / STAGING, ignore_errors=True)
+        self._save_index({item.path: item.sha256 for item in missing})
+        self._save_state(fresh_state, manifest_text, manifest)
+        log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
+        return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
+
+    # --- manifest --------------------------------------------------------------------
+
+    def _fetch_manifest(self, state: dict) -> tuple[str, dict]:
+        """The manifest text and the validators to keep; one small request when unchanged."""
+        headers = {}
+        saved = state.get("manifest") if state.get("url") == self.settings.url else None
+        if saved:
+            if state.get("etag"):
+                headers["If-None-Match"] = state["etag"]
+            if state.get("last_modified"):
+                headers["If-Modified-Since"] = state["last_modified"]
+        response = self._request("GET", self.settings.url, headers=headers)
+        if response.status_code == 304 and saved:
+            return saved, state
+        if response.status_code != 200:
+            raise SyncFailed(f"manifest: HTTP {response.status_code} from {self.settings.url}")
+        if len(response.content) > 64 * 1024 * 1024:
+            raise SyncFailed("manifest larger than 64 MB")
+        fresh = {
+            "url": self.settings.url,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+        }
+        try:
+            text = response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError("not UTF-8 text") from None
+        return text, fresh
+
+    def _save_state(self, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
+        state = dict(fresh, manifest=manifest_text, version=manifest.version)
+        write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
+
+    # --- the local folder ------------------------------------------------------------
+
+    def _local_hashes(self) -> dict[str, str]:
+        """sha256 of every publishable file in the folder, re-hashing only changed files."""
+        index = _load_json(self.state_dir / INDEX_FILE)
+        files, _texts = list_folder(self.folder)
+        hashes: dict[str, str] = {}
+        self._index: dict[str, list] = {}
+        for info in files:
+            if not is_publishable(info.path):
+                continue
+            cached = index.get(info.path)
+            if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [info.size, info.mtime_ns]:
+                digest = str(cached[2])
+            else:
+                try:
+                    digest = _sha256_file(self.folder / info.path)
+                except OSError:
+                    continue
+            hashes[info.path] = digest
+            self._index[info.path] = [info.size, info.mtime_ns, digest]
+        return hashes
+
+    def _save_index(self, placed: dict[str, str]) -> None:
+        files, _texts = list_folder(self.folder)
+        index = {}
+        for info in files:
+            if not is_publishable(info.path):
+                continue
+            cached = self._index.get(info.path)
+            if cached and cached[:2] == [info.size, info.mtime_ns]:
+                index[info.path] = cached
+        for path, digest in placed.items():
+            stat = (self.folder / path).stat()
+            index[path] = [stat.st_size, stat.st_mtime_ns, digest]
+        write_atomically(self.state_dir / INDEX_FILE, json.dumps(index))
+
+    # --- downloads ---------------------------------------------------------------------
+
+    def _stage(self, missing: list, local: dict[str, str]) -> dict[str, Path]:
+        """A verified, fsynced file in the staging folder for every path to add or change.
+
+        Objects the box already holds under another name are copied, not
+        downloaded: a rename or a duplicate on the server costs nothing.
+        """
+        staging = self.folder / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        held = {digest: path for path, digest in local.items()}
+        downloaded: dict[str, Path] = {}
+        for item in missing:
+            if item.sha256 not in held and item.sha256 not in downloaded:
+                downloaded[item.sha256] = self._download(item.sha256, item.size, staging)
+        placements: dict[str, Path] = {}
+        for number, item in enumerate(missing):
+            staged = staging / f"{number}.{item.sha256}.place"
+            source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
+            shutil.copyfile(source, staged)
+            _fsync_file(staged)
+            placements[item.path] = staged
+        return placements
+
+    def _download(self, sha256: str, size: int, staging: Path) -> Path:
+        url = urljoin(self.settings.url, f"files/{sha256}")
+        part = staging / f"{sha256}.part"
+        for attempt in range(self.settings.retries + 1):
+            have = part.stat().st_size if part.exists() else 0
+            if have > size:
+                part.unlink()
+                have = 0
+            headers = {"Range": f"bytes={have}-"} if 0 < have < size else {}
+            try:
+                if have < size or size == 0:
+                    self._stream(url, headers, part, have)
+            except SyncFailed as exc:
+                if attempt >= self.settings.retries or "HTTP 4" in str(exc):
+                    raise
+                self._back_off(attempt, str(exc))
+                continue
+            actual = part.stat().st_size
+            if actual != size:
+                if attempt >= self.settings.retries:
+                    raise SyncFailed(f"files/{sha256}: got {actual} bytes, the manifest says {size}")
+                if actual > size:
+                    part.unlink()
+                self._back_off(attempt, "short download")
+                continue
+            if _sha256_file(part) != sha256:
+                part.unlink()
+                raise SyncFailed(f"files/{sha256}: content does not match its sha256; discarded")
+            _fsync_file(part)
+            return part
+        raise SyncFailed(f"files/{sha256}: download did not complete")
+
+    def _stream(self, url: str, headers: dict, part: Path, have: int) -> None:
+        response = self._request("GET", url, headers=headers, stream=True)
+        try:
+            if response.status_code == 206 and have:
+                mode = "ab"
+            elif response.status_code == 200:
+                mode = "wb"  # the server ignored the range: start again
+            else:
+                raise SyncFailed(f"{url.rsplit('/', 1)[-1][:12]}…: HTTP {response.status_code}")
+            written = 0 if mode == "wb" else have
+            with part.open(mode) as handle:
+                for chunk in response.iter_content(CHUNK):
+                    written += len(chunk)
+                    if written > self.settings.max_file_bytes:
+                        raise SyncFailed("download larger than sync.max_file_bytes")
+                    handle.write(chunk)
+        except (requests.RequestException, OSError) as exc:
+            raise SyncFailed(f"download interrupted: {type(exc).__name__}") from None
+        finally:
+            response.close()
+
+    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One HTTP request with timeouts, retried with exponential backoff on network and 5xx errors."""
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        last = ""
+        for attempt in range(self.settings.retries + 1):
+            try:
+                response = self.session.request(method, url, timeout=timeout, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise SyncFailed(f"TLS: certificate check failed for {url} ({_short(exc)})") from None
+            except requests.RequestException as exc:
+                last = f"{type(exc).__name__} for {url}"
+            else:
+                if response.status_code < 500:
+                    return response
+                last = f"HTTP {response.status_code} from {url}"
+                response.close()
+            if attempt < self.settings.retries:
+                self._back_off(attempt, last)
+        raise SyncFailed(f"server unreachable after {self.settings.retries + 1} tries: {last}")
+
+    def _back_off(self, attempt: int, why: str) -> None:
+        delay = self.settings.backoff_seconds * (2**attempt) * (0.5 + self.jitter())
+        log.debug("sync: %s; retrying in %.1f s", why, delay)
+        self.sleep(delay)
+
+
+class SyncThread:
+    """Runs `sync_once()` every interval (with jitter) and posts SyncDone to the loop."""
+
+    def __init__(
+        self,
+        client: SyncClient,
+        inbox: "queue.Queue[object]",
+        interval_seconds: float,
+        jitter_seconds: float,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.client = client
+        self.inbox = inbox
+        self.interval_seconds = interval_seconds
+        self.jitter_seconds = jitter_seconds
+        self.rng = rng
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_line = ""
+
+    def poll_once(self) -> SyncResult:
+        result = self.client.sync_once()
+        line = result.line()
+        if not result.ok and line != self._last_line:
+            log.warning("%s (showing what the box has)", line)
+        elif result.ok and (result.downloaded or result.removed or not self._last_line.startswith("sync ok")):
+            log.info("%s", line)
+        self._last_line = line
+        self.inbox.put(SyncDone(result))
+        return result
+
+    def _run(self) -> None:
+        # A fleet started together must not arrive at the server in the same second.
+        delay = self.rng() * self.jitter_seconds
+        while not self._stop.wait(delay):
+            try:
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - the show goes on without sync
+                log.exception("sync: unexpected error")
+            delay = self.interval_seconds + self.rng() * self.jitter_seconds
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent
