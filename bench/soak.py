@@ -3,7 +3,8 @@
     .venv/bin/python bench/soak.py [--minutes 10] [--size 1280x720]
 
 Runs a real kiosk (headless) on a copy of the demo content with slides of a
-fraction of a second and short fades. Meanwhile a writer adds new answer
+fraction of a second and short fades. The "start" figures are taken after a
+minute of warm-up, when the frame cache is full. Meanwhile a writer adds new answer
 photos (by rename, by plain copy, by slow writing), replaces existing ones,
 deletes some, and drops in a broken file now and then. Reports resident
 memory and open file descriptors after a warm-up and at the end, slides
@@ -122,7 +123,7 @@ def main() -> int:
                 [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", args.size],
                 env=env, stdout=subprocess.DEVNULL, stderr=log_file, cwd=ROOT,
             )
-            time.sleep(20)  # warm-up: caches fill, every thread started
+            time.sleep(60)  # warm-up: the frame cache fills, every thread has started
             start_rss, start_fds = process_figures(process.pid)
             start_plays = len(read_play_log(work / "state"))
             writer = threading.Thread(target=churn, args=(slides / "answers", stop, counts), daemon=True)

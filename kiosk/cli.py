@@ -187,6 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         heartbeat_interval=config.heartbeat.interval_seconds,
         session=new_session(_sync_settings(config)) if config.heartbeat.url else None,
         timeout=(config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds),
+        verify=str(config.sync.ca_bundle) if config.sync.ca_bundle else True,
     )
     show.status_writer = status_writer
     threads = [worker, folder_watcher, config_watcher, status_writer] + ([sync_thread] if sync_thread else [])

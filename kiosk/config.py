@@ -99,7 +99,7 @@ class OverlaysConfig:
 @dataclass(frozen=True)
 class DecodingConfig:
     max_pixels: int = 50_000_000
-    cache_megabytes: int = 192
+    cache_megabytes: int = 64
 
 
 @dataclass(frozen=True)

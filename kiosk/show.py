@@ -492,6 +492,7 @@ class Show:
         for path in removed:
             self.cache.discard_path(path)
             self.bad.pop(path, None)
+            self.stats.skipped.pop(path, None)
             log.info("removed %s", path)
         for problem in published.problems:
             if problem not in previous.problems:

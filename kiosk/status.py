@@ -144,6 +144,7 @@ class StatusWriter:
         heartbeat_interval: float = 60.0,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (10.0, 30.0),
+        verify: bool | str = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.folder = folder
@@ -152,6 +153,7 @@ class StatusWriter:
         self.heartbeat_interval = heartbeat_interval
         self.session = session
         self.timeout = timeout
+        self.verify = verify
         self.clock = clock
         self._latest: dict | None = None
         self._written: dict | None = None
@@ -186,7 +188,7 @@ class StatusWriter:
 
     def _post_heartbeat(self, status: dict) -> None:
         try:
-            response = self.session.post(self.heartbeat_url, json=status, timeout=self.timeout)
+            response = self.session.post(self.heartbeat_url, json=status, timeout=self.timeout, verify=self.verify)
             ok = response.status_code < 400
             reason = f"HTTP {response.status_code}"
             response.close()

@@ -1,0 +1,91 @@
+import json
+import os
+import threading
+import time
+
+from kiosk.manifest import parse_manifest
+from kiosk.publish import MANIFEST, OBJECTS, publish, sha256_of, watch_and_publish
+
+from .conftest import make_picture
+
+
+def manifest_of(site):
+    return parse_manifest((site / MANIFEST).read_text(), 1 << 40, 1 << 40)
+
+
+def test_publish_writes_manifest_and_objects_by_hash(tmp_path, slide_folder):
+    (slide_folder / "answers" / "a1.yaml").write_text("caption: 이주란 용기\n", encoding="utf-8")
+    (slide_folder / "answers" / "a2.jpg.part").write_bytes(b"partial")
+    (slide_folder / "answers" / "notes.docx").write_bytes(b"not a slide")
+    site = tmp_path / "site"
+    result = publish(slide_folder, site)
+    manifest = manifest_of(site)
+    paths = [f.path for f in manifest.files]
+    assert paths == sorted(paths)
+    assert "answers/a1.yaml" in paths and "answers/a2.jpg.part" not in paths and "answers/notes.docx" not in paths
+    assert result.files == len(paths) == 8
+    for item in manifest.files:
+        obj = site / OBJECTS / item.sha256
+        assert sha256_of(obj) == item.sha256 and obj.stat().st_size == item.size
+    assert json.loads((site / MANIFEST).read_text())["generated"].startswith("20")
+
+
+def test_republishing_is_incremental_and_keeps_the_version(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    first = publish(slide_folder, site)
+    stamp = (site / MANIFEST).stat().st_mtime_ns
+    again = publish(slide_folder, site)
+    assert again.version == first.version and not again.changed and again.objects_added == 0
+    assert (site / MANIFEST).stat().st_mtime_ns == stamp  # unchanged manifest: the server's ETag stays
+
+
+def test_a_rename_or_duplicate_costs_no_new_object(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    publish(slide_folder, site)
+    os.rename(slide_folder / "answers" / "a1.jpg", slide_folder / "answers" / "renamed.jpg")
+    (slide_folder / "answers" / "copy.jpg").write_bytes((slide_folder / "answers" / "a2.jpg").read_bytes())
+    result = publish(slide_folder, site)
+    assert result.changed and result.objects_added == 0
+
+
+def test_unreferenced_objects_go_only_after_the_grace_period(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    publish(slide_folder, site)
+    old = {f.sha256 for f in manifest_of(site).files if f.path == "answers/a1.jpg"}.pop()
+    (slide_folder / "answers" / "a1.jpg").unlink()
+    now = time.time()
+    publish(slide_folder, site, grace_seconds=3600, clock=lambda: now)
+    assert (site / OBJECTS / old).exists()
+    publish(slide_folder, site, grace_seconds=3600, clock=lambda: now + 1800)
+    assert (site / OBJECTS / old).exists()
+    result = publish(slide_folder, site, grace_seconds=3600, clock=lambda: now + 3601)
+    assert not (site / OBJECTS / old).exists() and result.objects_removed == 1
+
+
+def test_manifest_is_replaced_atomically(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    publish(slide_folder, site)
+    make_picture(slide_folder / "answers" / "new.jpg")
+    publish(slide_folder, site)
+    leftovers = [p.name for p in site.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == [] and "answers/new.jpg" in [f.path for f in manifest_of(site).files]
+
+
+def test_watch_publishes_new_files_once_they_settle(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_and_publish, args=(slide_folder, site, 3600, 0.2, 60, stop), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        make_picture(slide_folder / "answers" / "dropped.jpg")
+        while time.monotonic() < deadline:
+            if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
+                break
+            time.sleep(0.05)
+        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+    finally:
+        stop.set()
+        thread.join(5)

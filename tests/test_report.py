@@ -1,0 +1,48 @@
+import datetime as dt
+
+from PIL import Image
+
+from kiosk.config import DEFAULT_FONT
+from kiosk.playlog import play_record
+from kiosk.report import build_report, draw_chart, report_text
+
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def records():
+    out = []
+    for day in (18, 19):
+        start = dt.datetime(2026, 12, day, 9, 0, tzinfo=KST)
+        for index, (path, kind, seconds) in enumerate([
+            ("contribute/01.png", "contribute", 12), ("answers/a.jpg", "answer", 8),
+            ("answers/b.jpg", "answer", 8), ("answers/a.jpg", "answer", 8),
+        ]):
+            out.append(play_record(start + dt.timedelta(seconds=10 * index), path, kind, seconds))
+    out.append({"time": "broken"})
+    return out
+
+
+def test_report_counts_per_slide_kind_and_day():
+    report = build_report(records())
+    assert report["plays"] == 8
+    assert report["per_kind"]["answer"] == {"plays": 6, "seconds": 48.0}
+    assert report["per_day"]["2026-12-18"]["contribute"] == {"plays": 1, "seconds": 12.0}
+    assert {s["path"]: s["plays"] for s in report["per_slide"]} == {
+        "answers/a.jpg": 4, "answers/b.jpg": 2, "contribute/01.png": 2,
+    }
+    assert report["answer_fairness"] == {"answers": 2, "fewest_plays": 2, "most_plays": 4}
+
+
+def test_since_filters_days():
+    report = build_report(records(), since=dt.date(2026, 12, 19))
+    assert list(report["per_day"]) == ["2026-12-19"] and report["plays"] == 4
+
+
+def test_text_and_chart(tmp_path):
+    report = build_report(records())
+    text = report_text(report)
+    assert "answers: 2, each shown 2 to 4 times" in text
+    draw_chart(report, tmp_path / "chart.png", DEFAULT_FONT)
+    chart = Image.open(tmp_path / "chart.png")
+    assert chart.size == (1200, 600)
+    assert len(set(chart.convert("RGB").resize((60, 30)).getcolors(4096) or [])) > 3

@@ -1,0 +1,305 @@
+"""The sync client against real servers on loopback: nginx, and one that injects faults."""
+
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.publish import OBJECTS, publish
+from kiosk.sync import STAGING, SyncClient, SyncSettings
+
+from .conftest import make_picture
+from .servers import FaultServer, Nginx, free_port
+
+needs_nginx = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (.ci/run installs it)")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every slide and sidecar under the kind folders, by path: what the kiosk can show."""
+    result = {}
+    for top in ("contribute", "answers"):
+        for path in sorted((folder / top).rglob("*")) if (folder / top).exists() else []:
+            if path.is_file():
+                result[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return result
+
+
+@pytest.fixture
+def site():
+    # Outside pytest's private tmp folder: nginx's workers must be able to read it.
+    root = Path(tempfile.mkdtemp(prefix="kiosk-site-"))
+    root.chmod(0o755)
+    source = root / "source"
+    make_picture(source / "contribute" / "c1.png", colour=(200, 0, 0))
+    make_picture(source / "contribute" / "c2.png", colour=(0, 200, 0))
+    for index in range(4):
+        make_picture(source / "answers" / f"a{index}.jpg", size=(900, 700), colour=(40 * index, 90, 90))
+    (source / "answers" / "a0.yaml").write_text("caption: 이주란 희망\n", encoding="utf-8")
+    publish(source, root / "site")
+    for path in (root / "site").rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    yield root / "source", root / "site"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def nginx(site):
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed (.ci/run installs it)")
+    server = Nginx(site[1])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def faulty(site):
+    server = FaultServer(site[1])
+    yield server
+    server.stop()
+
+
+def client(url, box: Path, **settings) -> SyncClient:
+    options = {"retries": 2, "backoff_seconds": 0.01, "connect_timeout": 2, "read_timeout": 2, **settings}
+    return SyncClient(SyncSettings(url=url, **options), box / "slides", box / "state", sleep=lambda _s: None)
+
+
+# --- against nginx ---------------------------------------------------------------
+
+
+@needs_nginx
+def test_first_sync_fetches_everything_and_the_folder_matches(nginx, site, tmp_path):
+    source, _site = site
+    result = client(nginx.url, tmp_path).sync_once()
+    assert result.ok and result.downloaded == 7, result.reason
+    assert snapshot(tmp_path / "slides") == snapshot(source)
+    assert not (tmp_path / "slides" / STAGING).exists()
+
+
+@needs_nginx
+def test_nothing_changed_is_one_small_request(nginx, tmp_path):
+    box = client(nginx.url, tmp_path)
+    box.sync_once()
+    before = len(nginx.requests())
+    result = box.sync_once()
+    assert result.ok and result.downloaded == 0
+    assert nginx.requests()[before:] == ["GET /manifest.json 304"]
+
+
+@needs_nginx
+def test_incremental_update_adds_before_it_removes(nginx, site, tmp_path):
+    source, site_dir = site
+    box = client(nginx.url, tmp_path)
+    box.sync_once()
+    make_picture(source / "answers" / "new.jpg", colour=(1, 2, 3))
+    (source / "answers" / "a3.jpg").unlink()
+    publish(source, site_dir)
+    for path in site_dir.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    before = len(nginx.requests())
+    result = box.sync_once()
+    assert result.ok and result.downloaded == 1 and result.removed == 1
+    object_requests = [r for r in nginx.requests()[before:] if "/files/" in r]
+    assert len(object_requests) == 1  # only the new file travels
+    assert snapshot(tmp_path / "slides") == snapshot(source)
+
+
+@needs_nginx
+def test_a_renamed_file_is_copied_locally_not_downloaded(nginx, site, tmp_path):
+    source, site_dir = site
+    box = client(nginx.url, tmp_path)
+    box.sync_once()
+    (source / "answers" / "a2.jpg").rename(source / "answers" / "renamed.jpg")
+    publish(source, site_dir)
+    for path in site_dir.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    before = len(nginx.requests())
+    assert box.sync_once().ok
+    assert [r for r in nginx.requests()[before:] if "/files/" in r] == []
+    assert snapshot(tmp_path / "slides") == snapshot(source)
+
+
+@needs_nginx
+def test_an_interrupted_download_resumes_with_range(nginx, site, tmp_path):
+    source, site_dir = site
+    manifest = json.loads((site_dir / "manifest.json").read_text())
+    big = max(manifest["files"], key=lambda f: f["size"])
+    staging = tmp_path / "slides" / STAGING
+    staging.mkdir(parents=True)
+    data = (site_dir / OBJECTS / big["sha256"]).read_bytes()
+    (staging / f"{big['sha256']}.part").write_bytes(data[: len(data) // 2])
+    assert client(nginx.url, tmp_path).sync_once().ok
+    assert f"GET /files/{big['sha256']} 206" in nginx.requests()
+    assert snapshot(tmp_path / "slides") == snapshot(source)
+
+
+@needs_nginx
+def test_two_boxes_converge_and_a_publish_mid_download_breaks_neither(site, tmp_path):
+    source, site_dir = site
+    slow = FaultServer(site_dir)
+    slow.faults["throttle"] = 0.02  # objects trickle in, 16 KB at a time
+    try:
+        results = {}
+
+        def sync(name):
+            results[name] = client(slow.url, tmp_path / name).sync_once()
+
+        boxes = [threading.Thread(target=sync, args=(name,)) for name in ("box1", "box2")]
+        for box in boxes:
+            box.start()
+        time.sleep(0.3)
+        make_picture(source / "answers" / "late.jpg", colour=(9, 9, 9))
+        (source / "answers" / "a1.jpg").unlink()
+        publish(source, site_dir)  # a new manifest while both boxes are downloading
+        for box in boxes:
+            box.join(60)
+        assert results["box1"].ok and results["box2"].ok, (results["box1"].reason, results["box2"].reason)
+        slow.faults.clear()
+        for name in ("box1", "box2"):
+            assert client(slow.url, tmp_path / name).sync_once().ok
+        assert snapshot(tmp_path / "box1" / "slides") == snapshot(tmp_path / "box2" / "slides") == snapshot(source)
+    finally:
+        slow.stop()
+
+
+# --- faults: each leaves the folder as it was ------------------------------------
+
+
+@pytest.fixture
+def synced(faulty, tmp_path):
+    """A box that has synced once; returns its client and its folder's snapshot."""
+    box = client(faulty.url, tmp_path)
+    assert box.sync_once().ok
+    return box, snapshot(tmp_path / "slides")
+
+
+def republish_with_new_file(site):
+    """Adds a photo of a few hundred kilobytes (noise compresses badly) and publishes."""
+    import io
+    import random
+
+    from PIL import Image
+
+    source, site_dir = site
+    noise = Image.frombytes("RGB", (640, 480), random.Random(1).randbytes(640 * 480 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="JPEG", quality=90)
+    (source / "answers" / "fresh.jpg").write_bytes(buffer.getvalue())
+    publish(source, site_dir)
+
+
+@pytest.mark.parametrize(
+    "faults, reason",
+    [
+        ({"manifest_status": 500}, "HTTP 500"),
+        ({"manifest_status": 404}, "HTTP 404"),
+        ({"manifest_body": b"{garbage"}, "manifest refused"),
+        ({"manifest_body": json.dumps({"version": "x", "generated": "t", "files": [
+            {"path": "../../etc/evil.jpg", "sha256": "a" * 64, "size": 1}]}).encode()}, "manifest refused"),
+        ({"manifest_body": json.dumps({"version": "x", "generated": "t", "files": [
+            {"path": "answers/huge.jpg", "sha256": "a" * 64, "size": 10**12}]}).encode()}, "max_file_bytes"),
+        ({"object_status": 500}, "HTTP 500"),
+        ({"wrong_bytes": True}, "does not match its sha256"),
+        ({"cut_objects_after": 1000}, ""),
+        ({"slow_seconds": 3}, "ReadTimeout"),
+    ],
+)
+def test_faults_leave_the_folder_unchanged(synced, faulty, site, tmp_path, faults, reason):
+    box, before = synced
+    republish_with_new_file(site)
+    faulty.faults.update(faults)
+    result = box.sync_once()
+    assert not result.ok
+    assert reason in result.reason
+    assert "\n" not in result.reason
+    assert snapshot(tmp_path / "slides") == before
+
+
+def test_server_down_leaves_the_folder_unchanged(synced, faulty, site, tmp_path):
+    box, before = synced
+    down = client(f"http://127.0.0.1:{free_port()}/manifest.json", tmp_path)
+    result = down.sync_once()
+    assert not result.ok and "unreachable" in result.reason
+    assert snapshot(tmp_path / "slides") == before
+
+
+def test_a_connection_cut_once_is_resumed(synced, faulty, site, tmp_path):
+    box, _before = synced
+    republish_with_new_file(site)
+    faulty.faults.update(cut_objects_after=150_000, cut_times=1)
+    result = box.sync_once()
+    assert result.ok, result.reason
+    ranges = [headers.get("Range") for _path, headers in faulty.seen if headers.get("Range")]
+    assert ranges and int(ranges[0][6:].rstrip("-")) >= 65536  # it went on from what it had
+    assert "answers/fresh.jpg" in snapshot(tmp_path / "slides")
+
+
+def test_server_ignoring_range_still_works(synced, faulty, site, tmp_path):
+    box, _before = synced
+    republish_with_new_file(site)
+    faulty.faults.update(cut_objects_after=2000, cut_times=1, ignore_range=True)
+    assert box.sync_once().ok
+
+
+def test_bearer_token_is_sent_and_never_logged(faulty, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    faulty.faults["need_token"] = "s3cret-token"
+    assert not client(faulty.url, tmp_path / "a").sync_once().ok
+    result = client(faulty.url, tmp_path / "b", token="s3cret-token").sync_once()
+    assert result.ok
+    assert "s3cret-token" not in caplog.text
+    assert "s3cret-token" not in repr(SyncSettings(url=faulty.url, token="s3cret-token"))
+
+
+def test_https_certificates_are_checked(tmp_path):
+    """A TLS server with a self-signed certificate is refused unless its CA is configured."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    import http.server
+    import ssl
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    site = tmp_path / "site"
+    make_picture(tmp_path / "src" / "answers" / "a.jpg")
+    publish(tmp_path / "src", site)
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(site), **k)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{httpd.server_address[1]}/manifest.json"
+        refused = client(url, tmp_path / "untrusting").sync_once()
+        assert not refused.ok and "certificate" in refused.reason
+        trusted = client(url, tmp_path / "trusting", ca_bundle=str(cert)).sync_once()
+        assert trusted.ok, trusted.reason
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_sync_once_command_exit_codes(faulty, tmp_path):
+    from .conftest import write_config
+
+    config = write_config(tmp_path, f"sync:\n  url: {faulty.url}\n  retries: 0\n", slides=tmp_path / "slides")
+    ok = subprocess.run([sys.executable, "-m", "kiosk", "sync", "--once", "--config", str(config)],
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and ok.stdout.startswith("sync ok"), ok.stdout + ok.stderr
+    faulty.faults["manifest_status"] = 503
+    failed = subprocess.run([sys.executable, "-m", "kiosk", "sync", "--once", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert len(failed.stdout.strip().splitlines()) == 1 and "HTTP 503" in failed.stdout
