@@ -97,7 +97,8 @@ def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (12
     for tick in range(5):
         value = peak * tick / 4
         y = bottom - (bottom - top) * tick / 4
-        draw.text((left - 10, y), f"{value:.0f}", font=small, fill=(80, 80, 80), anchor="rm")
+        label = f"{value:.1f}" if peak < 10 else f"{value:.0f}"
+        draw.text((left - 10, y), label, font=small, fill=(80, 80, 80), anchor="rm")
         draw.line((left, y, right, y), fill=(225, 225, 225))
     slot = (right - left) / max(1, len(days))
     for index, (day, kinds) in enumerate(days):
