@@ -62,7 +62,11 @@ def photo(rng: random.Random, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
+KEEP_FILES = 40  # churned files kept at once: memory must not depend on how long it runs
+
+
 def churn(answers: Path, stop: threading.Event, counts: dict[str, int]) -> None:
+    """Adds, replaces, breaks and deletes answers, keeping the folder's size steady."""
     rng = random.Random(7)
     serial = 0
     while not stop.wait(0.5):
@@ -70,6 +74,9 @@ def churn(answers: Path, stop: threading.Event, counts: dict[str, int]) -> None:
         serial += 1
         name = f"soak-{serial:05d}.jpg"
         existing = sorted(answers.glob("soak-*.jpg"))
+        for old in existing[:-KEEP_FILES] + sorted(answers.glob("broken-*.jpg"))[:-5]:
+            old.unlink(missing_ok=True)
+            counts["trimmed"] = counts.get("trimmed", 0) + 1
         try:
             if action == "rename":
                 temp = answers / f".{name}.XyZ123"
@@ -160,6 +167,7 @@ def main() -> int:
         "fds_start": start_fds,
         "fds_end": end_fds,
         "fds_max": max([start_fds, end_fds] + [s[1] for s in samples]),
+        "rss_mb_each_minute": [round(s[0] / 1024, 1) for s in samples[5::6]],
         "slides_shown": len(plays) - start_plays,
         "files_changed": counts,
         "error_lines": len(errors),

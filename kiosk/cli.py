@@ -16,7 +16,7 @@ import queue
 import signal
 import sys
 from pathlib import Path, PurePosixPath
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from kiosk import __version__
 from kiosk.catalogue import Catalogue
@@ -26,6 +26,9 @@ from kiosk.folder import scan
 from kiosk.glyphs import missing_characters
 from kiosk.playlist import Entry, plan
 from kiosk.state import RotationStore, default_seed
+
+if TYPE_CHECKING:
+    from kiosk.sync import SyncSettings
 
 log = logging.getLogger("kiosk")
 
@@ -365,7 +368,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if failures and failures == len(entries) else EXIT_OK
 
 
-def _sync_settings(config: Config) -> "SyncSettings":
+def _sync_settings(config: Config) -> SyncSettings:
     """The sync settings, with the bearer token read from its file (never logged)."""
     from kiosk.sync import SyncSettings
 

@@ -26,7 +26,7 @@ from typing import Callable
 from kiosk.catalogue import FileInfo
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestFile, is_publishable, manifest_version, parse_manifest
-from kiosk.state import write_atomically
+from kiosk.files import read_json_object, sha256_of, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +45,6 @@ class PublishResult:
     objects_added: int
     objects_removed: int
     changed: bool
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _load_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
 
 
 def _store_object(source: Path, site: Path, sha256: str) -> bool:
@@ -100,7 +84,7 @@ def publish(
     site.mkdir(parents=True, exist_ok=True)
     if files is None:
         files, _texts = list_folder(source)
-    index = _load_json(site / _INDEX)
+    index = read_json_object(site / _INDEX)
     new_index: dict[str, list] = {}
     entries: list[ManifestFile] = []
     added = 0
@@ -164,7 +148,7 @@ def _current_manifest(site: Path) -> Manifest | None:
 def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now: float) -> int:
     """Deletes objects unreferenced for longer than the grace period; returns how many."""
     folder = site / OBJECTS
-    pending = _load_json(site / _UNREFERENCED)
+    pending = read_json_object(site / _UNREFERENCED)
     still: dict[str, float] = {}
     removed = 0
     for path in folder.iterdir() if folder.is_dir() else []:

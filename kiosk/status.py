@@ -20,7 +20,7 @@ from typing import Callable
 
 import requests
 
-from kiosk.state import write_atomically
+from kiosk.files import write_atomically
 
 log = logging.getLogger(__name__)
 

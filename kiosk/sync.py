@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -36,14 +35,13 @@ import requests
 from kiosk import __version__
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
-from kiosk.state import write_atomically
+from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_of, write_atomically
 
 log = logging.getLogger(__name__)
 
 STAGING = ".kiosk-sync"
 STATE_FILE = "sync.json"
 INDEX_FILE = "sync-index.json"
-CHUNK = 64 * 1024  # also the most an interrupted download loses before it resumes
 
 
 class SyncFailed(Exception):
@@ -132,7 +130,7 @@ class SyncClient:
         return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
 
     def _sync(self) -> SyncResult:
-        state = _load_json(self.state_dir / STATE_FILE)
+        state = read_json_object(self.state_dir / STATE_FILE)
         manifest_text, fresh_state = self._fetch_manifest(state)
         manifest = parse_manifest(manifest_text, self.settings.max_file_bytes, self.settings.max_total_bytes)
         local = self._local_hashes()
@@ -149,7 +147,7 @@ class SyncClient:
             target = self.folder / item.path
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(placements[item.path], target)
-            _fsync_folder(target.parent)
+            fsync_folder(target.parent)
         for path in stale:
             (self.folder / path).unlink(missing_ok=True)
             _remove_empty_parents(self.folder / path, self.folder)
@@ -196,7 +194,7 @@ class SyncClient:
 
     def _local_hashes(self) -> dict[str, str]:
         """sha256 of every publishable file in the folder, re-hashing only changed files."""
-        index = _load_json(self.state_dir / INDEX_FILE)
+        index = read_json_object(self.state_dir / INDEX_FILE)
         files, _texts = list_folder(self.folder)
         hashes: dict[str, str] = {}
         self._index: dict[str, list] = {}
@@ -208,7 +206,7 @@ class SyncClient:
                 digest = str(cached[2])
             else:
                 try:
-                    digest = _sha256_file(self.folder / info.path)
+                    digest = sha256_of(self.folder / info.path)
                 except OSError:
                     continue
             hashes[info.path] = digest
@@ -249,7 +247,7 @@ class SyncClient:
             staged = staging / f"{number}.{item.sha256}.place"
             source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
             shutil.copyfile(source, staged)
-            _fsync_file(staged)
+            fsync_file(staged)
             placements[item.path] = staged
         return placements
 
@@ -278,15 +276,16 @@ class SyncClient:
                     part.unlink()
                 self._back_off(attempt, "short download")
                 continue
-            if _sha256_file(part) != sha256:
+            if sha256_of(part) != sha256:
                 part.unlink()
                 raise SyncFailed(f"files/{sha256}: content does not match its sha256; discarded")
-            _fsync_file(part)
+            fsync_file(part)
             return part
         raise SyncFailed(f"files/{sha256}: download did not complete")
 
     def _stream(self, url: str, headers: dict, part: Path, have: int) -> None:
         response = self._request("GET", url, headers=headers, stream=True)
+        # Written in CHUNKs: an interrupted download loses at most one before it resumes.
         try:
             if response.status_code == 206 and have:
                 mode = "ab"
@@ -388,40 +387,6 @@ class SyncThread:
 def _short(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) < 120 else text[:117] + "..."
-
-
-def _load_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_folder(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

@@ -14,12 +14,8 @@
 # that need a real box (the test suite uses them to install into a folder).
 set -euo pipefail
 
-PREFIX=${KIOSK_PREFIX:-/opt/kiosk}
-ETC=${KIOSK_ETC:-/etc/kiosk}
-STATE=${KIOSK_STATE:-/var/lib/kiosk}
-CONTENT=${KIOSK_CONTENT:-/srv/kiosk/slides}
-UNIT_DIR=${KIOSK_UNIT_DIR:-/etc/systemd/system}
-KIOSK_USER=${KIOSK_USER:-kiosk}
+# shellcheck source=paths.sh
+. "$(dirname "$0")/paths.sh"
 PYTHON=${KIOSK_PYTHON:-python3}
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 

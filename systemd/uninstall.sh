@@ -9,12 +9,8 @@
 # Honours the same KIOSK_* variables and --no-user / --no-systemctl as install.sh.
 set -euo pipefail
 
-PREFIX=${KIOSK_PREFIX:-/opt/kiosk}
-ETC=${KIOSK_ETC:-/etc/kiosk}
-STATE=${KIOSK_STATE:-/var/lib/kiosk}
-CONTENT=${KIOSK_CONTENT:-/srv/kiosk/slides}
-UNIT_DIR=${KIOSK_UNIT_DIR:-/etc/systemd/system}
-KIOSK_USER=${KIOSK_USER:-kiosk}
+# shellcheck source=paths.sh
+. "$(dirname "$0")/paths.sh"
 
 purge=no
 make_user=yes

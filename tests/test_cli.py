@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import pygame
 import pytest
 from PIL import Image
 
