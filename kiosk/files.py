@@ -68,3 +68,12 @@ def read_json_object(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def sha256_cached(index: dict, key: str, path: Path, size: int, mtime_ns: int) -> str:
+    """The file's sha256 from an index of key -> [size, mtime_ns, sha256] if it still
+    matches, else freshly computed: unchanged files are never hashed twice."""
+    cached = index.get(key)
+    if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [size, mtime_ns]:
+        return str(cached[2])
+    return sha256_of(path)

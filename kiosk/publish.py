@@ -26,7 +26,7 @@ from typing import Callable
 from kiosk.catalogue import FileInfo
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestFile, is_publishable, manifest_version, parse_manifest
-from kiosk.files import read_json_object, sha256_of, write_atomically
+from kiosk.files import read_json_object, sha256_cached, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -91,15 +91,11 @@ def publish(
     for info in sorted(files, key=lambda f: f.path):
         if not is_publishable(info.path):
             continue
-        cached = index.get(info.path)
-        if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [info.size, info.mtime_ns]:
-            digest = str(cached[2])
-        else:
-            try:
-                digest = sha256_of(source / info.path)
-            except OSError as exc:
-                log.warning("not published: %s (%s)", info.path, exc)
-                continue
+        try:
+            digest = sha256_cached(index, info.path, source / info.path, info.size, info.mtime_ns)
+        except OSError as exc:
+            log.warning("not published: %s (%s)", info.path, exc)
+            continue
         had = (site / OBJECTS / digest).exists()
         try:
             stored = _store_object(source / info.path, site, digest)

@@ -35,7 +35,7 @@ import requests
 from kiosk import __version__
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
-from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_of, write_atomically
+from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_cached, sha256_of, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -201,14 +201,10 @@ class SyncClient:
         for info in files:
             if not is_publishable(info.path):
                 continue
-            cached = index.get(info.path)
-            if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [info.size, info.mtime_ns]:
-                digest = str(cached[2])
-            else:
-                try:
-                    digest = sha256_of(self.folder / info.path)
-                except OSError:
-                    continue
+            try:
+                digest = sha256_cached(index, info.path, self.folder / info.path, info.size, info.mtime_ns)
+            except OSError:
+                continue
             hashes[info.path] = digest
             self._index[info.path] = [info.size, info.mtime_ns, digest]
         return hashes
