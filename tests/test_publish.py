@@ -4,7 +4,8 @@ import threading
 import time
 
 from kiosk.manifest import parse_manifest
-from kiosk.publish import MANIFEST, OBJECTS, publish, sha256_of, watch_and_publish
+from kiosk.files import sha256_of
+from kiosk.publish import MANIFEST, OBJECTS, publish, watch_and_publish
 
 from .conftest import make_picture
 

@@ -2,7 +2,7 @@ import json
 import os
 
 from kiosk.playlist import Rotation
-from kiosk.state import RotationStore, SavedState, default_seed, write_atomically
+from kiosk.state import RotationStore, SavedState, default_seed
 
 
 def test_fresh_state_when_nothing_was_saved(tmp_path):
@@ -26,13 +26,6 @@ def test_wrongly_shaped_state_starts_fresh(tmp_path):
     (tmp_path / "rotation.json").write_text(json.dumps({"rotation": {"bag": 3}}))
     assert RotationStore(tmp_path).load(seed=5).rotation == Rotation(seed=5)
 
-
-def test_atomic_write_leaves_no_temp_files(tmp_path):
-    target = tmp_path / "sub" / "file.json"
-    write_atomically(target, "one")
-    write_atomically(target, "two")
-    assert target.read_text() == "two"
-    assert os.listdir(target.parent) == ["file.json"]
 
 
 def test_unwritable_state_dir_does_not_raise(tmp_path):
