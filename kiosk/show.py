@@ -56,6 +56,8 @@ class ScreenLike(Protocol):
 
 class WorkerLike(Protocol):
     def request(self, key: FrameKey) -> None: ...
+    def hold(self) -> None: ...
+    def release(self) -> None: ...
     def is_pending(self, key: FrameKey) -> bool: ...
     def configure(self, slide_folder: Any, font: Any, max_pixels: int) -> None: ...
 
@@ -323,6 +325,8 @@ class Show:
         return on
 
     def _screen_off(self, now_wall: dt.datetime) -> None:
+        if self.fade is not None:
+            self.worker.release()
         self.fade = None
         self.upcoming = None
         self.on_screen = None
@@ -621,6 +625,7 @@ class Show:
             old = self.on_screen.surface if self.on_screen is not None else self._blank
             if transition > 0:
                 self.fade = Fade(old, surface, now, transition)
+                self.worker.hold()
                 self._draw_fade(now)
             else:
                 self.screen.show(surface, self._overlay())
@@ -659,6 +664,7 @@ class Show:
             self.frame_stats.frame(self.clock(), in_fade=True)
             self.frame_stats.fade_ended()
             self.fade = None
+            self.worker.release()
             self.stats.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
             self._request_upcoming()
             if self._deferred is not None:

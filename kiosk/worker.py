@@ -45,6 +45,8 @@ class DecodeWorker:
         self._requests: "queue.Queue[object]" = queue.Queue()
         self._pending: set[FrameKey] = set()
         self._lock = threading.Lock()
+        self._may_work = threading.Event()  # cleared while the screen fades
+        self._may_work.set()
         self._thread: threading.Thread | None = None
 
     def configure(self, slide_folder: Path, font: Path, max_pixels: int) -> None:
@@ -59,6 +61,13 @@ class DecodeWorker:
             self._pending.add(key)
         self._requests.put(key)
 
+    def hold(self) -> None:
+        """No new job starts until release(): a crossfade gets the CPU to itself."""
+        self._may_work.clear()
+
+    def release(self) -> None:
+        self._may_work.set()
+
     def is_pending(self, key: FrameKey) -> bool:
         with self._lock:
             return key in self._pending
@@ -71,6 +80,8 @@ class DecodeWorker:
             return False
         if item is _STOP:
             return False
+        # Bounded wait: a loop that forgot to release must not stall decoding for good.
+        self._may_work.wait(timeout=5.0)
         if isinstance(item, tuple) and item and item[0] == "configure":
             _tag, self.slide_folder, font, self.max_pixels = item
             if font != self._fonts.path:
@@ -102,6 +113,7 @@ class DecodeWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
+        self._may_work.set()
         self._requests.put(_STOP)
         if self._thread is not None:
             self._thread.join(timeout)

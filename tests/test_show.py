@@ -209,6 +209,12 @@ class ManualWorker:
     def configure(self, slide_folder, font, max_pixels):
         self.folder = slide_folder
 
+    def hold(self):
+        self.held = True
+
+    def release(self):
+        self.held = False
+
     def finish(self):
         from kiosk.errors import ContentError
         from kiosk.frames import prepare_frame

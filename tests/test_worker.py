@@ -58,3 +58,20 @@ def test_thread_starts_and_stops(tmp_path):
     assert worker.running
     worker.stop()
     assert not worker.running
+
+
+def test_hold_keeps_new_jobs_waiting_until_release(tmp_path):
+    import threading
+
+    make_picture(tmp_path / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
+    worker.hold()
+    worker.request(key("answers/a.jpg"))
+    done = threading.Event()
+    threading.Thread(target=lambda: (worker.poll_once(timeout=1), done.set()), daemon=True).start()
+    assert not done.wait(0.3)  # held: the request waits
+    assert inbox.empty()
+    worker.release()
+    assert done.wait(5)
+    assert isinstance(inbox.get_nowait(), FrameReady)
