@@ -119,9 +119,10 @@ def fit_picture(picture: Image.Image, size: tuple[int, int], fit: str, backgroun
 def _resize(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
     if picture.size == size:
         return picture.copy()
-    # reducing_gap first shrinks by whole factors, then Lanczos: near-identical
-    # to a pure Lanczos result at a fraction of the cost on big photos.
-    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Bicubic after a box reduction by whole factors (reducing_gap): at the
+    # small ratios left after JPEG draft() it looks the same as Lanczos at
+    # about half the cost, and this runs for every slide on a small CPU.
+    return picture.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -138,8 +139,9 @@ def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Imag
     left = (small.width - small_w) // 2
     top = (small.height - small_h) // 2
     small = small.crop((left, top, left + small_w, top + small_h)).filter(ImageFilter.GaussianBlur(2))
-    backdrop = small.resize(size, Image.Resampling.BICUBIC)
-    return Image.blend(backdrop, Image.new("RGB", size, (0, 0, 0)), 0.45)
+    # Dimmed while small, then enlarged: the same picture for a fraction of the work.
+    small = Image.blend(small, Image.new("RGB", small.size, (0, 0, 0)), 0.45)
+    return small.resize(size, Image.Resampling.BILINEAR)
 
 
 def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
