@@ -34,7 +34,7 @@ from kiosk.worker import FrameFailed, FrameReady
 
 log = logging.getLogger(__name__)
 
-IDLE_WAKE_SECONDS = 0.1  # how often a still picture checks keys and signals
+IDLE_WAKE_SECONDS = 0.25  # how often a still picture checks keys and signals
 OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute

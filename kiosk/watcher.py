@@ -124,6 +124,10 @@ class _WatchThread:
     def poll_once(self) -> None:
         raise NotImplementedError
 
+    def _tick(self, woken: bool) -> None:
+        """What the thread does when it wakes; by default a full poll."""
+        self.poll_once()
+
     def _next_poll_in(self) -> float:
         raise NotImplementedError
 
@@ -139,7 +143,7 @@ class _WatchThread:
                 time.sleep(DEBOUNCE_SECONDS)  # let a burst of events finish
                 self._wake.clear()
             try:
-                self.poll_once()
+                self._tick(woken)
             except Exception:  # noqa: BLE001 - the watcher must outlive any one bad listing
                 log.exception("%s: unexpected error; retrying", self.name)
         self._close()
@@ -200,9 +204,9 @@ class FolderWatcher(_WatchThread):
             self._observed.ensure()
         return self._published
 
-    def poll_once(self) -> None:
+    def poll_once(self, root_checked: bool = False) -> None:
         now = self.clock()
-        if self.use_events and self._observed.ensure():
+        if root_checked or (self.use_events and self._observed.ensure()):
             if self.root.is_dir():
                 log.info("slide folder %s appeared or was replaced; watching it", self.root)
             else:
@@ -221,6 +225,15 @@ class FolderWatcher(_WatchThread):
         if catalogue != self._published:
             self._published = catalogue
             self.inbox.put(ContentChanged(catalogue))
+
+    def _tick(self, woken: bool) -> None:
+        # Between events only the root's identity is checked (one stat): a full
+        # listing runs on an event, a pending settle check, a new root, or the rescan.
+        now = self.clock()
+        replaced = self.use_events and self._observed.ensure()
+        recheck_due = self._recheck_at is not None and now >= self._recheck_at
+        if woken or replaced or recheck_due or now >= self._rescan_at:
+            self.poll_once(root_checked=replaced)
 
     def _next_poll_in(self) -> float:
         now = self.clock()
@@ -260,6 +273,7 @@ class ConfigWatcher(_WatchThread):
         self.poll_seconds = poll_seconds
         self._stamp_seen = self._stamp()
         self._stamp_since = clock() - settle_seconds
+        self._stamp_read = self._stamp_seen
         self._recheck_at: float | None = None
         self._last_text = self._read()
         self._last_bad: str | None = None
@@ -298,6 +312,9 @@ class ConfigWatcher(_WatchThread):
             self._recheck_at = self._stamp_since + self.settle_seconds
             return
         self._recheck_at = None
+        if stamp == self._stamp_read:
+            return  # already read at this size, time and inode
+        self._stamp_read = stamp
         text = self._read()
         if text is None or text == self._last_text:
             if text is not None and self._last_bad is not None:
