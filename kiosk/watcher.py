@@ -124,7 +124,7 @@ class _WatchThread:
     def poll_once(self) -> None:
         raise NotImplementedError
 
-    def _tick(self, woken: bool) -> None:
+    def tick(self, woken: bool) -> None:
         """What the thread does when it wakes; by default a full poll."""
         self.poll_once()
 
@@ -143,7 +143,7 @@ class _WatchThread:
                 time.sleep(DEBOUNCE_SECONDS)  # let a burst of events finish
                 self._wake.clear()
             try:
-                self._tick(woken)
+                self.tick(woken)
             except Exception:  # noqa: BLE001 - the watcher must outlive any one bad listing
                 log.exception("%s: unexpected error; retrying", self.name)
         self._close()
@@ -226,7 +226,7 @@ class FolderWatcher(_WatchThread):
             self._published = catalogue
             self.inbox.put(ContentChanged(catalogue))
 
-    def _tick(self, woken: bool) -> None:
+    def tick(self, woken: bool) -> None:
         # Between events only the root's identity is checked (one stat): a full
         # listing runs on an event, a pending settle check, a new root, or the rescan.
         now = self.clock()

@@ -270,3 +270,21 @@ def test_config_thread_follows_an_editor_save(tmp_path):
         assert message.config.timing.answer_seconds == 2
     finally:
         watcher.stop()
+
+
+def test_between_events_only_the_root_is_checked_and_the_rescan_still_comes(tmp_path, clock):
+    """A quiet folder costs one stat a second, not a listing; the rescan catches what events missed."""
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.5, rescan_seconds=30, clock=clock, use_events=False)
+    watcher.accept_initial()
+    make_picture(root / "answers" / "unnoticed.jpg")
+    watcher.tick(woken=False)
+    assert inbox.empty()  # no event, no rescan due: not listed
+    clock.advance(30)
+    watcher.tick(woken=False)  # the rescan lists, and starts the settle wait
+    clock.advance(0.6)
+    watcher.tick(woken=False)  # the settle check is due
+    assert paths(inbox) == ["answers/a.jpg", "answers/unnoticed.jpg"]
+    watcher.stop()
