@@ -88,6 +88,7 @@ class Upcoming:
     due_wall: dt.datetime
     requested_at: float
     warned_slow: bool = False
+    out_of_turn: bool = False  # chosen by a key or by content coming back, not by the clock
 
 
 @dataclass
@@ -375,6 +376,7 @@ class Show:
                 log.info("key: next slide")
                 self.paused_remaining = None
                 self.upcoming.due = self.clock()
+                self.upcoming.out_of_turn = True
         elif command == "previous":
             self._previous()
         elif command == "pause":
@@ -393,7 +395,8 @@ class Show:
         # Shown again out of turn; the rotation itself does not go back.
         now = self.clock()
         self.paused_remaining = None
-        self.upcoming = Upcoming(entry, self.rotation, frame_key(entry, self.layout), now, self._now_wall(), now)
+        self.upcoming = Upcoming(entry, self.rotation, frame_key(entry, self.layout), now, self._now_wall(), now,
+                                 out_of_turn=True)
         self._request_upcoming()
 
     def _toggle_pause(self) -> None:
@@ -638,7 +641,10 @@ class Show:
         self.play_log.append(play_record(started_wall, entry.path, entry.kind, entry.seconds))
         self.stats.slides_shown += 1
         self.shown_by_kind[entry.kind] = self.shown_by_kind.get(entry.kind, 0) + 1
-        self.frame_stats.slide_started(upcoming.due, now)
+        if not first and not upcoming.out_of_turn:
+            # Due at the previous start plus its seconds. The first slide has no previous
+            # one (its delay is start-up time), and a key press brings a slide forward.
+            self.frame_stats.slide_started(upcoming.due, now)
         self.history.append(entry)
         log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
         status = f"showing {entry.path}"
