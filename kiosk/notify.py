@@ -46,7 +46,14 @@ class SystemdNotifier:
         try:
             if self._socket is None:
                 self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+                # Never wait: the render loop sends these, and a receiver that stops
+                # reading would otherwise freeze the show once its queue is full.
+                self._socket.setblocking(False)
             self._socket.sendto(message.encode("utf-8"), self._address)
+        except BlockingIOError:
+            if not self._warned:
+                log.warning("systemd's notify socket is full; dropping messages until it drains")
+                self._warned = True
         except OSError as exc:
             if not self._warned:  # once: a lost datagram must not flood the journal
                 log.warning("cannot notify systemd at %s: %s", self._address.lstrip("\0"), exc)

@@ -132,3 +132,21 @@ def test_a_running_kiosk_speaks_the_protocol(tmp_path, slide_folder, listener):
     assert messages.count("WATCHDOG=1") >= 5
     assert any(m.startswith("STATUS=showing answers/") for m in messages)
     assert messages[-1] == "STOPPING=1" or "STOPPING=1" in messages
+
+
+def test_a_receiver_that_stops_reading_never_blocks_the_sender(listener):
+    """The render loop sends these: a full socket queue must drop messages, not freeze the show."""
+    import threading
+
+    path, _sock = listener  # bound, never read
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": path})
+    done = threading.Event()
+
+    def flood():
+        for index in range(500):
+            notifier.status(f"showing answers/{index}.jpg")
+        done.set()
+
+    threading.Thread(target=flood, daemon=True).start()
+    assert done.wait(10), "sending blocked on a full socket"
+    notifier.close()
