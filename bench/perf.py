@@ -110,7 +110,11 @@ def main() -> int:
     parser.add_argument("--sizes", default="1920x1080,3840x2160")
     parser.add_argument("--photos", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=40.0, help="length of each fade run")
+    parser.add_argument("--renderer", choices=("software", "auto", "gpu"), default="software",
+                        help="the kiosk's display.renderer")
     args = parser.parse_args()
+    for settings in (FADES, STILL):
+        settings["renderer: software"] = f"renderer: {args.renderer}"
     work = Path(tempfile.mkdtemp(prefix="kiosk-perf-"))
     rows = []
     try:
@@ -155,12 +159,13 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {
+        "renderer": args.renderer,
         "photos": args.photos,
         "photo": "4000x3000 JPEG (12 MP)",
         "rows": rows,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, software rendering",
     }
-    out = ROOT / "bench" / "results" / "perf.json"
+    out = ROOT / "bench" / "results" / f"perf-{args.renderer}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

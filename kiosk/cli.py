@@ -147,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load_or_log(args.config)
     if config is None:
         return EXIT_FAILURE
-    from kiosk.display import Screen  # needs SDL: imported only here
+    from kiosk.display import ChosenScreen  # needs SDL: imported only here
     from kiosk.notify import SystemdNotifier
     from kiosk.playlog import PlayLog
     from kiosk.show import Show
@@ -167,9 +167,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _report_catalogue(catalogue)
     config_watcher = ConfigWatcher(args.config, inbox)
     worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
-    screen = Screen(
-        args.size or config.display.size, windowed=args.windowed, title=f"kiosk · {config.box.name}",
-        font_path=config.captions.font,
+    screen = ChosenScreen(
+        config.display.renderer, args.size or config.display.size, args.windowed,
+        f"kiosk · {config.box.name}", config.captions.font,
     )
     show = Show(
         config, screen, worker, inbox, catalogue,

@@ -77,6 +77,7 @@ class DisplayConfig:
     fit: str = "blur"
     background: Colour = (0, 0, 0)
     max_fps: int = 60
+    renderer: str = "software"
 
 
 @dataclass(frozen=True)
@@ -361,6 +362,7 @@ RULES: dict[str, dict[str, Checker]] = {
         "fit": _choice("contain", "cover", "blur"),
         "background": _colour,
         "max_fps": _integer(5, 240),
+        "renderer": _choice("software", "auto", "gpu"),
     },
     "captions": {
         "enabled": _boolean,
@@ -511,7 +513,7 @@ def resolve_paths(config: Config, base_dir: Path, explicit: dict[str, dict[str, 
 # Settings read once at start; a running kiosk logs that they wait for a restart.
 NEEDS_RESTART = {
     "slides.folder", "slides.watch", "slides.rescan_seconds", "slides.settle_seconds",
-    "state.dir", "display.size", "playlist.seed", "box.name",
+    "state.dir", "display.size", "display.renderer", "playlist.seed", "box.name",
     *(f"sync.{key}" for key in ("url", "interval_seconds", "jitter_seconds", "token_file", "ca_bundle",
                                  "max_file_bytes", "max_total_bytes", "connect_timeout_seconds",
                                  "read_timeout_seconds", "retries")),

@@ -253,3 +253,12 @@ def test_plan_follows_the_schedule(tmp_path, slide_folder, capsys):
         "2026-12-19T07:00:00.000+09:00",  # the first slide after the night starts exactly at 07:00
         "2026-12-19T07:00:08.000+09:00",
     ]
+
+
+@pytest.mark.parametrize("renderer", ["auto", "gpu"])
+def test_run_with_each_renderer(tmp_path, slide_folder, renderer):
+    config = write_config(tmp_path, FAST + f"display:\n  renderer: {renderer}\n", slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "160x90", "--exit-after", "1.5")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert len(read_play_log(tmp_path / "state")) >= 3

@@ -94,3 +94,69 @@ def test_info_overlay_is_drawn_over_the_picture():
         assert display.get_at((300, 170))[:3] == (0, 0, 200)  # the picture elsewhere
     finally:
         screen.close()
+
+
+# --- the texture path (display.renderer), on SDL's software renderer here ---------------
+
+from kiosk.display import ChosenScreen, TextureScreen, open_screen  # noqa: E402
+
+
+@pytest.fixture
+def texture_screen():
+    screen = TextureScreen((64, 36), windowed=True, accelerated=False)
+    yield screen
+    screen.close()
+
+
+def saved_pixel(screen, tmp_path, at=(10, 10)):
+    screen.save(str(tmp_path / "shot.png"))
+    return pygame.image.load(str(tmp_path / "shot.png")).get_at(at)[:3]
+
+
+def test_texture_screen_shows_frames(texture_screen, tmp_path):
+    assert texture_screen.open() == (64, 36)
+    texture_screen.show(texture_screen.surface_for(solid_frame((200, 10, 10))))
+    assert saved_pixel(texture_screen, tmp_path) == (200, 10, 10)
+    assert "software renderer" in texture_screen.driver
+
+
+def test_texture_screen_blends(texture_screen, tmp_path):
+    texture_screen.open()
+    old = texture_screen.surface_for(solid_frame((0, 0, 0)))
+    new = texture_screen.surface_for(solid_frame((200, 200, 200)))
+    texture_screen.blend(old, new, 0.5)
+    red, green, blue = saved_pixel(texture_screen, tmp_path)
+    assert 80 <= red <= 120 and red == green == blue
+    texture_screen.blend(old, new, 1.0)
+    assert saved_pixel(texture_screen, tmp_path) == (200, 200, 200)
+
+
+def test_texture_screen_draws_the_info_overlay(tmp_path):
+    from kiosk.config import DEFAULT_FONT
+
+    screen = TextureScreen((320, 180), windowed=True, font_path=DEFAULT_FONT, accelerated=False)
+    screen.open()
+    try:
+        screen.show(screen.surface_for(solid_frame((0, 0, 200), size=(320, 180))), overlay=["kiosk", "box"])
+        assert saved_pixel(screen, tmp_path, (12, 12)) != (0, 0, 200)
+        assert saved_pixel(screen, tmp_path, (300, 170)) == (0, 0, 200)
+    finally:
+        screen.close()
+
+
+def test_auto_falls_back_to_surfaces_without_an_accelerated_renderer():
+    screen = open_screen("auto", (64, 36), True, "kiosk", None)
+    try:
+        assert isinstance(screen, Screen)
+    finally:
+        screen.close()
+
+
+def test_gpu_uses_textures_even_on_the_software_renderer():
+    chosen = ChosenScreen("gpu", (64, 36), True, "kiosk", None)
+    assert chosen.open() == (64, 36)
+    try:
+        assert "renderer" in chosen.driver
+        chosen.show(chosen.surface_for(solid_frame((5, 6, 7))))
+    finally:
+        chosen.close()
