@@ -127,7 +127,7 @@ def main() -> int:
 
             busy = run(big, args.seconds)
             still = run(big, 20, idle=10, still=True)
-            few = run(small, 20)
+            few = run(small, args.seconds)  # the same length as the 2,000-photo run: peaks grow with time
             status = busy["status"]
             fades = max(0, sum(status["slides_shown"].values()) - 1)
             share, p99 = fade_figures(status["frames"], fades)
