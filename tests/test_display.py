@@ -160,3 +160,12 @@ def test_gpu_uses_textures_even_on_the_software_renderer():
         chosen.show(chosen.surface_for(solid_frame((5, 6, 7))))
     finally:
         chosen.close()
+
+
+def test_a_faded_in_texture_is_drawn_opaque_afterwards(texture_screen, tmp_path):
+    """After its fade-in a frame must not stay in blend mode: SDL would blend it on every later draw."""
+    texture_screen.open()
+    old = texture_screen.surface_for(solid_frame((0, 0, 0)))
+    new = texture_screen.surface_for(solid_frame((200, 200, 200)))
+    texture_screen.blend(old, new, 0.5)
+    assert new.blend_mode == 0 and new.alpha == 255
