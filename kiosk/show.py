@@ -23,7 +23,7 @@ from kiosk.commands import run_in_background
 from kiosk.compose import Layout
 from kiosk.config import NEEDS_RESTART, Config, config_changes
 from kiosk.frames import FrameCache, FrameKey, frame_key
-from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry
+from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry, plan
 from kiosk.notify import SystemdNotifier
 from kiosk.playlog import PlayLog, play_record
 from kiosk.state import RotationStore, SavedState
@@ -39,6 +39,7 @@ OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute
 STATUS_SECONDS = 10  # and to status.json at least this often
+PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
 SLOW_DECODE_SECONDS = 5.0
 
 
@@ -598,11 +599,38 @@ class Show:
             self._request_upcoming()
 
     def _request_upcoming(self) -> None:
-        """Asks the worker for the next frame; during a fade this waits for its end."""
+        """Asks the worker for the next frame, then the few after it; during a fade this waits for its end."""
         upcoming = self.upcoming
-        if upcoming is not None and upcoming.key not in self.cache:
+        if upcoming is None:
+            return
+        if upcoming.key not in self.cache:
             upcoming.requested_at = self.clock()
             self.worker.request(upcoming.key)
+        self._prefetch(upcoming)
+
+    def _prefetch(self, upcoming: Upcoming) -> None:
+        """Requests the frames of the slides after the next one, in plan order.
+
+        Half the cache is the budget, so prefetched frames are not evicted
+        before they are shown; the plan is a hint, and a content change only
+        costs the work done for it.
+        """
+        assert self.layout is not None
+        frame_bytes = self.layout.panel_size[0] * self.layout.panel_size[1] * 3
+        budget = self.cache.max_bytes // 2 - frame_bytes
+        start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
+        planned, _rotation = plan(
+            upcoming.rotation, self.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,
+            self._skip_set(), self.config.schedule.schedule,
+        )
+        for item in planned:
+            if budget < frame_bytes:
+                break
+            key = frame_key(item.entry, self.layout)
+            if key == upcoming.key or key in self.cache:
+                continue
+            self.worker.request(key)
+            budget -= frame_bytes
 
     def _start_upcoming_if_due(self, now: float) -> None:
         upcoming = self.upcoming

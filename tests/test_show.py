@@ -481,3 +481,24 @@ def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
         assert green > 180 and red < 40
     finally:
         show.screen.close()
+
+
+def test_the_slides_after_the_next_are_prefetched_in_plan_order(manual_show):
+    from kiosk.show import PREFETCH_SLIDES, playlist_settings
+
+    show, worker, inbox, folder = manual_show
+    upcoming = show.upcoming
+    start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
+    expected, _ = plan(upcoming.rotation, show.catalogue, playlist_settings(show.config), start, PREFETCH_SLIDES)
+    requested = [key.path for key in worker.requests]
+    assert requested[0] == upcoming.entry.path
+    assert requested[1:] == [p.entry.path for p in expected if p.entry.path != upcoming.entry.path][: len(requested) - 1]
+    assert len(requested) > 1
+
+
+def test_prefetch_stays_within_half_the_cache(manual_show):
+    show, worker, inbox, folder = manual_show
+    worker.requests.clear()
+    show.cache.max_bytes = 96 * 54 * 3 * 4  # half of it: the next frame and one more
+    show._request_upcoming()
+    assert len(worker.requests) == 2
