@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 import shlex
 import socket
@@ -112,11 +113,12 @@ class ScheduleConfig:
     display_off_command: str = ""
     display_on_command: str = ""
 
-    @property
+    # Cached: the render loop asks for both on every pass, 60 times a second in a fade.
+    @functools.cached_property
     def schedule(self) -> Schedule:
         return Schedule(self.hours, self.dates[0], self.dates[1])
 
-    @property
+    @functools.cached_property
     def zone(self) -> dt.tzinfo | None:
         """The schedule's time zone; None means the box's own."""
         return ZoneInfo(self.timezone) if self.timezone else None

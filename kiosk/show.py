@@ -488,6 +488,7 @@ class Show:
         removed = [s.path for s in (*previous.contribute, *previous.answers) if published.get(s.path) is None]
         for path in [p for p, slide in self.awaiting.items() if getattr(published.get(p), "version", None) != slide.version]:
             del self.awaiting[path]
+        settings = playlist_settings(self.config)
         for slide in (*published.contribute, *published.answers):
             before = previous.get(slide.path)
             if before is not None and before.version == slide.version:
@@ -496,7 +497,7 @@ class Show:
                 continue
             self.awaiting[slide.path] = slide
             self.cache.discard_path(slide.path)
-            self.worker.request(frame_key(entry_for(slide, playlist_settings(self.config)), self.layout))
+            self.worker.request(frame_key(entry_for(slide, settings), self.layout))
         for path in removed:
             self.cache.discard_path(path)
             self.bad.pop(path, None)

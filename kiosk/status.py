@@ -31,9 +31,18 @@ QUANTILES = (0.5, 0.9, 0.99)
 
 def quantile(values: list[float], q: float) -> float:
     """The q-quantile by linear interpolation; 0 for no values."""
-    if not values:
-        return 0.0
+    return _quantile_of_sorted(sorted(values), q)
+
+
+def quantiles(values: list[float], qs: tuple[float, ...] = QUANTILES) -> dict[str, float]:
+    """Several quantiles from one sort, keyed by the quantile as text."""
     ordered = sorted(values)
+    return {str(q): round(_quantile_of_sorted(ordered, q), 4) for q in qs}
+
+
+def _quantile_of_sorted(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return 0.0
     position = q * (len(ordered) - 1)
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
@@ -72,10 +81,10 @@ class FrameStats:
         return {
             "frames_presented": self.presented,
             "late_frames": self.late,
-            "fade_gap_seconds": {str(q): round(quantile(gaps, q), 4) for q in QUANTILES},
+            "fade_gap_seconds": quantiles(gaps),
             "fade_gap_count": len(gaps),
             "fade_gap_sum_seconds": round(sum(gaps), 4),
-            "slide_slip_seconds": {str(q): round(quantile(slips, q), 4) for q in QUANTILES},
+            "slide_slip_seconds": quantiles(slips),
         }
 
     def log_line(self) -> str:
