@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from kiosk.config import Colour, Config
+from kiosk.resample import resize, stretch
 
 ELLIPSIS = "\u2026"
 _TRANSPOSE = {
@@ -101,28 +102,21 @@ def fit_picture(picture: Image.Image, size: tuple[int, int], fit: str, backgroun
     width, height = size
     src_w, src_h = picture.size
     if fit == "cover":
+        # Crop the source to the screen's shape first, so only kept pixels are scaled.
         scale = max(width / src_w, height / src_h)
-        scaled = _resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
-        left = (scaled.width - width) // 2
-        top = (scaled.height - height) // 2
-        return scaled.crop((left, top, left + width, top + height))
+        crop_w = min(src_w, max(1, round(width / scale)))
+        crop_h = min(src_h, max(1, round(height / scale)))
+        left = (src_w - crop_w) // 2
+        top = (src_h - crop_h) // 2
+        return resize(picture, size, (left, top, left + crop_w, top + crop_h))
     scale = min(width / src_w, height / src_h)
-    fitted = _resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
+    fitted = resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
     if fit == "blur":
         canvas = _blurred_backdrop(picture, size)
     else:
         canvas = Image.new("RGB", size, background)
     canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
     return canvas
-
-
-def _resize(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
-    if picture.size == size:
-        return picture.copy()
-    # Bicubic after a box reduction by whole factors (reducing_gap): at the
-    # small ratios left after JPEG draft() it looks the same as Lanczos at
-    # about half the cost, and this runs for every slide on a small CPU.
-    return picture.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -141,7 +135,7 @@ def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Imag
     small = small.crop((left, top, left + small_w, top + small_h)).filter(ImageFilter.GaussianBlur(2))
     # Dimmed while small, then enlarged: the same picture for a fraction of the work.
     small = Image.blend(small, Image.new("RGB", small.size, (0, 0, 0)), 0.45)
-    return small.resize(size, Image.Resampling.BILINEAR)
+    return stretch(small, size)
 
 
 def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:

@@ -10,8 +10,10 @@ orientation, and asks the JPEG decoder for a reduced size with `draft()` so a
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -38,53 +40,69 @@ def decode_picture(
     onto `background`.
     """
     try:
+        # Our file handle, not Pillow's: closing it leaves the decoded pixels
+        # alive, where closing the image would free them and force a copy.
+        handle = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+    except OSError as exc:
+        raise DecodeError(f"cannot open: {exc.strerror or exc}") from None
+    try:
+        return _decode(handle, max_pixels, fit_within, background)
+    finally:
+        handle.close()
+
+
+def _decode(
+    handle: BinaryIO,
+    max_pixels: int,
+    fit_within: tuple[int, int] | None,
+    background: tuple[int, int, int],
+) -> Image.Image:
+    try:
         with warnings.catch_warnings():
             # Our own limit, checked next, decides; Pillow's hard error stays.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+            image = Image.open(handle)
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(f"refused before decoding: {exc}") from None
     except UnidentifiedImageError:
-        size = _size_or_none(path)
-        if size == 0:
+        if _size(handle) == 0:
             raise DecodeError("empty file") from None
         raise DecodeError("not a picture Pillow can read") from None
     except OSError as exc:
         raise DecodeError(f"cannot open: {exc.strerror or exc}") from None
 
-    with image:
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise DecodeError(f"picture has no pixels ({width}x{height})")
-        if width * height > max_pixels:
-            raise PictureTooLarge(
-                f"{width}x{height} is {width * height:,} pixels, over the limit of {max_pixels:,}"
-            )
-        try:
-            orientation = int(image.getexif().get(_ORIENTATION_TAG, 1))
-        except Exception:  # a damaged EXIF block must not cost the picture
-            orientation = 1
-        if fit_within is not None and image.format == "JPEG":
-            target_w, target_h = fit_within
-            if orientation in _QUARTER_TURNS:
-                target_w, target_h = target_h, target_w
-            scale = max(target_w / width, target_h / height)
-            if scale < 1:
-                image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-        try:
-            image.seek(0)  # animated GIF/WebP: the first frame
-            image.load()
-            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
-            return _to_rgb(upright, background)
-        except Image.DecompressionBombError as exc:
-            raise PictureTooLarge(str(exc)) from None
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise DecodeError(f"cannot decode: {exc}") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise DecodeError(f"picture has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise PictureTooLarge(
+            f"{width}x{height} is {width * height:,} pixels, over the limit of {max_pixels:,}"
+        )
+    try:
+        orientation = int(image.getexif().get(_ORIENTATION_TAG, 1))
+    except Exception:  # a damaged EXIF block must not cost the picture
+        orientation = 1
+    if fit_within is not None and image.format == "JPEG":
+        target_w, target_h = fit_within
+        if orientation in _QUARTER_TURNS:
+            target_w, target_h = target_h, target_w
+        scale = max(target_w / width, target_h / height)
+        if scale < 1:
+            image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+    try:
+        image.seek(0)  # animated GIF/WebP: the first frame
+        image.load()
+        upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+        return _to_rgb(upright, background)
+    except Image.DecompressionBombError as exc:
+        raise PictureTooLarge(str(exc)) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DecodeError(f"cannot decode: {exc}") from None
 
 
 def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     if image.mode == "RGB":
-        return image.copy()
+        return image
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if has_alpha:
         rgba = image.convert("RGBA")
@@ -94,8 +112,22 @@ def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image
     return image.convert("RGB")
 
 
-def _size_or_none(path: Path) -> int | None:
+def _size(handle: BinaryIO) -> int | None:
     try:
-        return path.stat().st_size
+        return os.fstat(handle.fileno()).st_size
     except OSError:
         return None
+
+
+def reuse_freed_pixel_memory(blocks: int = 4) -> None:
+    """Lets Pillow keep up to `blocks` freed pixel blocks (16 MB at most each) for the next pictures.
+
+    Four cover one 4K decode or a whole 1080p slide; `bench/perf.py`
+    measured the memory this keeps.
+
+    Every slide decodes and composes pictures of the same few sizes; taking
+    their memory fresh from the kernel each time costs thousands of page
+    faults per slide. Pillow's own setting, PILLOW_BLOCKS_MAX, wins if set.
+    """
+    if "PILLOW_BLOCKS_MAX" not in os.environ:
+        Image.core.set_blocks_max(blocks)

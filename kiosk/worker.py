@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.compose import FontBook
+from kiosk.decoder import reuse_freed_pixel_memory
 from kiosk.errors import ContentError
 from kiosk.frames import Frame, FrameKey, prepare_frame
 
@@ -109,6 +110,7 @@ class DecodeWorker:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        reuse_freed_pixel_memory()
         self._thread = threading.Thread(target=self._run, name="decode-worker", daemon=True)
         self._thread.start()
 
