@@ -25,7 +25,7 @@ from kiosk.errors import ConfigError, ContentError, DisplayError
 from kiosk.folder import scan
 from kiosk.glyphs import missing_characters
 from kiosk.playlist import Entry, plan
-from kiosk.state import RotationStore, default_seed
+from kiosk.state import BackgroundRecorder, RotationStore, SlideRecorder, default_seed
 
 if TYPE_CHECKING:
     from kiosk.sync import SyncSettings
@@ -171,12 +171,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         config.display.renderer, args.size or config.display.size, args.windowed,
         f"kiosk · {config.box.name}", config.captions.font,
     )
+    store = RotationStore(config.state.dir)
+    play_log = PlayLog(config.state.dir, config.state.play_log_max_megabytes * 1024 * 1024, config.state.play_log_keep)
+    recorder = BackgroundRecorder(SlideRecorder(store, play_log))
     show = Show(
-        config, screen, worker, inbox, catalogue,
-        RotationStore(config.state.dir),
-        PlayLog(config.state.dir, config.state.play_log_max_megabytes * 1024 * 1024, config.state.play_log_keep),
-        _seed(config),
-        notifier=SystemdNotifier(),
+        config, screen, worker, inbox, catalogue, store, play_log, _seed(config),
+        notifier=SystemdNotifier(), recorder=recorder,
     )
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -193,7 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         verify=str(config.sync.ca_bundle) if config.sync.ca_bundle else True,
     )
     show.status_writer = status_writer
-    threads = [worker, folder_watcher, config_watcher, status_writer] + ([sync_thread] if sync_thread else [])
+    threads = [worker, folder_watcher, config_watcher, recorder, status_writer] + ([sync_thread] if sync_thread else [])
     for thread in threads:
         thread.start()
     try:

@@ -26,7 +26,7 @@ from kiosk.frames import FrameCache, FrameKey, frame_key
 from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry, plan
 from kiosk.notify import SystemdNotifier
 from kiosk.playlog import PlayLog, play_record
-from kiosk.state import RotationStore, SavedState
+from kiosk.state import RotationStore, SavedState, SlideRecorder
 from kiosk.status import FrameStats
 from kiosk.sync import SyncDone
 from kiosk.watcher import ConfigChanged, ContentChanged
@@ -61,6 +61,10 @@ class WorkerLike(Protocol):
     def release(self) -> None: ...
     def is_pending(self, key: FrameKey) -> bool: ...
     def configure(self, slide_folder: Any, font: Any, max_pixels: int) -> None: ...
+
+
+class RecorderLike(Protocol):
+    def slide_started(self, state: SavedState, record: dict) -> None: ...
 
 
 def local_now() -> dt.datetime:
@@ -136,6 +140,7 @@ class Show:
         sleep: Callable[[float], None] = time.sleep,
         notifier: SystemdNotifier | None = None,
         status_writer: Any = None,
+        recorder: RecorderLike | None = None,
     ) -> None:
         self.config = config
         self.notifier = notifier or SystemdNotifier({})
@@ -149,8 +154,8 @@ class Show:
         self.published = catalogue  # what the watcher last reported
         self.catalogue = catalogue  # what the playlist draws from: admitted slides only
         self.awaiting: dict[str, Slide] = {}  # new or changed pictures being decoded before admission
-        self.store = store
-        self.play_log = play_log
+        # Written in place unless the caller runs a recorder thread (kiosk run does).
+        self.recorder: RecorderLike = recorder or SlideRecorder(store, play_log)
         self.clock = clock
         self.wall_clock = wall_clock
         self.sleep = sleep
@@ -665,9 +670,10 @@ class Show:
                 self.frame_stats.frame(self.clock(), in_fade=False)
         self.on_screen = OnScreen(upcoming.entry, upcoming.key, surface, now, started_wall)
         self.rotation = upcoming.rotation
-        self.store.save(SavedState(self.rotation, dict(self.bad)))
         entry = upcoming.entry
-        self.play_log.append(play_record(started_wall, entry.path, entry.kind, entry.seconds))
+        self.recorder.slide_started(
+            SavedState(self.rotation, dict(self.bad)), play_record(started_wall, entry.path, entry.kind, entry.seconds)
+        )
         self.stats.slides_shown += 1
         self.shown_by_kind[entry.kind] = self.shown_by_kind.get(entry.kind, 0) + 1
         if not first and not upcoming.out_of_turn:

@@ -1,4 +1,4 @@
-"""The saved rotation in `state.dir`: written atomically, read forgivingly.
+"""The saved rotation in `state.dir`: written atomically, read forgivingly, off the render loop.
 
 A power cut in the middle of a write leaves the previous file intact
 (temporary file, fsync, rename, fsync of the folder). A file that cannot be
@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.background import BackgroundThread
 from kiosk.files import write_atomically
 from kiosk.playlist import Rotation
+from kiosk.playlog import PlayLog
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +65,79 @@ class RotationStore:
             write_atomically(self.path, json.dumps(data, ensure_ascii=False))
         except OSError as exc:
             log.warning("cannot save the rotation to %s: %s", self.path, exc)
+
+
+class SlideRecorder:
+    """Records each slide start: the rotation first (atomic, fsynced), then its play-log line.
+
+    In that order, a line in the play log means the rotation after that
+    slide is on disk, so a kiosk killed at any moment resumes without
+    repeating a logged slide.
+    """
+
+    def __init__(self, store: RotationStore, play_log: PlayLog) -> None:
+        self.store = store
+        self.play_log = play_log
+
+    def slide_started(self, state: SavedState, record: dict) -> None:
+        self.record([(state, record)])
+
+    def record(self, starts: list[tuple[SavedState, dict]]) -> None:
+        """Several slide starts at once: only the newest rotation needs saving."""
+        if not starts:
+            return
+        self.store.save(starts[-1][0])
+        for _state, record in starts:
+            self.play_log.append(record)
+
+
+_STOP = object()
+
+
+class BackgroundRecorder(BackgroundThread):
+    """A SlideRecorder on its own thread, so the render loop never waits for the disk.
+
+    The save fsyncs a file and its folder at every slide start, just as the
+    fade begins; on an SD card that can take longer than a frame. Starts
+    that queue up while the disk is slow are written together; `stop()`
+    writes whatever is still queued.
+    """
+
+    thread_name = "state-recorder"
+
+    def __init__(self, recorder: SlideRecorder) -> None:
+        self.recorder = recorder
+        self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
+
+    def slide_started(self, state: SavedState, record: dict) -> None:
+        self._queue.put((state, record))
+
+    def poll_once(self, timeout: float | None = None) -> bool:
+        """Writes what is queued (waiting up to `timeout` for the first); False once told to stop."""
+        try:
+            items = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return True
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        starts = [item for item in items if item is not _STOP]
+        try:
+            self.recorder.record(starts)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - a bug here must not stop later records
+            log.exception("cannot record %d slide starts", len(starts))
+        return len(starts) == len(items)
+
+    def _run(self) -> None:
+        while self.poll_once():
+            pass
+
+    def _ask_to_stop(self) -> None:
+        self._queue.put(_STOP)
+
+    def _after_stop(self) -> None:
+        if not self.running:  # never started, or ended: nothing writes concurrently
+            while not self._queue.empty():
+                self.poll_once(timeout=0)

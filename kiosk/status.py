@@ -20,6 +20,7 @@ from typing import Callable
 
 import requests
 
+from kiosk.background import BackgroundThread
 from kiosk.files import write_atomically
 
 log = logging.getLogger(__name__)
@@ -138,12 +139,14 @@ def _label_value(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-class StatusWriter:
+class StatusWriter(BackgroundThread):
     """Writes status.json and kiosk.prom, and POSTs the heartbeat, on its own thread.
 
     `update()` hands over the newest status (latest wins); `poll_once()` does
     one round of writing for tests without the thread.
     """
+
+    thread_name = "status"
 
     def __init__(
         self,
@@ -170,7 +173,6 @@ class StatusWriter:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._stopping = False
-        self._thread: threading.Thread | None = None
         self._next_heartbeat = clock()
         self._heartbeat_failing = False
 
@@ -219,14 +221,10 @@ class StatusWriter:
             if self._stop.wait(self.min_interval):  # coalesce bursts: one write per interval at most
                 break
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="status", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
+    def _ask_to_stop(self) -> None:
         self._stopping = True
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+
+    def _after_stop(self) -> None:
         self.poll_once()  # the last word: the final status is on disk

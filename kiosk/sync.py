@@ -33,6 +33,7 @@ from urllib.parse import urljoin
 import requests
 
 from kiosk import __version__
+from kiosk.background import BackgroundThread
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
 from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_cached, sha256_of, write_atomically
@@ -329,8 +330,10 @@ class SyncClient:
         self.sleep(delay)
 
 
-class SyncThread:
+class SyncThread(BackgroundThread):
     """Runs `sync_once()` every interval (with jitter) and posts SyncDone to the loop."""
+
+    thread_name = "sync"
 
     def __init__(
         self,
@@ -346,7 +349,6 @@ class SyncThread:
         self.jitter_seconds = jitter_seconds
         self.rng = rng
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_line = ""
 
     def poll_once(self) -> SyncResult:
@@ -370,14 +372,8 @@ class SyncThread:
                 log.exception("sync: unexpected error")
             delay = self.interval_seconds + self.rng() * self.jitter_seconds
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
+    def _ask_to_stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
 
 def _short(exc: Exception) -> str:

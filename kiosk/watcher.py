@@ -26,6 +26,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from kiosk.background import BackgroundThread
 from kiosk.catalogue import Catalogue, FileInfo, build_catalogue
 from kiosk.config import Config, load_config
 from kiosk.errors import ConfigError
@@ -103,20 +104,19 @@ class ObservedFolder:
             self._observer = None
 
 
-class _WatchThread:
+class _WatchThread(BackgroundThread):
     """One background thread: `poll_once()` on a wake-up or when its time comes.
 
     `_wake` is both the sleep and the signal: events set it, `stop()` sets it.
     Tests call `poll_once()` directly without starting the thread.
     """
 
-    name = "watcher"
+    thread_name = "watcher"
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._wake = threading.Event()
         self._stopping = False
-        self._thread: threading.Thread | None = None
 
     def notify(self, _event: FileSystemEvent | None = None) -> None:
         self._wake.set()
@@ -145,30 +145,22 @@ class _WatchThread:
             try:
                 self.tick(woken)
             except Exception:  # noqa: BLE001 - the watcher must outlive any one bad listing
-                log.exception("%s: unexpected error; retrying", self.name)
+                log.exception("%s: unexpected error; retrying", self.thread_name)
         self._close()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
+    def _ask_to_stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        else:
-            self._close()
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def _after_stop(self) -> None:
+        if self._thread is None:
+            self._close()  # never started: the loop did not close what it holds
 
 
 class FolderWatcher(_WatchThread):
     """Reports the catalogue of complete files in the slide folder whenever it changes."""
 
-    name = "folder-watcher"
+    thread_name = "folder-watcher"
 
     def __init__(
         self,
@@ -256,7 +248,7 @@ class ConfigWatcher(_WatchThread):
     is never read half-way.
     """
 
-    name = "config-watcher"
+    thread_name = "config-watcher"
 
     def __init__(
         self,

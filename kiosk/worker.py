@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.background import BackgroundThread
 from kiosk.compose import FontBook
 from kiosk.decoder import reuse_freed_pixel_memory
 from kiosk.errors import ContentError
@@ -35,8 +36,10 @@ class FrameFailed:
 _STOP = object()
 
 
-class DecodeWorker:
+class DecodeWorker(BackgroundThread):
     """Decodes and composes frames on its own thread, one request at a time."""
+
+    thread_name = "decode-worker"
 
     def __init__(self, inbox: "queue.Queue[object]", slide_folder: Path, font: Path, max_pixels: int) -> None:
         self.inbox = inbox
@@ -48,7 +51,6 @@ class DecodeWorker:
         self._lock = threading.Lock()
         self._may_work = threading.Event()  # cleared while the screen fades
         self._may_work.set()
-        self._thread: threading.Thread | None = None
 
     def configure(self, slide_folder: Path, font: Path, max_pixels: int) -> None:
         """Takes new settings; they apply from the next request (called by the loop)."""
@@ -105,17 +107,10 @@ class DecodeWorker:
         while self.poll_once():
             pass
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
     def start(self) -> None:
         reuse_freed_pixel_memory()
-        self._thread = threading.Thread(target=self._run, name="decode-worker", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def _ask_to_stop(self) -> None:
         self._may_work.set()
         self._requests.put(_STOP)
-        if self._thread is not None:
-            self._thread.join(timeout)

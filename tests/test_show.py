@@ -380,7 +380,7 @@ def test_screen_turns_off_at_the_minute_and_back_on_exactly_on_time(scheduled_sh
     assert (tmp_path / "panel-off").exists()
     wall.moment = dt.datetime(2026, 12, 19, 7, 0, 0, tzinfo=seoul)
     step_until(show, worker, lambda: show.stats.slides_shown == 2)
-    last = read_play_log(show.play_log.folder)[-1]
+    last = read_play_log(show.config.state.dir)[-1]
     assert last["time"] == "2026-12-19T07:00:00.000+09:00"
     while not (tmp_path / "panel-on").exists() and time.monotonic() < wait_for_file + 10:
         time.sleep(0.05)

@@ -1,8 +1,11 @@
+import datetime as dt
 import json
 import os
+import threading
 
 from kiosk.playlist import Rotation
-from kiosk.state import RotationStore, SavedState, default_seed
+from kiosk.playlog import PlayLog, play_record, read_play_log
+from kiosk.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed
 
 
 def test_fresh_state_when_nothing_was_saved(tmp_path):
@@ -32,6 +35,97 @@ def test_unwritable_state_dir_does_not_raise(tmp_path):
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where a folder should be")
     RotationStore(blocker).save(SavedState(Rotation(seed=1)))
+
+
+def start(number: int) -> tuple[SavedState, dict]:
+    """The state and play-log line of the `number`th slide start."""
+    when = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=number)
+    return SavedState(Rotation(seed=7, round=number)), play_record(when, f"answers/{number:03d}.jpg", "answer", 8.0)
+
+
+class RoundsSeenByPlayLog(PlayLog):
+    """A real play log that notes, at each append, which round the saved rotation had reached."""
+
+    def __init__(self, folder, store):
+        super().__init__(folder)
+        self.store = store
+        self.rounds_on_disk: list[tuple[int, int]] = []
+
+    def append(self, record):
+        logged = int(record["path"][len("answers/"):-len(".jpg")])
+        self.rounds_on_disk.append((logged, self.store.load(seed=0).rotation.round))
+        super().append(record)
+
+
+def test_the_rotation_is_saved_before_its_play_log_line(tmp_path):
+    store = RotationStore(tmp_path)
+    play_log = RoundsSeenByPlayLog(tmp_path, store)
+    recorder = SlideRecorder(store, play_log)
+    for number in range(1, 4):
+        recorder.slide_started(*start(number))
+    assert play_log.rounds_on_disk == [(1, 1), (2, 2), (3, 3)]
+    assert [r["path"] for r in read_play_log(tmp_path)] == ["answers/001.jpg", "answers/002.jpg", "answers/003.jpg"]
+
+
+def test_the_background_recorder_writes_everything_in_order_and_keeps_the_promise(tmp_path):
+    store = RotationStore(tmp_path)
+    play_log = RoundsSeenByPlayLog(tmp_path, store)
+    recorder = BackgroundRecorder(SlideRecorder(store, play_log))
+    recorder.start()
+    for number in range(1, 201):
+        recorder.slide_started(*start(number))
+    recorder.stop(timeout=30)
+    assert not recorder.running
+    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, 201)]
+    assert store.load(seed=0).rotation.round == 200
+    # Starts written together save only the newest rotation, never an older one after a line.
+    assert all(on_disk >= logged for logged, on_disk in play_log.rounds_on_disk)
+
+
+def test_the_render_loop_never_waits_for_a_slow_disk(tmp_path):
+    gate = threading.Event()
+
+    class StuckDisk(RotationStore):
+        def save(self, state):
+            gate.wait(timeout=30)
+            super().save(state)
+
+    recorder = BackgroundRecorder(SlideRecorder(StuckDisk(tmp_path), PlayLog(tmp_path)))
+    recorder.start()
+    for number in range(1, 6):
+        recorder.slide_started(*start(number))  # returns while the disk is stuck
+    assert read_play_log(tmp_path) == []
+    gate.set()
+    recorder.stop(timeout=30)
+    assert len(read_play_log(tmp_path)) == 5
+
+
+def test_starts_queued_before_the_thread_runs_are_written_at_stop(tmp_path):
+    recorder = BackgroundRecorder(SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path)))
+    recorder.slide_started(*start(1))
+    recorder.slide_started(*start(2))
+    recorder.stop()
+    assert [r["path"] for r in read_play_log(tmp_path)] == ["answers/001.jpg", "answers/002.jpg"]
+    assert RotationStore(tmp_path).load(seed=0).rotation.round == 2
+
+
+def test_an_error_while_recording_does_not_stop_later_records(tmp_path, caplog):
+    class FailsOnce(RotationStore):
+        failed = False
+
+        def save(self, state):
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("a bug")
+            super().save(state)
+
+    recorder = BackgroundRecorder(SlideRecorder(FailsOnce(tmp_path), PlayLog(tmp_path)))
+    recorder.slide_started(*start(1))
+    assert recorder.poll_once(timeout=0)
+    recorder.slide_started(*start(2))
+    assert recorder.poll_once(timeout=0)
+    assert "cannot record" in caplog.text
+    assert RotationStore(tmp_path).load(seed=0).rotation.round == 2
 
 
 def test_default_seed_is_stable_per_box_and_differs_between_boxes():
