@@ -73,10 +73,6 @@ class Layout:
     def caption_px(self) -> int:
         return max(12, round(self.caption_scale * min(self.size)))
 
-    def decode_size(self) -> tuple[int, int]:
-        """The size a picture must cover so fitting never scales it up from a draft."""
-        return self.size
-
 
 class FontBook:
     """Loaded font sizes for one thread (FreeType faces are not shared across threads)."""

@@ -72,11 +72,13 @@ def prepare_frame(
         image = compose_frame(picture, caption, key.kind, _fallback_layout(layout, picture), fonts)
     elif key.kind == "off":
         # The schedule's off slide: a whole picture, nothing drawn over it.
-        picture = decode_picture(Path(key.path), max_pixels, layout.decode_size(), layout.background)
+        picture = decode_picture(Path(key.path), max_pixels, layout.size, layout.background)
         plain = replace(layout, fit="contain", title="", footer="", captions=False)
         image = compose_frame(picture, "", key.kind, plain, fonts)
     else:
-        picture = decode_picture(slide_folder / key.path, max_pixels, layout.decode_size(), layout.background)
+        picture = decode_picture(
+            slide_folder / key.path, max_pixels, layout.size, layout.background, cover=layout.fit == "cover"
+        )
         image = compose_frame(picture, key.caption, key.kind, layout, fonts)
     panel = to_panel(image, layout.rotation)
     return Frame(key, panel.size, panel.tobytes())

@@ -180,6 +180,7 @@ class Show:
         self._stop_requested = False
         self._announced_ready = False
         self._deferred: str | None = None
+        self._off_key: FrameKey | None = None  # the off slide, while the worker prepares it
         self._on_first_slide: list[Callable[[Entry], None]] = []
 
     # --- control -----------------------------------------------------------
@@ -337,8 +338,8 @@ class Show:
         self.fade = None
         self.upcoming = None
         self.on_screen = None
-        off_frame = self._off_surface()
-        self.screen.show(off_frame if off_frame is not None else self._blank)
+        self.screen.show(self._blank)
+        self._show_off_slide()
         status = self._off_status(now_wall)
         log.info("schedule: %s", status)
         self.notifier.status(status)
@@ -348,22 +349,30 @@ class Show:
         back = self.config.schedule.schedule.next_on(now_wall)
         return "screen off until " + (back.isoformat(timespec="minutes") if back else "the schedule changes")
 
-    def _off_surface(self) -> Any:
-        """The schedule's off slide, prepared on this thread once (it is shown only at night)."""
+    def _show_off_slide(self) -> None:
+        """Shows the schedule's off slide now if prepared, else asks the worker (black until then)."""
         path = self.config.schedule.off_slide
         if path is None or self.layout is None:
-            return None
-        from kiosk.compose import FontBook
-        from kiosk.errors import ContentError
-        from kiosk.frames import FrameKey, prepare_frame
-
+            return
         key = FrameKey(str(path), (0, 0), "", "off", self.layout)
-        try:
-            frame = prepare_frame(key, path.parent, FontBook(self.config.captions.font), self.config.decoding.max_pixels)
-        except ContentError as exc:
-            log.warning("off slide %s cannot be shown (%s); the screen stays black", path, exc)
-            return None
-        return self.screen.surface_for(frame)
+        frame = self.cache.get(key)
+        if frame is not None:
+            self.screen.show(self.screen.surface_for(frame))
+            return
+        self._off_key = key
+        self.worker.request(key)
+
+    def _is_off_frame(self, message: FrameReady | FrameFailed) -> bool:
+        key = message.frame.key if isinstance(message, FrameReady) else message.key
+        return self._off_key is not None and key == self._off_key
+
+    def _off_frame_arrived(self, message: FrameReady | FrameFailed) -> None:
+        self._off_key = None
+        if isinstance(message, FrameFailed):
+            log.warning("off slide %s cannot be shown (%s); the screen stays black", message.key.path, message.reason)
+        elif not self.screen_on:
+            self.cache.put(message.frame)
+            self.screen.show(self.screen.surface_for(message.frame))
 
     # --- keys ----------------------------------------------------------------------
 
@@ -454,7 +463,9 @@ class Show:
             self._handle(message)
 
     def _handle(self, message: object) -> None:
-        if isinstance(message, FrameReady):
+        if isinstance(message, (FrameReady, FrameFailed)) and self._is_off_frame(message):
+            self._off_frame_arrived(message)
+        elif isinstance(message, FrameReady):
             self.cache.put(message.frame)
             self._admit(message.frame.key)
         elif isinstance(message, FrameFailed):

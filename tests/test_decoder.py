@@ -35,17 +35,27 @@ def test_exif_orientation_is_honoured(tmp_path):
     assert image.getpixel((50, 50))[1] < 100
 
 
-def test_draft_decodes_big_jpegs_near_the_target_size(tmp_path):
+def test_draft_decodes_big_jpegs_near_the_size_they_are_shown_at(tmp_path):
     path = make_picture(tmp_path / "big.jpg", size=(4000, 3000))
-    image = decode_picture(path, LIMIT, fit_within=(800, 450))
-    assert 800 <= image.width < 4000 and image.height >= 450
+    whole = decode_picture(path, LIMIT, screen=(800, 450))  # shown at 600x450
+    assert whole.size == (1000, 750)
+    cropped = decode_picture(path, LIMIT, screen=(800, 450), cover=True)  # shown at 800x600, cropped
+    assert cropped.size == (1000, 750)
+    assert decode_picture(path, LIMIT, screen=(1920, 1080), cover=True).size == (2000, 1500)
+
+
+def test_portrait_photos_shown_whole_decode_small(tmp_path):
+    path = make_picture(tmp_path / "tall.jpg", size=(3000, 4000))
+    whole = decode_picture(path, LIMIT, screen=(1920, 1080))  # shown at 810x1080
+    assert whole.size == (1500, 2000)
+    cropped = decode_picture(path, LIMIT, screen=(1920, 1080), cover=True)  # 1920 wide, then cropped
+    assert cropped.size == (3000, 4000)
 
 
 def test_draft_accounts_for_orientation(tmp_path):
-    path = make_picture(tmp_path / "big.jpg", size=(4000, 3000), orientation=6)
-    image = decode_picture(path, LIMIT, fit_within=(450, 800))
-    assert image.width < image.height
-    assert image.width >= 450 and image.height >= 800
+    path = make_picture(tmp_path / "big.jpg", size=(4000, 3000), orientation=6)  # shown upright: 3000x4000
+    image = decode_picture(path, LIMIT, screen=(1920, 1080))
+    assert image.size == (1500, 2000)
 
 
 def test_transparency_is_flattened_on_the_background(tmp_path):

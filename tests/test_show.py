@@ -473,12 +473,39 @@ def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
     body = FAST + f'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  off_slide: {off}\n'
     config = load_config(write_config(tmp_path, body, slides=slide_folder))
     inbox: queue.Queue = queue.Queue()
-    show = Show(config, Screen((96, 54), windowed=True), ManualWorker(inbox, slide_folder), inbox, scan(slide_folder),
+    worker = ManualWorker(inbox, slide_folder)
+    show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
                 RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
     show.open()
     try:
+        # Black at once, the off slide as soon as the worker (not the render loop) has prepared it.
+        assert pygame.display.get_surface().get_at((48, 27))[:3] == (0, 0, 0)
+        assert [key.kind for key in worker.requests] == ["off"]
+        step_until(show, worker, lambda: pygame.display.get_surface().get_at((48, 27))[1] > 180)
         red, green, blue = pygame.display.get_surface().get_at((48, 27))[:3]
         assert green > 180 and red < 40
+        assert show.stats.slides_shown == 0
+    finally:
+        show.screen.close()
+
+
+def test_an_unusable_off_slide_leaves_the_screen_black(tmp_path, slide_folder, caplog):
+    from zoneinfo import ZoneInfo
+
+    off = tmp_path / "goodnight.png"
+    off.write_bytes(b"not a picture")
+    wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    body = FAST + f'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  off_slide: {off}\n'
+    config = load_config(write_config(tmp_path, body, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+                RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
+    show.open()
+    try:
+        step_until(show, worker, lambda: "off slide" in caplog.text)
+        assert pygame.display.get_surface().get_at((48, 27))[:3] == (0, 0, 0)
+        assert str(off) not in show.bad  # the off slide is not a slide of the rotation
     finally:
         show.screen.close()
 
