@@ -123,11 +123,12 @@ def _size(handle: BinaryIO) -> int | None:
         return None
 
 
-def reuse_freed_pixel_memory(blocks: int = 4) -> None:
+def reuse_freed_pixel_memory(blocks: int = 2) -> None:
     """Lets Pillow keep up to `blocks` freed pixel blocks (16 MB at most each) for the next pictures.
 
-    Four cover one 4K decode or a whole 1080p slide; `bench/perf.py`
-    measured the memory this keeps.
+    Two hold a 1080p decode and its fitted copy, and take a third off the
+    time of a 4K slide (`bench/decode.py`); `bench/perf.py` measures what
+    they add to the peak memory.
 
     Every slide decodes and composes pictures of the same few sizes; taking
     their memory fresh from the kernel each time costs thousands of page

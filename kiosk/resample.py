@@ -14,6 +14,8 @@ darker: under 1%, below what an eye can tell.
 Both the packed source and the scaled result live in buffers each thread
 keeps and reuses. A fresh 12 MB buffer per slide costs thousands of page
 faults, which on the benchmark machine took longer than the scaling itself.
+Buffers are kept up to 16 MB each, enough for a 1080p screen; the larger
+ones a 4K screen needs are taken fresh each time rather than held all day.
 
 Enlarging a sharp picture (a small photo on a big screen) is rare and
 cheap, and there Pillow's bicubic filter looks better than the bilinear one
@@ -38,6 +40,7 @@ import pygame  # noqa: E402
 
 Box = tuple[int, int, int, int]
 _BYTES_PER_PIXEL = 4  # RGBX
+KEPT_BUFFER_BYTES = 16 * 1024 * 1024  # per buffer and thread; a 2000x1500 draft is 12 MB
 
 
 def resize(picture: Image.Image, size: tuple[int, int], box: Box | None = None) -> Image.Image:
@@ -86,10 +89,13 @@ class _Scratch:
 
 
 def _grown(scratch: _Scratch, name: str, pixels: int) -> bytearray:
+    """The thread's buffer called `name` if it holds `pixels`, grown if it may; else a fresh one."""
     buffer: bytearray = getattr(scratch, name)
     needed = pixels * _BYTES_PER_PIXEL
-    if len(buffer) < needed:
-        buffer = bytearray(needed)
+    if len(buffer) >= needed:
+        return buffer
+    buffer = bytearray(needed)
+    if needed <= KEPT_BUFFER_BYTES:
         setattr(scratch, name, buffer)
     return buffer
 

@@ -84,6 +84,17 @@ def test_reused_buffers_never_leak_pixels_between_pictures():
     assert min(low for low, _high in resize(big_white, (400, 300)).getextrema()) >= 253
 
 
+def test_only_buffers_up_to_the_limit_are_kept(monkeypatch):
+    monkeypatch.setattr(resample, "KEPT_BUFFER_BYTES", 300 * 200 * 4)
+    monkeypatch.setattr(resample._local, "scratch", resample._Scratch())
+    assert resize(Image.new("RGB", (300, 200), (9, 9, 9)), (150, 100)).getpixel((0, 0)) == (9, 9, 9)
+    kept = len(resample._local.scratch.source)
+    assert kept == 300 * 200 * 4
+    big = Image.new("RGB", (600, 400), (200, 10, 10))
+    assert resize(big, (300, 200)).getextrema() == ((200, 200), (10, 10), (10, 10))
+    assert len(resample._local.scratch.source) == kept  # the big one was not held on to
+
+
 def test_threads_each_get_their_own_buffers():
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
     wrong: list[tuple] = []
