@@ -347,7 +347,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     except DisplayError as exc:
         log.error("%s", exc)
         return EXIT_FAILURE
-    layout = Layout.from_config(config, panel)
+    layout = Layout.from_config(config, panel, screen.pixel_format)
     fonts = FontBook(config.captions.font)
     args.out.mkdir(parents=True, exist_ok=True)
     failures = 0

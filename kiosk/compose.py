@@ -41,9 +41,13 @@ class Layout:
     max_lines: int = 4
     title: str = ""
     footer: str = ""
+    # How the finished frame's bytes are laid out: a Pillow raw mode the screen
+    # chose to match its own memory ("BGRX" for the usual XRGB8888), so the
+    # render loop copies frames instead of converting them pixel by pixel.
+    pixel_format: str = "RGB"
 
     @classmethod
-    def from_config(cls, config: Config, panel_size: tuple[int, int]) -> "Layout":
+    def from_config(cls, config: Config, panel_size: tuple[int, int], pixel_format: str = "RGB") -> "Layout":
         """The layout for a panel of `panel_size` pixels (as the video mode reports it)."""
         width, height = panel_size
         rotation = config.display.rotation
@@ -62,6 +66,7 @@ class Layout:
             max_lines=config.captions.max_lines,
             title=config.overlays.title,
             footer=config.overlays.footer,
+            pixel_format=pixel_format,
         )
 
     @property

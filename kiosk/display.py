@@ -9,6 +9,7 @@ frames into surfaces and presents them, plain or blended for a crossfade.
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -84,10 +85,20 @@ class Screen:
             raise DisplayError("the screen is not open")
         return self._surface
 
+    @property
+    def pixel_format(self) -> str:
+        """The layout frames should have to be copied straight into a surface like the display's."""
+        return display_pixel_format(self._display())
+
     def surface_for(self, frame: Frame) -> pygame.Surface:
         """A surface in the display's own pixel format, so blits need no conversion."""
-        image = pygame.image.frombytes(frame.data, frame.size, "RGB")
-        return image.convert()
+        display = self._display()
+        if frame.pixel_format == display_pixel_format(display) != "RGB":
+            # The worker already laid the bytes out as the display does: a copy, no conversion.
+            surface = pygame.Surface(frame.size, 0, display)
+            surface.get_buffer().write(frame.data)
+            return surface
+        return _rgb_surface(frame).convert()
 
     def blank(self, colour: tuple[int, int, int]) -> pygame.Surface:
         surface = pygame.Surface(self.size).convert()
@@ -183,6 +194,32 @@ def _no_screen_hint() -> str:
     )
 
 
+# Masks of 32-bit surfaces without alpha whose bytes lie in memory (little-endian,
+# as on x86 and ARM boxes) in the order of one of Pillow's raw modes.
+_MEMORY_LAYOUTS = {
+    (0xFF0000, 0xFF00, 0xFF, 0): "BGRX",  # XRGB8888: what most displays use
+    (0xFF, 0xFF00, 0xFF0000, 0): "RGBX",
+}
+_XRGB8888 = (0xFF0000, 0xFF00, 0xFF, 0)
+
+
+def display_pixel_format(surface: pygame.Surface) -> str:
+    """The Pillow raw mode matching the surface's pixels in memory, or RGB if none does."""
+    if surface.get_bytesize() != 4 or sys.byteorder != "little":
+        return "RGB"  # frames are then converted on the render loop, as before
+    return _MEMORY_LAYOUTS.get(tuple(surface.get_masks()), "RGB")
+
+
+def _rgb_surface(frame: Frame) -> pygame.Surface:
+    """A 24-bit surface of any frame, whatever its layout (a slow path: converts every pixel)."""
+    if frame.pixel_format == "RGB":
+        return pygame.image.frombytes(frame.data, frame.size, "RGB")
+    from PIL import Image
+
+    image = Image.frombytes("RGB", frame.size, frame.data, "raw", frame.pixel_format)
+    return pygame.image.frombytes(image.tobytes(), frame.size, "RGB")
+
+
 def _centred(display: pygame.Surface, surface: pygame.Surface) -> tuple[int, int]:
     return ((display.get_width() - surface.get_width()) // 2, (display.get_height() - surface.get_height()) // 2)
 
@@ -256,10 +293,20 @@ class TextureScreen:
             raise DisplayError("the screen is not open")
         return self._renderer
 
+    @property
+    def pixel_format(self) -> str:
+        # XRGB8888, the texture format renderers take without converting.
+        return "BGRX" if sys.byteorder == "little" else "RGB"
+
     def surface_for(self, frame: Frame):
         from pygame._sdl2.video import Texture
 
-        return Texture.from_surface(self._render(), pygame.image.frombytes(frame.data, frame.size, "RGB"))
+        if frame.pixel_format == "BGRX":
+            surface = pygame.Surface(frame.size, 0, 32, _XRGB8888)
+            surface.get_buffer().write(frame.data)
+        else:
+            surface = _rgb_surface(frame)
+        return Texture.from_surface(self._render(), surface)
 
     def blank(self, colour: tuple[int, int, int]):
         from pygame._sdl2.video import Texture

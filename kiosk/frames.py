@@ -35,7 +35,7 @@ class FrameKey:
 
 @dataclass(frozen=True)
 class Frame:
-    """A finished frame as raw RGB bytes, ready to become a screen surface."""
+    """A finished frame as raw bytes in the screen's pixel format, ready to become a surface."""
 
     key: FrameKey
     size: tuple[int, int]
@@ -44,6 +44,11 @@ class Frame:
     @property
     def nbytes(self) -> int:
         return len(self.data)
+
+    @property
+    def pixel_format(self) -> str:
+        """The Pillow raw mode of `data`: RGB, RGBX or BGRX."""
+        return self.key.layout.pixel_format
 
 
 def frame_key(entry: Entry, layout: Layout) -> FrameKey:
@@ -81,7 +86,7 @@ def prepare_frame(
         )
         image = compose_frame(picture, key.caption, key.kind, layout, fonts)
     panel = to_panel(image, layout.rotation)
-    return Frame(key, panel.size, panel.tobytes())
+    return Frame(key, panel.size, panel.tobytes("raw", layout.pixel_format))
 
 
 def _fallback_layout(layout: Layout, picture: Image.Image | None) -> Layout:

@@ -47,6 +47,8 @@ class ScreenLike(Protocol):
     """What the loop needs of a screen (kiosk.display.Screen, or a test's fake)."""
 
     def open(self) -> tuple[int, int]: ...
+    @property
+    def pixel_format(self) -> str: ...
     def surface_for(self, frame: Any) -> Any: ...
     def blank(self, colour: tuple[int, int, int]) -> Any: ...
     def show(self, surface: Any, overlay: list[str] | None = None) -> None: ...
@@ -199,7 +201,7 @@ class Show:
     def open(self) -> None:
         """Opens the screen and chooses the first slide; `run()` calls it, tests may too."""
         panel = self.panel = self.screen.open()
-        self.layout = Layout.from_config(self.config, panel)
+        self.layout = Layout.from_config(self.config, panel, self.screen.pixel_format)
         log.info(
             "showing %d contribute and %d answer slides on a %dx%d panel (video driver %s, rotation %d)",
             self.catalogue.count("contribute"), self.catalogue.count("answer"), panel[0], panel[1],
@@ -586,7 +588,7 @@ class Show:
         self.config = config
         self.worker.configure(self.published_folder, config.captions.font, config.decoding.max_pixels)
         self.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
-        layout = Layout.from_config(config, self.panel)
+        layout = Layout.from_config(config, self.panel, self.screen.pixel_format)
         if layout != self.layout:
             self.layout = layout
             self.cache.clear()
@@ -688,9 +690,10 @@ class Show:
         self.stats.slides_shown += 1
         self.shown_by_kind[entry.kind] = self.shown_by_kind.get(entry.kind, 0) + 1
         if not first and not upcoming.out_of_turn:
-            # Due at the previous start plus its seconds. The first slide has no previous
+            # Due at the previous start plus its seconds; begun when its first frame was
+            # presented (after turning it into a surface). The first slide has no previous
             # one (its delay is start-up time), and a key press brings a slide forward.
-            self.frame_stats.slide_started(upcoming.due, now)
+            self.frame_stats.slide_started(upcoming.due, self.clock())
         self.history.append(entry)
         log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
         status = f"showing {entry.path}"

@@ -14,9 +14,12 @@ def screen():
     screen.close()
 
 
-def solid_frame(colour, size=(64, 36)):
-    key = FrameKey("x", (0, 0), "", "answer", Layout(size=size, font=DEFAULT_FONT))
-    return Frame(key, size, bytes(colour) * (size[0] * size[1]))
+def solid_frame(colour, size=(64, 36), pixel_format="RGB"):
+    """A one-colour frame whose bytes are laid out as `pixel_format`, the way Pillow packs them."""
+    from PIL import Image
+
+    key = FrameKey("x", (0, 0), "", "answer", Layout(size=size, font=DEFAULT_FONT, pixel_format=pixel_format))
+    return Frame(key, size, Image.new("RGB", size, colour).tobytes("raw", pixel_format))
 
 
 def test_open_gives_the_panel_size_and_hides_the_cursor(screen):
@@ -34,6 +37,32 @@ def test_show_puts_a_frame_on_screen(screen, tmp_path):
     screen.open()
     screen.show(screen.surface_for(solid_frame((200, 10, 10))))
     assert pygame.display.get_surface().get_at((10, 10))[:3] == (200, 10, 10)
+
+
+def test_frames_come_in_the_displays_own_layout_and_are_copied_not_converted(screen):
+    screen.open()
+    assert screen.pixel_format == "BGRX"  # XRGB8888 on a little-endian machine
+    surface = screen.surface_for(solid_frame((200, 10, 30), pixel_format="BGRX"))
+    display = pygame.display.get_surface()
+    assert (surface.get_bitsize(), surface.get_masks()) == (display.get_bitsize(), display.get_masks())
+    assert surface.get_at((3, 3))[:3] == (200, 10, 30)
+
+
+@pytest.mark.parametrize("pixel_format", ["RGB", "RGBX", "BGRX"])
+def test_every_layout_shows_the_right_colours(screen, pixel_format):
+    screen.open()
+    screen.show(screen.surface_for(solid_frame((200, 10, 30), pixel_format=pixel_format)))
+    assert pygame.display.get_surface().get_at((10, 10))[:3] == (200, 10, 30)
+
+
+def test_the_layout_is_read_from_the_surface_masks():
+    from kiosk.display import display_pixel_format
+
+    assert display_pixel_format(pygame.Surface((4, 4), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))) == "BGRX"
+    assert display_pixel_format(pygame.Surface((4, 4), 0, 32, (0xFF, 0xFF00, 0xFF0000, 0))) == "RGBX"
+    assert display_pixel_format(pygame.Surface((4, 4), 0, 24)) == "RGB"
+    assert display_pixel_format(pygame.Surface((4, 4), 0, 16)) == "RGB"
+    assert display_pixel_format(pygame.Surface((4, 4), pygame.SRCALPHA, 32)) == "RGB"
 
 
 def test_blend_mixes_old_and_new(screen):
@@ -118,6 +147,9 @@ def test_texture_screen_shows_frames(texture_screen, tmp_path):
     texture_screen.show(texture_screen.surface_for(solid_frame((200, 10, 10))))
     assert saved_pixel(texture_screen, tmp_path) == (200, 10, 10)
     assert "software renderer" in texture_screen.driver
+    assert texture_screen.pixel_format == "BGRX"
+    texture_screen.show(texture_screen.surface_for(solid_frame((20, 100, 220), pixel_format="BGRX")))
+    assert saved_pixel(texture_screen, tmp_path) == (20, 100, 220)
 
 
 def test_texture_screen_blends(texture_screen, tmp_path):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from kiosk.compose import FontBook, Layout
@@ -57,6 +59,18 @@ def test_prepare_frame_gives_panel_sized_rgb(tmp_path):
     result = prepare_frame(key(layout=rotated), tmp_path, FontBook(DEFAULT_FONT), 50_000_000)
     assert result.size == (160, 90)
     assert len(result.data) == 160 * 90 * 3
+
+
+def test_prepare_frame_lays_the_bytes_out_as_the_screen_asked():
+    from dataclasses import replace
+
+    from PIL import Image
+
+    rgb = prepare_frame(key(kind="fallback"), Path("/nonexistent"), FontBook(DEFAULT_FONT), 50_000_000)
+    bgrx_key = key(kind="fallback", layout=replace(LAYOUT, pixel_format="BGRX"))
+    bgrx = prepare_frame(bgrx_key, Path("/nonexistent"), FontBook(DEFAULT_FONT), 50_000_000)
+    assert bgrx.pixel_format == "BGRX" and len(bgrx.data) == len(rgb.data) // 3 * 4
+    assert Image.frombytes("RGB", bgrx.size, bgrx.data, "raw", "BGRX").tobytes() == rgb.data
 
 
 def test_prepare_frame_raises_for_a_bad_file(tmp_path):
