@@ -96,6 +96,7 @@ class Upcoming:
     requested_at: float
     warned_slow: bool = False
     out_of_turn: bool = False  # chosen by a key or by content coming back, not by the clock
+    surface: Any = None  # made from its frame during the hold, so the due moment only draws
 
 
 @dataclass
@@ -251,6 +252,7 @@ class Show:
             self._start_upcoming_if_due(now)
         if self.fade is not None:
             return
+        self._prepare_upcoming_surface()
         wait = IDLE_WAKE_SECONDS
         if self.upcoming is not None and self.paused_remaining is None:
             wait = min(wait, max(0.0, self.upcoming.due - now))
@@ -651,6 +653,21 @@ class Show:
             self.worker.request(key)
             budget -= frame_bytes
 
+    def _prepare_upcoming_surface(self) -> None:
+        """Turns the next slide's frame into a surface while the picture stands still.
+
+        A copy of 8 MB (33 MB at 4K) taken at the due moment would delay the
+        slide's first frame by that much.
+        """
+        upcoming = self.upcoming
+        if upcoming is None or upcoming.surface is not None:
+            return
+        if self.on_screen is not None and self.on_screen.key == upcoming.key:
+            return
+        frame = self.cache.get(upcoming.key)
+        if frame is not None:
+            upcoming.surface = self.screen.surface_for(frame)
+
     def _start_upcoming_if_due(self, now: float) -> None:
         upcoming = self.upcoming
         if upcoming is None or now < upcoming.due:
@@ -670,7 +687,7 @@ class Show:
             # The same picture again (a lone slide, the fallback): nothing to redraw.
             surface = self.on_screen.surface
         else:
-            surface = self.screen.surface_for(frame)
+            surface = upcoming.surface if upcoming.surface is not None else self.screen.surface_for(frame)
             transition = self.config.timing.transition_seconds if self.config.timing.transition == "fade" else 0.0
             old = self.on_screen.surface if self.on_screen is not None else self._blank
             if transition > 0:

@@ -139,8 +139,11 @@ class SyncClient:
         missing = [f for f in manifest.files if local.get(f.path) != f.sha256]
         stale = [path for path in local if path not in wanted]
         if not missing and not stale:
-            self._save_index({})
-            self._save_state(fresh_state, manifest_text, manifest)
+            # The usual minute: nothing to do, and nothing written unless it changed
+            # (two fsynced writes a minute would wear an SD card for nothing).
+            if self._index != self._index_on_disk:
+                write_atomically(self.state_dir / INDEX_FILE, json.dumps(self._index))
+            self._save_state(state, fresh_state, manifest_text, manifest)
             return SyncResult(True, "folder matches the manifest", manifest.version)
 
         placements = self._stage(missing, local)
@@ -154,7 +157,7 @@ class SyncClient:
             _remove_empty_parents(self.folder / path, self.folder)
         shutil.rmtree(self.folder / STAGING, ignore_errors=True)
         self._save_index({item.path: item.sha256 for item in missing})
-        self._save_state(fresh_state, manifest_text, manifest)
+        self._save_state(state, fresh_state, manifest_text, manifest)
         log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
         return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
 
@@ -187,15 +190,17 @@ class SyncClient:
             raise ManifestError("not UTF-8 text") from None
         return text, fresh
 
-    def _save_state(self, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
+    def _save_state(self, old: dict, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
         state = dict(fresh, manifest=manifest_text, version=manifest.version)
-        write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
+        if state != old:
+            write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
 
     # --- the local folder ------------------------------------------------------------
 
     def _local_hashes(self) -> dict[str, str]:
         """sha256 of every publishable file in the folder, re-hashing only changed files."""
         index = read_json_object(self.state_dir / INDEX_FILE)
+        self._index_on_disk = index
         files, _texts = list_folder(self.folder)
         hashes: dict[str, str] = {}
         self._index: dict[str, list] = {}

@@ -529,3 +529,43 @@ def test_prefetch_stays_within_half_the_cache(manual_show):
     show.cache.max_bytes = 96 * 54 * 3 * 4  # half of it: the next frame and one more
     show._request_upcoming()
     assert len(worker.requests) == 2
+
+
+class StoppedClock:
+    """Monotonic time that moves only when the test (or the loop's sleep) moves it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_the_next_slide_becomes_a_surface_during_the_hold_not_at_its_due_moment(tmp_path, slide_folder):
+    config = load_config(write_config(tmp_path, FAST, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    clock = StoppedClock()
+    show = Show(
+        config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+        RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, clock=clock, sleep=clock.sleep,
+    )
+    show._wait_for_message = clock.sleep  # the loop's idle wait, on the stopped clock
+    show.open()
+    try:
+        step_until(show, worker, lambda: show.stats.slides_shown == 1 and show.fade is None)
+        upcoming = show.upcoming
+        assert upcoming is not None and clock.now < upcoming.due
+        worker.finish()
+        show._drain_inbox()
+        show._prepare_upcoming_surface()
+        prepared = upcoming.surface
+        assert prepared is not None, "made while the first slide holds"
+        clock.now = upcoming.due
+        show.step()
+        assert show.on_screen.key == upcoming.key and show.on_screen.surface is prepared
+    finally:
+        show.screen.close()

@@ -94,6 +94,20 @@ def test_nothing_changed_is_one_small_request(nginx, tmp_path):
 
 
 @needs_nginx
+def test_an_unchanged_minute_writes_nothing_to_disk(nginx, tmp_path):
+    box = client(nginx.url, tmp_path)
+    box.sync_once()
+    box.sync_once()  # the first sync's index is rebuilt once from the placed files
+    written = {path.name: path.stat().st_mtime_ns for path in (tmp_path / "state").iterdir()}
+    inodes = {path.name: path.stat().st_ino for path in (tmp_path / "state").iterdir()}
+    assert box.sync_once().ok
+    assert {path.name: path.stat().st_mtime_ns for path in (tmp_path / "state").iterdir()} == written
+    assert {path.name: path.stat().st_ino for path in (tmp_path / "state").iterdir()} == inodes
+    (tmp_path / "slides" / "answers" / "extra.jpg").write_bytes(b"added by hand")
+    assert box.sync_once().removed == 1  # the mirror still notices a change
+
+
+@needs_nginx
 def test_incremental_update_adds_before_it_removes(nginx, site, tmp_path):
     source, site_dir = site
     box = client(nginx.url, tmp_path)
