@@ -95,9 +95,7 @@ class Screen:
         display = self._display()
         if frame.pixel_format == display_pixel_format(display) != "RGB":
             # The worker already laid the bytes out as the display does: a copy, no conversion.
-            surface = pygame.Surface(frame.size, 0, display)
-            surface.get_buffer().write(frame.data)
-            return surface
+            return _copied_into(pygame.Surface(frame.size, 0, display), frame)
         return _rgb_surface(frame).convert()
 
     def blank(self, colour: tuple[int, int, int]) -> pygame.Surface:
@@ -210,13 +208,25 @@ def display_pixel_format(surface: pygame.Surface) -> str:
     return _MEMORY_LAYOUTS.get(tuple(surface.get_masks()), "RGB")
 
 
+def _copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
+    """The frame's bytes copied into a 32-bit surface of the same layout."""
+    if surface.get_pitch() != frame.size[0] * 4:
+        raise DisplayError(f"unexpected row length {surface.get_pitch()} for a {frame.size[0]} pixel wide frame")
+    pixels = memoryview(surface.get_view("0")).cast("B")
+    try:
+        pixels[:] = memoryview(frame.data).cast("B")
+    finally:
+        pixels.release()  # the surface stays locked while a view of it exists
+    return surface
+
+
 def _rgb_surface(frame: Frame) -> pygame.Surface:
     """A 24-bit surface of any frame, whatever its layout (a slow path: converts every pixel)."""
     if frame.pixel_format == "RGB":
-        return pygame.image.frombytes(frame.data, frame.size, "RGB")
+        return pygame.image.frombytes(bytes(frame.data), frame.size, "RGB")
     from PIL import Image
 
-    image = Image.frombytes("RGB", frame.size, frame.data, "raw", frame.pixel_format)
+    image = Image.frombytes("RGB", frame.size, bytes(frame.data), "raw", frame.pixel_format)
     return pygame.image.frombytes(image.tobytes(), frame.size, "RGB")
 
 
@@ -302,8 +312,7 @@ class TextureScreen:
         from pygame._sdl2.video import Texture
 
         if frame.pixel_format == "BGRX":
-            surface = pygame.Surface(frame.size, 0, 32, _XRGB8888)
-            surface.get_buffer().write(frame.data)
+            surface = _copied_into(pygame.Surface(frame.size, 0, 32, _XRGB8888), frame)
         else:
             surface = _rgb_surface(frame)
         return Texture.from_surface(self._render(), surface)

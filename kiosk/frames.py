@@ -7,6 +7,7 @@ snapshot` runs it directly, so both show exactly the same pixels.
 
 from __future__ import annotations
 
+import mmap
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from kiosk.compose import FontBook, Layout, compose_frame, to_panel
 from kiosk.config import ASSETS_DIR
 from kiosk.decoder import decode_picture
 from kiosk.errors import ContentError
+from kiosk.pixels import frame_buffer
 from kiosk.playlist import Entry
 
 FALLBACK_PICTURE = ASSETS_DIR / "fallback.png"
@@ -35,11 +37,15 @@ class FrameKey:
 
 @dataclass(frozen=True)
 class Frame:
-    """A finished frame as raw bytes in the screen's pixel format, ready to become a surface."""
+    """A finished frame as raw bytes in the screen's pixel format, ready to become a surface.
+
+    `data` is any bytes-like buffer; `prepare_frame` gives a memory mapping of
+    its own (kiosk.pixels), returned to the kernel when the frame is dropped.
+    """
 
     key: FrameKey
     size: tuple[int, int]
-    data: bytes
+    data: bytes | mmap.mmap
 
     @property
     def nbytes(self) -> int:
@@ -86,7 +92,7 @@ def prepare_frame(
         )
         image = compose_frame(picture, key.caption, key.kind, layout, fonts)
     panel = to_panel(image, layout.rotation)
-    return Frame(key, panel.size, panel.tobytes("raw", layout.pixel_format))
+    return Frame(key, panel.size, frame_buffer(panel, layout.pixel_format))
 
 
 def _fallback_layout(layout: Layout, picture: Image.Image | None) -> Layout:

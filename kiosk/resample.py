@@ -32,7 +32,9 @@ from __future__ import annotations
 import os
 import threading
 
-from PIL import Image, ImageFile
+from PIL import Image
+
+from kiosk.pixels import pack_into
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -78,7 +80,7 @@ class _Scratch:
 
     def smoothscale(self, picture: Image.Image, size: tuple[int, int], rect: Box) -> Image.Image:
         """`rect` (left, top, width, height) of the picture, scaled to `size`."""
-        packed = _pack_rgbx(picture, _grown(self, "source", picture.width * picture.height))
+        packed = pack_into(picture, "RGBX", _grown(self, "source", picture.width * picture.height))
         source = pygame.image.frombuffer(packed, picture.size, "RGBX")
         if rect != (0, 0, picture.width, picture.height):
             source = source.subsurface(rect)
@@ -98,47 +100,6 @@ def _grown(scratch: _Scratch, name: str, pixels: int) -> bytearray:
     if needed <= KEPT_BUFFER_BYTES:
         setattr(scratch, name, buffer)
     return buffer
-
-
-def _pack_rgbx(picture: Image.Image, buffer: bytearray) -> memoryview:
-    """The picture's pixels as RGBX in `buffer`, the same bytes as `tobytes("raw", "RGBX")`.
-
-    Written chunk by chunk with Pillow's raw encoder (what `tobytes` does
-    inside) so no new picture-sized buffer is allocated.
-    """
-    view = memoryview(buffer)
-    encoder = _raw_rgbx_encoder(picture)
-    if encoder is None:
-        data = picture.tobytes("raw", "RGBX")
-        view[: len(data)] = data
-        return view[: len(data)]
-    try:
-        chunk = max(ImageFile.MAXBLOCK, picture.width * _BYTES_PER_PIXEL)
-        written = 0
-        while True:
-            _consumed, status, data = encoder.encode(chunk)
-            view[written : written + len(data)] = data
-            written += len(data)
-            if status:
-                break
-        if status < 0:
-            raise RuntimeError(f"Pillow's raw encoder failed with {status}")
-    finally:
-        encoder.cleanup()
-    return view[:written]
-
-
-def _raw_rgbx_encoder(picture: Image.Image):  # noqa: ANN202 - Pillow's internal encoder type
-    """Pillow's internal raw encoder set up on the picture, or None if this Pillow's differs.
-
-    Then the public `tobytes` takes over: slower by its allocation, same bytes.
-    """
-    try:
-        encoder = Image._getencoder("RGB", "raw", ("RGBX", 0, 1))
-        encoder.setimage(picture.im, (0, 0, *picture.size))
-    except (AttributeError, TypeError, ValueError, OSError):
-        return None
-    return encoder
 
 
 _local = threading.local()

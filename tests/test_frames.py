@@ -70,7 +70,7 @@ def test_prepare_frame_lays_the_bytes_out_as_the_screen_asked():
     bgrx_key = key(kind="fallback", layout=replace(LAYOUT, pixel_format="BGRX"))
     bgrx = prepare_frame(bgrx_key, Path("/nonexistent"), FontBook(DEFAULT_FONT), 50_000_000)
     assert bgrx.pixel_format == "BGRX" and len(bgrx.data) == len(rgb.data) // 3 * 4
-    assert Image.frombytes("RGB", bgrx.size, bgrx.data, "raw", "BGRX").tobytes() == rgb.data
+    assert Image.frombytes("RGB", bgrx.size, bytes(bgrx.data), "raw", "BGRX").tobytes() == bytes(rgb.data)
 
 
 def test_prepare_frame_raises_for_a_bad_file(tmp_path):
