@@ -61,3 +61,18 @@ def write_config(folder: Path, body: str = "", slides: Path | None = None, slide
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class FakeClock:
+    """Monotonic time that moves only when a test (or code's injected sleep) moves it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    sleep = advance

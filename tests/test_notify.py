@@ -5,6 +5,8 @@ import pytest
 
 from kiosk.notify import SystemdNotifier
 
+from .conftest import FakeClock
+
 
 @pytest.fixture
 def listener(tmp_path):
@@ -14,17 +16,6 @@ def listener(tmp_path):
     sock.settimeout(2)
     yield path, sock
     sock.close()
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
 
 
 def test_messages_arrive_as_datagrams(listener):
@@ -42,7 +33,7 @@ def test_messages_arrive_as_datagrams(listener):
 
 def test_watchdog_pings_every_half_timeout(listener):
     path, sock = listener
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     notifier = SystemdNotifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}, clock=clock)
     assert notifier.watchdog_interval == 1.0
     notifier.ping_watchdog()

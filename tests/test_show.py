@@ -20,7 +20,7 @@ from kiosk.show import Show, playlist_settings
 from kiosk.state import RotationStore
 from kiosk.worker import DecodeWorker
 
-from .conftest import make_picture, write_config
+from .conftest import FakeClock, make_picture, write_config
 
 FAST = """
 timing:
@@ -463,12 +463,10 @@ def test_info_overlay_toggles(manual_show):
     assert show._overlay() is None
 
 
-def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
+def night_show(tmp_path, slide_folder, off):
+    """A show opened at 03:00 in Seoul with the screen scheduled off and `off` as its off slide."""
     from zoneinfo import ZoneInfo
 
-    from .conftest import make_picture as picture
-
-    off = picture(tmp_path / "goodnight.png", size=(160, 90), colour=(10, 200, 10))
     wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
     body = FAST + f'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  off_slide: {off}\n'
     config = load_config(write_config(tmp_path, body, slides=slide_folder))
@@ -477,6 +475,14 @@ def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
     show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
                 RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
     show.open()
+    return show, worker
+
+
+def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
+    from .conftest import make_picture as picture
+
+    off = picture(tmp_path / "goodnight.png", size=(160, 90), colour=(10, 200, 10))
+    show, worker = night_show(tmp_path, slide_folder, off)
     try:
         # Black at once, the off slide as soon as the worker (not the render loop) has prepared it.
         assert pygame.display.get_surface().get_at((48, 27))[:3] == (0, 0, 0)
@@ -490,18 +496,9 @@ def test_off_slide_is_shown_while_the_screen_is_off(tmp_path, slide_folder):
 
 
 def test_an_unusable_off_slide_leaves_the_screen_black(tmp_path, slide_folder, caplog):
-    from zoneinfo import ZoneInfo
-
     off = tmp_path / "goodnight.png"
     off.write_bytes(b"not a picture")
-    wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
-    body = FAST + f'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  off_slide: {off}\n'
-    config = load_config(write_config(tmp_path, body, slides=slide_folder))
-    inbox: queue.Queue = queue.Queue()
-    worker = ManualWorker(inbox, slide_folder)
-    show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
-                RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall)
-    show.open()
+    show, worker = night_show(tmp_path, slide_folder, off)
     try:
         step_until(show, worker, lambda: "off slide" in caplog.text)
         assert pygame.display.get_surface().get_at((48, 27))[:3] == (0, 0, 0)
@@ -531,24 +528,11 @@ def test_prefetch_stays_within_half_the_cache(manual_show):
     assert len(worker.requests) == 2
 
 
-class StoppedClock:
-    """Monotonic time that moves only when the test (or the loop's sleep) moves it."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 def test_the_next_slide_becomes_a_surface_during_the_hold_not_at_its_due_moment(tmp_path, slide_folder):
     config = load_config(write_config(tmp_path, FAST, slides=slide_folder))
     inbox: queue.Queue = queue.Queue()
     worker = ManualWorker(inbox, slide_folder)
-    clock = StoppedClock()
+    clock = FakeClock()
     show = Show(
         config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
         RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, clock=clock, sleep=clock.sleep,

@@ -10,18 +10,7 @@ import pytest
 
 from kiosk.watcher import ConfigChanged, ConfigWatcher, ContentChanged, FolderWatcher
 
-from .conftest import make_picture, write_config
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from .conftest import FakeClock, make_picture, write_config
 
 
 @pytest.fixture
