@@ -172,6 +172,8 @@ def main() -> int:
         "files_changed": counts,
         "error_lines": len(errors),
         "skipped_warnings": log_text.count("skipping "),
+        # Skips of anything but the deliberately broken files, whole, so each can be explained.
+        "skipped_other": [line for line in log_text.splitlines() if "skipping " in line and "/broken-" not in line],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     out = ROOT / "bench" / "results" / "soak.json"

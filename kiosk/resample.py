@@ -34,14 +34,14 @@ import threading
 
 from PIL import Image
 
-from kiosk.pixels import pack_into
+from kiosk.pixels import BYTES_PER_PIXEL, pack_into
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
 Box = tuple[int, int, int, int]
-_BYTES_PER_PIXEL = 4  # RGBX
+_BYTES_PER_PIXEL = BYTES_PER_PIXEL["RGBX"]
 KEPT_BUFFER_BYTES = 16 * 1024 * 1024  # per buffer and thread; a 2000x1500 draft is 12 MB
 
 
