@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from kiosk import __version__
 from kiosk.catalogue import Catalogue
-from kiosk.config import Config, load_config, parse_size
+from kiosk.config import FALLBACK_FONT, Config, load_config, parse_size
 from kiosk.errors import ConfigError, ContentError, DisplayError
 from kiosk.folder import scan
 from kiosk.glyphs import missing_characters
@@ -217,7 +217,7 @@ def _glyph_problems(config: Config, catalogue: Catalogue) -> list[dict]:
     texts += [(slide.path, slide.meta.caption) for slide in (*catalogue.contribute, *catalogue.answers)]
     try:
         for where, text in texts:
-            missing = missing_characters(text, font)
+            missing = missing_characters(text, font, FALLBACK_FONT)
             if missing:
                 problems.append({"where": where, "characters": missing})
     except (OSError, ValueError) as exc:

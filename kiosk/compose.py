@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from kiosk.config import Colour, Config
+from kiosk.config import FALLBACK_FONT, Colour, Config
+from kiosk.glyphs import missing_characters
 from kiosk.resample import resize, stretch
 
 ELLIPSIS = "\u2026"
@@ -80,22 +81,41 @@ class Layout:
 
 
 class FontBook:
-    """Loaded font sizes for one thread (FreeType faces are not shared across threads)."""
+    """Loaded font sizes for one thread (FreeType faces are not shared across threads).
 
-    def __init__(self, path: Path) -> None:
+    The caption font comes first; `fallbacks` stand in for a paragraph with
+    letters it cannot draw (NanumGothic has no Vietnamese letters with two
+    diacritics, for one). Pillow has no per-letter font fallback, so a
+    paragraph is drawn in the first font that has all its letters.
+    """
+
+    def __init__(self, path: Path, fallbacks: tuple[Path, ...] = (FALLBACK_FONT,)) -> None:
         self.path = path
-        self._fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+        self.chain = (path, *(font for font in fallbacks if font != path))
+        self._fonts: dict[tuple[Path, int], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 
-    def at(self, pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-        font = self._fonts.get(pixels)
+    def at(self, pixels: int, path: Path | None = None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        path = path or self.path
+        font = self._fonts.get((path, pixels))
         if font is None:
             try:
-                font = ImageFont.truetype(str(self.path), pixels)
+                font = ImageFont.truetype(str(path), pixels)
             except OSError:
                 # A missing font must not cost the show its pictures.
                 font = ImageFont.load_default(pixels)
-            self._fonts[pixels] = font
+            self._fonts[(path, pixels)] = font
         return font
+
+    def for_text(self, text: str, pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        """The first font of the chain that draws every letter of `text`; else the caption font."""
+        try:
+            if len(self.chain) > 1 and missing_characters(text, self.path):
+                for path in self.chain[1:]:
+                    if not missing_characters(text, path):
+                        return self.at(pixels, path)
+        except (OSError, ValueError):
+            pass  # an unreadable font file: Pillow's own default stands in via at()
+        return self.at(pixels)
 
 
 def fit_picture(picture: Image.Image, size: tuple[int, int], fit: str, background: Colour) -> Image.Image:
@@ -168,25 +188,37 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max
     return lines
 
 
-def _fit_lines(
-    text: str, fonts: FontBook, base_px: int, max_width: float, max_lines: int
-) -> tuple[list[str], ImageFont.FreeTypeFont | ImageFont.ImageFont, int]:
+Line = tuple[str, "ImageFont.FreeTypeFont | ImageFont.ImageFont"]
+
+
+def _wrap_paragraphs(text: str, fonts: FontBook, px: int, max_width: float) -> list[Line]:
+    """Wrapped lines, each with the font its paragraph is drawn in."""
+    lines: list[Line] = []
+    for paragraph in text.split("\n"):
+        font = fonts.for_text(paragraph, px)
+        wrapped = wrap_text(paragraph, font, max_width)
+        lines += [(line, font) for line in wrapped] if wrapped else [("", font)]
+    while lines and not lines[-1][0]:
+        lines.pop()
+    return lines
+
+
+def _fit_lines(text: str, fonts: FontBook, base_px: int, max_width: float, max_lines: int) -> tuple[list[Line], int]:
     """Wraps text at the base size, shrinking to 70% before cutting with an ellipsis."""
     px = base_px
     minimum = max(10, round(base_px * 0.7))
     while True:
-        font = fonts.at(px)
-        lines = wrap_text(text, font, max_width)
+        lines = _wrap_paragraphs(text, fonts, px, max_width)
         if len(lines) <= max_lines or px <= minimum:
             break
         px = max(minimum, round(px * 0.9))
     if len(lines) > max_lines:
         lines = lines[:max_lines]
-        last = lines[-1]
+        last, font = lines[-1]
         while last and font.getlength(last + ELLIPSIS) > max_width:
             last = last[:-1]
-        lines[-1] = last.rstrip() + ELLIPSIS
-    return lines, font, px
+        lines[-1] = (last.rstrip() + ELLIPSIS, font)
+    return lines, px
 
 
 def _draw_band(
@@ -202,8 +234,7 @@ def _draw_band(
 
 def _draw_lines(
     draw: ImageDraw.ImageDraw,
-    lines: list[str],
-    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    lines: list[Line],
     line_height: int,
     centre_x: int,
     top: int,
@@ -212,7 +243,7 @@ def _draw_lines(
 ) -> None:
     # A thin outline in the band colour keeps letters crisp over busy photos.
     stroke = max(1, round(line_height / 40))
-    for index, line in enumerate(lines):
+    for index, (line, font) in enumerate(lines):
         draw.text(
             (centre_x, top + index * line_height), line, font=font, fill=colour, anchor="ma",
             stroke_width=stroke, stroke_fill=outline,
@@ -234,27 +265,27 @@ def compose_frame(picture: Image.Image | None, caption: str, kind: str, layout: 
 
     if layout.footer:
         footer_px = max(10, round(base_px * 0.55))
-        lines, font, px = _fit_lines(layout.footer, fonts, footer_px, text_width, 2)
+        lines, px = _fit_lines(layout.footer, fonts, footer_px, text_width, 2)
         line_height = round(px * 1.3)
         top = bottom - len(lines) * line_height - margin
         _draw_band(frame, top, bottom, layout.band_color, min(1.0, layout.band_opacity + 0.2))
-        _draw_lines(draw, lines, font, line_height, width // 2, top + margin // 2, layout.text_color, layout.band_color)
+        _draw_lines(draw, lines, line_height, width // 2, top + margin // 2, layout.text_color, layout.band_color)
         bottom = top
 
     if layout.captions and caption.strip():
-        lines, font, px = _fit_lines(caption, fonts, base_px, text_width, layout.max_lines)
+        lines, px = _fit_lines(caption, fonts, base_px, text_width, layout.max_lines)
         line_height = round(px * 1.35)
         top = bottom - len(lines) * line_height - 2 * margin
         _draw_band(frame, top, bottom, layout.band_color, layout.band_opacity)
-        _draw_lines(draw, lines, font, line_height, width // 2, top + margin, layout.text_color, layout.band_color)
+        _draw_lines(draw, lines, line_height, width // 2, top + margin, layout.text_color, layout.band_color)
 
     if layout.title and kind == "answer":
         title_px = max(10, round(base_px * 0.85))
-        lines, font, px = _fit_lines(layout.title, fonts, title_px, text_width, 3)
+        lines, px = _fit_lines(layout.title, fonts, title_px, text_width, 3)
         line_height = round(px * 1.3)
         band_bottom = len(lines) * line_height + 2 * margin
         _draw_band(frame, 0, band_bottom, layout.band_color, layout.band_opacity)
-        _draw_lines(draw, lines, font, line_height, width // 2, margin, layout.text_color, layout.band_color)
+        _draw_lines(draw, lines, line_height, width // 2, margin, layout.text_color, layout.band_color)
     return frame
 
 

@@ -38,6 +38,8 @@ def _find_assets() -> Path:
 
 ASSETS_DIR = _find_assets()
 DEFAULT_FONT = ASSETS_DIR / "fonts" / "NanumGothicBold.ttf"
+# Drawn where the caption font lacks letters: Vietnamese with two diacritics, the dong sign, ...
+FALLBACK_FONT = ASSETS_DIR / "fonts" / "NotoSans-Bold.ttf"
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,15 @@ from pathlib import Path
 
 @lru_cache(maxsize=8)
 def font_codepoints(path: Path) -> frozenset[int]:
-    """The Unicode code points that the font maps to a glyph."""
+    """The Unicode code points that the font maps to a glyph; ValueError if it is not a font."""
     data = path.read_bytes()
+    try:
+        return _codepoints(path, data)
+    except struct.error:
+        raise ValueError(f"{path.name}: not a TrueType/OpenType font (its tables run past its end)") from None
+
+
+def _codepoints(path: Path, data: bytes) -> frozenset[int]:
     if data[:4] == b"ttcf":
         (offset,) = struct.unpack_from(">I", data, 12)  # first face of a collection
     else:
@@ -79,12 +86,12 @@ def _format12(data: bytes, table: int) -> set[int]:
     return points
 
 
-def missing_characters(text: str, font: Path) -> list[str]:
-    """The distinct characters of `text` that the font cannot draw, in order."""
-    covered = font_codepoints(font)
+def missing_characters(text: str, *fonts: Path) -> list[str]:
+    """The distinct characters of `text` that none of the fonts can draw, in order."""
+    covered = [font_codepoints(font) for font in fonts]
     missing: list[str] = []
     for char in text:
-        if char.isspace() or ord(char) in covered or char in missing:
+        if char.isspace() or char in missing or any(ord(char) in points for points in covered):
             continue
         missing.append(char)
     return missing

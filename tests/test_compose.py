@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from kiosk.compose import ELLIPSIS, FontBook, Layout, compose_frame, fit_picture, to_panel, wrap_text
 from kiosk.config import DEFAULT_FONT, parse_config
@@ -98,9 +98,40 @@ def test_long_caption_shrinks_then_ends_with_an_ellipsis(fonts):
     assert white_pixels(frame, (0, 0, 640, 200)) == 0  # the band stays in the lower part
     from kiosk.compose import _fit_lines
 
-    lines, _font, px = _fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
-    assert len(lines) == 2 and lines[-1].endswith(ELLIPSIS)
+    lines, px = _fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
+    assert len(lines) == 2 and lines[-1][0].endswith(ELLIPSIS)
     assert px < frame_layout.caption_px
+
+
+VIETNAMESE = "Di cư nghĩa là được sống ở một đất nước mới."  # ư, ĩ, ư, ố, ộ, ớ: not in NanumGothic
+
+
+def test_a_paragraph_the_caption_font_cannot_draw_uses_the_fallback_font(fonts):
+    from kiosk.compose import _fit_lines
+    from kiosk.config import FALLBACK_FONT
+
+    lines, _px = _fit_lines(f"{VIETNAMESE}\n이주는 새로운 나라에서 사는 것입니다.", fonts, 30, 2000, 4)
+    assert [Path(font.path).name for _line, font in lines] == [FALLBACK_FONT.name, DEFAULT_FONT.name]
+
+
+def test_vietnamese_letters_are_drawn_not_boxes(fonts):
+    from kiosk.compose import _fit_lines
+
+    def drawn(text, font):
+        canvas = Image.new("L", (120, 80))
+        ImageDraw.Draw(canvas).text((10, 10), text, font=font, fill=255)
+        return canvas.tobytes()
+
+    (_line, font), = _fit_lines("ễ", fonts, 48, 2000, 1)[0]
+    assert drawn("ễ", font) != drawn("\uffff", font)  # not the empty box of a missing letter
+    assert drawn("ễ", fonts.at(48)) == drawn("\uffff", fonts.at(48))  # which the caption font draws
+
+
+def test_an_unreadable_caption_font_still_gives_captions(tmp_path):
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"not a font")
+    frame = compose_frame(picture((640, 360), (90, 160, 90)), VIETNAMESE, "answer", layout(), FontBook(broken))
+    assert white_pixels(frame, (0, 200, 640, 360)) > 20
 
 
 def test_title_only_on_answers_footer_on_all(fonts):

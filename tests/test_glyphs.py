@@ -20,3 +20,23 @@ def test_demo_captions_are_fully_covered():
     for sidecar in sorted((REPO / "slides").rglob("*.*")):
         if sidecar.suffix in (".yaml", ".txt"):
             assert missing_characters(sidecar.read_text(encoding="utf-8"), DEFAULT_FONT) == [], sidecar
+
+
+def test_a_file_that_is_not_a_font_is_a_value_error(tmp_path):
+    import pytest
+
+    from kiosk.glyphs import font_codepoints
+
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"not a font")
+    with pytest.raises(ValueError, match="not a TrueType"):
+        font_codepoints(broken)
+
+
+def test_characters_count_as_drawable_if_any_font_of_the_chain_has_them():
+    from kiosk.config import DEFAULT_FONT, FALLBACK_FONT
+    from kiosk.glyphs import missing_characters
+
+    text = "이주 ễ 😀"
+    assert missing_characters(text, DEFAULT_FONT) == ["ễ", "😀"]
+    assert missing_characters(text, DEFAULT_FONT, FALLBACK_FONT) == ["😀"]

@@ -67,6 +67,8 @@ def test_installed_kiosk_finds_its_font_and_fallback_card(installed, tmp_path):
     assert result.returncode == 0, result.stderr
     check = subprocess.run([str(kiosk), "check", "--json", "--config", str(config)], capture_output=True, text=True, timeout=300)
     assert '"missing_glyphs": []' in check.stdout  # the font was found and read
+    installed_fonts = {path.name for path in paths["KIOSK_PREFIX"].glob("venv/share/kiosk/assets/fonts/*")}
+    assert {"NanumGothicBold.ttf", "NotoSans-Bold.ttf", "NotoSans-OFL.txt"} <= installed_fonts
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
