@@ -211,7 +211,9 @@ def display_pixel_format(surface: pygame.Surface) -> str:
 def _copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
     """The frame's bytes copied into a 32-bit surface of the same layout."""
     if surface.get_pitch() != frame.size[0] * 4:
-        raise DisplayError(f"unexpected row length {surface.get_pitch()} for a {frame.size[0]} pixel wide frame")
+        # Padded rows (SDL does not pad 32-bit ones): the converting path is slower, still right.
+        surface.blit(_rgb_surface(frame), (0, 0))
+        return surface
     pixels = memoryview(surface.get_view("0")).cast("B")
     try:
         pixels[:] = memoryview(frame.data).cast("B")
