@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from kiosk.config import FALLBACK_FONT, Colour, Config
 from kiosk.glyphs import missing_characters
+from kiosk.pixels import BYTES_PER_PIXEL
 from kiosk.resample import resize, stretch
 
 ELLIPSIS = "\u2026"
@@ -74,6 +75,12 @@ class Layout:
     def panel_size(self) -> tuple[int, int]:
         width, height = self.size
         return (height, width) if self.rotation in (90, 270) else (width, height)
+
+    @property
+    def frame_bytes(self) -> int:
+        """The size of one finished frame's pixels in `pixel_format`."""
+        width, height = self.panel_size
+        return width * height * BYTES_PER_PIXEL[self.pixel_format]
 
     @property
     def caption_px(self) -> int:

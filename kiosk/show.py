@@ -637,7 +637,7 @@ class Show:
         costs the work done for it.
         """
         assert self.layout is not None
-        frame_bytes = self.layout.panel_size[0] * self.layout.panel_size[1] * 3
+        frame_bytes = self.layout.frame_bytes
         budget = self.cache.max_bytes // 2 - frame_bytes
         start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
         planned, _rotation = plan(

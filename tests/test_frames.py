@@ -70,6 +70,7 @@ def test_prepare_frame_lays_the_bytes_out_as_the_screen_asked():
     bgrx_key = key(kind="fallback", layout=replace(LAYOUT, pixel_format="BGRX"))
     bgrx = prepare_frame(bgrx_key, Path("/nonexistent"), FontBook(DEFAULT_FONT), 50_000_000)
     assert bgrx.pixel_format == "BGRX" and len(bgrx.data) == len(rgb.data) // 3 * 4
+    assert (len(rgb.data), len(bgrx.data)) == (LAYOUT.frame_bytes, bgrx_key.layout.frame_bytes)
     assert Image.frombytes("RGB", bgrx.size, bytes(bgrx.data), "raw", "BGRX").tobytes() == bytes(rgb.data)
 
 

@@ -523,9 +523,18 @@ def test_the_slides_after_the_next_are_prefetched_in_plan_order(manual_show):
 def test_prefetch_stays_within_half_the_cache(manual_show):
     show, worker, inbox, folder = manual_show
     worker.requests.clear()
-    show.cache.max_bytes = 96 * 54 * 3 * 4  # half of it: the next frame and one more
+    show.cache.max_bytes = show.layout.frame_bytes * 4  # half of it: the next frame and one more
     show._request_upcoming()
     assert len(worker.requests) == 2
+
+
+def test_prefetch_counts_frames_at_their_real_size(manual_show):
+    show, worker, inbox, folder = manual_show
+    assert show.layout.pixel_format == "BGRX"  # 4 bytes a pixel, not 3
+    worker.requests.clear()
+    show.cache.max_bytes = show.layout.frame_bytes * 4 - 2  # half is a byte short of two frames
+    show._request_upcoming()
+    assert len(worker.requests) == 1
 
 
 def test_the_next_slide_becomes_a_surface_during_the_hold_not_at_its_due_moment(tmp_path, slide_folder):
