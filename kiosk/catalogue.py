@@ -99,14 +99,25 @@ class Catalogue:
         return len(self.contribute) if kind == "contribute" else len(self.answers)
 
 
-def build_catalogue(files: Iterable[FileInfo], sidecar_texts: Mapping[str, str]) -> Catalogue:
+@dataclass(frozen=True)
+class UnreadableSidecar:
+    """A sidecar the scanner could not read, and why."""
+
+    reason: str
+
+
+def build_catalogue(
+    files: Iterable[FileInfo],
+    sidecar_texts: Mapping[str, "str | UnreadableSidecar"],
+    listing_problems: Iterable[str] = (),
+) -> Catalogue:
     """Turns a folder listing and the texts of its sidecars into a Catalogue.
 
-    `sidecar_texts` maps a sidecar's relative path to its text; a value that
-    is an exception message prefixed with "!" means it could not be read.
+    `sidecar_texts` maps a sidecar's relative path to its text, or to
+    UnreadableSidecar; `listing_problems` are what the scanner refused.
     """
     slides: dict[str, list[Slide]] = {kind: [] for kind in KINDS}
-    problems: list[str] = []
+    problems: list[str] = list(listing_problems)
     for info in files:
         kind = kind_of(info.path)
         if kind is None:
@@ -130,19 +141,16 @@ def sidecar_candidates(path: str) -> list[str]:
     return [f"{stem}{suffix}" for suffix in SIDECAR_SUFFIXES]
 
 
-def _meta_for(path: str, sidecar_texts: Mapping[str, str]) -> tuple[SlideMeta, str | None]:
+def _meta_for(path: str, sidecar_texts: Mapping[str, "str | UnreadableSidecar"]) -> tuple[SlideMeta, str | None]:
     for candidate in sidecar_candidates(path):
         if candidate not in sidecar_texts:
             continue
         text = sidecar_texts[candidate]
-        if text.startswith(UNREADABLE):
-            return SlideMeta(), f"{candidate}: sidecar ignored: {text[len(UNREADABLE):]}"
+        if isinstance(text, UnreadableSidecar):
+            return SlideMeta(), f"{candidate}: sidecar ignored: {text.reason}"
         try:
             return parse_sidecar(text, PurePosixPath(candidate).suffix), None
         except SidecarError as exc:
             return SlideMeta(), f"{candidate}: sidecar ignored: {exc}"
     return SlideMeta(), None
 
-
-# Marks a sidecar text that could not be read, followed by the reason.
-UNREADABLE = "\x00unreadable:"

@@ -456,10 +456,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     config = _load_or_log(args.config)
     if config is None:
         return EXIT_FAILURE
-    from kiosk.playlog import read_play_log
+    from kiosk.playlog import load_play_logs
     from kiosk.report import build_report, draw_chart, report_text
 
-    report = build_report(read_play_log(config.state.dir), args.since)
+    records, skipped = load_play_logs(config.state.dir)
+    report = build_report(records, args.since, skipped)
     if args.png:
         draw_chart(report, args.png, config.captions.font)
     if args.json:

@@ -19,6 +19,7 @@ from kiosk.pixels import BYTES_PER_PIXEL
 from kiosk.resample import resize, stretch
 
 ELLIPSIS = "\u2026"
+CAPTION_SHARE = 0.6  # of the screen's height, at most, for the caption band
 _TRANSPOSE = {
     90: Image.Transpose.ROTATE_270,  # viewers' top is the panel's right edge
     180: Image.Transpose.ROTATE_180,
@@ -280,7 +281,9 @@ def compose_frame(picture: Image.Image | None, caption: str, kind: str, layout: 
         bottom = top
 
     if layout.captions and caption.strip():
-        lines, px = _fit_lines(caption, fonts, base_px, text_width, layout.max_lines)
+        # Never more lines than fit in the lower part of the screen, whatever the settings say.
+        room = max(1, int((height * CAPTION_SHARE - 2 * margin) // round(base_px * 1.35)))
+        lines, px = _fit_lines(caption, fonts, base_px, text_width, min(layout.max_lines, room))
         line_height = round(px * 1.35)
         top = bottom - len(lines) * line_height - 2 * margin
         _draw_band(frame, top, bottom, layout.band_color, layout.band_opacity)

@@ -23,8 +23,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kiosk import safeyaml
 from kiosk.errors import ConfigError
 from kiosk.schedule import ALL_DAY, Schedule, parse_dates, parse_hours
+from kiosk.values import MAX_SECONDS, excerpt, number_problem
+
+# A config file is a page of settings; anything near this size is a mistake or an attack.
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_OVERLAY_CHARACTERS = 500
+# Fonts for every script fit easily (Noto CJK is about 20 MB); /dev/zero does not.
+MAX_FONT_BYTES = 64 * 1024 * 1024
+# The caption band may take this share of the screen's height at most.
+MAX_CAPTION_SHARE = 0.6
 
 Colour = tuple[int, int, int]
 
@@ -179,25 +189,29 @@ class Config:
 Checker = Callable[[Any, Path], Any]
 
 
-def _positive_number(value: Any, _base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"must be a number of seconds > 0, got {value!r}")
-    return float(value)
+def _seconds(high: float = MAX_SECONDS, allow_zero: bool = False) -> Checker:
+    """A finite number of seconds: > 0 (or >= 0) and at most `high`."""
+
+    def check(value: Any, _base: Path) -> float:
+        problem = number_problem(value, 0, high, low_open=not allow_zero, what="a number of seconds")
+        if problem:
+            raise ValueError(problem)
+        return float(value)
+
+    return check
 
 
-def _non_negative_number(value: Any, _base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"must be a number >= 0, got {value!r}")
-    return float(value)
+_positive_number = _seconds()
+_non_negative_number = _seconds(allow_zero=True)
 
 
 def _integer(low: int, high: int | None = None) -> Checker:
     def check(value: Any, _base: Path) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"must be a whole number, got {value!r}")
+            raise ValueError(f"must be a whole number, got {excerpt(value)}")
         if value < low or (high is not None and value > high):
             bound = f">= {low}" if high is None else f"from {low} to {high}"
-            raise ValueError(f"must be {bound}, got {value!r}")
+            raise ValueError(f"must be {bound}, got {excerpt(value)}")
         return value
 
     return check
@@ -209,8 +223,9 @@ def _optional_integer(value: Any, base: Path) -> int | None:
 
 def _fraction(low: float, high: float) -> Checker:
     def check(value: Any, _base: Path) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise ValueError(f"must be a number from {low} to {high}, got {value!r}")
+        problem = number_problem(value, low, high)
+        if problem:
+            raise ValueError(problem)
         return float(value)
 
     return check
@@ -220,7 +235,7 @@ def _choice(*allowed: Any) -> Checker:
     def check(value: Any, _base: Path) -> Any:
         if isinstance(value, bool) or value not in allowed:
             names = ", ".join(str(a) for a in allowed)
-            raise ValueError(f"must be one of {names}, got {value!r}")
+            raise ValueError(f"must be one of {names}, got {excerpt(value)}")
         return value
 
     return check
@@ -228,7 +243,7 @@ def _choice(*allowed: Any) -> Checker:
 
 def _boolean(value: Any, _base: Path) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"must be true or false, got {value!r}")
+        raise ValueError(f"must be true or false, got {excerpt(value)}")
     return value
 
 
@@ -236,7 +251,9 @@ def _text(value: Any, _base: Path) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError(f"must be text, got {value!r}")
+        raise ValueError(f"must be text, got {excerpt(value)}")
+    if len(value) > MAX_OVERLAY_CHARACTERS:
+        raise ValueError(f"is {len(value):,} characters, over the limit of {MAX_OVERLAY_CHARACTERS}")
     return value.strip("\n")
 
 
@@ -250,11 +267,11 @@ def _dates(value: Any, _base: Path) -> Any:
 
 def _timezone(value: Any, _base: Path) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be an IANA time zone name like Asia/Seoul, got {value!r}")
+        raise ValueError(f"must be an IANA time zone name like Asia/Seoul, got {excerpt(value)}")
     try:
         ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name like Asia/Seoul") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {excerpt(value)}; use an IANA name like Asia/Seoul") from None
     return value.strip()
 
 
@@ -262,7 +279,7 @@ def _command(value: Any, _base: Path) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValueError(f"must be a command line, got {value!r}")
+        raise ValueError(f"must be a command line, got {excerpt(value)}")
     try:
         shlex.split(value)
     except ValueError as exc:
@@ -274,21 +291,39 @@ def _url(value: Any, _base: Path) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value.strip()):
-        raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        raise ValueError(f"must be an http:// or https:// URL, got {excerpt(value)}")
     return value.strip()
 
 
 def _name(value: Any, _base: Path) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be a non-empty name, got {value!r}")
+        raise ValueError(f"must be a non-empty name, got {excerpt(value)}")
     return value.strip()
 
 
 def _path(value: Any, base: Path) -> Path:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be a path, got {value!r}")
+        raise ValueError(f"must be a path, got {excerpt(value)}")
+    if "\0" in value:
+        raise ValueError(f"must be a path without NUL bytes, got {excerpt(value)}")
     path = Path(value).expanduser()
     return path if path.is_absolute() else (base / path)
+
+
+def _font(value: Any, base: Path) -> Path:
+    """A font file: a regular file of sensible size (a device or FIFO would hang or eat memory)."""
+    path = _path(value, base)
+    try:
+        stat = path.stat()
+    except OSError:
+        return path  # a missing font falls back to the default at draw time, with a warning
+    import stat as stat_module
+
+    if not stat_module.S_ISREG(stat.st_mode):
+        raise ValueError(f"must be a font file, but {excerpt(str(path))} is not a regular file")
+    if stat.st_size > MAX_FONT_BYTES:
+        raise ValueError(f"{excerpt(str(path))} is {stat.st_size:,} bytes, over the limit of {MAX_FONT_BYTES:,} for a font")
+    return path
 
 
 _SIZE_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
@@ -305,7 +340,7 @@ def parse_size(value: Any) -> tuple[int, int]:
         or len(pair) != 2
         or not all(isinstance(n, int) and not isinstance(n, bool) and 16 <= n <= 16384 for n in pair)
     ):
-        raise ValueError(f"must be [width, height] in pixels (16 to 16384) or \"WxH\", got {value!r}")
+        raise ValueError(f"must be [width, height] in pixels (16 to 16384) or \"WxH\", got {excerpt(value)}")
     return (pair[0], pair[1])
 
 
@@ -327,7 +362,7 @@ def parse_colour(value: Any) -> Colour:
         and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 255 for n in value)
     ):
         return (value[0], value[1], value[2])
-    raise ValueError(f"must be a colour like \"#1a2b3c\" or [26, 43, 60], got {value!r}")
+    raise ValueError(f"must be a colour like \"#1a2b3c\" or [26, 43, 60], got {excerpt(value)}")
 
 
 def _colour(value: Any, _base: Path) -> Colour:
@@ -341,7 +376,7 @@ RULES: dict[str, dict[str, Checker]] = {
         "folder": _path,
         "watch": _choice("native", "poll"),
         "rescan_seconds": _positive_number,
-        "settle_seconds": _positive_number,
+        "settle_seconds": _seconds(3600),
     },
     "state": {
         "dir": _path,
@@ -352,7 +387,7 @@ RULES: dict[str, dict[str, Checker]] = {
         "contribute_seconds": _positive_number,
         "answer_seconds": _positive_number,
         "transition": _choice("fade", "cut"),
-        "transition_seconds": _non_negative_number,
+        "transition_seconds": _seconds(60, allow_zero=True),
     },
     "playlist": {
         "answers_per_contribute": _integer(0, 1000),
@@ -370,7 +405,7 @@ RULES: dict[str, dict[str, Checker]] = {
     },
     "captions": {
         "enabled": _boolean,
-        "font": _path,
+        "font": _font,
         "size": _fraction(0.01, 0.2),
         "color": _colour,
         "band_color": _colour,
@@ -398,8 +433,8 @@ RULES: dict[str, dict[str, Checker]] = {
         "ca_bundle": _path,
         "max_file_bytes": _integer(1024, 1 << 40),
         "max_total_bytes": _integer(1024, 1 << 44),
-        "connect_timeout_seconds": _positive_number,
-        "read_timeout_seconds": _positive_number,
+        "connect_timeout_seconds": _seconds(3600),
+        "read_timeout_seconds": _seconds(3600),
         "retries": _integer(0, 10),
     },
     "heartbeat": {"url": _url, "interval_seconds": _positive_number},
@@ -434,24 +469,15 @@ def _unknown(key: str, known: list[str]) -> str:
     return f"unknown key{hint}; known keys: {', '.join(known)}"
 
 
-def _scalar(node: yaml.Node) -> Any:
-    """Builds the Python value of one YAML node with the safe constructor."""
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
-
-
 def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Config:
     """Validates config text and returns the frozen Config, or raises ConfigError."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a config file"])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{where}: YAML syntax error: {reason}"]) from None
+        root = safeyaml.compose(text)
+    except safeyaml.YamlRefused as exc:
+        where = f"{source}:{exc.line}" if exc.line is not None else source
+        raise ConfigError([f"{where}: {exc.reason}"]) from None
 
     if root is None:
         return Config(source=Path(source))
@@ -461,7 +487,7 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Conf
     problems: list[str] = []
     sections: dict[str, dict[str, Any]] = {}
     for key_node, value_node in root.value:
-        section = str(key_node.value)
+        section = str(key_node.value)[:60]
         line = key_node.start_mark.line + 1
         if section not in RULES:
             problems.append(f"{source}:{line}: {section}: {_unknown(section, list(RULES))}")
@@ -477,7 +503,7 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Conf
             continue
         rules = RULES[section]
         for item_key, item_value in value_node.value:
-            name = str(item_key.value)
+            name = str(item_key.value)[:60]
             item_line = item_key.start_mark.line + 1
             dotted = f"{section}.{name}"
             if name not in rules:
@@ -486,20 +512,38 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Conf
             if name in sections[section]:
                 problems.append(f"{source}:{item_line}: {dotted}: key given twice")
                 continue
-            value = _scalar(item_value)
-            if value is None and name in _NULL_MEANS_DEFAULT:
-                continue
             try:
+                value = safeyaml.construct(item_value)
+                if value is None and name in _NULL_MEANS_DEFAULT:
+                    continue
                 sections[section][name] = rules[name](value, base_dir)
-            except (ValueError, yaml.YAMLError) as exc:
+            except safeyaml.YamlRefused as exc:
+                problems.append(f"{source}:{item_line}: {dotted}: {exc.reason}")
+            except ValueError as exc:
                 problems.append(f"{source}:{item_line}: {dotted}: {exc}")
 
+    problems += _cross_checks(sections, source)
     if problems:
         raise ConfigError(problems)
 
     parts = {name: _SECTION_CLASSES[name](**values) for name, values in sections.items()}
     config = Config(source=Path(source), **parts)
     return resolve_paths(config, base_dir, explicit=sections)
+
+
+def _cross_checks(sections: dict[str, dict[str, Any]], source: str) -> list[str]:
+    """Rules between keys: settings each valid alone that together break the screen."""
+    captions = sections.get("captions", {})
+    size = captions.get("size", CaptionsConfig.size)
+    lines = captions.get("max_lines", CaptionsConfig.max_lines)
+    # Each caption line takes about 1.3 times the letter size, plus the band's padding.
+    share = size * (lines * 1.3 + 1.0)
+    if share > MAX_CAPTION_SHARE:
+        return [
+            f"{source}: captions.size {size:g} with captions.max_lines {lines} would take {share:.0%} of the screen's "
+            f"height; together they may take at most {MAX_CAPTION_SHARE:.0%} (lower one of them)"
+        ]
+    return []
 
 
 def resolve_paths(config: Config, base_dir: Path, explicit: dict[str, dict[str, Any]] | None = None) -> Config:
@@ -540,9 +584,13 @@ def config_changes(old: Config, new: Config) -> list[tuple[str, object, object]]
 def load_config(path: Path) -> Config:
     """Reads and validates a config file; a missing file is a ConfigError too."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{path}: config file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read config file: {exc}"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read config file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})"]) from None
     return parse_config(text, path.resolve().parent, source=str(path))

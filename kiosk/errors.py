@@ -3,10 +3,17 @@
     KioskError                  base; never escapes `kiosk run` unhandled
     ├── ConfigError             bad config.yaml: `run` and `check` exit 1,
     │                           a running show keeps its last good config
-    ├── ContentError            one slide cannot be used: it is skipped with
-    │   │                       one log line, the show goes on
-    │   ├── DecodeError         not a picture, truncated, empty, unreadable
-    │   └── PictureTooLarge     over `decoding.max_pixels`, refused unread
+    ├── ContentError            one slide cannot be used, as its content
+    │   │                       explains: that version of the file is skipped
+    │   │                       with one log line until it changes
+    │   ├── DecodeError         not a picture, truncated, damaged, empty
+    │   ├── PictureTooLarge     over `decoding.max_pixels` or the file size
+    │   │                       limit, refused unread
+    │   └── UnsafeFile          not a regular file inside the slide folder
+    │                           (a FIFO, a device, a link to outside)
+    ├── PassingError            a failure the file's content does not explain
+    │                           (an I/O error, no memory): retried with
+    │                           backoff, logged once, never marks the file
     ├── SidecarError            a broken NAME.yaml / NAME.txt: reported, the
     │                           picture still shows without it
     └── DisplayError            no screen could be opened: `run` exits 1
@@ -37,6 +44,14 @@ class DecodeError(ContentError):
 
 class PictureTooLarge(ContentError):
     """The picture's header claims more pixels than the configured limit."""
+
+
+class UnsafeFile(ContentError):
+    """A path that is not a regular file inside the slide folder; it is never read."""
+
+
+class PassingError(KioskError):
+    """Preparing a slide failed for a reason outside its content; worth trying again later."""
 
 
 class SidecarError(KioskError):

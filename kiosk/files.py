@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
+
+from kiosk.errors import UnsafeFile
 
 CHUNK = 64 * 1024
 
@@ -20,7 +24,8 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # A stray name that is not UTF-8 is written escaped, never fails the whole file.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -32,6 +37,34 @@ def write_atomically(path: Path, text: str) -> None:
             pass
         raise
     fsync_folder(path.parent)
+
+
+def inside(path: str, folder: str) -> bool:
+    """True if the resolved `path` is `folder` or lies below it (both already realpath'd)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def open_regular_file(path: Path, root: Path | None = None) -> BinaryIO:
+    """Opens a regular file for reading without ever blocking.
+
+    Raises UnsafeFile for what is not a regular file inside `root`, OSError
+    when the file cannot be opened.
+
+    A FIFO or device (perhaps a link target swapped since the listing) is
+    refused before a single read, and with `root` so is a file whose real
+    location lies outside `root`.
+    """
+    if root is not None and not inside(os.path.realpath(path), os.path.realpath(root)):
+        raise UnsafeFile("a link to outside the slide folder")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeFile("not a regular file (a FIFO, socket or device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def fsync_file(path: Path) -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 from kiosk.compose import FontBook, Layout, compose_frame, to_panel
 from kiosk.config import ASSETS_DIR
 from kiosk.decoder import decode_picture
-from kiosk.errors import ContentError
+from kiosk.errors import ContentError, PassingError
 from kiosk.pixels import frame_buffer
 from kiosk.playlist import Entry
 
@@ -77,7 +77,7 @@ def prepare_frame(
     if key.kind == "fallback":
         try:
             picture: Image.Image | None = decode_picture(fallback_picture, max_pixels, layout.size, layout.background)
-        except ContentError:
+        except (ContentError, PassingError):
             picture = None
         caption = key.caption or ("" if picture is not None else "International Migrants Day\n세계 이주민의 날")
         image = compose_frame(picture, caption, key.kind, _fallback_layout(layout, picture), fonts)
@@ -88,7 +88,8 @@ def prepare_frame(
         image = compose_frame(picture, "", key.kind, plain, fonts)
     else:
         picture = decode_picture(
-            slide_folder / key.path, max_pixels, layout.size, layout.background, cover=layout.fit == "cover"
+            slide_folder / key.path, max_pixels, layout.size, layout.background, cover=layout.fit == "cover",
+            root=slide_folder,
         )
         image = compose_frame(picture, key.caption, key.kind, layout, fonts)
     panel = to_panel(image, layout.rotation)
@@ -123,6 +124,20 @@ class FrameCache:
         while self._bytes > self.max_bytes and len(self._frames) > 1:
             _key, evicted = self._frames.popitem(last=False)
             self._bytes -= evicted.nbytes
+
+    def put_spare(self, frame: Frame) -> bool:
+        """Keeps a frame nobody asked to show yet, only if that evicts nothing; True if kept.
+
+        Frames decoded to admit new files must never push out the next
+        slide's prepared frame (a burst of 150 new photos would otherwise
+        evict it again and again).
+        """
+        if frame.key in self._frames or self._bytes + frame.nbytes > self.max_bytes:
+            return False
+        self._frames[frame.key] = frame
+        self._frames.move_to_end(frame.key, last=False)  # first out if room is needed
+        self._bytes += frame.nbytes
+        return True
 
     def discard_path(self, path: str) -> None:
         for key in [k for k in self._frames if k.path == path]:

@@ -61,8 +61,8 @@ class Rotation:
                 last_contribute=_optional_str(data.get("last_contribute")),
                 answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
             )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed rotation state: {exc!r}") from None
+        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+            raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
         return rotation
 
 

@@ -16,9 +16,12 @@ import os
 import re
 from pathlib import Path
 
+from kiosk.values import loads_json
+
 log = logging.getLogger(__name__)
 
 PLAY_LOG_FILE = "play.jsonl"
+MAX_LINE_BYTES = 64 * 1024  # a record is about 150 bytes
 _ROTATED = re.compile(r"^play-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$")
 
 
@@ -50,7 +53,7 @@ class PlayLog:
             self.folder.mkdir(parents=True, exist_ok=True)
             if self._day is not None and (day != self._day or self._size() + len(line) > self.max_bytes):
                 self._rotate(self._day)
-            with self.path.open("a", encoding="utf-8") as handle:
+            with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(line)
             self._day = day
             self._failed = False
@@ -92,7 +95,7 @@ def rotated_logs(folder: Path) -> list[Path]:
 def _record_day(record: dict) -> dt.date | None:
     try:
         return dt.datetime.fromisoformat(record["time"]).date()
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
@@ -105,24 +108,48 @@ def _day_of_last_record(path: Path) -> dt.date | None:
         return None
     for line in reversed(lines):
         try:
-            return _record_day(json.loads(line))
-        except (json.JSONDecodeError, AttributeError):
+            return _record_day(loads_json(line))
+        except (ValueError, AttributeError):
             continue
     return None
 
 
 def read_play_log(folder: Path, rotated: bool = True) -> list[dict]:
-    """Every record of the play log (rotated files first), skipping torn lines."""
+    """Every readable record of the play log (rotated files first)."""
+    return load_play_logs(folder, rotated)[0]
+
+
+def load_play_logs(folder: Path, rotated: bool = True) -> tuple[list[dict], int]:
+    """Every readable record of the play log, and how many lines were skipped.
+
+    A line that is torn, not UTF-8, not JSON, nested too deeply or not an
+    object is skipped and counted, never fatal.
+    """
     paths = (rotated_logs(folder) if rotated else []) + [folder / PLAY_LOG_FILE]
-    records = []
+    records: list[dict] = []
+    skipped = 0
     for path in paths:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            handle = path.open("rb")
         except FileNotFoundError:
             continue
-        for line in lines:
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return records
+        except OSError as exc:
+            log.warning("cannot read the play log %s: %s", path, exc.strerror or exc)
+            continue
+        with handle:
+            for raw in handle:
+                if not raw.strip():
+                    continue
+                if len(raw) > MAX_LINE_BYTES:
+                    skipped += 1
+                    continue
+                try:
+                    record = loads_json(raw)
+                except ValueError:
+                    skipped += 1
+                    continue
+                if isinstance(record, dict):
+                    records.append(record)
+                else:
+                    skipped += 1
+    return records, skipped

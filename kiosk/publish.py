@@ -83,7 +83,10 @@ def publish(
     """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing."""
     site.mkdir(parents=True, exist_ok=True)
     if files is None:
-        files, _texts = list_folder(source)
+        listing = list_folder(source)
+        for problem in listing.problems:
+            log.warning("%s", problem)
+        files = listing.files
     index = read_json_object(site / _INDEX)
     new_index: dict[str, list] = {}
     entries: list[ManifestFile] = []
@@ -187,7 +190,7 @@ def watch_and_publish(
     wake = threading.Event()
     observed = ObservedFolder(source, recursive=True, mode="native", on_event=lambda _event: wake.set())
     settler = Settler(settle_seconds)
-    files, _texts = list_folder(source)
+    files = list_folder(source).files
     settler.accept(files, clock())
     published = sorted(files, key=lambda f: f.path)
     publish(source, site, grace_seconds, published)
@@ -195,7 +198,7 @@ def watch_and_publish(
     try:
         while not stop.is_set():
             observed.ensure()
-            files, _texts = list_folder(source)
+            files = list_folder(source).files
             recheck = settler.observe(files, clock())
             settled = sorted(settler.settled(), key=lambda f: f.path)
             if settled != published:

@@ -13,21 +13,50 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.values import MAX_SECONDS, number_problem, printable_name
+
 KIND_COLOURS = {"contribute": (46, 110, 190), "answer": (220, 120, 40), "fallback": (150, 150, 150)}
 
 
-def build_report(records: list[dict], since: dt.date | None = None) -> dict:
-    """Aggregates play records (from read_play_log) into the report's numbers."""
+def parse_record(record: object) -> tuple[dt.datetime, str, str, float] | None:
+    """(start, path, kind, seconds) of one play record, or None if any part is unusable.
+
+    The start must carry its offset (the kiosk always writes one): times with
+    and without a zone cannot be ordered together. Seconds must be a finite
+    number in (0, a day].
+    """
+    if not isinstance(record, dict):
+        return None
+    time_text, path, kind, seconds = record.get("time"), record.get("path"), record.get("kind"), record.get("seconds")
+    if not isinstance(time_text, str) or len(time_text) > 64 or not isinstance(path, str) or not isinstance(kind, str):
+        return None
+    if number_problem(seconds, 0, MAX_SECONDS, low_open=True) is not None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(time_text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment, printable_name(path[:4096]), kind[:40], float(seconds)
+
+
+def build_report(records: list[dict], since: dt.date | None = None, skipped: int = 0) -> dict:
+    """Aggregates play records (from load_play_logs) into the report's numbers.
+
+    Records that are not usable are counted in `skipped_records` with the
+    `skipped` lines the reader could not parse, never fatal.
+    """
     per_slide: dict[str, dict] = {}
     per_kind: dict[str, dict] = defaultdict(lambda: {"plays": 0, "seconds": 0.0})
     per_day: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: {"plays": 0, "seconds": 0.0}))
     first = last = None
     for record in records:
-        try:
-            moment = dt.datetime.fromisoformat(record["time"])
-            path, kind, seconds = str(record["path"]), str(record["kind"]), float(record["seconds"])
-        except (KeyError, TypeError, ValueError):
+        parsed = parse_record(record)
+        if parsed is None:
+            skipped += 1
             continue
+        moment, path, kind, seconds = parsed
         day = moment.date()
         if since is not None and day < since:
             continue
@@ -45,6 +74,7 @@ def build_report(records: list[dict], since: dt.date | None = None) -> dict:
         "from": first.isoformat(timespec="seconds") if first else None,
         "to": last.isoformat(timespec="seconds") if last else None,
         "plays": sum(k["plays"] for k in per_kind.values()),
+        "skipped_records": skipped,
         "per_kind": {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(per_kind.items())},
         "per_day": {
             day: {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(kinds.items())}
@@ -64,6 +94,8 @@ def build_report(records: list[dict], since: dt.date | None = None) -> dict:
 
 def report_text(report: dict) -> str:
     lines = [f"proof of play {report['from'] or '-'} to {report['to'] or '-'}: {report['plays']} plays"]
+    if report.get("skipped_records"):
+        lines.append(f"  {report['skipped_records']} unreadable play-log lines skipped")
     for kind, totals in report["per_kind"].items():
         lines.append(f"  {kind:<10} {totals['plays']:>7} plays {totals['seconds'] / 3600:>8.1f} h")
     fairness = report["answer_fairness"]

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.values import excerpt
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _DAY_SPAN = 1440  # minutes
@@ -95,10 +97,10 @@ def parse_range(text: str) -> tuple[int, int]:
     """`"07:00-23:00"` -> (420, 1380); an end at or before the start runs past midnight."""
     match = _RANGE.match(text)
     if not match:
-        raise ValueError(f"must be a time range like \"07:00-23:00\", got {text!r}")
+        raise ValueError(f"must be a time range like \"07:00-23:00\", got {excerpt(text)}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise ValueError(f"has an impossible time: {text!r}")
+        raise ValueError(f"has an impossible time: {excerpt(text)}")
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if end <= start:
         end += _DAY_SPAN  # overnight, like "18:00-02:00"
@@ -112,7 +114,7 @@ def _ranges(value: Any) -> tuple[tuple[int, int], ...]:
         return (parse_range(value),)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(parse_range(v) for v in value)
-    raise ValueError(f"must be \"HH:MM-HH:MM\", a list of them, or off; got {value!r}")
+    raise ValueError(f"must be \"HH:MM-HH:MM\", a list of them, or off; got {excerpt(value)}")
 
 
 def _days(key: str) -> list[int]:
@@ -126,7 +128,7 @@ def _days(key: str) -> list[int]:
             return list(range(a, b + 1)) if a <= b else list(range(a, 7)) + list(range(0, b + 1))
     if name in WEEKDAYS:
         return [WEEKDAYS.index(name)]
-    raise ValueError(f"unknown day {key!r}; use mon, tue, wed, thu, fri, sat, sun, a span like mon-fri, or daily")
+    raise ValueError(f"unknown day {excerpt(key)}; use mon, tue, wed, thu, fri, sat, sun, a span like mon-fri, or daily")
 
 
 def parse_hours(value: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -152,7 +154,7 @@ def parse_dates(value: Any) -> tuple[dt.date | None, dt.date | None]:
         if first > last:
             raise ValueError(f"first date {first} is after last date {last}")
         return (first, last)
-    raise ValueError(f"must be [first day, last day], like [2026-12-18, 2026-12-24], got {value!r}")
+    raise ValueError(f"must be [first day, last day], like [2026-12-18, 2026-12-24], got {excerpt(value)}")
 
 
 def _date(value: Any) -> dt.date:
@@ -165,4 +167,4 @@ def _date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"{value!r} is not a date like 2026-12-18")
+    raise ValueError(f"{excerpt(value)} is not a date like 2026-12-18")

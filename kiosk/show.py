@@ -30,7 +30,7 @@ from kiosk.state import RotationStore, SavedState, SlideRecorder
 from kiosk.status import FrameStats
 from kiosk.sync import SyncDone
 from kiosk.watcher import ConfigChanged, ContentChanged
-from kiosk.worker import FrameFailed, FrameReady
+from kiosk.worker import FrameFailed, FrameReady, Priority
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute
 STATUS_SECONDS = 10  # and to status.json at least this often
 PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
 SLOW_DECODE_SECONDS = 5.0
+ADMIT_IN_FLIGHT = 2  # new files decoded at once, behind the slides the screen needs
+DRAIN_SECONDS = 0.02  # messages handled per pass at most for this long, so keys, signals and the watchdog still come
+STUCK_WORKER_SECONDS = 60.0  # one picture longer than this: the worker is stuck, and systemd is told by silence
+RETRY_FIRST_SECONDS = 5.0  # a passing failure (I/O, memory) is retried after this, doubling up to
+RETRY_MAX_SECONDS = 600.0
 
 
 class ScreenLike(Protocol):
@@ -58,7 +63,8 @@ class ScreenLike(Protocol):
 
 
 class WorkerLike(Protocol):
-    def request(self, key: FrameKey) -> None: ...
+    def request(self, key: FrameKey, priority: Priority = Priority.NEXT) -> None: ...
+    def busy_for(self) -> tuple[str, float] | None: ...
     def hold(self) -> None: ...
     def release(self) -> None: ...
     def is_pending(self, key: FrameKey) -> bool: ...
@@ -118,6 +124,16 @@ class Fade:
 
 
 @dataclass
+class Retry:
+    """A slide whose last try failed for a passing reason, and when to try again."""
+
+    version: tuple[int, int]
+    at: float
+    delay: float
+    reason: str
+
+
+@dataclass
 class ShowStats:
     slides_shown: int = 0
     frames_drawn: int = 0
@@ -156,7 +172,12 @@ class Show:
         self.inbox = inbox
         self.published = catalogue  # what the watcher last reported
         self.catalogue = catalogue  # what the playlist draws from: admitted slides only
-        self.awaiting: dict[str, Slide] = {}  # new or changed pictures being decoded before admission
+        self.awaiting: dict[str, Slide] = {}  # new or changed pictures to decode before admission, oldest first
+        self.admitting: set[FrameKey] = set()  # the few of them the worker has now, behind the show's own requests
+        self.retry: dict[str, Retry] = {}  # passing failures: not unusable, tried again later
+        self._catalogue_dirty = False
+        self._worker_stuck = False
+        self.thread_status: Callable[[], dict] = dict  # the helper threads' health, for status.json
         # Written in place unless the caller runs a recorder thread (kiosk run does).
         self.recorder: RecorderLike = recorder or SlideRecorder(store, play_log)
         self.clock = clock
@@ -233,8 +254,11 @@ class Show:
 
     def step(self, deadline: float | None = None) -> None:
         """One pass: handle input and messages, draw if needed, then wait."""
-        # Pinged from the loop itself: if the loop hangs, systemd restarts the kiosk.
-        self.notifier.ping_watchdog()
+        # Pinged from the loop itself: if the loop hangs, or the worker is stuck on
+        # one picture, systemd restarts the kiosk.
+        self.check_worker()
+        if not self._worker_stuck:
+            self.notifier.ping_watchdog()
         self._report_periodically()
         for command in self.screen.commands():
             self._command(command)
@@ -297,10 +321,13 @@ class Show:
             "slides_shown": dict(self.shown_by_kind),
             "sync": dict(self.sync_status),
             "errors": {
-                "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded") for path in sorted(self._skip_set())},
+                "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded") for path in sorted(self._unusable())},
+                "retrying": {path: retry.reason for path, retry in sorted(self.retry.items())},
                 "sidecar_problems": list(self.published.problems),
             },
             "frames": self.frame_stats.summary(),
+            "threads": self.thread_status(),
+            "worker_stuck": self._worker_stuck,
         }
 
     def _sync_done(self, done: SyncDone) -> None:
@@ -441,7 +468,7 @@ class Show:
             f"kiosk {__version__} · box {self.config.box.name}",
             f"on screen: {shown.path} ({shown.kind}, {shown.seconds:g} s)" if shown else "on screen: nothing",
             f"content: {self.catalogue.count('contribute')} contribute, {self.catalogue.count('answer')} answers,"
-            f" {len(self.awaiting)} arriving, {len(self._skip_set())} unusable",
+            f" {len(self.awaiting)} arriving, {len(self._unusable())} unusable",
             "last sync: " + (str(self.sync_status.get("last_result", "not yet")) + " at " + str(self.sync_status.get("last_time", "-"))
                              if self.sync_status.get("configured") else "not configured"),
             f"fade: {self.stats.last_fade_fps:.0f} fps · slides shown {self.stats.slides_shown}"
@@ -457,21 +484,46 @@ class Show:
         except queue.Empty:
             return
         self._handle(message)
+        self._settle_catalogue()
 
     def _drain_inbox(self) -> None:
+        """Handles waiting messages for at most DRAIN_SECONDS; the rest wait for the next pass.
+
+        Without the bound, a worker failing file after file (20,000 broken
+        pictures) keeps the inbox full, and the loop would never get back to
+        the watchdog, the keys or a stop request.
+        """
+        deadline = self.clock() + DRAIN_SECONDS
         while True:
             try:
                 message = self.inbox.get_nowait()
             except queue.Empty:
-                return
+                break
             self._handle(message)
+            if self.clock() >= deadline:
+                break
+        self._settle_catalogue()
+
+    def _settle_catalogue(self) -> None:
+        """Rebuilds the playlist's catalogue once for all the messages just handled."""
+        if self._catalogue_dirty:
+            self._catalogue_dirty = False
+            self._rebuild_catalogue()
+        self._feed_admissions()
 
     def _handle(self, message: object) -> None:
         if isinstance(message, (FrameReady, FrameFailed)) and self._is_off_frame(message):
             self._off_frame_arrived(message)
         elif isinstance(message, FrameReady):
-            self.cache.put(message.frame)
-            self._admit(message.frame.key)
+            key = message.frame.key
+            if key in self.admitting:
+                # Decoded only to be admitted: kept only if it evicts nothing the show prepared.
+                self.admitting.discard(key)
+                self.cache.put_spare(message.frame)
+            else:
+                self.cache.put(message.frame)
+            self._recovered(key)
+            self._admit(key)
         elif isinstance(message, FrameFailed):
             self._frame_failed(message)
         elif isinstance(message, ContentChanged):
@@ -485,18 +537,72 @@ class Show:
 
     def _frame_failed(self, failed: FrameFailed) -> None:
         key = failed.key
-        if self.stats.skipped.get(key.path) != failed.reason or self.bad.get(key.path) != key.version:
-            log.warning("skipping %s: %s", key.path, failed.reason)
-        self.stats.skipped[key.path] = failed.reason
-        self.bad[key.path] = key.version
-        waiting = self.awaiting.get(key.path)
-        if waiting is not None and waiting.version == key.version:
-            del self.awaiting[key.path]
-            self._rebuild_catalogue()
+        self.admitting.discard(key)
+        if failed.passing:
+            self._retry_later(key, failed.reason)
+        else:
+            self.mark_unusable(key.path, key.version, failed.reason)
+            waiting = self.awaiting.get(key.path)
+            if waiting is not None and waiting.version == key.version:
+                del self.awaiting[key.path]
+                self._catalogue_dirty = True
         upcoming = self.upcoming
         if upcoming is not None and upcoming.key == key:
             # Choose again from the rotation before the failed pick, without it.
             self._choose_upcoming(upcoming.due, upcoming.due_wall)
+
+    def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
+        """Skips this version of the file until it changes, with one log line."""
+        if self.stats.skipped.get(path) != reason or self.bad.get(path) != version:
+            log.warning("skipping %s: %s", path, reason)
+        self.stats.skipped[path] = reason
+        self.bad[path] = version
+        self.retry.pop(path, None)
+
+    def _retry_later(self, key: FrameKey, reason: str) -> None:
+        """A failure the file's content does not explain: never marks it, tries again with backoff."""
+        previous = self.retry.get(key.path)
+        delay = RETRY_FIRST_SECONDS
+        if previous is not None and previous.version == key.version:
+            delay = min(RETRY_MAX_SECONDS, previous.delay * 2)
+        else:
+            log.warning("cannot prepare %s now (%s); trying again from time to time", key.path, reason)
+        self.retry[key.path] = Retry(key.version, self.clock() + delay, delay, reason)
+
+    def _recovered(self, key: FrameKey) -> None:
+        if self.retry.pop(key.path, None) is not None:
+            log.info("%s can be prepared again", key.path)
+
+    def _feed_admissions(self) -> None:
+        """Keeps ADMIT_IN_FLIGHT new files with the worker, oldest first, behind the show's requests."""
+        if self.layout is None or len(self.admitting) >= ADMIT_IN_FLIGHT or len(self.awaiting) <= len(self.admitting):
+            return
+        settings = playlist_settings(self.config)
+        now = self.clock()
+        busy = {key.path for key in self.admitting}
+        for path, slide in self.awaiting.items():
+            if len(self.admitting) >= ADMIT_IN_FLIGHT:
+                break
+            retry = self.retry.get(path)
+            if path in busy or (retry is not None and retry.version == slide.version and retry.at > now):
+                continue
+            key = frame_key(entry_for(slide, settings), self.layout)
+            self.admitting.add(key)
+            self.worker.request(key, Priority.ADMIT)
+
+    def check_worker(self) -> None:
+        """Notices a worker stuck on one picture: logged once, in the status, and the watchdog goes quiet."""
+        busy = self.worker.busy_for()
+        stuck = busy is not None and busy[1] > STUCK_WORKER_SECONDS
+        if stuck and not self._worker_stuck:
+            log.error(
+                "the decode worker has been preparing %s for %.0f s; no longer telling systemd the kiosk is alive,"
+                " so that it restarts it (that file will then be skipped)", busy[0], busy[1],
+            )
+            self._next_status = self.clock()
+        elif not stuck and self._worker_stuck:
+            log.info("the decode worker is working again")
+        self._worker_stuck = stuck
 
     # --- live content and config ----------------------------------------------
 
@@ -508,7 +614,6 @@ class Show:
         removed = [s.path for s in (*previous.contribute, *previous.answers) if published.get(s.path) is None]
         for path in [p for p, slide in self.awaiting.items() if getattr(published.get(p), "version", None) != slide.version]:
             del self.awaiting[path]
-        settings = playlist_settings(self.config)
         for slide in (*published.contribute, *published.answers):
             before = previous.get(slide.path)
             if before is not None and before.version == slide.version:
@@ -517,16 +622,17 @@ class Show:
                 continue
             self.awaiting[slide.path] = slide
             self.cache.discard_path(slide.path)
-            self.worker.request(frame_key(entry_for(slide, settings), self.layout))
         for path in removed:
             self.cache.discard_path(path)
             self.bad.pop(path, None)
+            self.retry.pop(path, None)
             self.stats.skipped.pop(path, None)
             log.info("removed %s", path)
+        known = set(previous.problems)
         for problem in published.problems:
-            if problem not in previous.problems:
+            if problem not in known:
                 log.warning("%s", problem)
-        self._rebuild_catalogue()
+        self._catalogue_dirty = True
 
     def _admit(self, key: FrameKey) -> None:
         waiting = self.awaiting.get(key.path)
@@ -535,7 +641,7 @@ class Show:
         del self.awaiting[key.path]
         self.bad.pop(key.path, None)
         log.info("%s %s", "updated" if self.catalogue.get(key.path) else "added", key.path)
-        self._rebuild_catalogue()
+        self._catalogue_dirty = True
 
     def _rebuild_catalogue(self) -> None:
         """The playlist's catalogue: published slides, with awaited ones at their last admitted state."""
@@ -602,12 +708,21 @@ class Show:
     # --- choosing and starting slides -----------------------------------------
 
     def _skip_set(self) -> set[str]:
+        """Slides not to choose now: unusable in this version, or waiting for a retry."""
         skip = set()
         for path, version in self.bad.items():
             slide = self.catalogue.get(path)
             if slide is not None and slide.version == version:
                 skip.add(path)
+        if self.retry:
+            now = self.clock()
+            skip.update(path for path, retry in self.retry.items() if retry.at > now)
         return skip
+
+    def _unusable(self) -> set[str]:
+        """Slides known not to decode in their present version."""
+        return {path for path, version in self.bad.items()
+                if (slide := self.catalogue.get(path)) is not None and slide.version == version}
 
     def _choose_upcoming(self, due: float, due_wall: dt.datetime) -> None:
         assert self.layout is not None
@@ -650,7 +765,7 @@ class Show:
             key = frame_key(item.entry, self.layout)
             if key == upcoming.key or key in self.cache:
                 continue
-            self.worker.request(key)
+            self.worker.request(key, Priority.AHEAD)
             budget -= frame_bytes
 
     def _prepare_upcoming_surface(self) -> None:

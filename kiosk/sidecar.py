@@ -11,12 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from kiosk import safeyaml
 from kiosk.errors import SidecarError
+from kiosk.values import MAX_SECONDS, excerpt, number_problem
 
 SIDECAR_SUFFIXES = (".yaml", ".yml", ".txt")
 MAX_SIDECAR_BYTES = 64 * 1024
+# Longer than any caption fits on a screen; the band shrinks and ellipsises well before.
+MAX_CAPTION_CHARACTERS = 2_000
 _KEYS = ("caption", "seconds", "start", "end")
 
 Moment = dt.date | dt.datetime
@@ -35,36 +37,40 @@ class SlideMeta:
 def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     """Parses the text of a `.yaml`/`.yml` or `.txt` sidecar."""
     if suffix == ".txt":
-        return SlideMeta(caption=_clean_caption(text))
+        return SlideMeta(caption=_checked_caption(text))
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise SidecarError(f"{where}YAML syntax error: {getattr(exc, 'problem', None) or exc}") from None
+        data = safeyaml.load(text)
+    except safeyaml.YamlRefused as exc:
+        raise SidecarError(str(exc)) from None
     if data is None:
         return SlideMeta()
     if not isinstance(data, dict):
         raise SidecarError("must be a mapping with caption, seconds, start or end")
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
-        raise SidecarError(f"unknown key {unknown[0]!r}; known keys: {', '.join(_KEYS)}")
+        raise SidecarError(f"unknown key {excerpt(unknown[0])}; known keys: {', '.join(_KEYS)}")
     caption = data.get("caption")
-    if caption is not None and not isinstance(caption, (str, int, float)):
-        raise SidecarError(f"caption must be text, got {caption!r}")
+    if caption is not None and (isinstance(caption, bool) or not isinstance(caption, (str, int, float))):
+        raise SidecarError(f"caption must be text, got {excerpt(caption)}")
     seconds = data.get("seconds")
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
-        raise SidecarError(f"seconds must be a number > 0, got {seconds!r}")
+    if seconds is not None and (problem := number_problem(seconds, 0, MAX_SECONDS, low_open=True, what="a number of seconds")):
+        raise SidecarError(f"seconds {problem}")
     start = _moment(data.get("start"), "start")
     end = _moment(data.get("end"), "end")
     if start is not None and end is not None and _comparable(start, True) > _comparable(end, False):
         raise SidecarError(f"start {start} is after end {end}")
     return SlideMeta(
-        caption=_clean_caption("" if caption is None else str(caption)),
+        caption=_checked_caption("" if caption is None else str(caption)),
         seconds=None if seconds is None else float(seconds),
         start=start,
         end=end,
     )
+
+
+def _checked_caption(text: str) -> str:
+    if len(text) > MAX_CAPTION_CHARACTERS:
+        raise SidecarError(f"caption is {len(text):,} characters, over the limit of {MAX_CAPTION_CHARACTERS:,}")
+    return _clean_caption(text)
 
 
 def _clean_caption(text: str) -> str:
@@ -82,7 +88,7 @@ def _moment(value: Any, key: str) -> Moment | None:
                 return parse(text)
             except ValueError:
                 continue
-    raise SidecarError(f"{key} must be a date (2026-12-21) or a date and time (2026-12-21 18:00), got {value!r}")
+    raise SidecarError(f"{key} must be a date (2026-12-21) or a date and time (2026-12-21 18:00), got {excerpt(value)}")
 
 
 def _comparable(moment: Moment, is_start: bool) -> dt.datetime:

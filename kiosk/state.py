@@ -18,10 +18,13 @@ from kiosk.background import BackgroundThread
 from kiosk.files import write_atomically
 from kiosk.playlist import Rotation
 from kiosk.playlog import PlayLog
+from kiosk.values import loads_json
 
 log = logging.getLogger(__name__)
 
 ROTATION_FILE = "rotation.json"
+# A rotation of 100,000 answers is about 4 MB; anything far larger is not ours.
+MAX_STATE_BYTES = 64 * 1024 * 1024
 
 
 def default_seed(box_name: str) -> int:
@@ -46,13 +49,17 @@ class RotationStore:
     def load(self, seed: int) -> SavedState:
         """The saved state, or a fresh one (with a warning if the file was bad)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with self.path.open("rb") as handle:
+                text = handle.read(MAX_STATE_BYTES + 1)
+            if len(text) > MAX_STATE_BYTES:
+                raise ValueError(f"larger than {MAX_STATE_BYTES:,} bytes")
+            data = loads_json(text)
             rotation = Rotation.from_json(data["rotation"])
             bad = {str(p): (int(v[0]), int(v[1])) for p, v in data.get("bad", {}).items()}
         except FileNotFoundError:
             return SavedState(Rotation(seed=seed))
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-            log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, exc)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
+            log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
             return SavedState(Rotation(seed=seed))
         return SavedState(rotation, bad)
 

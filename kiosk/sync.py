@@ -201,7 +201,7 @@ class SyncClient:
         """sha256 of every publishable file in the folder, re-hashing only changed files."""
         index = read_json_object(self.state_dir / INDEX_FILE)
         self._index_on_disk = index
-        files, _texts = list_folder(self.folder)
+        files = list_folder(self.folder).files
         hashes: dict[str, str] = {}
         self._index: dict[str, list] = {}
         for info in files:
@@ -216,7 +216,7 @@ class SyncClient:
         return hashes
 
     def _save_index(self, placed: dict[str, str]) -> None:
-        files, _texts = list_folder(self.folder)
+        files = list_folder(self.folder).files
         index = {}
         for info in files:
             if not is_publishable(info.path):

@@ -188,10 +188,10 @@ class FolderWatcher(_WatchThread):
 
     def accept_initial(self) -> Catalogue:
         """Lists the folder once and takes everything as complete: the start of the show."""
-        files, texts = list_folder(self.root)
-        self._settler.accept(files, self.clock())
-        self._texts = dict(texts)
-        self._published = build_catalogue(files, texts)
+        listing = list_folder(self.root)
+        self._settler.accept(listing.files, self.clock())
+        self._texts = dict(listing.sidecars)
+        self._published = build_catalogue(listing.files, listing.sidecars, listing.problems)
         if self.use_events:
             self._observed.ensure()
         return self._published
@@ -203,15 +203,15 @@ class FolderWatcher(_WatchThread):
                 log.info("slide folder %s appeared or was replaced; watching it", self.root)
             else:
                 log.warning("slide folder %s is missing; waiting for it to come back", self.root)
-        files, texts = list_folder(self.root)
-        self._recheck_at = self._settler.observe(files, now)
-        for path, text in texts.items():
+        listing = list_folder(self.root)
+        self._recheck_at = self._settler.observe(listing.files, now)
+        for path, text in listing.sidecars.items():
             if self._settler.is_settled(path):
                 self._texts[path] = text
         settled: list[FileInfo] = self._settler.settled()
         present = {info.path for info in settled}
         self._texts = {path: text for path, text in self._texts.items() if path in present}
-        catalogue = build_catalogue(settled, self._texts)
+        catalogue = build_catalogue(settled, self._texts, listing.problems)
         if now >= self._rescan_at:
             self._rescan_at = now + self.rescan_seconds
         if catalogue != self._published:

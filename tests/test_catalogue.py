@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.catalogue import UNREADABLE, FileInfo, build_catalogue, is_temporary_name, kind_of, natural_key
+from kiosk.catalogue import FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name, kind_of, natural_key
 
 
 @pytest.mark.parametrize(
@@ -67,11 +67,11 @@ def test_yaml_sidecar_wins_over_txt():
 def test_broken_sidecar_is_reported_and_the_picture_stays():
     catalogue = build_catalogue(files("answers/a.jpg", "answers/a.yaml"), {"answers/a.yaml": "seconds: -1\n"})
     assert catalogue.get("answers/a.jpg").meta.caption == ""
-    assert catalogue.problems == ("answers/a.yaml: sidecar ignored: seconds must be a number > 0, got -1",)
+    assert catalogue.problems == ("answers/a.yaml: sidecar ignored: seconds must be a number of seconds > 0 and <= 86400, got -1",)
 
 
 def test_unreadable_sidecar_is_reported():
-    catalogue = build_catalogue(files("answers/a.jpg"), {"answers/a.txt": f"{UNREADABLE}not UTF-8 text"})
+    catalogue = build_catalogue(files("answers/a.jpg"), {"answers/a.txt": UnreadableSidecar("not UTF-8 text")})
     assert catalogue.problems == ("answers/a.txt: sidecar ignored: not UTF-8 text",)
 
 

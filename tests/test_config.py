@@ -56,8 +56,8 @@ def test_unknown_section_is_reported():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("timing:\n  answer_seconds: 0\n", "config.yaml:2: timing.answer_seconds: must be a number of seconds > 0, got 0"),
-        ("timing:\n  answer_seconds: '5'\n", "timing.answer_seconds: must be a number of seconds > 0, got '5'"),
+        ("timing:\n  answer_seconds: 0\n", "config.yaml:2: timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got 0"),
+        ("timing:\n  answer_seconds: '5'\n", "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '5', which is text"),
         ("timing:\n  transition: wipe\n", "timing.transition: must be one of fade, cut, got 'wipe'"),
         ("playlist:\n  answers_per_contribute: -1\n", "playlist.answers_per_contribute: must be from 0 to 1000, got -1"),
         ("playlist:\n  answers_per_contribute: 1.5\n", "playlist.answers_per_contribute: must be a whole number, got 1.5"),
@@ -66,7 +66,7 @@ def test_unknown_section_is_reported():
         ("display:\n  size: [10]\n", "display.size: must be [width, height]"),
         ("display:\n  background: red\n", "display.background: must be a colour"),
         ("captions:\n  enabled: yes please\n", "captions.enabled: must be true or false"),
-        ("captions:\n  band_opacity: 2\n", "captions.band_opacity: must be a number from 0.0 to 1.0, got 2"),
+        ("captions:\n  band_opacity: 2\n", "captions.band_opacity: must be a number >= 0 and <= 1, got 2"),
         ("decoding:\n  max_pixels: 10\n", "decoding.max_pixels: must be from 1000000 to 1000000000, got 10"),
     ],
 )

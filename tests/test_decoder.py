@@ -2,7 +2,7 @@ import pytest
 from PIL import Image
 
 from kiosk.decoder import decode_picture
-from kiosk.errors import DecodeError, PictureTooLarge
+from kiosk.errors import PassingError, DecodeError, PictureTooLarge
 
 from .conftest import make_picture
 
@@ -133,6 +133,6 @@ def test_pixel_limit_is_the_configured_one(tmp_path):
     assert decode_picture(path, 2_000_000).size == (2000, 1000)
 
 
-def test_missing_file_is_a_decode_error(tmp_path):
-    with pytest.raises(DecodeError, match="cannot open"):
+def test_a_missing_file_is_a_passing_failure_not_the_files_fault(tmp_path):
+    with pytest.raises(PassingError, match="gone"):
         decode_picture(tmp_path / "gone.jpg", LIMIT)

@@ -32,5 +32,6 @@ def test_non_utf8_sidecar_is_reported(tmp_path):
 def test_oversized_sidecar_is_not_read(tmp_path):
     make_picture(tmp_path / "answers" / "a.jpg")
     (tmp_path / "answers" / "a.txt").write_text("x" * 100_000)
-    files, sidecars = list_folder(tmp_path)
-    assert sidecars["answers/a.txt"].endswith("larger than 65536 bytes")
+    listing = list_folder(tmp_path)
+    files, sidecars = listing.files, listing.sidecars
+    assert sidecars["answers/a.txt"].reason == "larger than 65536 bytes"

@@ -194,17 +194,23 @@ class ManualWorker:
         self.inbox = inbox
         self.folder = folder
         self.requests = []
+        self.priorities = {}
         from kiosk.compose import FontBook
         from kiosk.config import DEFAULT_FONT
 
         self.fonts = FontBook(DEFAULT_FONT)
 
-    def request(self, key):
+    def request(self, key, priority=0):
         if key not in self.requests:
             self.requests.append(key)
+            self.priorities[key] = priority
+        self.priorities[key] = min(priority, self.priorities[key])
 
     def is_pending(self, key):
         return key in self.requests
+
+    def busy_for(self):
+        return None
 
     def configure(self, slide_folder, font, max_pixels):
         self.folder = slide_folder
@@ -220,12 +226,13 @@ class ManualWorker:
         from kiosk.frames import prepare_frame
         from kiosk.worker import FrameFailed, FrameReady
 
-        for key in self.requests:
+        for key in sorted(self.requests, key=lambda k: self.priorities[k]):
             try:
                 self.inbox.put(FrameReady(prepare_frame(key, self.folder, self.fonts, 50_000_000)))
             except ContentError as exc:
                 self.inbox.put(FrameFailed(key, str(exc)))
         self.requests.clear()
+        self.priorities.clear()
 
 
 @pytest.fixture
@@ -244,7 +251,7 @@ def manual_show(tmp_path, slide_folder):
 
 def deliver(show, inbox):
     while not inbox.empty():
-        show._handle(inbox.get_nowait())
+        show._drain_inbox()
 
 
 def test_a_new_picture_enters_the_rotation_only_after_it_decoded(manual_show):
