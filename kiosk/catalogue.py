@@ -7,6 +7,7 @@ use for incomplete files never become slides.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -42,8 +43,9 @@ def kind_of(path: str) -> str | None:
     return KIND_BY_FOLDER.get(parts[0])
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def natural_key(path: str) -> tuple:
-    """Sort key that puts 2.jpg before 10.jpg, ignoring case."""
+    """Sort key that puts 2.jpg before 10.jpg, ignoring case (remembered: the rotation sorts often)."""
     return tuple(
         (0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk)
         for chunk in re.split(r"(\d+)", path.casefold())

@@ -148,6 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_FAILURE
     from kiosk.display import ChosenScreen  # needs SDL: imported only here
+    from kiosk.inflight import InFlightFile, left_in_flight
     from kiosk.notify import SystemdNotifier
     from kiosk.playlog import PlayLog
     from kiosk.show import Show
@@ -166,7 +167,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
     _report_catalogue(catalogue)
     config_watcher = ConfigWatcher(args.config, inbox)
-    worker = DecodeWorker(inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels)
+    crashed_on = left_in_flight(config.state.dir)
+    worker = DecodeWorker(
+        inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels,
+        in_flight=InFlightFile(config.state.dir),
+    )
     screen = ChosenScreen(
         config.display.renderer, args.size or config.display.size, args.windowed,
         f"kiosk · {config.box.name}", config.captions.font,
@@ -179,9 +184,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         notifier=SystemdNotifier(), recorder=recorder,
     )
 
+    if crashed_on is not None:
+        path, version = crashed_on
+        show.mark_unusable(path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
+
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)
         show.stop()
+
+    # Before any thread starts: a stop asked for during start-up is never lost.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
     sync_thread = _sync_thread(config, inbox)
     status_writer = StatusWriter(
@@ -194,11 +207,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     show.status_writer = status_writer
     threads = [worker, folder_watcher, config_watcher, recorder, status_writer] + ([sync_thread] if sync_thread else [])
+    show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
     for thread in threads:
         thread.start()
     try:
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
         show.run(exit_after=args.exit_after)
     except DisplayError as exc:
         log.error("%s", exc)

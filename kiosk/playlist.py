@@ -220,8 +220,10 @@ def _refill(rotation: Rotation, paths: list[str], settings: PlaylistSettings) ->
 
 def _admit_new_answers(rotation: Rotation, present: dict[str, Slide], settings: PlaylistSettings) -> Rotation:
     """Puts answers that appeared since the bag was filled into this round."""
-    known = set(rotation.bag) | set(rotation.seen)
-    new = [p for p in sorted(present, key=natural_key) if p not in known]
+    known = set(rotation.bag)
+    known.update(rotation.seen)
+    # Only the new ones are sorted: this runs for every slide.
+    new = sorted((p for p in present if p not in known), key=natural_key)
     if not new:
         return rotation
     bag = list(rotation.bag)

@@ -131,10 +131,8 @@ class BackgroundRecorder(BackgroundThread):
             except queue.Empty:
                 break
         starts = [item for item in items if item is not _STOP]
-        try:
-            self.recorder.record(starts)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - a bug here must not stop later records
-            log.exception("cannot record %d slide starts", len(starts))
+        if starts:
+            self._survive(lambda: self.recorder.record(starts))  # type: ignore[arg-type]
         return len(starts) == len(items)
 
     def _run(self) -> None:

@@ -217,7 +217,7 @@ class StatusWriter(BackgroundThread):
             self._wake.clear()
             if self._stopping:
                 break
-            self.poll_once()
+            self._survive(self.poll_once)
             if self._stop.wait(self.min_interval):  # coalesce bursts: one write per interval at most
                 break
 
@@ -227,4 +227,4 @@ class StatusWriter(BackgroundThread):
         self._wake.set()
 
     def _after_stop(self) -> None:
-        self.poll_once()  # the last word: the final status is on disk
+        self._survive(self.poll_once)  # the last word: the final status is on disk

@@ -371,10 +371,7 @@ class SyncThread(BackgroundThread):
         # A fleet started together must not arrive at the server in the same second.
         delay = self.rng() * self.jitter_seconds
         while not self._stop.wait(delay):
-            try:
-                self.poll_once()
-            except Exception:  # noqa: BLE001 - the show goes on without sync
-                log.exception("sync: unexpected error")
+            self._survive(self.poll_once)  # the show goes on without sync
             delay = self.interval_seconds + self.rng() * self.jitter_seconds
 
     def _ask_to_stop(self) -> None:

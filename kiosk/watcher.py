@@ -142,10 +142,7 @@ class _WatchThread(BackgroundThread):
             if woken:
                 time.sleep(DEBOUNCE_SECONDS)  # let a burst of events finish
                 self._wake.clear()
-            try:
-                self.tick(woken)
-            except Exception:  # noqa: BLE001 - the watcher must outlive any one bad listing
-                log.exception("%s: unexpected error; retrying", self.thread_name)
+            self._survive(lambda: self.tick(woken))  # the watcher outlives any one bad listing
         self._close()
 
     def _ask_to_stop(self) -> None:

@@ -177,7 +177,7 @@ class DecodeWorker(BackgroundThread):
         return True
 
     def _run(self) -> None:
-        while self.poll_once():
+        while self._survive(self.poll_once) is not False:
             pass
 
     def start(self) -> None:

@@ -122,9 +122,12 @@ def test_an_error_while_recording_does_not_stop_later_records(tmp_path, caplog):
     recorder = BackgroundRecorder(SlideRecorder(FailsOnce(tmp_path), PlayLog(tmp_path)))
     recorder.slide_started(*start(1))
     assert recorder.poll_once(timeout=0)
+    assert recorder.health()["failing"] == "RuntimeError: a bug"
     recorder.slide_started(*start(2))
     assert recorder.poll_once(timeout=0)
-    assert "cannot record" in caplog.text
+    assert "state-recorder: unexpected error" in caplog.text
+    assert "state-recorder works again" in caplog.text
+    assert recorder.health()["failing"] is None and recorder.health()["last_success"] is not None
     assert RotationStore(tmp_path).load(seed=0).rotation.round == 2
 
 
