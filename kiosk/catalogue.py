@@ -124,6 +124,10 @@ def build_catalogue(
         kind = kind_of(info.path)
         if kind is None:
             continue
+        if info.size == 0:
+            # Nothing to decode: no need to send it to the worker to learn that.
+            problems.append(f"{info.path}: skipped: an empty file (it is shown once it has content)")
+            continue
         meta, problem = _meta_for(info.path, sidecar_texts)
         if problem:
             problems.append(problem)

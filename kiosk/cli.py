@@ -262,7 +262,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = {
         "config_errors": [],
         "slides": slides,
-        "sidecar_problems": list(catalogue.problems),
+        "content_problems": list(catalogue.problems),
         "missing_glyphs": glyphs,
     }
     if args.json:
@@ -277,7 +277,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for slide in bad:
         print(f"  unusable: {slide['path']}: {slide['error']}")
     for problem in catalogue.problems:
-        print(f"  sidecar: {problem}")
+        print(f"  problem: {problem}")
     for glyph in glyphs:
         chars = " ".join(f"{c!r} U+{ord(c):04X}" for c in glyph["characters"])
         print(f"  font cannot draw in {glyph['where']}: {chars or glyph.get('error')}")

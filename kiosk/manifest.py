@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.catalogue import KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
 from kiosk.errors import KioskError
 from kiosk.sidecar import SIDECAR_SUFFIXES
+from kiosk.values import excerpt, is_utf8_name, loads_json
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PUBLISHABLE_SUFFIXES = PICTURE_SUFFIXES + SIDECAR_SUFFIXES
@@ -77,27 +78,29 @@ def manifest_version(files: tuple[ManifestFile, ...]) -> str:
 def check_path(path: Any) -> str:
     """The path if a box may write it inside its slide folder; raises ManifestError otherwise."""
     if not isinstance(path, str) or not path:
-        raise ManifestError(f"path must be non-empty text, got {path!r}")
+        raise ManifestError(f"path must be non-empty text, got {excerpt(path)}")
     if "\0" in path:
-        raise ManifestError(f"path contains a NUL byte: {path!r}")
+        raise ManifestError(f"path contains a NUL byte: {excerpt(path)}")
+    if not is_utf8_name(path) or any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        raise ManifestError(f"path holds a control character or a lone surrogate: {excerpt(path)}")
     if "\\" in path:
-        raise ManifestError(f"path contains a backslash: {path!r}")
+        raise ManifestError(f"path contains a backslash: {excerpt(path)}")
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        raise ManifestError(f"path is absolute: {path!r}")
+        raise ManifestError(f"path is absolute: {excerpt(path)}")
     parts = path.split("/")
     if any(part in ("", ".", "..") for part in parts):
-        raise ManifestError(f"path has an empty, '.' or '..' part: {path!r}")
+        raise ManifestError(f"path has an empty, '.' or '..' part: {excerpt(path)}")
     if not is_publishable(path):
-        raise ManifestError(f"path is not a slide or sidecar in contribute/ or answers/: {path!r}")
+        raise ManifestError(f"path is not a slide or sidecar in contribute/ or answers/: {excerpt(path)}")
     return path
 
 
 def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int) -> Manifest:
     """Parses and validates a manifest; any problem refuses the whole manifest."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"not valid JSON: {exc}") from None
+        data = loads_json(text)
+    except ValueError as exc:
+        raise ManifestError(f"not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ManifestError("must be a JSON object")
     version, generated, entries = data.get("version"), data.get("generated"), data.get("files")
@@ -111,11 +114,11 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
     seen: set[str] = set()
     for entry in entries:
         if not isinstance(entry, dict):
-            raise ManifestError(f"each file must be an object, got {entry!r}")
+            raise ManifestError(f"each file must be an object, got {excerpt(entry)}")
         path = check_path(entry.get("path"))
         folded = path.casefold()
         if folded in seen:
-            raise ManifestError(f"path listed twice: {path!r}")
+            raise ManifestError(f"path listed twice: {excerpt(path)}")
         seen.add(folded)
         sha256, size = entry.get("sha256"), entry.get("size")
         if not isinstance(sha256, str) or not _SHA256.match(sha256):
@@ -128,7 +131,7 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
     folders = {str(parent).casefold() for f in files for parent in PurePosixPath(f.path).parents}
     for item in files:
         if item.path.casefold() in folders:
-            raise ManifestError(f"path is both a file and a folder: {item.path!r}")
+            raise ManifestError(f"path is both a file and a folder: {excerpt(item.path)}")
     manifest = Manifest(version, generated, tuple(files))
     if manifest.total_bytes > max_total_bytes:
         raise ManifestError(f"{manifest.total_bytes} bytes in all is over sync.max_total_bytes ({max_total_bytes})")

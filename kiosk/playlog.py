@@ -16,7 +16,7 @@ import os
 import re
 from pathlib import Path
 
-from kiosk.values import loads_json
+from kiosk.values import loads_json, printable_name
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dic
     """The log line for a slide that began to appear at `start` (an aware datetime)."""
     return {
         "time": start.isoformat(timespec="milliseconds"),
-        "path": path,
+        "path": printable_name(path),
         "kind": kind,
         "seconds": seconds,
     }

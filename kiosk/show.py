@@ -10,6 +10,7 @@ starts, so decoding happens during the hold, never during a fade.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import logging
 import queue
@@ -278,8 +279,10 @@ class Show:
             return
         self._prepare_upcoming_surface()
         wait = IDLE_WAKE_SECONDS
-        if self.upcoming is not None and self.paused_remaining is None:
-            wait = min(wait, max(0.0, self.upcoming.due - now))
+        if self.upcoming is not None and self.paused_remaining is None and self.upcoming.due > now:
+            # Due later: sleep until then. Due already but not prepared: its frame
+            # arrives as a message, which wakes the wait (spinning would starve the worker).
+            wait = min(wait, self.upcoming.due - now)
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - now))
         self._wait_for_message(wait)
@@ -323,7 +326,7 @@ class Show:
             "errors": {
                 "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded") for path in sorted(self._unusable())},
                 "retrying": {path: retry.reason for path, retry in sorted(self.retry.items())},
-                "sidecar_problems": list(self.published.problems),
+                "content_problems": list(self.published.problems),
             },
             "frames": self.frame_stats.summary(),
             "threads": self.thread_status(),
@@ -548,8 +551,19 @@ class Show:
                 self._catalogue_dirty = True
         upcoming = self.upcoming
         if upcoming is not None and upcoming.key == key:
-            # Choose again from the rotation before the failed pick, without it.
-            self._choose_upcoming(upcoming.due, upcoming.due_wall)
+            # Choose again from the rotation before the failed pick, without it. No
+            # prefetch plan for each such pick: thousands of broken files in a row
+            # would each cost one, and the plan is made again when a slide starts.
+            # The bag goes on from the failed pick (it stays skipped), so a run of broken
+            # files costs one step each, not a new shuffle of every answer; the pattern
+            # (answers since the last contribute slide) is the one before it.
+            base = dataclasses.replace(
+                upcoming.rotation,
+                last_answer=self.rotation.last_answer,
+                last_contribute=self.rotation.last_contribute,
+                answers_since_contribute=self.rotation.answers_since_contribute,
+            )
+            self._choose_upcoming(upcoming.due, upcoming.due_wall, prefetch=False, rotation=base)
 
     def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
         """Skips this version of the file until it changes, with one log line."""
@@ -724,17 +738,19 @@ class Show:
         return {path for path, version in self.bad.items()
                 if (slide := self.catalogue.get(path)) is not None and slide.version == version}
 
-    def _choose_upcoming(self, due: float, due_wall: dt.datetime) -> None:
+    def _choose_upcoming(
+        self, due: float, due_wall: dt.datetime, prefetch: bool = True, rotation: Rotation | None = None
+    ) -> None:
         assert self.layout is not None
         entry, rotation = next_entry(
-            self.rotation, self.catalogue, playlist_settings(self.config), due_wall, self._skip_set()
+            rotation or self.rotation, self.catalogue, playlist_settings(self.config), due_wall, self._skip_set()
         )
         key = frame_key(entry, self.layout)
         self.upcoming = Upcoming(entry, rotation, key, due, due_wall, self.clock())
         if self.fade is None:
-            self._request_upcoming()
+            self._request_upcoming(prefetch)
 
-    def _request_upcoming(self) -> None:
+    def _request_upcoming(self, prefetch: bool = True) -> None:
         """Asks the worker for the next frame, then the few after it; during a fade this waits for its end."""
         upcoming = self.upcoming
         if upcoming is None:
@@ -742,7 +758,8 @@ class Show:
         if upcoming.key not in self.cache:
             upcoming.requested_at = self.clock()
             self.worker.request(upcoming.key)
-        self._prefetch(upcoming)
+        if prefetch:
+            self._prefetch(upcoming)
 
     def _prefetch(self, upcoming: Upcoming) -> None:
         """Requests the frames of the slides after the next one, in plan order.

@@ -53,12 +53,13 @@ def test_check_reports_every_bad_file(tmp_path, slide_folder, capsys):
     assert by_path["answers/a1.jpg"] == {"path": "answers/a1.jpg", "kind": "answer", "ok": True, "error": None}
     assert by_path["contribute/c1.png"]["kind"] == "contribute"
     assert "cannot decode" in by_path["answers/truncated.jpg"]["error"]
-    assert by_path["answers/empty.jpg"]["error"] == "empty file"
+    assert "answers/empty.jpg" not in by_path  # nothing to decode: not a slide until it has content
+    assert "answers/empty.jpg: skipped: an empty file (it is shown once it has content)" in report["content_problems"]
     assert by_path["answers/text.png"]["error"] == "not a picture Pillow can read"
     assert by_path["answers/png-named.jpg"]["ok"]
     assert "over the limit" in by_path["answers/bomb.png"]["error"]
     assert report["missing_glyphs"] == [{"where": "answers/a1.jpg", "characters": ["😀"]}]  # ễ: the fallback font
-    assert any("a2.yaml" in p and "seconds must be a number" in p for p in report["sidecar_problems"])
+    assert any("a2.yaml" in p and "seconds must be a number" in p for p in report["content_problems"])
 
 
 def test_check_text_output(tmp_path, slide_folder, capsys):
@@ -239,7 +240,7 @@ def test_bundled_demo_content_checks_clean(capsys):
     assert all(s["ok"] for s in report["slides"])
     assert sum(s["kind"] == "contribute" for s in report["slides"]) == 8
     assert sum(s["kind"] == "answer" for s in report["slides"]) >= 24
-    assert report["sidecar_problems"] == [] and report["missing_glyphs"] == []
+    assert report["content_problems"] == [] and report["missing_glyphs"] == []
 
 
 def test_plan_follows_the_schedule(tmp_path, slide_folder, capsys):

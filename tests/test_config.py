@@ -129,3 +129,79 @@ def test_bundled_config_documents_every_key_with_the_default():
             if (section, key) in campaign_specific:
                 continue
             assert getattr(getattr(config, section), key) == getattr(getattr(defaults, section), key), f"{section}.{key}"
+
+
+# --- hostile config files ---------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+
+from .hostile import alias_bomb, yaml_documents  # noqa: E402
+
+
+def test_a_deeply_nested_config_is_a_clear_error():
+    with pytest.raises(ConfigError, match=r"config.yaml:2: nested more than"):
+        parse("timing:\n  answer_seconds: " + "[" * 1500 + "]" * 1500 + "\n")
+
+
+def test_an_alias_bomb_in_the_config_is_refused_shortly():
+    with pytest.raises(ConfigError) as caught:
+        parse(alias_bomb(9, 9).replace("a0:", "overlays:\n  title:", 1))
+    assert "aliases are expanded" in str(caught.value) and len(str(caught.value)) < 300
+
+
+def test_a_python_tag_names_the_line_and_no_traceback():
+    with pytest.raises(ConfigError) as caught:
+        parse("timing:\n  answer_seconds: !!python/object:os.system {}\n")
+    assert caught.value.problems == ["config.yaml:2: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed here; write plain values"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("timing:\n  transition_seconds: .inf\n", "timing.transition_seconds: must be a finite number"),
+        ("heartbeat:\n  interval_seconds: .inf\n", "heartbeat.interval_seconds: must be a finite number"),
+        ("timing:\n  answer_seconds: 1.0e12\n", "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '1.0e12', which YAML reads as text"),
+        ("timing:\n  answer_seconds: .nan\n", "timing.answer_seconds: must be a finite number"),
+        ("sync:\n  read_timeout_seconds: 1.0e+9\n", "sync.read_timeout_seconds: must be a number of seconds > 0 and <= 3600"),
+    ],
+)
+def test_infinite_and_absurd_numbers_are_refused(text, message):
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert message in str(caught.value)
+
+
+def test_a_font_that_is_not_a_regular_file_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="captions.font: must be a font file, but '/dev/zero' is not a regular file"):
+        parse("captions:\n  font: /dev/zero\n")
+
+
+def test_caption_size_and_lines_that_push_the_band_off_screen_are_refused():
+    with pytest.raises(ConfigError, match="captions.size 0.2 with captions.max_lines 12 would take"):
+        parse("captions:\n  size: 0.2\n  max_lines: 12\n")
+    parse("captions:\n  size: 0.1\n  max_lines: 3\n")
+
+
+def test_a_huge_title_is_refused_quickly_and_shortly():
+    with pytest.raises(ConfigError) as caught:
+        parse("overlays:\n  title: '" + "x" * 600 + "'\n")
+    assert "over the limit of 500" in str(caught.value) and len(str(caught.value)) < 200
+    with pytest.raises(ConfigError, match="over the limit of 1,048,576 for a config file"):
+        parse("overlays:\n  title: '" + "x" * 50_000_000 + "'\n")
+
+
+def test_a_config_that_is_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"overlays:\n  title: \xff\xfe\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(yaml_documents(["timing", "slides", "captions", "overlays", "schedule", "display", "sync", "heartbeat"]))
+def test_any_config_gives_a_config_or_short_errors_naming_where(text):
+    try:
+        parse(text)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            assert problem.startswith("config.yaml") and len(problem) < 600

@@ -2,7 +2,7 @@ import pytest
 from PIL import Image
 
 from kiosk.decoder import decode_picture
-from kiosk.errors import PassingError, DecodeError, PictureTooLarge
+from kiosk.errors import DecodeError, PassingError, PictureTooLarge, UnsafeFile
 
 from .conftest import make_picture
 
@@ -136,3 +136,89 @@ def test_pixel_limit_is_the_configured_one(tmp_path):
 def test_a_missing_file_is_a_passing_failure_not_the_files_fault(tmp_path):
     with pytest.raises(PassingError, match="gone"):
         decode_picture(tmp_path / "gone.jpg", LIMIT)
+
+
+# --- damaged files of every format: any decode error refuses the file ---------------
+
+import io  # noqa: E402
+from pathlib import Path  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import threading  # noqa: E402
+
+
+def noisy_picture(fmt: str) -> bytes:
+    rng = random.Random(7)
+    image = Image.new("RGB", (240, 160))
+    image.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(240 * 160)])
+    data = io.BytesIO()
+    image.save(data, fmt)
+    return data.getvalue()
+
+
+def test_a_png_with_corrupt_compressed_data_is_refused_not_shown_black(tmp_path):
+    data = bytearray(noisy_picture("PNG"))
+    start = data.find(b"IDAT") + 40
+    for index in range(start, start + 40):
+        data[index] ^= 0x5A
+    path = tmp_path / "damaged.png"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DecodeError, match="cannot decode"):
+        decode_picture(path, LIMIT)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF"])
+def test_a_truncated_file_of_every_format_is_refused(tmp_path, fmt):
+    data = noisy_picture(fmt)
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(DecodeError):
+        decode_picture(path, LIMIT)
+
+
+def test_a_jpeg_header_followed_by_a_sea_of_zeros_is_refused_unread(tmp_path):
+    path = tmp_path / "zeros.jpg"
+    with path.open("wb") as handle:
+        handle.write(noisy_picture("JPEG")[:600])
+        handle.truncate(300 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(PictureTooLarge, match="over the limit of 209,715,200 for a picture file"):
+        decode_picture(path, LIMIT)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    (tmp_path / "answers").mkdir()
+    fifo = tmp_path / "answers" / "a.jpg"
+    os.mkfifo(fifo)
+    outcome = {}
+
+    def decode():
+        try:
+            decode_picture(fifo, LIMIT, root=tmp_path)
+        except UnsafeFile as exc:
+            outcome["error"] = str(exc)
+
+    thread = threading.Thread(target=decode, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome == {"error": "not a regular file (a FIFO, socket or device)"}
+
+
+def test_a_link_to_outside_the_slide_folder_is_never_read(tmp_path):
+    outside = make_picture(tmp_path / "private" / "p.jpg")
+    (tmp_path / "slides" / "answers").mkdir(parents=True)
+    os.symlink(outside, tmp_path / "slides" / "answers" / "a.jpg")
+    with pytest.raises(UnsafeFile, match="outside the slide folder"):
+        decode_picture(tmp_path / "slides" / "answers" / "a.jpg", LIMIT, root=tmp_path / "slides")
+
+
+def test_an_io_error_is_a_passing_failure_not_the_files_fault():
+    # Reading /proc/self/mem at offset 0 is a real EIO from the kernel.
+    with pytest.raises(PassingError, match="Input/output error"):
+        decode_picture(Path("/proc/self/mem"), LIMIT)
+
+
+def test_a_folder_named_like_a_picture_is_not_a_picture(tmp_path):
+    folder = tmp_path / "a-folder.jpg"
+    folder.mkdir()
+    with pytest.raises(UnsafeFile, match="not a regular file"):
+        decode_picture(folder, LIMIT)

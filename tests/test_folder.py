@@ -35,3 +35,91 @@ def test_oversized_sidecar_is_not_read(tmp_path):
     listing = list_folder(tmp_path)
     files, sidecars = listing.files, listing.sidecars
     assert sidecars["answers/a.txt"].reason == "larger than 65536 bytes"
+
+
+# --- names and links that one publish could bring to every box --------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import threading  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from .hostile import file_names  # noqa: E402
+
+CP949_NAME = "사진-답변.jpg".encode("cp949")
+
+
+def test_a_name_that_is_not_utf8_is_skipped_with_one_printable_problem(tmp_path):
+    make_picture(tmp_path / "answers" / "good.jpg")
+    os.rename(make_picture(tmp_path / "answers" / "x.jpg"), os.fsencode(tmp_path / "answers") + b"/" + CP949_NAME)
+    catalogue = scan(tmp_path)
+    assert [s.path for s in catalogue.answers] == ["answers/good.jpg"]
+    assert len(catalogue.problems) == 1
+    problem = catalogue.problems[0]
+    assert "the name is not UTF-8" in problem and problem.startswith("answers/\\x")
+    json.dumps(problem, ensure_ascii=False).encode("utf-8")  # status.json and the log can hold it
+
+
+def test_two_links_to_the_folder_itself_neither_hang_nor_repeat(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    os.symlink(".", tmp_path / "answers" / "loop")
+    os.symlink("..", tmp_path / "answers" / "up")
+    done = threading.Event()
+    result = {}
+    thread = threading.Thread(target=lambda: (result.update(c=scan(tmp_path)), done.set()), daemon=True)
+    thread.start()
+    assert done.wait(10), "the listing hangs on link loops"
+    catalogue = result["c"]
+    assert [s.path for s in catalogue.answers] == ["answers/a.jpg"]
+    assert any("answers/loop: ignored: a link to a folder that is already listed" in p for p in catalogue.problems)
+
+
+def test_a_link_to_outside_the_slide_folder_is_ignored(tmp_path):
+    outside = tmp_path / "outside"
+    make_picture(outside / "private.jpg")
+    (outside / "secret.txt").write_text("PASSWORD=hunter2")
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    os.symlink(outside, root / "answers" / "archive")
+    os.symlink(outside / "secret.txt", root / "answers" / "a.txt")
+    os.symlink("/proc/self/environ", root / "answers" / "b.txt")
+    catalogue = scan(root)
+    assert [s.path for s in catalogue.answers] == ["answers/a.jpg"]
+    assert catalogue.get("answers/a.jpg").meta.caption == ""
+    assert "answers/archive: ignored: a link to outside the slide folder" in catalogue.problems
+    assert "answers/a.txt: ignored: a link to outside the slide folder" in catalogue.problems
+
+
+def test_a_link_inside_the_slide_folder_is_followed_once(tmp_path):
+    make_picture(tmp_path / "contribute" / "01.png")
+    make_picture(tmp_path / "answers" / "a.jpg")
+    os.symlink("../contribute", tmp_path / "answers" / "featured")
+    os.symlink("a.jpg", tmp_path / "answers" / "b.jpg")
+    catalogue = scan(tmp_path)
+    assert [s.path for s in catalogue.contribute] == ["contribute/01.png"]
+    assert [s.path for s in catalogue.answers] == ["answers/a.jpg", "answers/b.jpg"]
+
+
+def test_a_fifo_is_never_opened(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    os.mkfifo(tmp_path / "answers" / "a.txt")
+    os.mkfifo(tmp_path / "answers" / "b.jpg")
+    catalogue = scan(tmp_path)  # would block forever reading the FIFO
+    assert [s.path for s in catalogue.answers] == ["answers/a.jpg"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=file_names())
+def test_any_file_name_lists_as_utf8_or_a_printable_problem(tmp_path, names):
+    folder = os.fsencode(tmp_path / "answers")
+    os.makedirs(folder, exist_ok=True)
+    for entry in os.listdir(folder):
+        os.unlink(os.path.join(folder, entry))
+    with open(os.path.join(folder, names + b".jpg"), "wb") as handle:
+        handle.write(b"x")
+    listing = list_folder(tmp_path)
+    for info in listing.files:
+        info.path.encode("utf-8")
+    for problem in listing.problems:
+        problem.encode("utf-8")

@@ -65,3 +65,55 @@ def test_rotation_resumes_after_a_restart(tmp_path):
     PlayLog(tmp_path).append(record(18))
     PlayLog(tmp_path).append(record(19))  # a new process, a new day
     assert sorted(p.name for p in tmp_path.iterdir()) == ["play-2026-12-18.jsonl", "play.jsonl"]
+
+
+# --- corrupt play logs: a bad line is skipped and counted, never fatal ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kiosk.playlog import load_play_logs  # noqa: E402
+from kiosk.report import build_report, report_text  # noqa: E402
+
+from .hostile import json_texts  # noqa: E402
+
+
+def test_a_deeply_nested_last_line_does_not_stop_a_start(tmp_path):
+    good = '{"time": "2026-12-18T09:00:00+09:00", "path": "a", "kind": "answer", "seconds": 8}\n'
+    (tmp_path / "play.jsonl").write_text(good + "[" * 2000 + "\n")
+    log = PlayLog(tmp_path)  # reads the day of the last record
+    log.append(play_record(dt.datetime(2026, 12, 18, 10, tzinfo=KST), "b", "answer", 8.0))
+    records, skipped = load_play_logs(tmp_path)
+    assert [r["path"] for r in records] == ["a", "b"] and skipped == 1
+
+
+def test_lines_that_are_not_utf8_or_json_are_counted(tmp_path):
+    good = b'{"time": "2026-12-18T09:00:00+09:00", "path": "a", "kind": "answer", "seconds": 8}\n'
+    (tmp_path / "play.jsonl").write_bytes(good + b"\xff\xfe\n" + b"[1e400]\n" + b"42\n" + good)
+    records, skipped = load_play_logs(tmp_path)
+    assert len(records) == 2 and skipped == 3
+
+
+def test_a_name_that_is_not_utf8_is_logged_escaped(tmp_path):
+    name = "answers/" + "사진.jpg".encode("cp949").decode("utf-8", "surrogateescape")
+    log = PlayLog(tmp_path)
+    log.append(play_record(dt.datetime(2026, 12, 18, 10, tzinfo=KST), name, "answer", 8.0))
+    records, skipped = load_play_logs(tmp_path)
+    assert skipped == 0 and records[0]["path"].startswith("answers/\\x")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(json_texts(), st.builds(
+    lambda t, p, s: '{"time": %s, "path": %s, "kind": "answer", "seconds": %s}' % (t, p, s),
+    st.sampled_from(['"2026-12-18T09:00:00+09:00"', '"2026-12-18T09:00:00"', '"not a time"', "1", "null"]),
+    st.sampled_from(['"a.jpg"', '"b.jpg"', "3", "[]"]),
+    st.sampled_from(["8", "1e308", "-5", "0", '"8"', "1e400", "NaN", "true"]),
+)), max_size=8))
+def test_any_play_log_reports_finite_numbers(tmp_path, lines):
+    (tmp_path / "play.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
+    records, skipped = load_play_logs(tmp_path)
+    report = build_report(records, skipped=skipped)
+    report_text(report)
+    assert report["plays"] + report["skipped_records"] == len([line for line in lines if line.strip()])
+    for slide in report["per_slide"]:
+        assert 0 < slide["seconds"] <= 86_400 * slide["plays"] and slide["plays"] > 0

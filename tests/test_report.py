@@ -46,3 +46,21 @@ def test_text_and_chart(tmp_path):
     chart = Image.open(tmp_path / "chart.png")
     assert chart.size == (1200, 600)
     assert len(set(chart.convert("RGB").resize((60, 30)).getcolors(4096) or [])) > 3
+
+
+def test_times_with_and_without_a_zone_and_bad_seconds_are_skipped_and_counted():
+    good = play_record(dt.datetime(2026, 12, 18, 9, tzinfo=KST), "answers/a.jpg", "answer", 8)
+    bad = [
+        {**good, "time": "2026-12-18T09:00:00"},  # no offset: cannot be ordered with the rest
+        {**good, "seconds": float("nan")},
+        {**good, "seconds": float("inf")},
+        {**good, "seconds": -1e9},
+        {**good, "seconds": "8"},
+        {**good, "path": ["not", "text"]},
+        "not a record",
+    ]
+    report = build_report([good, *bad, good])
+    assert report["plays"] == 2 and report["skipped_records"] == len(bad)
+    text = report_text(report)
+    assert "7 unreadable play-log lines skipped" in text
+    assert "nan" not in text and "inf" not in text and "-2777" not in text

@@ -1,9 +1,12 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
 
 from kiosk.errors import SidecarError
 from kiosk.sidecar import SlideMeta, parse_sidecar, within_window
+
+from .hostile import alias_bomb, yaml_documents
 
 KST = dt.timezone(dt.timedelta(hours=9))
 
@@ -66,3 +69,53 @@ def test_aware_datetimes_compare_across_zones():
     meta = SlideMeta(start=dt.datetime(2026, 12, 21, 9, 0, tzinfo=dt.timezone.utc))
     assert not within_window(meta, dt.datetime(2026, 12, 21, 17, 59, tzinfo=KST))
     assert within_window(meta, dt.datetime(2026, 12, 21, 18, 0, tzinfo=KST))
+
+
+# --- hostile sidecars (one published file reaches every box) -------------------
+
+
+
+def test_a_deeply_nested_sidecar_is_a_clear_error_not_a_recursion_error():
+    with pytest.raises(SidecarError, match="line 1: nested more than"):
+        parse_sidecar("caption: " + "[" * 1500 + "]" * 1500, ".yaml")
+
+
+def test_an_alias_bomb_is_refused_and_its_message_is_short():
+    with pytest.raises(SidecarError) as caught:
+        parse_sidecar(alias_bomb(9, 9).replace("a0:", "caption:", 1), ".yaml")
+    assert "aliases are expanded" in str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_a_caption_made_of_aliases_is_quoted_shortly():
+    text = 'a: &a ["' + "x" * 1000 + '"]\ncaption: [*a, *a, *a, *a, *a]\n'
+    with pytest.raises(SidecarError) as caught:
+        parse_sidecar(text.replace("a: &a", "start: &a"), ".yaml")
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1e400", "1.0e12", "100000"])
+def test_absurd_seconds_are_refused(value):
+    with pytest.raises(SidecarError, match="seconds must be a"):
+        parse_sidecar(f"seconds: {value}\n", ".yaml")
+
+
+def test_a_python_tag_is_refused_with_its_line():
+    with pytest.raises(SidecarError, match="line 2: the tag"):
+        parse_sidecar("caption: hi\nseconds: !!python/object:os.system {}\n", ".yaml")
+
+
+def test_a_huge_caption_is_refused():
+    with pytest.raises(SidecarError, match="over the limit of 2,000"):
+        parse_sidecar("x" * 5000, ".txt")
+
+
+@settings(max_examples=150, deadline=None)
+@given(yaml_documents(["caption", "seconds", "start", "end"]))
+def test_any_sidecar_gives_meta_or_a_short_error(text):
+    try:
+        meta = parse_sidecar(text, ".yaml")
+    except SidecarError as exc:
+        assert len(str(exc)) < 400
+        return
+    assert meta.seconds is None or 0 < meta.seconds <= 86_400
+    assert len(meta.caption) <= 2_000

@@ -110,6 +110,7 @@ def test_starts_queued_before_the_thread_runs_are_written_at_stop(tmp_path):
 
 
 def test_an_error_while_recording_does_not_stop_later_records(tmp_path, caplog):
+    caplog.set_level("INFO")
     class FailsOnce(RotationStore):
         failed = False
 
@@ -182,3 +183,38 @@ def test_resume_after_sigkill_continues_and_keeps_answers_fair(tmp_path):
     answers = [p for p in before + after if p.startswith("answers/")]
     first_round = answers[:12]
     assert len(set(first_round)) == len(first_round), "an answer repeated before all had their turn"
+
+
+# --- corrupt state never stops a start ------------------------------------------------
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from .hostile import json_texts  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"rotation": {"seed": 1e400}}',
+        '{"rotation": {"seed": 1, "round": 1e400}}',
+        '{"rotation": ' + "[" * 3000 + "]" * 3000 + "}",
+        '{"rotation": {"seed": 1}, "bad": {"a.jpg": [1e400, 2]}}',
+        '{"rotation": {"seed": 1}, "bad": {"a.jpg": [NaN, 2]}}',
+        "\xff\xfe not json",
+    ],
+)
+def test_corrupt_rotation_files_start_fresh_with_a_warning(tmp_path, caplog, text):
+    (tmp_path / "rotation.json").write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text else b"\xff\xfe x")
+    assert RotationStore(tmp_path).load(seed=5) == SavedState(Rotation(seed=5))
+    assert "unreadable" in caplog.text and len(caplog.text) < 2000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(json_texts(), json_texts().map(lambda t: '{"rotation": %s, "bad": %s}' % (t or "0", t or "0"))))
+def test_any_rotation_file_loads_or_starts_fresh(tmp_path, text):
+    (tmp_path / "rotation.json").write_text(text, encoding="utf-8", errors="surrogateescape")
+    state = RotationStore(tmp_path).load(seed=5)
+    assert isinstance(state.rotation, Rotation)
+    json.dumps(state.rotation.to_json())  # what loads can be saved again
