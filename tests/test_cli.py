@@ -263,3 +263,82 @@ def test_run_with_each_renderer(tmp_path, slide_folder, renderer):
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert len(read_play_log(tmp_path / "state")) >= 3
+
+
+# --- one bad file must not take a box down ------------------------------------------
+
+CP949_NAME = "사진-답변.jpg".encode("cp949")
+FAST_RUN = "timing:\n  contribute_seconds: 0.3\n  answer_seconds: 0.2\n  transition_seconds: 0.05\n"
+
+
+def test_a_deeply_nested_sidecar_neither_stops_check_nor_run(tmp_path, slide_folder, capsys):
+    (slide_folder / "answers" / "a1.yaml").write_text("caption: " + "[" * 1500 + "]" * 1500 + "\n")
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
+    assert code == 0
+    assert "answers/a1.yaml: sidecar ignored: line 1: nested more than 24 levels deep" in json.loads(out)["content_problems"]
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "1.5")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "answers/a1.jpg" in [r["path"] for r in read_play_log(tmp_path / "state")]
+
+
+def test_an_alias_bomb_sidecar_makes_a_short_report(tmp_path, slide_folder, capsys):
+    from .hostile import alias_bomb
+
+    (slide_folder / "answers" / "a1.yaml").write_text(alias_bomb(9, 9).replace("a0:", "caption:", 1))
+    config = write_config(tmp_path, slides=slide_folder)
+    code, out, _err = run_cli(capsys, "check", "--config", str(config))
+    assert code == 0 and len(out) < 2000 and "aliases are expanded" in out
+
+
+def test_a_name_that_is_not_utf8_costs_nothing_but_that_file(tmp_path, slide_folder, capsys):
+    answers = os.fsencode(slide_folder / "answers")
+    os.rename(make_picture(slide_folder / "answers" / "x.jpg"), answers + b"/" + CP949_NAME)
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    strict = dict(os.environ, PYTHONIOENCODING="utf-8:strict", SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    for args in (["plan", "--count", "30"], ["check", "--json"]):
+        result = subprocess.run([sys.executable, "-m", "kiosk", *args, "--config", str(config)],
+                                env=strict, capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        result.stdout.decode("utf-8")  # valid UTF-8 all through
+    check = json.loads(subprocess.run([sys.executable, "-m", "kiosk", "check", "--json", "--config", str(config)],
+                                      env=strict, capture_output=True, timeout=60).stdout)
+    assert any("the name is not UTF-8" in problem for problem in check["content_problems"])
+    code, out, _err = run_cli(capsys, "publish", str(slide_folder), "--out", str(tmp_path / "site"))
+    assert code == 0 and "7 files" in out
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "3")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    plays = read_play_log(tmp_path / "state")
+    assert len(plays) >= 8  # every slide start recorded (the recorder used to fail at each one)
+    status = json.loads((tmp_path / "state" / "status.json").read_text())
+    assert status["slides_shown"] and all(t["failing"] is None for t in status["threads"].values())
+    assert "cannot record" not in err and "Traceback" not in err
+    assert err.count("the name is not UTF-8") == 1
+
+
+def test_link_loops_in_the_folder_do_not_keep_the_screen_from_opening(tmp_path, slide_folder):
+    os.symlink(".", slide_folder / "answers" / "loop")
+    os.symlink("..", slide_folder / "answers" / "up")
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "1.5")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    played = [r["path"] for r in read_play_log(tmp_path / "state")]
+    assert played and not any("loop" in path or "up/" in path for path in played)
+
+
+def test_thousands_of_broken_files_leave_signals_and_the_watchdog_working(tmp_path, slide_folder):
+    for index in range(3000):
+        (slide_folder / "answers" / f"broken{index:04d}.jpg").write_bytes(b"x")
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (tmp_path / "state" / "play.jsonl").exists():
+        time.sleep(0.05)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=15)  # the loop answers a stop between messages
+    assert process.returncode == 0, err[-2000:]
+    assert err.count("skipping answers/broken0001.jpg") <= 1

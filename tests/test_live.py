@@ -213,3 +213,15 @@ def test_invalid_config_edit_keeps_the_last_good_config(live):
     assert ":9: timing.answer_seconds" in kiosk.log()
     plays = kiosk.wait_for_plays(6)
     assert all(r["seconds"] == 0.3 for r in plays if r["kind"] == "answer")
+
+
+def test_a_hostile_sidecar_arriving_live_does_not_stop_later_changes(live):
+    kiosk = live()
+    (kiosk.slides / "answers" / "a1.yaml").write_text("caption: " + "[" * 1500 + "]" * 1500 + "\n")
+    (kiosk.slides / "answers" / "a2.yaml").write_text("seconds: .inf\n")
+    time.sleep(0.6)
+    (kiosk.slides / "answers" / "later.jpg").write_bytes(photo_bytes(seed=3))
+    kiosk.wait_until(lambda plays: "answers/later.jpg" in [p["path"] for p in plays])
+    assert "a1.yaml: sidecar ignored: line 1: nested more than" in kiosk.log()
+    assert "a2.yaml: sidecar ignored: seconds must be a finite number" in kiosk.log()
+    assert "unexpected error" not in kiosk.log()

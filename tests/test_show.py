@@ -222,18 +222,25 @@ class ManualWorker:
     def release(self):
         self.held = False
 
-    def finish(self):
-        from kiosk.errors import ContentError
+    def finish(self, count=None):
+        """Prepares the waiting requests, the most urgent first (all of them, or `count`)."""
+        from kiosk.errors import ContentError, PassingError
         from kiosk.frames import prepare_frame
         from kiosk.worker import FrameFailed, FrameReady
 
-        for key in sorted(self.requests, key=lambda k: self.priorities[k]):
+        done = []
+        for key in sorted(self.requests, key=lambda k: self.priorities[k])[:count]:
             try:
                 self.inbox.put(FrameReady(prepare_frame(key, self.folder, self.fonts, 50_000_000)))
             except ContentError as exc:
                 self.inbox.put(FrameFailed(key, str(exc)))
-        self.requests.clear()
-        self.priorities.clear()
+            except PassingError as exc:
+                self.inbox.put(FrameFailed(key, str(exc), passing=True))
+            done.append(key)
+        for key in done:
+            self.requests.remove(key)
+            del self.priorities[key]
+        return done
 
 
 @pytest.fixture
@@ -570,3 +577,137 @@ def test_the_next_slide_becomes_a_surface_during_the_hold_not_at_its_due_moment(
         assert show.on_screen.key == upcoming.key and show.on_screen.surface is prepared
     finally:
         show.screen.close()
+
+
+# --- hostile content while the show runs ------------------------------------------
+
+def test_a_burst_of_new_photos_never_delays_the_next_slide(manual_show):
+    from kiosk.show import ADMIT_IN_FLIGHT
+    from kiosk.watcher import ContentChanged
+    from kiosk.worker import Priority
+
+    show, worker, inbox, folder = manual_show
+    worker.finish()
+    deliver(show, inbox)
+    next_key = show.upcoming.key
+    assert next_key in show.cache
+    for index in range(150):
+        make_picture(folder / "answers" / f"burst{index:03d}.jpg", size=(64, 48))
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    admitting = [key for key in worker.requests if worker.priorities[key] == Priority.ADMIT]
+    assert len(admitting) == ADMIT_IN_FLIGHT and len(show.awaiting) == 150
+    # Admission frames never push the prepared next frame out of a full cache.
+    show.cache.max_bytes = show.cache.nbytes + next_key.layout.frame_bytes
+    for _round in range(80):
+        worker.finish(1)
+        deliver(show, inbox)
+        assert next_key in show.cache
+    assert len(show.awaiting) == 150 - 80
+
+
+def test_when_the_next_slide_is_due_its_request_goes_first(manual_show):
+    from kiosk.watcher import ContentChanged
+    from kiosk.worker import Priority
+
+    show, worker, inbox, folder = manual_show
+    for index in range(20):
+        make_picture(folder / "answers" / f"new{index:02d}.jpg", size=(64, 48))
+    show.cache.clear()
+    inbox.put(ContentChanged(scan(folder)))
+    deliver(show, inbox)
+    show._request_upcoming()
+    first = worker.finish(1)
+    assert first == [show.upcoming.key] and worker.priorities.get(first[0]) is None
+    assert all(worker.priorities[key] >= Priority.AHEAD for key in worker.requests)
+
+
+def test_a_passing_failure_is_retried_later_and_never_marks_the_file(manual_show, caplog):
+    from kiosk.worker import FrameFailed
+
+    show, worker, inbox, _folder = manual_show
+    worker.finish()
+    deliver(show, inbox)
+    upcoming = show.upcoming
+    inbox.put(FrameFailed(upcoming.key, "cannot open: Input/output error", passing=True))
+    inbox.put(FrameFailed(upcoming.key, "cannot open: Input/output error", passing=True))
+    deliver(show, inbox)
+    assert upcoming.entry.path not in show.bad
+    assert show.retry[upcoming.entry.path].delay == 10.0  # 5 s, then doubled
+    assert show.upcoming.entry.path != upcoming.entry.path  # another slide in its place meanwhile
+    assert caplog.text.count(f"cannot prepare {upcoming.entry.path} now") == 1
+    assert show.status()["errors"]["retrying"] == {upcoming.entry.path: "cannot open: Input/output error"}
+    assert upcoming.entry.path not in show.status()["errors"]["unusable_files"]
+
+
+def test_a_run_of_broken_picks_continues_the_bag_instead_of_reshuffling(manual_show):
+    from kiosk.worker import FrameFailed
+
+    show, worker, inbox, _folder = manual_show
+    worker.finish()
+    deliver(show, inbox)
+    chosen = []
+    for _ in range(3):
+        upcoming = show.upcoming
+        chosen.append(upcoming.entry.path)
+        inbox.put(FrameFailed(upcoming.key, "not a picture Pillow can read"))
+        deliver(show, inbox)
+    assert len(set(chosen)) == 3
+    assert show.upcoming.rotation.round == max(1, show.rotation.round)
+
+
+def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(manual_show):
+    from kiosk.frames import FrameKey
+    from kiosk.show import DRAIN_SECONDS
+    from kiosk.worker import FrameFailed
+
+    show, _worker, inbox, _folder = manual_show
+    clock = FakeClock()
+    show.clock = clock
+    layout = show.layout
+
+    class Ticking:
+        """Every message handled costs 1 ms of the (fake) clock."""
+
+        def __init__(self):
+            self.handled = 0
+
+    ticking = Ticking()
+    original = show._handle
+
+    def handle(message):
+        ticking.handled += 1
+        clock.advance(0.001)
+        original(message)
+
+    show._handle = handle
+    for index in range(1000):
+        inbox.put(FrameFailed(FrameKey(f"answers/x{index}.jpg", (1, 1), "", "answer", layout), "not a picture"))
+    show._drain_inbox()
+    assert round(DRAIN_SECONDS / 0.001) <= ticking.handled <= round(DRAIN_SECONDS / 0.001) + 1
+    assert inbox.qsize() == 1000 - ticking.handled
+
+
+def test_a_worker_stuck_on_one_picture_silences_the_watchdog(manual_show, caplog):
+    from kiosk.notify import SystemdNotifier
+
+    show, worker, _inbox, _folder = manual_show
+    sent = []
+
+    class Recording(SystemdNotifier):
+        def ping_watchdog(self):
+            sent.append("WATCHDOG=1")
+
+    show.notifier = Recording({})
+    worker.busy_for = lambda: ("answers/huge.jpg", 5.0)
+    show.step(deadline=0)
+    assert sent == ["WATCHDOG=1"]
+    worker.busy_for = lambda: ("answers/huge.jpg", 61.0)
+    show.step(deadline=0)
+    show.step(deadline=0)
+    assert sent == ["WATCHDOG=1"]
+    assert caplog.text.count("the decode worker has been preparing answers/huge.jpg") == 1
+    assert show.status()["worker_stuck"] is True
+    worker.busy_for = lambda: None
+    show.step(deadline=0)
+    assert sent == ["WATCHDOG=1", "WATCHDOG=1"]
