@@ -13,7 +13,14 @@ import textwrap  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 from PIL import Image  # noqa: E402
+
+# Property tests of every parser of outside input: a quick pass in the suite,
+# 100,000 examples each with --hypothesis-profile=long (bench/fuzz_parsers.py).
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile("long", max_examples=int(os.environ.get("KIOSK_FUZZ_EXAMPLES", "100000")), deadline=None)
+settings.load_profile("default")
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -197,7 +197,7 @@ def test_a_config_that_is_not_utf8_is_a_clear_error(tmp_path):
         load_config(path)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(yaml_documents(["timing", "slides", "captions", "overlays", "schedule", "display", "sync", "heartbeat"]))
 def test_any_config_gives_a_config_or_short_errors_naming_where(text):
     try:

@@ -109,7 +109,7 @@ def test_a_fifo_is_never_opened(tmp_path):
     assert [s.path for s in catalogue.answers] == ["answers/a.jpg"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=file_names())
 def test_any_file_name_lists_as_utf8_or_a_printable_problem(tmp_path, names):
     folder = os.fsencode(tmp_path / "answers")

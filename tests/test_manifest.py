@@ -102,7 +102,7 @@ def test_sizes_and_paths_from_outside_are_checked():
         parse_manifest(json.dumps({"version": "v", "generated": "", "files": [entry]}), 10**9, 10**12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(json_texts(), st.builds(
     lambda files: json.dumps({"version": "v1", "generated": "2026-12-18T09:00:00Z", "files": files}),
     st.lists(st.fixed_dictionaries({

@@ -102,7 +102,7 @@ def test_a_name_that_is_not_utf8_is_logged_escaped(tmp_path):
     assert skipped == 0 and records[0]["path"].startswith("answers/\\x")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.one_of(json_texts(), st.builds(
     lambda t, p, s: '{"time": %s, "path": %s, "kind": "answer", "seconds": %s}' % (t, p, s),
     st.sampled_from(['"2026-12-18T09:00:00+09:00"', '"2026-12-18T09:00:00"', '"not a time"', "1", "null"]),

@@ -52,7 +52,7 @@ def test_impossible_timestamps_are_a_refusal_not_a_crash():
         safeyaml.load("start: 2026-13-45\n")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(yaml_documents(["caption", "seconds", "start", "end", "timing", "slides"]))
 def test_any_document_loads_or_is_refused_shortly(text):
     try:
@@ -61,7 +61,7 @@ def test_any_document_loads_or_is_refused_shortly(text):
         assert len(str(exc)) < 400
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_loads_or_is_refused(text):
     try:

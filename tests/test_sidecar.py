@@ -109,7 +109,7 @@ def test_a_huge_caption_is_refused():
         parse_sidecar("x" * 5000, ".txt")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(yaml_documents(["caption", "seconds", "start", "end"]))
 def test_any_sidecar_gives_meta_or_a_short_error(text):
     try:

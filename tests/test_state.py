@@ -211,7 +211,7 @@ def test_corrupt_rotation_files_start_fresh_with_a_warning(tmp_path, caplog, tex
     assert "unreadable" in caplog.text and len(caplog.text) < 2000
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(json_texts(), json_texts().map(lambda t: '{"rotation": %s, "bad": %s}' % (t or "0", t or "0"))))
 def test_any_rotation_file_loads_or_starts_fresh(tmp_path, text):
     (tmp_path / "rotation.json").write_text(text, encoding="utf-8", errors="surrogateescape")

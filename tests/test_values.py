@@ -43,7 +43,7 @@ def test_json_refuses_infinities_and_deep_nesting():
     assert loads_json('{"a": [1, 2.5]}') == {"a": [1, 2.5]}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(json_texts())
 def test_json_gives_finite_values_or_a_value_error(text):
     try:
