@@ -1,15 +1,23 @@
 """Soak: the kiosk at high speed for minutes while its folder churns; memory and fds must stay flat.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--size 1280x720]
+    .venv/bin/python bench/soak.py [--minutes 30] [--size 1280x720] [--no-hostile]
 
 Runs a real kiosk (headless) on a copy of the demo content with slides of a
 fraction of a second and short fades. The "start" figures are taken after a
 minute of warm-up, when the frame cache is full. Meanwhile a writer adds new answer
 photos (by rename, by plain copy, by slow writing), replaces existing ones,
-deletes some, and drops in a broken file now and then. Reports resident
-memory and open file descriptors after a warm-up and at the end, slides
-shown, files changed, and error lines in the log. Not part of the test suite.
-Writes bench/results/soak.json.
+deletes some, and drops in a broken file now and then.
+
+Hostile content (unless --no-hostile): 5,000 broken files from the start,
+and during the run damaged PNGs, `.inf` and deeply nested sidecars, names
+that are not UTF-8, link loops and, a third of the way in, a burst of 150
+twelve-megapixel photos. Every bad file must cost one log line, the slide
+schedule must hold (slip p99 from status.json) and the kiosk must never
+restart.
+
+Reports resident memory and open file descriptors after a warm-up and at
+the end, slides shown, files changed, and error lines in the log. Not part
+of the test suite. Writes bench/results/soak.json.
 """
 
 from __future__ import annotations
@@ -105,10 +113,98 @@ def churn(answers: Path, stop: threading.Event, counts: dict[str, int]) -> None:
             counts["errors"] = counts.get("errors", 0) + 1
 
 
+BULK_BROKEN = 5_000
+
+
+def damaged_png(rng: random.Random) -> bytes:
+    image = Image.frombytes("RGB", (320, 240), rng.randbytes(320 * 240 * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    start = data.find(b"IDAT") + 64
+    for index in range(start, start + 64):
+        data[index] ^= 0x5A
+    return bytes(data)
+
+
+def plant_broken(answers: Path) -> None:
+    bulk = answers / "bulk-broken"
+    bulk.mkdir(parents=True, exist_ok=True)
+    for index in range(BULK_BROKEN):
+        (bulk / f"broken-bulk-{index:04d}.jpg").write_bytes(b"\xff\xd8 not a picture %d" % index)
+
+
+def hostile(answers: Path, stop: threading.Event, counts: dict[str, int], burst_after: float) -> None:
+    """Every few seconds one kind of hostile content; one burst of 150 big photos."""
+    rng = random.Random(11)
+    serial = 0
+    burst_at = time.monotonic() + burst_after
+    big = photo(rng, (4000, 3000))
+    while not stop.wait(3.0):
+        serial += 1
+        kind = rng.choice(["damaged-png", "inf-sidecar", "nested-sidecar", "cp949-name", "link-loop"])
+        try:
+            if kind == "damaged-png":
+                (answers / f"damaged-{serial:05d}.png").write_bytes(damaged_png(rng))
+            elif kind == "inf-sidecar":
+                target = rng.choice(sorted(answers.glob("soak-*.jpg")) or [answers / "answer-001.jpg"])
+                target.with_suffix(".yaml").write_text("seconds: .inf\n")
+            elif kind == "nested-sidecar":
+                target = rng.choice(sorted(answers.glob("soak-*.jpg")) or [answers / "answer-001.jpg"])
+                target.with_suffix(".yaml").write_text("caption: " + "[" * 1500 + "]" * 1500 + "\n")
+            elif kind == "cp949-name":
+                name = f"사진-답변-{serial}.jpg".encode("cp949")
+                with open(os.fsencode(answers) + b"/" + name, "wb") as handle:
+                    handle.write(photo(rng, (800, 600)))
+            elif kind == "link-loop":
+                os.symlink(".", answers / f"loop-{serial:05d}")
+            counts[kind] = counts.get(kind, 0) + 1
+            if burst_at is not None and time.monotonic() >= burst_at:
+                burst_at = None
+                staging = answers.parent / ".burst"
+                staging.mkdir(exist_ok=True)
+                for index in range(150):
+                    # A JPEG comment after the start marker makes each file its own.
+                    comment = f"burst {index}".encode()
+                    unique = big[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + big[2:]
+                    (staging / f"burst-{index:03d}.jpg").write_bytes(unique)
+                for index in range(150):
+                    os.rename(staging / f"burst-{index:03d}.jpg", answers / f"burst-{index:03d}.jpg")
+                counts["burst-photos"] = 150
+        except OSError:
+            counts["errors"] = counts.get("errors", 0) + 1
+
+
+def slips_ms(plays: list[dict]) -> list[tuple[float, float]]:
+    """(seconds into the run, how late the slide began in ms) from the play log: due = previous start + its seconds."""
+    import datetime as dt
+
+    out = []
+    previous = None
+    first = None
+    for record in plays:
+        try:
+            start = dt.datetime.fromisoformat(record["time"])
+        except (KeyError, ValueError):
+            continue
+        first = first or start
+        if previous is not None:
+            due = previous[0] + dt.timedelta(seconds=previous[1])
+            out.append(((start - first).total_seconds(), max(0.0, (start - due).total_seconds() * 1000)))
+        previous = (start, float(record.get("seconds", 0)))
+    return out
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1) if ordered else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--no-hostile", action="store_true", help="only the ordinary churn")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
@@ -123,6 +219,8 @@ def main() -> int:
             text = text.replace(old, new)
         config = work / "config.yaml"
         config.write_text(text, encoding="utf-8")
+        if not args.no_hostile:
+            plant_broken(slides / "answers")
         log_path = work / "kiosk.log"
         env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
         with open(log_path, "w") as log_file:
@@ -135,6 +233,12 @@ def main() -> int:
             start_plays = len(read_play_log(work / "state"))
             writer = threading.Thread(target=churn, args=(slides / "answers", stop, counts), daemon=True)
             writer.start()
+            attacker = None
+            if not args.no_hostile:
+                attacker = threading.Thread(
+                    target=hostile, args=(slides / "answers", stop, counts, args.minutes * 20), daemon=True,
+                )
+                attacker.start()
             samples = []
             deadline = time.monotonic() + args.minutes * 60
             while time.monotonic() < deadline:
@@ -144,9 +248,12 @@ def main() -> int:
                 samples.append(process_figures(process.pid))
             stop.set()
             writer.join(timeout=10)
+            if attacker is not None:
+                attacker.join(timeout=60)
             alive = process.poll() is None
             end_rss, end_fds = process_figures(process.pid) if alive else (0, 0)
             plays = read_play_log(work / "state")
+            status = json.loads((work / "state" / "status.json").read_text())
             process.send_signal(signal.SIGTERM)
             exit_code = process.wait(timeout=10)
         log_text = log_path.read_text()
@@ -155,6 +262,15 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     errors = [line for line in log_text.splitlines() if line.startswith("ERROR") or "Traceback" in line]
+    # One log line per bad file: count the skip lines per file; a file changed by the churn may be logged again.
+    skips: dict[str, int] = {}
+    for line in log_text.splitlines():
+        if "skipping " in line:
+            name = line.split("skipping ", 1)[1].split(":", 1)[0]
+            skips[name] = skips.get(name, 0) + 1
+    repeated = {name: n for name, n in skips.items() if n > 1 and "/soak-" not in name and "/broken-" not in name}
+    slip = status.get("frames", {}).get("slide_slip_seconds", {})
+    slip_log = slips_ms(plays)
     peak_rss = max([start_rss, end_rss] + [s[0] for s in samples])
     result = {
         "minutes": args.minutes,
@@ -172,8 +288,20 @@ def main() -> int:
         "files_changed": counts,
         "error_lines": len(errors),
         "skipped_warnings": log_text.count("skipping "),
+        "files_skipped": len(skips),
+        "skipped_more_than_once": repeated,
+        "problem_lines": log_text.count("WARNING kiosk.show: answers/"),
+        "slide_slip_ms": {q: round(v * 1000, 1) for q, v in slip.items()},
+        # From the play log, by phase: the first minutes find the 5,000 broken files one pick at a time.
+        "slip_p99_ms_by_phase": {
+            "first 5 minutes": p99([ms for at, ms in slip_log if at < 300]),
+            "after 5 minutes": p99([ms for at, ms in slip_log if at >= 300]),
+            "whole run": p99([ms for _at, ms in slip_log]),
+        },
+        "threads": {name: health.get("failing") for name, health in status.get("threads", {}).items()},
         # Skips of anything but the deliberately broken files, whole, so each can be explained.
-        "skipped_other": [line for line in log_text.splitlines() if "skipping " in line and "/broken-" not in line],
+        "skipped_other": [line for line in log_text.splitlines()
+                          if "skipping " in line and "/broken-" not in line and "/damaged-" not in line][:20],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     out = ROOT / "bench" / "results" / "soak.json"
@@ -188,7 +316,7 @@ def main() -> int:
     rss_flat = not rss or max(rss[half:]) <= max(rss[:half] or rss) * 1.10
     result["memory_flat"] = rss_flat
     out.write_text(json.dumps(result, indent=2) + "\n")
-    flat = alive and exit_code == 0 and end_fds <= start_fds + 2 and rss_flat and not errors
+    flat = alive and exit_code == 0 and end_fds <= start_fds + 2 and rss_flat and not errors and not repeated
     return 0 if flat else 1
 
 

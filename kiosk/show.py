@@ -176,6 +176,7 @@ class Show:
         self.awaiting: dict[str, Slide] = {}  # new or changed pictures to decode before admission, oldest first
         self.admitting: set[FrameKey] = set()  # the few of them the worker has now, behind the show's own requests
         self.retry: dict[str, Retry] = {}  # passing failures: not unusable, tried again later
+        self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
         self._catalogue_dirty = False
         self._worker_stuck = False
         self.thread_status: Callable[[], dict] = dict  # the helper threads' health, for status.json
@@ -525,6 +526,7 @@ class Show:
                 self.cache.put_spare(message.frame)
             else:
                 self.cache.put(message.frame)
+            self.ahead.discard(key)
             self._recovered(key)
             self._admit(key)
         elif isinstance(message, FrameFailed):
@@ -564,6 +566,12 @@ class Show:
                 answers_since_contribute=self.rotation.answers_since_contribute,
             )
             self._choose_upcoming(upcoming.due, upcoming.due_wall, prefetch=False, rotation=base)
+        elif key in self.ahead:
+            # A slide planned ahead cannot be shown: plan again now, so broken files are
+            # found and passed over while the picture stands still, not when they are due.
+            self.ahead.discard(key)
+            if upcoming is not None and self.fade is None:
+                self._prefetch(upcoming)
 
     def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
         """Skips this version of the file until it changes, with one log line."""
@@ -782,6 +790,7 @@ class Show:
             key = frame_key(item.entry, self.layout)
             if key == upcoming.key or key in self.cache:
                 continue
+            self.ahead.add(key)
             self.worker.request(key, Priority.AHEAD)
             budget -= frame_bytes
 
