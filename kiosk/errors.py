@@ -16,6 +16,8 @@
     │                           backoff, logged once, never marks the file
     ├── SidecarError            a broken NAME.yaml / NAME.txt: reported, the
     │                           picture still shows without it
+    ├── DeadlinePassed          a request took longer than its total deadline:
+    │                           the sync or upload fails and is tried later
     └── DisplayError            no screen could be opened: `run` exits 1
 """
 
@@ -56,6 +58,10 @@ class PassingError(KioskError):
 
 class SidecarError(KioskError):
     """A sidecar file next to a picture could not be read."""
+
+
+class DeadlinePassed(KioskError):
+    """A network request ran past its total deadline."""
 
 
 class DisplayError(KioskError):

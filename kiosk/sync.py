@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
 import queue
 import random
 import shutil
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -32,8 +34,9 @@ from urllib.parse import urljoin
 
 import requests
 
-from kiosk import __version__
+from kiosk import http
 from kiosk.background import BackgroundThread
+from kiosk.errors import DeadlinePassed
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
 from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_cached, sha256_of, write_atomically
@@ -43,10 +46,25 @@ log = logging.getLogger(__name__)
 STAGING = ".kiosk-sync"
 STATE_FILE = "sync.json"
 INDEX_FILE = "sync-index.json"
+LOCK_FILE = "sync.lock"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MANIFEST_SECONDS = 60.0  # on top of the connect and read timeouts, for the whole manifest
 
 
 class SyncFailed(Exception):
-    """One sync could not complete; the message is the one-line reason."""
+    """One sync could not complete; the message is the one-line reason.
+
+    `retry` says whether trying the same request again may help (a network
+    fault, a 5xx) or not (a 4xx, content that does not match).
+    """
+
+    def __init__(self, reason: str, retry: bool = True) -> None:
+        super().__init__(reason)
+        self.retry = retry
+
+
+class Interrupted(SyncFailed):
+    """A download that broke off; its partial file is kept to resume with a Range request."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,13 @@ class SyncSettings:
     read_timeout: float = 30.0
     retries: int = 3
     backoff_seconds: float = 1.0
+    min_bytes_per_second: int = 20 * 1024  # a download slower than this over its whole length is cut off
+    reserve_bytes: int = 64 * 1024 * 1024  # left free on the disk for the state, the logs and the system
+    manifest_seconds: float = MANIFEST_SECONDS
+
+    def download_seconds(self, size: int) -> float:
+        """The total deadline of one download of `size` bytes."""
+        return self.connect_timeout + self.read_timeout + size / self.min_bytes_per_second
 
     def __repr__(self) -> str:
         # The token never appears in logs or tracebacks.
@@ -89,12 +114,13 @@ class SyncDone:
 
 
 def new_session(settings: SyncSettings) -> requests.Session:
-    session = requests.Session()
-    session.verify = settings.ca_bundle or True  # certificate checks are never off
-    session.headers["User-Agent"] = f"kiosk/{__version__}"
-    if settings.token:
-        session.headers["Authorization"] = f"Bearer {settings.token}"
-    return session
+    return http.new_session(settings.token, settings.ca_bundle)
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes an unprivileged writer may still use on the folder's filesystem."""
+    usage = os.statvfs(folder if folder.exists() else folder.parent)
+    return usage.f_bavail * usage.f_frsize
 
 
 class SyncClient:
@@ -108,6 +134,7 @@ class SyncClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        disk_free: Callable[[Path], int] = free_bytes,
     ) -> None:
         self.settings = settings
         self.folder = folder
@@ -115,20 +142,41 @@ class SyncClient:
         self.session = session or new_session(settings)
         self.sleep = sleep
         self.jitter = jitter
+        self.disk_free = disk_free
 
     # --- one sync ------------------------------------------------------------------
 
     def sync_once(self) -> SyncResult:
-        """One full sync; never raises for network or server trouble."""
+        """One full sync; never raises: every failure is a result with a one-line reason."""
         try:
-            result = self._sync()
+            result = self._locked_sync()
         except SyncFailed as exc:
             result = SyncResult(False, str(exc), None)
         except ManifestError as exc:
             result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
         except OSError as exc:
-            result = SyncResult(False, f"local folder: {exc}", None)
+            result = SyncResult(False, f"local folder: {exc.strerror or exc}", None)
+        except Exception as exc:  # noqa: BLE001 - counted as a failed sync like any other
+            log.exception("sync: unexpected error")
+            result = SyncResult(False, f"unexpected error: {type(exc).__name__}: {str(exc)[:200]}", None)
         return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def _locked_sync(self) -> SyncResult:
+        """One sync at a time per state folder: `kiosk sync --once` beside a running kiosk waits its turn."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / LOCK_FILE, "a") as lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SyncFailed("another sync of this folder is running; nothing changed", retry=False) from None
+            try:
+                return self._sync()
+            except Interrupted:
+                self._clean_staging(keep_partial=True)
+                raise
+            except BaseException:
+                self._clean_staging(keep_partial=False)
+                raise
 
     def _sync(self) -> SyncResult:
         state = read_json_object(self.state_dir / STATE_FILE)
@@ -146,6 +194,15 @@ class SyncClient:
             self._save_state(state, fresh_state, manifest_text, manifest)
             return SyncResult(True, "folder matches the manifest", manifest.version)
 
+        for item in missing:
+            self._check_target(item.path)
+        needed = sum(item.size for item in missing)
+        free = self.disk_free(self.folder)
+        if free - needed < self.settings.reserve_bytes:
+            raise SyncFailed(
+                f"not enough disk space: {needed:,} bytes to place, {free:,} free, "
+                f"{self.settings.reserve_bytes:,} kept in reserve; nothing changed", retry=False,
+            )
         placements = self._stage(missing, local)
         for item in missing:  # additions first: the screen never runs empty
             target = self.folder / item.path
@@ -153,13 +210,53 @@ class SyncClient:
             os.replace(placements[item.path], target)
             fsync_folder(target.parent)
         for path in stale:
-            (self.folder / path).unlink(missing_ok=True)
+            (self.folder / path).unlink(missing_ok=True)  # a link itself, never its target
             _remove_empty_parents(self.folder / path, self.folder)
-        shutil.rmtree(self.folder / STAGING, ignore_errors=True)
+        self._clean_staging(keep_partial=False)
         self._save_index({item.path: item.sha256 for item in missing})
         self._save_state(state, fresh_state, manifest_text, manifest)
         log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
         return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
+
+    def _check_target(self, path: str) -> None:
+        """Refuses, before anything changes, a path the sync could only write through a link."""
+        current = self.folder
+        parts = path.split("/")
+        for part in parts[:-1]:
+            current = current / part
+            try:
+                info = os.lstat(current)
+            except FileNotFoundError:
+                return
+            if stat.S_ISLNK(info.st_mode):
+                raise SyncFailed(
+                    f"local folder: {current.relative_to(self.folder)} is a link; the sync never writes through "
+                    "links (remove it); nothing changed", retry=False,
+                )
+            if not stat.S_ISDIR(info.st_mode):
+                raise SyncFailed(f"local folder: {current.relative_to(self.folder)} is a file where the manifest "
+                                 "has a folder; nothing changed", retry=False)
+        try:
+            info = os.lstat(self.folder / path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(info.st_mode):
+            raise SyncFailed(f"local folder: {path} is a folder where the manifest has a file; nothing changed",
+                             retry=False)
+
+    def _clean_staging(self, keep_partial: bool) -> None:
+        """Removes the staging folder after a sync; an interrupted download's part stays to resume."""
+        staging = self.folder / STAGING
+        if not keep_partial:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        try:
+            entries = list(staging.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if not entry.name.endswith(".part"):
+                entry.unlink(missing_ok=True)
 
     # --- manifest --------------------------------------------------------------------
 
@@ -172,23 +269,39 @@ class SyncClient:
                 headers["If-None-Match"] = state["etag"]
             if state.get("last_modified"):
                 headers["If-Modified-Since"] = state["last_modified"]
-        response = self._request("GET", self.settings.url, headers=headers)
-        if response.status_code == 304 and saved:
-            return saved, state
-        if response.status_code != 200:
-            raise SyncFailed(f"manifest: HTTP {response.status_code} from {self.settings.url}")
-        if len(response.content) > 64 * 1024 * 1024:
-            raise SyncFailed("manifest larger than 64 MB")
+        seconds = self.settings.connect_timeout + self.settings.read_timeout + self.settings.manifest_seconds
+        with http.held_to(self.session, self.settings.url, seconds) as deadline:
+            response = self._request("GET", self.settings.url, deadline, headers=headers, stream=True)
+            try:
+                if response.status_code == 304 and saved:
+                    return saved, state
+                if response.status_code != 200:
+                    raise SyncFailed(f"manifest: HTTP {response.status_code} from {self.settings.url}",
+                                     retry=response.status_code >= 500)
+                # Counted as it arrives, after gzip: a 1 MB bomb never becomes 2 GB here.
+                body = http.read_limited(response, MAX_MANIFEST_BYTES, deadline, "manifest")
+            except http.BodyTooLarge as exc:
+                raise SyncFailed(str(exc), retry=False) from None
+            except (requests.RequestException, OSError, DeadlinePassed) as exc:
+                raise self._network_failure("manifest", exc, deadline) from None
+            finally:
+                response.close()
         fresh = {
             "url": self.settings.url,
             "etag": response.headers.get("ETag"),
             "last_modified": response.headers.get("Last-Modified"),
         }
         try:
-            text = response.content.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise ManifestError("not UTF-8 text") from None
         return text, fresh
+
+    @staticmethod
+    def _network_failure(what: str, exc: BaseException, deadline: http.Deadline) -> SyncFailed:
+        if deadline.passed or isinstance(exc, DeadlinePassed):
+            return Interrupted(f"{what}: took longer than {deadline.seconds:.0f} s; cut off")
+        return Interrupted(f"{what}: interrupted ({type(exc).__name__})")
 
     def _save_state(self, old: dict, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
         state = dict(fresh, manifest=manifest_text, version=manifest.version)
@@ -198,14 +311,18 @@ class SyncClient:
     # --- the local folder ------------------------------------------------------------
 
     def _local_hashes(self) -> dict[str, str]:
-        """sha256 of every publishable file in the folder, re-hashing only changed files."""
+        """sha256 of every publishable file in the folder, re-hashing only changed files.
+
+        Files reached through a link to a folder are not the mirror's: never
+        counted, so never removed.
+        """
         index = read_json_object(self.state_dir / INDEX_FILE)
         self._index_on_disk = index
         files = list_folder(self.folder).files
         hashes: dict[str, str] = {}
         self._index: dict[str, list] = {}
         for info in files:
-            if not is_publishable(info.path):
+            if not is_publishable(info.path) or _through_link(self.folder, info.path):
                 continue
             try:
                 digest = sha256_cached(index, info.path, self.folder / info.path, info.size, info.mtime_ns)
@@ -245,11 +362,17 @@ class SyncClient:
             if item.sha256 not in held and item.sha256 not in downloaded:
                 downloaded[item.sha256] = self._download(item.sha256, item.size, staging)
         placements: dict[str, Path] = {}
+        used: set[str] = set()
         for number, item in enumerate(missing):
             staged = staging / f"{number}.{item.sha256}.place"
-            source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
-            shutil.copyfile(source, staged)
-            fsync_file(staged)
+            if item.sha256 in downloaded and item.sha256 not in used and \
+                    sum(1 for other in missing if other.sha256 == item.sha256) == 1:
+                os.replace(downloaded[item.sha256], staged)  # used once: moved, not copied (no double disk use)
+                used.add(item.sha256)
+            else:
+                source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
+                shutil.copyfile(source, staged)
+                fsync_file(staged)
             placements[item.path] = staged
         return placements
 
@@ -261,12 +384,14 @@ class SyncClient:
             if have > size:
                 part.unlink()
                 have = 0
-            headers = {"Range": f"bytes={have}-"} if 0 < have < size else {}
+            headers = {"Accept-Encoding": "identity"}
+            if 0 < have < size:
+                headers["Range"] = f"bytes={have}-"
             try:
                 if have < size or size == 0:
-                    self._stream(url, headers, part, have)
+                    self._stream(url, headers, part, have, size)
             except SyncFailed as exc:
-                if attempt >= self.settings.retries or "HTTP 4" in str(exc):
+                if attempt >= self.settings.retries or not exc.retry:
                     raise
                 self._back_off(attempt, str(exc))
                 continue
@@ -280,52 +405,73 @@ class SyncClient:
                 continue
             if sha256_of(part) != sha256:
                 part.unlink()
-                raise SyncFailed(f"files/{sha256}: content does not match its sha256; discarded")
+                raise SyncFailed(f"files/{sha256}: content does not match its sha256; discarded", retry=False)
             fsync_file(part)
             return part
         raise SyncFailed(f"files/{sha256}: download did not complete")
 
-    def _stream(self, url: str, headers: dict, part: Path, have: int) -> None:
-        response = self._request("GET", url, headers=headers, stream=True)
-        # Written in CHUNKs: an interrupted download loses at most one before it resumes.
-        try:
-            if response.status_code == 206 and have:
-                mode = "ab"
-            elif response.status_code == 200:
-                mode = "wb"  # the server ignored the range: start again
-            else:
-                raise SyncFailed(f"{url.rsplit('/', 1)[-1][:12]}…: HTTP {response.status_code}")
-            written = 0 if mode == "wb" else have
-            with part.open(mode) as handle:
-                for chunk in response.iter_content(CHUNK):
-                    written += len(chunk)
-                    if written > self.settings.max_file_bytes:
-                        raise SyncFailed("download larger than sync.max_file_bytes")
-                    handle.write(chunk)
-        except (requests.RequestException, OSError) as exc:
-            raise SyncFailed(f"download interrupted: {type(exc).__name__}") from None
-        finally:
-            response.close()
+    def _stream(self, url: str, headers: dict, part: Path, have: int, size: int) -> None:
+        """Downloads into `part`: never more than the manifest's size, never past the deadline."""
+        name = f"{url.rsplit('/', 1)[-1][:12]}…"
+        with http.held_to(self.session, url, self.settings.download_seconds(size)) as deadline:
+            response = self._request("GET", url, deadline, headers=headers, stream=True)
+            # Written in CHUNKs: an interrupted download loses at most one before it resumes.
+            try:
+                if response.status_code == 206 and have:
+                    mode = "ab"
+                elif response.status_code == 200:
+                    mode = "wb"  # the server ignored the range: start again
+                else:
+                    raise SyncFailed(f"{name}: HTTP {response.status_code}", retry=response.status_code >= 500)
+                written = 0 if mode == "wb" else have
+                with part.open(mode) as handle:
+                    # Decoded bytes are what is stored and capped (objects are asked for unencoded).
+                    for chunk in response.raw.stream(CHUNK, decode_content=True):
+                        deadline.check()
+                        written += len(chunk)
+                        if written > size:
+                            handle.close()
+                            part.unlink(missing_ok=True)
+                            raise SyncFailed(f"{name}: the server sent more than the {size:,} bytes the manifest "
+                                             "lists; discarded", retry=False)
+                        handle.write(chunk)
+            except SyncFailed:
+                raise
+            except OSError as exc:
+                if exc.errno == 28:  # ENOSPC
+                    part.unlink(missing_ok=True)
+                    raise SyncFailed("the disk is full; the download was discarded", retry=False) from None
+                raise self._network_failure(name, exc, deadline) from None
+            except (requests.RequestException, DeadlinePassed, Exception) as exc:  # noqa: BLE001 - urllib3 errors too
+                raise self._network_failure(name, exc, deadline) from None
+            finally:
+                response.close()
 
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
-        """One HTTP request with timeouts, retried with exponential backoff on network and 5xx errors."""
+    def _request(self, method: str, url: str, deadline: http.Deadline, **kwargs) -> requests.Response:
+        """One HTTP request with timeouts, retried with exponential backoff on network and 5xx errors,
+        all within `deadline`."""
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override a session's verify.
         verify = self.settings.ca_bundle or True
         last = ""
         for attempt in range(self.settings.retries + 1):
             try:
+                deadline.check()
                 response = self.session.request(method, url, timeout=timeout, verify=verify, **kwargs)
             except requests.exceptions.SSLError as exc:
-                raise SyncFailed(f"TLS: certificate check failed for {url} ({_short(exc)})") from None
+                raise SyncFailed(f"TLS: certificate check failed for {url} ({_short(exc)})", retry=False) from None
+            except DeadlinePassed:
+                raise Interrupted(f"{url}: took longer than {deadline.seconds:.0f} s; cut off") from None
             except requests.RequestException as exc:
+                if deadline.passed:
+                    raise Interrupted(f"{url}: took longer than {deadline.seconds:.0f} s; cut off") from None
                 last = f"{type(exc).__name__} for {url}"
             else:
                 if response.status_code < 500:
                     return response
                 last = f"HTTP {response.status_code} from {url}"
                 response.close()
-            if attempt < self.settings.retries:
+            if attempt < self.settings.retries and deadline.remaining() > 0:
                 self._back_off(attempt, last)
         raise SyncFailed(f"server unreachable after {self.settings.retries + 1} tries: {last}")
 
@@ -368,8 +514,10 @@ class SyncThread(BackgroundThread):
         return result
 
     def _run(self) -> None:
-        # A fleet started together must not arrive at the server in the same second.
-        delay = self.rng() * self.jitter_seconds
+        # A fleet started together must not arrive at the server in the same second; a box
+        # with nothing to show yet (a new one) syncs at once rather than show the fallback card.
+        empty = not list_folder(self.client.folder).files
+        delay = 0.0 if empty else self.rng() * self.jitter_seconds
         while not self._stop.wait(delay):
             self._survive(self.poll_once)  # the show goes on without sync
             delay = self.interval_seconds + self.rng() * self.jitter_seconds
@@ -381,6 +529,16 @@ class SyncThread(BackgroundThread):
 def _short(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) < 120 else text[:117] + "..."
+
+
+def _through_link(root: Path, path: str) -> bool:
+    """True if a folder on the way from `root` to `path` is a link."""
+    current = root
+    for part in path.split("/")[:-1]:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

@@ -27,7 +27,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from kiosk.background import BackgroundThread
-from kiosk.catalogue import Catalogue, FileInfo, build_catalogue
+from kiosk.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_name
 from kiosk.config import Config, load_config
 from kiosk.errors import ConfigError
 from kiosk.folder import list_folder
@@ -52,12 +52,31 @@ class ConfigChanged:
 
 
 class _Wakeup(FileSystemEventHandler):
-    def __init__(self, wake: Callable[[FileSystemEvent], None]) -> None:
+    """Wakes the watcher for events that may change what is shown.
+
+    Events about hidden and temporary names only (the sync's staging folder,
+    rsync's `.NAME.XXXXXX`, a browser's `.part`) cost nothing: a download
+    writes thousands of chunks, and each would otherwise list the folder. A
+    rename from such a name to a real one still wakes it.
+    """
+
+    def __init__(self, wake: Callable[[FileSystemEvent], None], root: Path) -> None:
         self._wake = wake
+        self._root = os.fsdecode(root)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in _IGNORED_EVENTS:
-            self._wake(event)
+        if event.event_type in _IGNORED_EVENTS:
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if all(not path or self._hidden(os.fsdecode(path)) for path in paths):
+            return
+        self._wake(event)
+
+    def _hidden(self, path: str) -> bool:
+        relative = os.path.relpath(path, self._root)
+        if relative.startswith(".."):
+            return False  # above the root (the root itself replaced): always look
+        return any(is_temporary_name(part) for part in relative.split(os.sep) if part not in ("", "."))
 
 
 class ObservedFolder:
@@ -67,7 +86,7 @@ class ObservedFolder:
         self.folder = folder
         self.recursive = recursive
         self.mode = mode
-        self._handler = _Wakeup(on_event)
+        self._handler = _Wakeup(on_event, folder)
         self._observer: Observer | PollingObserver | None = None
         self._identity: tuple[int, int] | None = None
 
@@ -182,6 +201,7 @@ class FolderWatcher(_WatchThread):
         self._rescan_at = clock() + rescan_seconds
         self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self.notify)
         self._last_health = 0.0
+        self.listings = 0  # full listings since start: what a burst of events costs
 
     def accept_initial(self) -> Catalogue:
         """Lists the folder once and takes everything as complete: the start of the show."""
@@ -201,6 +221,7 @@ class FolderWatcher(_WatchThread):
             else:
                 log.warning("slide folder %s is missing; waiting for it to come back", self.root)
         listing = list_folder(self.root)
+        self.listings += 1
         self._recheck_at = self._settler.observe(listing.files, now)
         for path, text in listing.sidecars.items():
             if self._settler.is_settled(path):

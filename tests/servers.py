@@ -93,7 +93,8 @@ http {{
 class FaultServer:
     """Serves a site folder, misbehaving in the ways a test asks for.
 
-    `faults` keys: manifest_status (int), manifest_body (bytes), object_status (int),
+    `faults` keys: manifest_status (int), manifest_body (bytes), manifest_gzip (gzip-encoded body),
+    manifest_trickle / object_trickle (seconds per byte), endless (objects never end), object_status (int),
     cut_objects_after (bytes sent before the connection is dropped), cut_times (how many
     responses to cut; None = all), wrong_bytes (bool), slow_seconds (delay before answering),
     throttle (seconds per 16 KB chunk), need_token (str).
@@ -118,7 +119,15 @@ class FaultServer:
                     self._reply(401, b"no")
                     return
                 if self.path.endswith("manifest.json"):
-                    if "manifest_status" in faults:
+                    if faults.get("manifest_trickle"):
+                        self._trickle((server.site / "manifest.json").read_bytes(), faults["manifest_trickle"])
+                    elif "manifest_gzip" in faults:
+                        self.send_response(200)
+                        self.send_header("Content-Encoding", "gzip")
+                        self.send_header("Content-Length", str(len(faults["manifest_gzip"])))
+                        self.end_headers()
+                        self.wfile.write(faults["manifest_gzip"])
+                    elif "manifest_status" in faults:
                         self._reply(faults["manifest_status"], b"oops")
                     elif "manifest_body" in faults:
                         self._reply(200, faults["manifest_body"])
@@ -133,6 +142,18 @@ class FaultServer:
                     self._reply(404, b"not found")
                     return
                 data = target.read_bytes()
+                if faults.get("object_trickle"):
+                    self._trickle(data, faults["object_trickle"])
+                    return
+                if faults.get("endless"):
+                    self.send_response(200)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    try:
+                        while True:
+                            self.wfile.write(b"\0" * 65536)
+                    except OSError:
+                        return
                 if faults.get("wrong_bytes"):
                     data = bytes(reversed(data))
                 start = 0
@@ -160,6 +181,18 @@ class FaultServer:
                     self.wfile.write(body[offset:offset + 16384])
                     if faults.get("throttle"):
                         time.sleep(faults["throttle"])
+
+            def _trickle(self, body: bytes, seconds: float) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for index in range(len(body)):
+                        self.wfile.write(body[index:index + 1])
+                        self.wfile.flush()
+                        time.sleep(seconds)
+                except OSError:
+                    return
 
             def _reply(self, status: int, body: bytes) -> None:
                 self.send_response(status)

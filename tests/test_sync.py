@@ -317,3 +317,185 @@ def test_sync_once_command_exit_codes(faulty, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
     assert len(failed.stdout.strip().splitlines()) == 1 and "HTTP 503" in failed.stdout
+
+
+# --- under attack and under fault ----------------------------------------------------
+
+import gzip  # noqa: E402
+import os  # noqa: E402
+import queue as queue_module  # noqa: E402
+
+from kiosk.sync import SyncThread  # noqa: E402
+
+
+def test_sync_never_deletes_through_a_link_to_outside(faulty, tmp_path):
+    outside = tmp_path / "private"
+    for index in range(4):
+        make_picture(outside / f"p{index}.jpg")
+    box = tmp_path / "box"
+    (box / "slides" / "answers").mkdir(parents=True)
+    os.symlink(outside, box / "slides" / "answers" / "archive")
+    result = client(faulty.url, box).sync_once()
+    assert result.ok and result.removed == 0
+    assert sorted(p.name for p in outside.iterdir()) == ["p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg"]
+
+
+def test_a_link_inside_the_folder_neither_flaps_nor_loses_slides(faulty, tmp_path):
+    box = tmp_path / "box"
+    first = client(faulty.url, box).sync_once()
+    assert first.ok
+    os.symlink("../contribute", box / "slides" / "answers" / "featured")
+    before = snapshot(box / "slides")
+    for _ in range(3):
+        result = client(faulty.url, box).sync_once()
+        assert result.ok and result.downloaded == 0 and result.removed == 0, result.line()
+    assert snapshot(box / "slides") == before
+
+
+def test_a_manifest_path_through_a_local_link_is_refused_before_any_change(faulty, site, tmp_path):
+    source, site_dir = site
+    make_picture(source / "answers" / "featured" / "x.jpg")
+    publish(source, site_dir)
+    box = tmp_path / "box"
+    elsewhere = box / "slides" / "contribute"
+    elsewhere.mkdir(parents=True)
+    (box / "slides" / "answers").mkdir()
+    os.symlink(elsewhere, box / "slides" / "answers" / "featured")
+    result = client(faulty.url, box).sync_once()
+    assert not result.ok and "answers/featured is a link; the sync never writes through links" in result.reason
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_gzip_bomb_manifest_is_cut_off_at_the_cap(faulty, tmp_path):
+    member = gzip.compress(b"\0" * (1024 * 1024), compresslevel=9)
+    faulty.faults["manifest_gzip"] = member * 2000  # 2 MB on the wire, 2 GB unpacked
+    result = client(faulty.url, tmp_path / "box").sync_once()
+    assert not result.ok and "manifest larger than 67,108,864 bytes" in result.reason
+
+
+def test_a_trickled_manifest_is_cut_off_at_its_deadline(faulty, tmp_path):
+    faulty.faults["manifest_trickle"] = 0.2
+    result = client(faulty.url, tmp_path / "box", read_timeout=1, connect_timeout=1, manifest_seconds=1).sync_once()
+    assert not result.ok and "took longer than 3 s; cut off" in result.reason
+
+
+def test_a_trickled_photo_is_cut_off_at_its_deadline(faulty, tmp_path):
+    faulty.faults["object_trickle"] = 0.2
+    box = tmp_path / "box"
+    result = client(faulty.url, box, read_timeout=1, connect_timeout=1, retries=0,
+                    min_bytes_per_second=10**9).sync_once()
+    assert not result.ok and "took longer than 2 s; cut off" in result.reason
+    assert snapshot(box / "slides") == {}
+
+
+def test_an_endless_photo_stops_at_its_listed_size_and_leaves_no_junk(faulty, tmp_path):
+    faulty.faults["endless"] = True
+    box = tmp_path / "box"
+    result = client(faulty.url, box).sync_once()
+    assert not result.ok and "sent more than the" in result.reason and "bytes the manifest lists" in result.reason
+    staging = box / "slides" / STAGING
+    assert not staging.exists() or sum(p.stat().st_size for p in staging.rglob("*") if p.is_file()) == 0
+
+
+def test_a_manifest_larger_than_the_free_space_is_refused_before_downloading(faulty, tmp_path):
+    box = tmp_path / "box"
+    sync = SyncClient(
+        SyncSettings(url=faulty.url, retries=0, reserve_bytes=1024 * 1024),
+        box / "slides", box / "state", sleep=lambda _s: None, disk_free=lambda _folder: 1024 * 1024 + 100,
+    )
+    result = sync.sync_once()
+    assert not result.ok and "not enough disk space" in result.reason and "nothing changed" in result.reason
+    assert not any(path.endswith("files/") or "/files/" in path for path, _headers in faulty.seen)
+    assert not (box / "slides" / STAGING).exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small filesystem needs root")
+def test_on_a_3_mb_filesystem_the_sync_keeps_the_reserve_and_cleans_up(faulty, site, tmp_path):
+    source, site_dir = site
+    for index in range(4):
+        (source / "answers" / f"big{index}.jpg").write_bytes(os.urandom(1024 * 1024))
+    publish(source, site_dir)
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)]).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        sync = client(faulty.url, mount, reserve_bytes=512 * 1024)
+        result = sync.sync_once()
+        assert not result.ok and "not enough disk space" in result.reason
+        (mount / "state").mkdir(exist_ok=True)
+        (mount / "state" / "probe").write_bytes(b"x" * 100_000)  # the reserve is there for the state
+        sync = client(faulty.url, mount, reserve_bytes=0)
+        result = sync.sync_once()  # no check margin: the disk really fills up
+        assert not result.ok
+        assert not (mount / "slides" / STAGING).exists()
+        usage = os.statvfs(mount)
+        assert usage.f_bavail * usage.f_frsize > 1024 * 1024  # the partial download was removed
+    finally:
+        subprocess.run(["umount", "-l", str(mount)])
+
+
+def test_a_deeply_nested_manifest_is_a_counted_failure(faulty, tmp_path):
+    faulty.faults["manifest_body"] = b'{"files": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    inbox: queue_module.Queue = queue_module.Queue()
+    thread = SyncThread(client(faulty.url, tmp_path / "box"), inbox, 300, 0)
+    result = thread.poll_once()
+    assert not result.ok and "nested too deeply" in result.reason
+    assert inbox.get_nowait().result.ok is False
+
+
+def test_a_local_folder_named_like_a_manifest_file_refuses_the_sync_whole(faulty, tmp_path):
+    box = tmp_path / "box"
+    (box / "slides" / "answers" / "a2.jpg").mkdir(parents=True)
+    result = client(faulty.url, box).sync_once()
+    assert not result.ok and "answers/a2.jpg is a folder where the manifest has a file" in result.reason
+    assert snapshot(box / "slides") == {}  # nothing half-applied
+    (box / "slides" / "answers" / "a2.jpg").rmdir()
+    assert client(faulty.url, box).sync_once().ok
+
+
+def test_two_syncs_at_once_do_not_share_the_staging_folder(faulty, tmp_path):
+    box = tmp_path / "box"
+    faulty.faults["throttle"] = 0.05
+    results = {}
+    first = threading.Thread(target=lambda: results.update(first=client(faulty.url, box).sync_once()))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not (box / "slides" / STAGING).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = client(faulty.url, box).sync_once()
+    first.join(30)
+    assert results["first"].ok
+    assert not second.ok and "another sync of this folder is running" in second.reason
+
+
+def test_a_new_box_with_nothing_to_show_syncs_at_once(faulty, tmp_path):
+    inbox: queue_module.Queue = queue_module.Queue()
+    thread = SyncThread(client(faulty.url, tmp_path / "box"), inbox, 3600, 3600, rng=lambda: 1.0)
+    thread.start()
+    try:
+        assert inbox.get(timeout=20).result.ok
+    finally:
+        thread.stop()
+
+
+def test_a_download_does_not_storm_the_folder_watcher(faulty, site, tmp_path):
+    from kiosk.watcher import FolderWatcher
+
+    source, site_dir = site
+    (source / "answers" / "big.jpg").write_bytes(os.urandom(3 * 1024 * 1024))
+    publish(source, site_dir)
+    box = tmp_path / "box"
+    client(faulty.url, box).sync_once()  # everything but what comes next
+    (source / "answers" / "big2.jpg").write_bytes(os.urandom(3 * 1024 * 1024))
+    publish(source, site_dir)
+    watcher = FolderWatcher(box / "slides", queue_module.Queue(), settle_seconds=0.05, rescan_seconds=3600)
+    watcher.accept_initial()
+    watcher.start()
+    try:
+        faulty.faults["throttle"] = 0.01  # 190 chunks of 16 KB, each a write event in .kiosk-sync/
+        assert client(faulty.url, box).sync_once().ok
+        time.sleep(0.5)
+    finally:
+        watcher.stop()
+    assert 1 <= watcher.listings <= 4, watcher.listings
