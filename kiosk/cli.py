@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Sequence
 from kiosk import __version__
 from kiosk.catalogue import Catalogue
 from kiosk.config import FALLBACK_FONT, Config, load_config, parse_size
-from kiosk.errors import ConfigError, ContentError, DisplayError
+from kiosk.errors import ConfigError, ContentError, DisplayError, PublishError
 from kiosk.folder import scan
 from kiosk.glyphs import missing_characters
 from kiosk.playlist import Entry, plan
@@ -399,6 +399,8 @@ def _sync_settings(config: Config) -> SyncSettings:
         connect_timeout=config.sync.connect_timeout_seconds,
         read_timeout=config.sync.read_timeout_seconds,
         retries=config.sync.retries,
+        min_bytes_per_second=config.sync.min_kilobytes_per_second * 1024,
+        reserve_bytes=config.sync.reserve_megabytes * 1024 * 1024,
     )
 
 
@@ -456,7 +458,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return EXIT_OK
         return EXIT_OK
-    result = publish(args.source, args.out, grace)
+    try:
+        result = publish(args.source, args.out, grace)
+    except PublishError as exc:
+        for problem in exc.problems:
+            log.error("not published: %s", problem)
+        log.error("nothing was published: every box would refuse this folder; rename the files named above")
+        return EXIT_FAILURE
     print(
         f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "
         f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"

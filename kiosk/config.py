@@ -148,6 +148,8 @@ class SyncConfig:
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 30.0
     retries: int = 3
+    min_kilobytes_per_second: int = 20
+    reserve_megabytes: int = 64
 
 
 @dataclass(frozen=True)
@@ -436,6 +438,8 @@ RULES: dict[str, dict[str, Checker]] = {
         "connect_timeout_seconds": _seconds(3600),
         "read_timeout_seconds": _seconds(3600),
         "retries": _integer(0, 10),
+        "min_kilobytes_per_second": _integer(1, 1_000_000),
+        "reserve_megabytes": _integer(0, 1_000_000),
     },
     "heartbeat": {"url": _url, "interval_seconds": _positive_number},
     "box": {"name": _name},
@@ -564,7 +568,8 @@ NEEDS_RESTART = {
     "state.dir", "display.size", "display.renderer", "playlist.seed", "box.name",
     *(f"sync.{key}" for key in ("url", "interval_seconds", "jitter_seconds", "token_file", "ca_bundle",
                                  "max_file_bytes", "max_total_bytes", "connect_timeout_seconds",
-                                 "read_timeout_seconds", "retries")),
+                                 "read_timeout_seconds", "retries", "min_kilobytes_per_second",
+                                 "reserve_megabytes")),
     "heartbeat.url", "heartbeat.interval_seconds",
 }
 

@@ -16,6 +16,8 @@
     │                           backoff, logged once, never marks the file
     ├── SidecarError            a broken NAME.yaml / NAME.txt: reported, the
     │                           picture still shows without it
+    ├── PublishError            `kiosk publish` refused a folder every box would
+    │                           refuse (two names equal but for case): exit 1
     ├── DeadlinePassed          a request took longer than its total deadline:
     │                           the sync or upload fails and is tried later
     └── DisplayError            no screen could be opened: `run` exits 1
@@ -58,6 +60,14 @@ class PassingError(KioskError):
 
 class SidecarError(KioskError):
     """A sidecar file next to a picture could not be read."""
+
+
+class PublishError(KioskError):
+    """The slide folder holds paths that every box would refuse; `problems` names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class DeadlinePassed(KioskError):

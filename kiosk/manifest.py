@@ -95,6 +95,33 @@ def check_path(path: Any) -> str:
     return path
 
 
+def path_conflicts(paths: list[str]) -> list[str]:
+    """Pairs of paths a box cannot hold side by side, each named.
+
+    Boxes may sit on case-insensitive filesystems (exFAT on a USB stick), so
+    paths equal after Unicode case folding clash: `A.jpg` and `a.jpg`,
+    `Strasse.jpg` and `Straße.jpg`. So do a file and a folder of one name.
+    """
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        folded = path.casefold()
+        if folded in seen:
+            first, second = sorted((seen[folded], path))
+            problems.append(f"path listed twice once case is ignored: {excerpt(first)} and {excerpt(second)}")
+        else:
+            seen[folded] = path
+    folders: dict[str, str] = {}
+    for path in paths:
+        for parent in PurePosixPath(path).parents:
+            folders.setdefault(str(parent).casefold(), path)
+    for path in paths:
+        inner = folders.get(path.casefold())
+        if inner is not None:
+            problems.append(f"path is both a file and a folder: {excerpt(path)} and {excerpt(inner)}")
+    return problems
+
+
 def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int) -> Manifest:
     """Parses and validates a manifest; any problem refuses the whole manifest."""
     try:
@@ -111,15 +138,10 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
     if not isinstance(entries, list):
         raise ManifestError("files must be a list")
     files: list[ManifestFile] = []
-    seen: set[str] = set()
     for entry in entries:
         if not isinstance(entry, dict):
             raise ManifestError(f"each file must be an object, got {excerpt(entry)}")
         path = check_path(entry.get("path"))
-        folded = path.casefold()
-        if folded in seen:
-            raise ManifestError(f"path listed twice: {excerpt(path)}")
-        seen.add(folded)
         sha256, size = entry.get("sha256"), entry.get("size")
         if not isinstance(sha256, str) or not _SHA256.match(sha256):
             raise ManifestError(f"{path}: sha256 must be 64 lowercase hex digits")
@@ -128,10 +150,9 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
         if size > max_file_bytes:
             raise ManifestError(f"{path}: {size} bytes is over sync.max_file_bytes ({max_file_bytes})")
         files.append(ManifestFile(path, sha256, size))
-    folders = {str(parent).casefold() for f in files for parent in PurePosixPath(f.path).parents}
-    for item in files:
-        if item.path.casefold() in folders:
-            raise ManifestError(f"path is both a file and a folder: {excerpt(item.path)}")
+    conflicts = path_conflicts([item.path for item in files])
+    if conflicts:
+        raise ManifestError(conflicts[0])
     manifest = Manifest(version, generated, tuple(files))
     if manifest.total_bytes > max_total_bytes:
         raise ManifestError(f"{manifest.total_bytes} bytes in all is over sync.max_total_bytes ({max_total_bytes})")

@@ -25,7 +25,17 @@ from typing import Callable
 
 from kiosk.catalogue import FileInfo
 from kiosk.folder import list_folder
-from kiosk.manifest import Manifest, ManifestFile, is_publishable, manifest_version, parse_manifest
+from kiosk.errors import PublishError
+from kiosk.manifest import (
+    Manifest,
+    ManifestError,
+    ManifestFile,
+    check_path,
+    is_publishable,
+    manifest_version,
+    parse_manifest,
+    path_conflicts,
+)
 from kiosk.files import read_json_object, sha256_cached, write_atomically
 
 log = logging.getLogger(__name__)
@@ -87,6 +97,7 @@ def publish(
         for problem in listing.problems:
             log.warning("%s", problem)
         files = listing.files
+    refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
     index = read_json_object(site / _INDEX)
     new_index: dict[str, list] = {}
     entries: list[ManifestFile] = []
@@ -130,6 +141,23 @@ def publish(
     return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
 
 
+def refuse_what_boxes_refuse(paths: list[str]) -> None:
+    """Raises PublishError naming every path (and pair of paths) that every box would refuse.
+
+    A box refuses a manifest whole for one bad path, so publishing it would
+    stop the whole fleet from updating.
+    """
+    problems = []
+    for path in paths:
+        try:
+            check_path(path)
+        except ManifestError as exc:
+            problems.append(str(exc))
+    problems += path_conflicts(paths)
+    if problems:
+        raise PublishError(problems)
+
+
 def _mtime_seconds(path: Path) -> int | None:
     try:
         return int(path.stat().st_mtime)
@@ -169,6 +197,16 @@ def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now
     return removed
 
 
+def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo]) -> None:
+    """One publish of the watch loop: a folder every box would refuse is explained, and left unpublished."""
+    try:
+        publish(source, site, grace_seconds, files)
+    except PublishError as exc:
+        for problem in exc.problems:
+            log.error("not published: %s", problem)
+        log.error("the last good version stays published until the files named above are renamed")
+
+
 def watch_and_publish(
     source: Path,
     site: Path,
@@ -193,7 +231,7 @@ def watch_and_publish(
     files = list_folder(source).files
     settler.accept(files, clock())
     published = sorted(files, key=lambda f: f.path)
-    publish(source, site, grace_seconds, published)
+    _publish_or_explain(source, site, grace_seconds, published)
     log.info("watching %s; publishing to %s", source, site)
     try:
         while not stop.is_set():
@@ -202,7 +240,7 @@ def watch_and_publish(
             recheck = settler.observe(files, clock())
             settled = sorted(settler.settled(), key=lambda f: f.path)
             if settled != published:
-                publish(source, site, grace_seconds, settled)
+                _publish_or_explain(source, site, grace_seconds, settled)
                 published = settled
             timeout = rescan_seconds if recheck is None else max(0.05, recheck - clock())
             if wake.wait(timeout):

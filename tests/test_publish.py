@@ -90,3 +90,23 @@ def test_watch_publishes_new_files_once_they_settle(tmp_path, slide_folder):
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path, capsys):
+    import pytest
+
+    from kiosk.cli import main
+    from kiosk.errors import PublishError
+
+    source = tmp_path / "source"
+    make_picture(source / "answers" / "A.jpg")
+    make_picture(source / "answers" / "a.jpg")
+    make_picture(source / "answers" / "Strasse.jpg")
+    make_picture(source / "answers" / "Straße.jpg")
+    with pytest.raises(PublishError) as caught:
+        publish(source, tmp_path / "site")
+    problems = caught.value.problems
+    assert any("'answers/A.jpg' and 'answers/a.jpg'" in p for p in problems)
+    assert any("'answers/Strasse.jpg' and 'answers/Straße.jpg'" in p for p in problems)
+    assert not (tmp_path / "site" / "manifest.json").exists()
+    assert main(["publish", str(source), "--out", str(tmp_path / "site")]) == 1
