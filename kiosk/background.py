@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Callable, TypeVar
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,16 @@ class BackgroundThread:
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
+    def ask_to_stop(self) -> None:
+        """Tells the loop to end, without waiting for it."""
+        self._ask_to_stop()
+
+    def join(self, timeout: float) -> None:
+        """Waits up to `timeout` seconds for the loop to end, then does what follows its end."""
+        if self._thread is not None:
+            self._thread.join(max(0.0, timeout))
+        self._after_stop()
+
     def stop(self, timeout: float = 2.0) -> None:
         """Asks the loop to end and waits up to `timeout` seconds for it."""
         self._ask_to_stop()
@@ -78,3 +89,16 @@ class BackgroundThread:
 
     def _after_stop(self) -> None:
         """Runs on the stopping thread once the loop has ended (or was never started)."""
+
+
+def stop_all(threads: list[BackgroundThread], seconds: float = 1.5) -> None:
+    """Stops every thread within `seconds` in all: all are asked first, then joined.
+
+    A thread still busy then (a hung server, a 48-megapixel decode) is left
+    behind: they are daemon threads, so the process still exits at once.
+    """
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.ask_to_stop()
+    for thread in threads:
+        thread.join(deadline - time.monotonic())

@@ -143,10 +143,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     return handlers[args.command](args)
 
 
+def _lock_state(folder: Path) -> object | None:
+    """Holds `<state.dir>/kiosk.lock` for the life of the process; None if another kiosk holds it.
+
+    Two kiosks on one state folder would both write the play log (every slide
+    counted twice) and fight over the rotation.
+    """
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / "kiosk.lock", "a+")  # noqa: SIM115 - held until the process ends
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()[:20]
+        handle.close()
+        log.error("another kiosk%s is running with the state folder %s; this one does not start",
+                  f" (pid {holder})" if holder else "", folder)
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load_or_log(args.config)
     if config is None:
         return EXIT_FAILURE
+    try:
+        lock = _lock_state(config.state.dir)
+    except OSError as exc:
+        log.error("cannot use the state folder %s: %s", config.state.dir, exc.strerror or exc)
+        return EXIT_FAILURE
+    if lock is None:
+        return EXIT_FAILURE
+    from kiosk.background import stop_all
+    from kiosk.clock import clock_synchronised
     from kiosk.display import ChosenScreen  # needs SDL: imported only here
     from kiosk.inflight import InFlightFile, left_in_flight
     from kiosk.notify import SystemdNotifier
@@ -181,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     recorder = BackgroundRecorder(SlideRecorder(store, play_log))
     show = Show(
         config, screen, worker, inbox, catalogue, store, play_log, _seed(config),
-        notifier=SystemdNotifier(), recorder=recorder,
+        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised,
     )
 
     if crashed_on is not None:
@@ -192,9 +227,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("received %s; stopping", signal.Signals(signum).name)
         show.stop()
 
+    def on_hangup(_signum: int, _frame: object) -> None:
+        # systemctl reload: read config.yaml again now, as an edit would.
+        log.info("received SIGHUP; reading %s again", args.config)
+        config_watcher.notify()
+
     # Before any thread starts: a stop asked for during start-up is never lost.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
 
     sync_thread = _sync_thread(config, inbox)
     status_writer = StatusWriter(
@@ -216,9 +257,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return EXIT_FAILURE
     finally:
-        for thread in threads:
-            thread.stop()
+        stop_all(threads, seconds=1.0)  # whatever the threads are doing, the stop is bounded
     log.info("stopped after %d slides", show.stats.slides_shown)
+    lock.close()
     return EXIT_OK
 
 
@@ -294,11 +335,10 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
         path for path, version in saved.bad.items()
         if (slide := catalogue.get(path)) is not None and slide.version == version
     }
-    zone = config.schedule.zone
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=zone) if zone is not None else start.astimezone()
-    elif zone is not None:
-        start = start.astimezone(zone)
+    from kiosk.clock import system_zone
+
+    zone = config.schedule.zone or system_zone()
+    start = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
     entries, _rotation = plan(
         saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.schedule,
     )
@@ -313,7 +353,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         log.error("--count must be at least 1")
         return EXIT_USAGE
     catalogue = scan(config.slides.folder)
-    start = args.at or dt.datetime.now().astimezone()
+    start = args.at or dt.datetime.now(dt.timezone.utc)
     planned = _planned(config, catalogue, start, args.count)
     if args.json:
         rows = [

@@ -15,15 +15,18 @@ from kiosk.errors import UnsafeFile
 CHUNK = 64 * 1024
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
     """Replaces `path` with `text` so that readers see the old or the new file, whole.
 
     Temporary file in the same folder, fsync, rename, fsync of the folder: a
-    power cut at any moment leaves the previous file intact.
+    power cut at any moment leaves the previous file intact. The file is
+    readable by others (`mode`), as node_exporter, running as its own user,
+    must read kiosk.prom.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         # A stray name that is not UTF-8 is written escaped, never fails the whole file.
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)

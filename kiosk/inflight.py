@@ -31,9 +31,10 @@ class InFlightFile:
         self.path = folder / IN_FLIGHT_FILE
         self._fd: int | None = None
         self._failed = False
+        self._closed = False
 
     def _open(self) -> int | None:
-        if self._fd is None and not self._failed:
+        if self._fd is None and not self._failed and not self._closed:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -61,7 +62,8 @@ class InFlightFile:
                 pass
 
     def close(self) -> None:
-        """A clean stop: nothing is in flight."""
+        """A clean stop: nothing is in flight (a decode still running then is not the file's fault)."""
+        self._closed = True
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

@@ -1,7 +1,7 @@
 """systemd's notify protocol, spoken directly: one datagram on $NOTIFY_SOCKET.
 
 `READY=1` once the first slide is on screen, `WATCHDOG=1` from the render
-loop at least every half of $WATCHDOG_USEC (so a hung loop is killed and
+loop every quarter of $WATCHDOG_USEC, never half of it apart (so a hung loop is killed and
 restarted), `STATUS=` with the slide on screen, `STOPPING=1` on the way out.
 Without $NOTIFY_SOCKET every method does nothing.
 """
@@ -75,7 +75,11 @@ class SystemdNotifier:
         return self.watchdog_interval is not None and self.clock() - self._last_ping >= self.watchdog_interval
 
     def ping_watchdog(self) -> None:
-        """Sends WATCHDOG=1 when half the watchdog timeout has passed since the last one."""
+        """Sends WATCHDOG=1 when a quarter of the watchdog timeout has passed since the last one.
+
+        The loop asks at least every 0.25 s, so two pings are never more than
+        half the timeout apart, as systemd's documentation asks.
+        """
         if self.watchdog_due():
             self._last_ping = self.clock()
             self.send("WATCHDOG=1")
@@ -96,6 +100,6 @@ def _watchdog_interval(environ: Mapping[str, str]) -> float | None:
         # service's main process is the compositor and the kiosk its child.
         return None
     try:
-        return int(usec) / 1_000_000 / 2
+        return int(usec) / 1_000_000 / 4
     except ValueError:
         return None

@@ -43,7 +43,7 @@ class PlayLog:
         self.path = folder / PLAY_LOG_FILE
         self.max_bytes = max_bytes
         self.keep = keep
-        self._failed = False
+        self.problem: str | None = None  # why the last append failed, until one works
         self._day: dt.date | None = _day_of_last_record(self.path)
 
     def append(self, record: dict) -> None:
@@ -56,11 +56,14 @@ class PlayLog:
             with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(line)
             self._day = day
-            self._failed = False
+            if self.problem is not None:
+                log.info("the play log %s is written again", self.path)
+            self.problem = None
         except OSError as exc:
-            if not self._failed:
-                log.warning("cannot write the play log %s: %s", self.path, exc)
-            self._failed = True
+            if self.problem is None:
+                log.warning("cannot write the play log %s: %s; said again only once it works", self.path,
+                            exc.strerror or exc)
+            self.problem = f"cannot write the play log {self.path}: {exc.strerror or exc}"
 
     def _size(self) -> int:
         try:

@@ -20,7 +20,8 @@ from typing import Any, Callable, Protocol
 
 from kiosk import __version__
 from kiosk.catalogue import Catalogue, Slide
-from kiosk.commands import run_in_background
+from kiosk.clock import system_zone
+from kiosk.commands import DisplayCommands
 from kiosk.compose import Layout
 from kiosk.config import NEEDS_RESTART, Config, config_changes
 from kiosk.frames import FrameCache, FrameKey, frame_key
@@ -161,8 +162,16 @@ class Show:
         notifier: SystemdNotifier | None = None,
         status_writer: Any = None,
         recorder: RecorderLike | None = None,
+        clock_synchronised: Callable[[], bool | None] = lambda: True,
     ) -> None:
         self.config = config
+        self.commands = DisplayCommands()
+        self.clock_synchronised = clock_synchronised
+        self._clock_known: tuple[float, bool | None] | None = None  # (when asked, synchronised; None: cannot tell)
+        self._warned_clock = False
+        self.local_zone = system_zone()
+        self.store = store
+        self.play_log = play_log
         self.notifier = notifier or SystemdNotifier({})
         self.status_writer = status_writer
         self.frame_stats = FrameStats(1.0 / config.display.max_fps)
@@ -204,6 +213,7 @@ class Show:
         self._next_stats_log = clock() + STATS_LOG_SECONDS
         self._next_status = clock()
         self._stop_requested = False
+        self._ended = False
         self._announced_ready = False
         self._deferred: str | None = None
         self._off_key: FrameKey | None = None  # the off slide, while the worker prepares it
@@ -234,7 +244,7 @@ class Show:
         self._blank = self.screen.blank(self.config.display.background)
         self.screen.show(self._blank)
         now_wall = self._now_wall()
-        self.screen_on = self.config.schedule.schedule.is_on(now_wall)
+        self.screen_on = self._scheduled_on(now_wall)
         if self.screen_on:
             self._choose_upcoming(self.clock(), now_wall)
         else:
@@ -252,6 +262,9 @@ class Show:
                     break
                 self.step(deadline)
         finally:
+            self._ended = True
+            self._publish_status()  # the last status says the kiosk stopped (kiosk_up 0)
+            self.commands.stop()
             self.screen.close()
 
     def step(self, deadline: float | None = None) -> None:
@@ -309,6 +322,7 @@ class Show:
         return {
             "box": self.config.box.name,
             "version": __version__,
+            "running": not self._ended,
             "time": self._now_wall().isoformat(timespec="seconds"),
             "uptime_seconds": round(self.clock() - self.started_at, 1),
             "screen": "on" if self.screen_on else "off (schedule)",
@@ -332,6 +346,11 @@ class Show:
             "frames": self.frame_stats.summary(),
             "threads": self.thread_status(),
             "worker_stuck": self._worker_stuck,
+            "clock_synchronised": None if self._clock_known is None else self._clock_known[1],
+            "state_problems": [problem for problem in (
+                getattr(self.store, "problem", None), getattr(self.play_log, "problem", None),
+                getattr(self.status_writer, "problem", None),
+            ) if problem],
         }
 
     def _sync_done(self, done: SyncDone) -> None:
@@ -346,21 +365,37 @@ class Show:
     # --- wall clock and schedule -------------------------------------------------
 
     def _now_wall(self) -> dt.datetime:
-        """Now, in the schedule's time zone (the box's own if none is set)."""
-        zone = self.config.schedule.zone
-        now = self.wall_clock()
-        return now.astimezone(zone) if zone is not None else now.astimezone()
+        """Now, in the schedule's time zone (the box's own, with its DST rules, if none is set)."""
+        return self.wall_clock().astimezone(self.config.schedule.zone or self.local_zone)
+
+    def _clock_trusted(self) -> bool:
+        """Whether the wall clock may turn the screen off: not before NTP has set it (asked every 10 s)."""
+        now = self.clock()
+        if self._clock_known is None or now - self._clock_known[0] >= 10.0:
+            synchronised = self.clock_synchronised()
+            self._clock_known = (now, synchronised)
+            if synchronised is False and not self._warned_clock:
+                log.warning("the system clock is not synchronised yet; the schedule will not turn the screen off "
+                            "until it is")
+                self._warned_clock = True
+            elif synchronised is not False and self._warned_clock:
+                log.info("the system clock is synchronised; the schedule applies")
+                self._warned_clock = False
+        return self._clock_known[1] is not False
+
+    def _scheduled_on(self, now_wall: dt.datetime) -> bool:
+        return self.config.schedule.schedule.is_on(now_wall) or not self._clock_trusted()
 
     def _follow_schedule(self, now: float) -> bool:
         """Turns the screen off and on at the scheduled minutes; True while it is on."""
         now_wall = self._now_wall()
-        on = self.config.schedule.schedule.is_on(now_wall)
+        on = self._scheduled_on(now_wall)
         if on == self.screen_on:
             return on
         self.screen_on = on
         if on:
             log.info("schedule: screen on")
-            run_in_background(self.config.schedule.display_on_command, "display-on")
+            self.commands.run(self.config.schedule.display_on_command, "display-on")
             # The rotation goes on where it stopped, starting exactly now.
             self._choose_upcoming(now, now_wall)
         else:
@@ -378,7 +413,7 @@ class Show:
         status = self._off_status(now_wall)
         log.info("schedule: %s", status)
         self.notifier.status(status)
-        run_in_background(self.config.schedule.display_off_command, "display-off")
+        self.commands.run(self.config.schedule.display_off_command, "display-off")
 
     def _off_status(self, now_wall: dt.datetime) -> str:
         back = self.config.schedule.schedule.next_on(now_wall)

@@ -45,6 +45,7 @@ class RotationStore:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ROTATION_FILE
+        self.problem: str | None = None  # why the last save failed, until one works
 
     def load(self, seed: int) -> SavedState:
         """The saved state, or a fresh one (with a warning if the file was bad)."""
@@ -71,7 +72,15 @@ class RotationStore:
         try:
             write_atomically(self.path, json.dumps(data, ensure_ascii=False))
         except OSError as exc:
-            log.warning("cannot save the rotation to %s: %s", self.path, exc)
+            # A full or read-only disk: said once (and in status.json), not at every slide.
+            problem = f"cannot save the rotation to {self.path}: {exc.strerror or exc}"
+            if self.problem is None:
+                log.warning("%s; the show goes on, and this is said again only once it works", problem)
+            self.problem = problem
+            return
+        if self.problem is not None:
+            log.info("the rotation is saved again in %s", self.path)
+            self.problem = None
 
 
 class SlideRecorder:

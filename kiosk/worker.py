@@ -189,5 +189,5 @@ class DecodeWorker(BackgroundThread):
         self._push(-2, _STOP)
 
     def _after_stop(self) -> None:
-        if self.in_flight is not None and not self.running:
+        if self.in_flight is not None:
             self.in_flight.close()

@@ -342,3 +342,116 @@ def test_thousands_of_broken_files_leave_signals_and_the_watchdog_working(tmp_pa
     _out, err = process.communicate(timeout=15)  # the loop answers a stop between messages
     assert process.returncode == 0, err[-2000:]
     assert err.count("skipping answers/broken0001.jpg") <= 1
+
+
+# --- the box: one kiosk per state folder, signals, bounded stops ----------------------
+
+import http.server  # noqa: E402
+import socket  # noqa: E402
+import stat  # noqa: E402
+import threading  # noqa: E402
+
+
+def test_a_second_kiosk_on_the_same_state_folder_refuses_to_start(tmp_path, slide_folder):
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    first = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36")
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "state" / "play.jsonl").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "5")
+        _out, err = second.communicate(timeout=30)
+        assert second.returncode == 1
+        assert f"another kiosk (pid {first.pid}) is running with the state folder" in err
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    assert first.returncode == 0
+
+
+def test_sighup_reads_the_config_again_and_does_not_stop_the_kiosk(tmp_path, slide_folder):
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "state" / "play.jsonl").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    assert process.poll() is None, "SIGHUP ended the kiosk"
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0 and "received SIGHUP; reading" in err
+
+
+class SilentServer:
+    """Accepts connections and never answers: a hung heartbeat or sync server."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.held:
+            connection.close()
+
+
+def test_a_stop_is_bounded_with_a_hung_heartbeat_server(tmp_path, slide_folder):
+    server = SilentServer()
+    try:
+        body = FAST_RUN + f"heartbeat:\n  url: http://127.0.0.1:{server.port}/fleet/\n  interval_seconds: 1\n"
+        config = write_config(tmp_path, body, slides=slide_folder)
+        process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36")
+        deadline = time.monotonic() + 30
+        while not server.held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.held, "the heartbeat never connected"
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=10)
+        stopped_after = time.monotonic() - started
+        assert process.returncode == 0, err
+        print(f"stopped {stopped_after:.2f} s after SIGTERM with a hung heartbeat")  # the bench measures it
+    finally:
+        server.close()
+
+
+def test_status_files_are_readable_by_others_and_say_when_the_kiosk_stopped(tmp_path, slide_folder):
+    config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "1.5")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    state = tmp_path / "state"
+    for name in ("status.json", "kiosk.prom", "rotation.json"):
+        assert stat.S_IMODE((state / name).stat().st_mode) == 0o644, name
+    prom = (state / "kiosk.prom").read_text()
+    assert 'kiosk_up{box="' in prom and "} 0" in prom.split("kiosk_up{")[1].splitlines()[0]
+    stamp = next(float(line.split()[1]) for line in prom.splitlines() if line.startswith("kiosk_status_timestamp_seconds "))
+    assert abs(stamp - time.time()) < 120
+    assert json.loads((state / "status.json").read_text())["running"] is False
+
+
+def test_a_plan_across_a_daylight_saving_change_uses_the_real_zone(tmp_path, slide_folder):
+    body = 'schedule:\n  hours: "07:00-22:00"\n'
+    config = write_config(tmp_path, body, slides=slide_folder)
+    env = dict(os.environ, TZ="Europe/Berlin")
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "plan", "--json", "--count", "1", "--at", "2027-03-27T22:30:00",
+         "--config", str(config)], env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    # Summer time starts in the night: the screen comes on at 07:00 local, which is +02:00 now.
+    assert json.loads(result.stdout)[0]["start"] == "2027-03-28T07:00:00.000+02:00"

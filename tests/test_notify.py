@@ -31,10 +31,10 @@ def test_messages_arrive_as_datagrams(listener):
     notifier.close()
 
 
-def test_watchdog_pings_every_half_timeout(listener):
+def test_watchdog_pings_every_quarter_timeout(listener):
     path, sock = listener
     clock = FakeClock(0.0)
-    notifier = SystemdNotifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2000000"}, clock=clock)
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"}, clock=clock)
     assert notifier.watchdog_interval == 1.0
     notifier.ping_watchdog()
     clock.advance(0.5)
@@ -46,6 +46,19 @@ def test_watchdog_pings_every_half_timeout(listener):
     with pytest.raises(socket.timeout):
         sock.recv(100)
     notifier.close()
+
+
+def test_pings_from_a_loop_waking_every_quarter_second_are_never_half_the_timeout_apart(listener):
+    path, _sock = listener
+    clock = FakeClock(0.0)
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "15000000"}, clock=clock)
+    pings = []
+    notifier.send = lambda message: pings.append(clock.now) if message == "WATCHDOG=1" else None
+    for _ in range(2000):  # the idle loop: one pass every 0.25 s, and a little late
+        notifier.ping_watchdog()
+        clock.advance(0.251)
+    gaps = [b - a for a, b in zip(pings, pings[1:])]
+    assert max(gaps) <= 15.0 / 2
 
 
 def test_watchdog_for_another_pid_is_ignored():
