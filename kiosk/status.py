@@ -149,6 +149,8 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     sync = status.get("sync", {})
     metric("kiosk_last_sync_success_timestamp_seconds", "gauge", "Unix time of the last successful sync (0 = never).",
            [("", float(sync.get("last_success_unix", 0)))])
+    metric("kiosk_sync_configured", "gauge", "1 when the box syncs from a central server (sync.url).",
+           [("", 1.0 if sync.get("configured") else 0.0)])
     metric("kiosk_sync_failures_total", "counter", "Failed syncs since start.", [("", float(sync.get("failures", 0)))])
     frames = status.get("frames", {})
     gap = frames.get("fade_gap_seconds", {})

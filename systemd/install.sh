@@ -73,6 +73,8 @@ fi
 
 step "folders $STATE and $CONTENT"
 mkdir -p "$STATE" "$CONTENT"
+# node_exporter, as its own user, reads kiosk.prom here.
+chmod 0755 "$STATE"
 if [ "$demo" = yes ] && [ -z "$(ls -A "$CONTENT")" ]; then
     cp -r "$SOURCE/slides/." "$CONTENT/"
     echo "    copied the bundled campaign slides"

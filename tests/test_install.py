@@ -142,3 +142,13 @@ def test_kiosk_runs_inside_cage_with_the_wayland_driver(installed):
     log = result.stdout + result.stderr
     assert "video driver wayland" in log, log[-3000:]
     assert len(read_play_log(paths["KIOSK_STATE"])) >= 2, log[-3000:]
+
+
+@pytest.mark.parametrize("unit", ["kiosk.service", "kiosk-cage.service"])
+def test_units_wait_for_no_clock_but_order_after_it_and_reload_on_sighup(unit):
+    text = (REPO / "systemd" / unit).read_text()
+    after = next(line for line in text.splitlines() if line.startswith("After="))
+    assert "time-sync.target" in after
+    assert not any(line.startswith(("Wants=", "Requires=")) and "time-sync" in line for line in text.splitlines())
+    assert any(line.startswith("ExecReload=") and "HUP" in line for line in text.splitlines())
+    assert "ProtectClock=yes" not in text  # it would block reading whether NTP has set the clock

@@ -711,3 +711,46 @@ def test_a_worker_stuck_on_one_picture_silences_the_watchdog(manual_show, caplog
     worker.busy_for = lambda: None
     show.step(deadline=0)
     assert sent == ["WATCHDOG=1", "WATCHDOG=1"]
+
+
+def test_an_unsynchronised_clock_never_blanks_the_screen(tmp_path, slide_folder, caplog):
+    """A Pi boots with yesterday's time: until NTP has set the clock, the schedule does not blank."""
+    from zoneinfo import ZoneInfo
+
+    wall = FakeWall(dt.datetime(2026, 12, 18, 3, 0, tzinfo=ZoneInfo("Asia/Seoul")))
+    body = FAST + 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n'
+    config = load_config(write_config(tmp_path, body, slides=slide_folder))
+    inbox: queue.Queue = queue.Queue()
+    worker = ManualWorker(inbox, slide_folder)
+    synchronised = [False]
+    show = Show(config, Screen((96, 54), windowed=True), worker, inbox, scan(slide_folder),
+                RotationStore(config.state.dir), PlayLog(config.state.dir), seed=1, wall_clock=wall,
+                clock_synchronised=lambda: synchronised[0])
+    show.clock = FakeClock()
+    show.open()
+    try:
+        for _ in range(5):
+            worker.finish()
+            show.step(deadline=0)
+        assert show.screen_on
+        assert caplog.text.count("the system clock is not synchronised yet") == 1
+        assert show.status()["clock_synchronised"] is False
+        synchronised[0] = True
+        show.clock.advance(11)  # asked again every 10 s
+        show.step(deadline=0)
+        assert not show.screen_on  # now the schedule applies: 03:00 is off
+    finally:
+        show.screen.close()
+
+
+def test_a_state_folder_that_cannot_be_written_is_said_once(tmp_path, slide_folder, caplog):
+    state = tmp_path / "state"
+    (state / "rotation.json").mkdir(parents=True)  # every save fails, as on a full or read-only disk
+    (state / "play.jsonl").mkdir()
+    config_path = write_config(tmp_path, FAST, slides=slide_folder)
+    caplog.set_level(logging.WARNING)
+    config, show = run_show(config_path, 1.5)
+    assert show.stats.slides_shown >= 4
+    assert caplog.text.count("cannot save the rotation") == 1
+    assert caplog.text.count("cannot write the play log") == 1
+    assert len(show.status()["state_problems"]) == 2

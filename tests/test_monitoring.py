@@ -1,0 +1,40 @@
+"""The alert rules shipped in monitoring/: valid, tested with promtool, and about metrics the kiosk writes."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from kiosk.status import prometheus_text
+
+from .conftest import REPO
+
+RULES = REPO / "monitoring" / "kiosk-alerts.yml"
+needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None,
+                                    reason="promtool is not installed (.ci/run installs Debian's prometheus)")
+
+
+@needs_promtool
+def test_the_rules_are_valid():
+    result = subprocess.run(["promtool", "check", "rules", str(RULES)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_each_alert_fires_when_it_should_and_only_then():
+    result = subprocess.run(["promtool", "test", "rules", "kiosk-alerts.test.yml"], cwd=RULES.parent,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_metric_the_rules_use_is_written_by_the_kiosk():
+    status = {
+        "box": "b", "running": True, "screen": "on", "slides_shown": {}, "content": {}, "errors": {},
+        "sync": {"configured": True}, "frames": {}, "threads": {"sync": {"running": True, "failing": None}},
+        "worker_stuck": False, "clock_synchronised": True, "state_problems": [],
+    }
+    written = {line.split("{")[0].split()[0] for line in prometheus_text(status, 1.0, 1000).splitlines()
+               if line and not line.startswith("#")}
+    used = set(re.findall(r"\bkiosk_[a-z_]+", RULES.read_text()))
+    assert used <= written, used - written
