@@ -192,6 +192,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.watcher import ConfigWatcher, FolderWatcher
     from kiosk.worker import DecodeWorker
 
+    # Before anything starts a thread (the watchers' observers, the listing of a large
+    # folder): a stop asked for during start-up is never lost, and never kills the kiosk.
+    stopping: list[int] = []
+    running: dict[str, object] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s; stopping", signal.Signals(signum).name)
+        stopping.append(signum)
+        if "show" in running:
+            running["show"].stop()  # type: ignore[attr-defined]
+
+    def on_hangup(_signum: int, _frame: object) -> None:
+        # systemctl reload: read config.yaml again now, as an edit would.
+        log.info("received SIGHUP; reading %s again", args.config)
+        if "config_watcher" in running:
+            running["config_watcher"].notify()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
+
     inbox: queue.Queue[object] = queue.Queue()
     folder_watcher = FolderWatcher(
         config.slides.folder, inbox, mode=config.slides.watch,
@@ -223,19 +244,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         path, version = crashed_on
         show.mark_unusable(path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
 
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("received %s; stopping", signal.Signals(signum).name)
-        show.stop()
-
-    def on_hangup(_signum: int, _frame: object) -> None:
-        # systemctl reload: read config.yaml again now, as an edit would.
-        log.info("received SIGHUP; reading %s again", args.config)
-        config_watcher.notify()
-
-    # Before any thread starts: a stop asked for during start-up is never lost.
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_hangup)
+    if stopping:
+        show.stop()  # a signal came during start-up
+    running.update(show=show, config_watcher=config_watcher)
 
     sync_thread = _sync_thread(config, inbox)
     status_writer = StatusWriter(
