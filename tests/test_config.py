@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.config import RULES, Config, load_config, parse_colour, parse_config, parse_size
+from kiosk.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_colour, parse_config, parse_size
 from kiosk.errors import ConfigError
 
 from .conftest import REPO
@@ -109,6 +109,36 @@ def test_size_and_colour_helpers():
         parse_colour([1, 2, 300])
 
 
+def test_sections_built_in_code_follow_the_same_rules():
+    from kiosk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="timing.answer_seconds: must be a number of seconds > 0"):
+        TimingConfig(answer_seconds=-1)
+    with pytest.raises(ConfigError, match="timing.transition: must be one of fade, cut"):
+        TimingConfig(transition="wipe")
+    assert TimingConfig(answer_seconds=3).answer_seconds == 3.0
+
+
+def test_every_key_has_a_rule_a_doc_and_says_whether_it_needs_a_restart():
+    from kiosk.config import NEEDS_RESTART
+
+    for section in SECTIONS:
+        for name, item in keys(section).items():
+            assert callable(item.metadata["rule"]) and item.metadata["doc"], f"{section}.{name}"
+            assert getattr(item.metadata["rule"], "allowed", ""), f"{section}.{name} says nothing of what it allows"
+    assert {"display.renderer", "sync.url", "heartbeat.url", "state.dir"} <= NEEDS_RESTART
+    assert "timing.answer_seconds" not in NEEDS_RESTART
+
+
+def test_the_configuration_reference_in_the_docs_is_current():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "config_reference.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
@@ -118,14 +148,14 @@ def test_bundled_config_documents_every_key_with_the_default():
     """config.yaml and the dataclass defaults must not drift apart."""
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    assert set(raw) == set(RULES)
-    for section, rules in RULES.items():
-        assert set(raw[section]) == set(rules), f"config.yaml section {section} lists other keys than the code"
+    assert set(raw) == set(SECTIONS)
+    for section in SECTIONS:
+        assert set(raw[section]) == set(keys(section)), f"config.yaml section {section} lists other keys than the code"
     config = load_config(REPO / "config.yaml")
     defaults = Config()
     campaign_specific = {("overlays", "title"), ("overlays", "footer"), ("slides", "folder"), ("state", "dir")}
-    for section in RULES:
-        for key in RULES[section]:
+    for section in SECTIONS:
+        for key in keys(section):
             if (section, key) in campaign_specific:
                 continue
             assert getattr(getattr(config, section), key) == getattr(getattr(defaults, section), key), f"{section}.{key}"

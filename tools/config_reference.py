@@ -1,0 +1,78 @@
+"""Writes docs/configuration.md, the configuration reference, from the fields of kiosk/config.py.
+
+    .venv/bin/python tools/config_reference.py          write it
+    .venv/bin/python tools/config_reference.py --check  exit 1 if it is out of date (the tests run this)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.config import SECTIONS, keys  # noqa: E402
+
+TARGET = ROOT / "docs" / "configuration.md"
+
+
+def shown(item: dataclasses.Field) -> str:
+    """How the reference shows a key's default."""
+    if item.metadata["shown"] is not None:
+        return "empty" if item.metadata["shown"] == "empty" else f"`{item.metadata['shown']}`"
+    default = item.default
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, str):
+        return f"`{default}`" if default else '`""`'
+    if isinstance(default, float) and default.is_integer():
+        return f"`{int(default)}`"
+    return f"`{default}`"
+
+
+def reference_markdown() -> str:
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from `kiosk/config.py` by `.venv/bin/python tools/config_reference.py`; a test checks it is",
+        "current. Every key is optional. Durations are seconds and may be fractions; relative paths are",
+        "relative to the folder of the config file. Keys marked *restart* are read once at start: a running",
+        "kiosk logs that a change waits for the next start. The others apply from the next slide.",
+        "",
+        "An unknown key, a wrong type or an out-of-range value stops `kiosk run` and `kiosk check` with exit",
+        "code 1 and a message naming the file, the line and the key, for example",
+        "",
+        "```",
+        "config.yaml:21: timing.answr_seconds: unknown key (did you mean answer_seconds?); known keys: ...",
+        "```",
+        "",
+        "A running kiosk keeps its last good config when config.yaml is saved with a mistake.",
+        "",
+    ]
+    for section in SECTIONS:
+        lines += [f"## `{section}`", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
+        for name, item in keys(section).items():
+            restart = " *(restart)*" if item.metadata["restart"] else ""
+            allowed = getattr(item.metadata["rule"], "allowed", "")
+            lines.append(f"| `{section}.{name}` | {shown(item)} | {allowed} | {item.metadata['doc']}{restart} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    text = reference_markdown()
+    if "--check" in sys.argv[1:]:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print(f"{TARGET.relative_to(ROOT)} is out of date: run tools/config_reference.py", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
