@@ -339,7 +339,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:
-    from kiosk.show import playlist_settings
+    from kiosk.playlist import playlist_settings
 
     saved = RotationStore(config.state.dir).load(_seed(config))
     skip = {
@@ -386,7 +386,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from kiosk.compose import FontBook, Layout
     from kiosk.display import Screen
-    from kiosk.frames import frame_key, prepare_frame
+    from kiosk.frames import frame_key
+    from kiosk.prepare import prepare_frame
     from kiosk.playlist import Entry as PlayEntry
 
     catalogue = scan(config.slides.folder)

@@ -18,7 +18,7 @@ import mmap
 from PIL import Image, ImageFile
 
 # Bytes per pixel of the raw modes frames and scaling use.
-BYTES_PER_PIXEL = {"RGB": 3, "RGBX": 4, "BGRX": 4}
+from kiosk.layout import BYTES_PER_PIXEL  # noqa: E402,F401 - the raw layouts a frame can have
 
 
 def frame_buffer(picture: Image.Image, raw_mode: str) -> mmap.mmap:

@@ -13,11 +13,14 @@ import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Collection
+from typing import TYPE_CHECKING, Collection
 
 from kiosk.catalogue import Catalogue, Slide, natural_key
 from kiosk.schedule import Schedule
 from kiosk.sidecar import within_window
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 FALLBACK_PATH = "(fallback)"
 
@@ -31,6 +34,17 @@ class PlaylistSettings:
     new_first: bool = True
     contribute_seconds: float = 12.0
     answer_seconds: float = 8.0
+
+
+def playlist_settings(config: Config) -> PlaylistSettings:
+    """The parts of a config that shape the sequence."""
+    return PlaylistSettings(
+        answers_per_contribute=config.playlist.answers_per_contribute,
+        order=config.playlist.order,
+        new_first=config.playlist.new_first,
+        contribute_seconds=config.timing.contribute_seconds,
+        answer_seconds=config.timing.answer_seconds,
+    )
 
 
 @dataclass(frozen=True)

@@ -22,17 +22,16 @@ from kiosk import __version__
 from kiosk.catalogue import Catalogue, Slide
 from kiosk.clock import system_zone
 from kiosk.commands import DisplayCommands
-from kiosk.compose import Layout
+from kiosk.layout import Layout
 from kiosk.config import NEEDS_RESTART, Config, config_changes
 from kiosk.frames import FrameCache, FrameKey, frame_key
-from kiosk.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry, plan
+from kiosk.playlist import Entry, Rotation, entry_for, next_entry, plan, playlist_settings
 from kiosk.notify import SystemdNotifier
 from kiosk.playlog import PlayLog, play_record
 from kiosk.state import RotationStore, SavedState, SlideRecorder
-from kiosk.status import FrameStats
-from kiosk.sync import SyncDone
-from kiosk.watcher import ConfigChanged, ContentChanged
-from kiosk.worker import FrameFailed, FrameReady, Priority
+from kiosk.framestats import FrameStats
+from kiosk.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
+from kiosk.priority import Priority
 
 log = logging.getLogger(__name__)
 
@@ -80,16 +79,6 @@ class RecorderLike(Protocol):
 def local_now() -> dt.datetime:
     """The wall-clock time in the box's zone, with its offset."""
     return dt.datetime.now().astimezone()
-
-
-def playlist_settings(config: Config) -> PlaylistSettings:
-    return PlaylistSettings(
-        answers_per_contribute=config.playlist.answers_per_contribute,
-        order=config.playlist.order,
-        new_first=config.playlist.new_first,
-        contribute_seconds=config.timing.contribute_seconds,
-        answer_seconds=config.timing.answer_seconds,
-    )
 
 
 @dataclass

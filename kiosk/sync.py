@@ -39,6 +39,7 @@ from kiosk.background import BackgroundThread
 from kiosk.errors import DeadlinePassed
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
+from kiosk.messages import SyncDone, SyncResult
 from kiosk.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_cached, sha256_of, write_atomically
 
 log = logging.getLogger(__name__)
@@ -89,28 +90,6 @@ class SyncSettings:
     def __repr__(self) -> str:
         # The token never appears in logs or tracebacks.
         return f"SyncSettings(url={self.url!r}, token={'***' if self.token else ''!r})"
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    ok: bool
-    reason: str
-    version: str | None
-    downloaded: int = 0
-    removed: int = 0
-    finished: str = ""  # ISO-8601 wall-clock time
-
-    def line(self) -> str:
-        if not self.ok:
-            return f"sync failed: {self.reason}"
-        return f"sync ok: version {self.version}, {self.downloaded} downloaded, {self.removed} removed ({self.reason})"
-
-
-@dataclass(frozen=True)
-class SyncDone:
-    """Posted on the render loop's inbox after every sync."""
-
-    result: SyncResult
 
 
 def new_session(settings: SyncSettings) -> requests.Session:

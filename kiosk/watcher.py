@@ -18,7 +18,6 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +30,7 @@ from kiosk.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_n
 from kiosk.config import Config, load_config
 from kiosk.errors import ConfigError
 from kiosk.folder import list_folder
+from kiosk.messages import ConfigChanged, ContentChanged
 from kiosk.settling import Settler
 
 log = logging.getLogger(__name__)
@@ -39,16 +39,6 @@ HEALTH_CHECK_SECONDS = 1.0  # how often the root folder's identity is checked
 DEBOUNCE_SECONDS = 0.2  # events closer together than this are one change
 # Reading a file produces these; they change nothing, and our own reads would wake us.
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
-
-
-@dataclass(frozen=True)
-class ContentChanged:
-    catalogue: Catalogue
-
-
-@dataclass(frozen=True)
-class ConfigChanged:
-    config: Config
 
 
 class _Wakeup(FileSystemEventHandler):

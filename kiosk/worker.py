@@ -7,7 +7,6 @@ do with them.
 
 from __future__ import annotations
 
-import enum
 import heapq
 import itertools
 import logging
@@ -22,30 +21,13 @@ from kiosk.background import BackgroundThread
 from kiosk.compose import FontBook
 from kiosk.decoder import reuse_freed_pixel_memory
 from kiosk.errors import ContentError, PassingError
-from kiosk.frames import Frame, FrameKey, prepare_frame
+from kiosk.frames import FrameKey
+from kiosk.prepare import prepare_frame
+from kiosk.messages import FrameFailed, FrameReady
+from kiosk.priority import Priority
 from kiosk.inflight import InFlightFile
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FrameReady:
-    frame: Frame
-
-
-@dataclass(frozen=True)
-class FrameFailed:
-    key: FrameKey
-    reason: str
-    passing: bool = False  # True: not the file's fault (I/O, memory); worth retrying later
-
-
-class Priority(enum.IntEnum):
-    """Which requests the worker takes first: the slide due next always goes ahead."""
-
-    NEXT = 0  # the slide the screen shows next
-    AHEAD = 1  # the slides after it (prefetch)
-    ADMIT = 2  # new or changed files, decoded before they join the rotation
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ import pytest
 from kiosk.compose import FontBook, Layout
 from kiosk.config import DEFAULT_FONT
 from kiosk.errors import DecodeError
-from kiosk.frames import Frame, FrameCache, FrameKey, frame_key, prepare_frame
+from kiosk.frames import Frame, FrameCache, FrameKey, frame_key
+from kiosk.prepare import prepare_frame
 from kiosk.playlist import FALLBACK_PATH, Entry
 
 from .conftest import make_picture

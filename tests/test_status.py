@@ -2,7 +2,8 @@ import json
 import threading
 import http.server
 
-from kiosk.status import FrameStats, StatusWriter, prometheus_text, quantile
+from kiosk.framestats import FrameStats, quantile
+from kiosk.status import StatusWriter, prometheus_text
 
 STATUS = {
     "box": "plaza-1",

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from kiosk.watcher import ConfigChanged, ConfigWatcher, ContentChanged, FolderWatcher
+from kiosk.messages import ConfigChanged, ContentChanged
+from kiosk.watcher import ConfigWatcher, FolderWatcher
 
 from .conftest import FakeClock, make_picture, write_config
 
