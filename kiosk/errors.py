@@ -16,6 +16,12 @@
     │                           backoff, logged once, never marks the file
     ├── SidecarError            a broken NAME.yaml / NAME.txt: reported, the
     │                           picture still shows without it
+    ├── ManifestError           a published manifest a box must not apply:
+    │                           refused whole, the slides stay as they are
+    ├── SyncFailed              one sync could not complete (one-line reason;
+    │   │                       `retry` says whether trying again may help)
+    │   └── Interrupted         a download broke off or ran past its deadline:
+    │                           its part is kept to resume
     ├── PublishError            `kiosk publish` refused a folder every box would
     │                           refuse (two names equal but for case): exit 1
     ├── DeadlinePassed          a request took longer than its total deadline:
@@ -60,6 +66,26 @@ class PassingError(KioskError):
 
 class SidecarError(KioskError):
     """A sidecar file next to a picture could not be read."""
+
+
+class ManifestError(KioskError):
+    """A manifest that a box must not apply."""
+
+
+class SyncFailed(KioskError):
+    """One sync could not complete; the message is the one-line reason.
+
+    `retry` says whether trying the same request again may help (a network
+    fault, a 5xx) or not (a 4xx, content that does not match).
+    """
+
+    def __init__(self, reason: str, retry: bool = True) -> None:
+        super().__init__(reason)
+        self.retry = retry
+
+
+class Interrupted(SyncFailed):
+    """A download that broke off; its partial file is kept to resume with a Range request."""
 
 
 class PublishError(KioskError):

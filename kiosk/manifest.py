@@ -15,16 +15,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kiosk.catalogue import KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
-from kiosk.errors import KioskError
+from kiosk.errors import ManifestError
 from kiosk.sidecar import SIDECAR_SUFFIXES
 from kiosk.values import excerpt, is_utf8_name, loads_json
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PUBLISHABLE_SUFFIXES = PICTURE_SUFFIXES + SIDECAR_SUFFIXES
-
-
-class ManifestError(KioskError):
-    """A manifest that a box must not apply."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import requests
 
 from kiosk import http
 from kiosk.background import BackgroundThread
-from kiosk.errors import DeadlinePassed
+from kiosk.errors import DeadlinePassed, Interrupted, SyncFailed
 from kiosk.folder import list_folder
 from kiosk.manifest import Manifest, ManifestError, is_publishable, parse_manifest
 from kiosk.messages import SyncDone, SyncResult
@@ -50,22 +50,6 @@ INDEX_FILE = "sync-index.json"
 LOCK_FILE = "sync.lock"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MANIFEST_SECONDS = 60.0  # on top of the connect and read timeouts, for the whole manifest
-
-
-class SyncFailed(Exception):
-    """One sync could not complete; the message is the one-line reason.
-
-    `retry` says whether trying the same request again may help (a network
-    fault, a 5xx) or not (a 4xx, content that does not match).
-    """
-
-    def __init__(self, reason: str, retry: bool = True) -> None:
-        super().__init__(reason)
-        self.retry = retry
-
-
-class Interrupted(SyncFailed):
-    """A download that broke off; its partial file is kept to resume with a Range request."""
 
 
 @dataclass(frozen=True)
