@@ -187,7 +187,7 @@ def _no_screen_hint() -> str:
         return ""
     return (
         ". No desktop session and no usable /dev/dri device was found: on a display box see"
-        " 'Deploying on a display box' in the README (kmsdrm or cage); on a machine without"
+        " 'Deploying on a display box' in docs/install.md (kmsdrm or cage); on a machine without"
         " a screen use SDL_VIDEODRIVER=dummy, or `kiosk snapshot` to see the slides as PNG files"
     )
 

@@ -59,6 +59,8 @@ mkdir -p "$PREFIX"
 "$PREFIX/venv/bin/pip" install --quiet --upgrade pip
 "$PREFIX/venv/bin/pip" install --quiet "$SOURCE"
 install -m 0644 "$SOURCE/README.md" "$PREFIX/README.md"
+install -d "$PREFIX/docs"
+install -m 0644 "$SOURCE"/docs/*.md "$SOURCE"/docs/*.png "$PREFIX/docs/"
 
 step "config in $ETC/config.yaml"
 mkdir -p "$ETC"
