@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import heapq
 import datetime as dt
 import logging
 import queue
@@ -42,6 +43,7 @@ STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute
 STATUS_SECONDS = 10  # and to status.json at least this often
 PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
 SLOW_DECODE_SECONDS = 5.0
+STATUS_LIST_LIMIT = 100  # files named in status.json per list; the counts say how many in all
 ADMIT_IN_FLIGHT = 2  # new files decoded at once, behind the slides the screen needs
 DRAIN_SECONDS = 0.02  # messages handled per pass at most for this long, so keys, signals and the watchdog still come
 STUCK_WORKER_SECONDS = 60.0  # one picture longer than this: the worker is stuck, and systemd is told by silence
@@ -176,6 +178,7 @@ class Show:
         self.retry: dict[str, Retry] = {}  # passing failures: not unusable, tried again later
         self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
         self._catalogue_dirty = False
+        self._unusable_cache: set[str] | None = None
         self._worker_stuck = False
         self.thread_status: Callable[[], dict] = dict  # the helper threads' health, for status.json
         # Written in place unless the caller runs a recorder thread (kiosk run does).
@@ -328,9 +331,14 @@ class Show:
             "slides_shown": dict(self.shown_by_kind),
             "sync": dict(self.sync_status),
             "errors": {
-                "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded") for path in sorted(self._unusable())},
+                # The first STATUS_LIST_LIMIT by name, and how many in all: thousands of broken
+                # files must not make every status write (every slide start) a megabyte.
+                "unusable_count": len(self._unusable()),
+                "unusable_files": {path: self.stats.skipped.get(path, "cannot be decoded")
+                                   for path in heapq.nsmallest(STATUS_LIST_LIMIT, self._unusable())},
                 "retrying": {path: retry.reason for path, retry in sorted(self.retry.items())},
-                "content_problems": list(self.published.problems),
+                "content_problems": list(self.published.problems[:STATUS_LIST_LIMIT]),
+                "content_problem_count": len(self.published.problems),
             },
             "frames": self.frame_stats.summary(),
             "threads": self.thread_status(),
@@ -604,6 +612,12 @@ class Show:
         self.stats.skipped[path] = reason
         self.bad[path] = version
         self.retry.pop(path, None)
+        if self._unusable_cache is not None:  # kept up to date: thousands of failures in a row must stay cheap
+            slide = self.catalogue.get(path)
+            if slide is not None and slide.version == version:
+                self._unusable_cache.add(path)
+            else:
+                self._unusable_cache.discard(path)
 
     def _retry_later(self, key: FrameKey, reason: str) -> None:
         """A failure the file's content does not explain: never marks it, tries again with backoff."""
@@ -672,6 +686,7 @@ class Show:
             self.cache.discard_path(path)
             self.bad.pop(path, None)
             self.retry.pop(path, None)
+            self._unusable_cache = None
             self.stats.skipped.pop(path, None)
             log.info("removed %s", path)
         known = set(previous.problems)
@@ -686,6 +701,7 @@ class Show:
             return
         del self.awaiting[key.path]
         self.bad.pop(key.path, None)
+        self._unusable_cache = None
         log.info("%s %s", "updated" if self.catalogue.get(key.path) else "added", key.path)
         self._catalogue_dirty = True
 
@@ -709,6 +725,7 @@ class Show:
         if catalogue == self.catalogue:
             return
         self.catalogue = catalogue
+        self._unusable_cache = None
         log.debug("rotation now has %d contribute and %d answer slides", catalogue.count("contribute"), catalogue.count("answer"))
         self._reconsider_upcoming()
 
@@ -755,20 +772,21 @@ class Show:
 
     def _skip_set(self) -> set[str]:
         """Slides not to choose now: unusable in this version, or waiting for a retry."""
-        skip = set()
-        for path, version in self.bad.items():
-            slide = self.catalogue.get(path)
-            if slide is not None and slide.version == version:
-                skip.add(path)
-        if self.retry:
-            now = self.clock()
-            skip.update(path for path, retry in self.retry.items() if retry.at > now)
-        return skip
+        unusable = self._unusable()
+        if not self.retry:
+            return unusable
+        now = self.clock()
+        return unusable | {path for path, retry in self.retry.items() if retry.at > now}
 
     def _unusable(self) -> set[str]:
-        """Slides known not to decode in their present version."""
-        return {path for path, version in self.bad.items()
-                if (slide := self.catalogue.get(path)) is not None and slide.version == version}
+        """Slides known not to decode in their present version (kept between changes:
+        with thousands of broken files, working it out at every pick cost 5 ms)."""
+        if self._unusable_cache is None:
+            self._unusable_cache = {
+                path for path, version in self.bad.items()
+                if (slide := self.catalogue.get(path)) is not None and slide.version == version
+            }
+        return self._unusable_cache
 
     def _choose_upcoming(
         self, due: float, due_wall: dt.datetime, prefetch: bool = True, rotation: Rotation | None = None

@@ -75,7 +75,8 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     metric("kiosk_content_files", "gauge", "Slides in the rotation, by kind.",
            [(f'{{kind="{kind}"}}', float(content.get(kind, 0))) for kind in ("contribute", "answer")])
     metric("kiosk_unusable_files", "gauge", "Slide files that cannot be decoded.",
-           [("", float(len(status.get("errors", {}).get("unusable_files", {}))))])
+           [("", float(status.get("errors", {}).get("unusable_count",
+                                                     len(status.get("errors", {}).get("unusable_files", {})))))])
     sync = status.get("sync", {})
     metric("kiosk_last_sync_success_timestamp_seconds", "gauge", "Unix time of the last successful sync (0 = never).",
            [("", float(sync.get("last_success_unix", 0)))])
