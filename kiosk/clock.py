@@ -41,10 +41,21 @@ class _Timex(ctypes.Structure):
     ]
 
 
-def clock_synchronised() -> bool | None:
-    """True once NTP has set the clock, False before, None where the kernel cannot say."""
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    # Looked up once: find_library runs ldconfig, which the render loop must not wait for.
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+def clock_synchronised() -> bool | None:
+    """True once NTP has set the clock, False before, None where the kernel cannot say (one system call)."""
+    libc = _libc()
+    if libc is None:
+        return None
+    try:
         timex = _Timex()  # modes = 0: read only
         state = libc.adjtimex(ctypes.byref(timex))
     except (OSError, AttributeError):
