@@ -348,8 +348,12 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
     }
     from kiosk.clock import system_zone
 
-    zone = config.schedule.zone or system_zone()
-    start = start.replace(tzinfo=zone) if start.tzinfo is None else start.astimezone(zone)
+    zone = config.schedule.zone
+    if start.tzinfo is None:
+        # A time without an offset is read in the schedule's zone, else the box's own (with its DST rules).
+        start = start.replace(tzinfo=zone or system_zone())
+    elif zone is not None:
+        start = start.astimezone(zone)
     entries, _rotation = plan(
         saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.schedule,
     )
