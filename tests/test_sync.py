@@ -420,15 +420,19 @@ def test_on_a_3_mb_filesystem_the_sync_keeps_the_reserve_and_cleans_up(faulty, s
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)]).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        patient = {"read_timeout": 15, "connect_timeout": 5}  # a loaded machine must not turn this into a timeout
-        sync = client(faulty.url, mount, reserve_bytes=512 * 1024, **patient)
+        patient = {"read_timeout": 15.0, "connect_timeout": 5.0}  # a loaded machine must not turn this into a timeout
+        sync = client(faulty.url, mount, reserve_bytes=512 * 1024, read_timeout=15, connect_timeout=5)
         result = sync.sync_once()
         assert not result.ok and "not enough disk space" in result.reason, result.line()
         (mount / "state").mkdir(exist_ok=True)
         (mount / "state" / "probe").write_bytes(b"x" * 100_000)  # the reserve is there for the state
-        sync = client(faulty.url, mount, reserve_bytes=0, **patient)
+        # A check that is fooled (another writer fills the disk meanwhile): the disk really fills up.
+        sync = SyncClient(
+            SyncSettings(url=faulty.url, retries=0, reserve_bytes=0, **patient), mount / "slides", mount / "state",
+            sleep=lambda _s: None, disk_free=lambda _folder: 10**12,
+        )
         result = sync.sync_once()
-        assert not result.ok, result.line()
+        assert not result.ok and "disk is full" in result.reason, result.line()
         assert not (mount / "slides" / STAGING).exists()
         usage = os.statvfs(mount)
         assert usage.f_bavail * usage.f_frsize > 1024 * 1024  # the partial download was removed
