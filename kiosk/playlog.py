@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+from kiosk.files import WriteTrouble
 from kiosk.values import loads_json, printable_name
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class PlayLog:
         self.path = folder / PLAY_LOG_FILE
         self.max_bytes = max_bytes
         self.keep = keep
-        self.problem: str | None = None  # why the last append failed, until one works
+        self.trouble = WriteTrouble(log)
         self._day: dt.date | None = _day_of_last_record(self.path)
 
     def append(self, record: dict) -> None:
@@ -56,14 +57,14 @@ class PlayLog:
             with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(line)
             self._day = day
-            if self.problem is not None:
-                log.info("the play log %s is written again", self.path)
-            self.problem = None
+            self.trouble.worked(f"the play log {self.path} is written again")
         except OSError as exc:
-            if self.problem is None:
-                log.warning("cannot write the play log %s: %s; said again only once it works", self.path,
-                            exc.strerror or exc)
-            self.problem = f"cannot write the play log {self.path}: {exc.strerror or exc}"
+            self.trouble.failed(f"cannot write the play log {self.path}: {exc.strerror or exc}")
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last append failed, until one works."""
+        return self.trouble.problem
 
     def _size(self) -> int:
         try:

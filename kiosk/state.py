@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.background import BackgroundThread
-from kiosk.files import write_atomically
+from kiosk.files import WriteTrouble, write_atomically
 from kiosk.playlist import Rotation
 from kiosk.playlog import PlayLog
 from kiosk.values import loads_json
@@ -45,7 +45,12 @@ class RotationStore:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ROTATION_FILE
-        self.problem: str | None = None  # why the last save failed, until one works
+        self.trouble = WriteTrouble(log)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last save failed, until one works."""
+        return self.trouble.problem
 
     def load(self, seed: int) -> SavedState:
         """The saved state, or a fresh one (with a warning if the file was bad)."""
@@ -73,14 +78,9 @@ class RotationStore:
             write_atomically(self.path, json.dumps(data, ensure_ascii=False))
         except OSError as exc:
             # A full or read-only disk: said once (and in status.json), not at every slide.
-            problem = f"cannot save the rotation to {self.path}: {exc.strerror or exc}"
-            if self.problem is None:
-                log.warning("%s; the show goes on, and this is said again only once it works", problem)
-            self.problem = problem
+            self.trouble.failed(f"cannot save the rotation to {self.path}: {exc.strerror or exc}")
             return
-        if self.problem is not None:
-            log.info("the rotation is saved again in %s", self.path)
-            self.problem = None
+        self.trouble.worked(f"the rotation is saved again in {self.path}")
 
 
 class SlideRecorder:

@@ -23,7 +23,7 @@ import requests
 from kiosk import http
 from kiosk.background import BackgroundThread
 from kiosk.errors import DeadlinePassed
-from kiosk.files import write_atomically
+from kiosk.files import WriteTrouble, write_atomically
 from kiosk.framestats import QUANTILES, FrameStats, quantile, quantiles  # noqa: F401 - the metrics come from there
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,12 @@ class StatusWriter(BackgroundThread):
         self._stopping = False
         self._next_heartbeat = clock()
         self._heartbeat_failing = False
-        self.problem: str | None = None  # why the status files cannot be written, until they can
+        self.trouble = WriteTrouble(log)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the status files cannot be written, until they can."""
+        return self.trouble.problem
 
     def update(self, status: dict) -> None:
         with self._lock:
@@ -176,14 +181,9 @@ class StatusWriter(BackgroundThread):
             write_atomically(self.folder / PROMETHEUS_FILE, prometheus_text(status, time.time(), _free(self.folder)))
         except OSError as exc:
             # Every few seconds on a full disk: said once, and again only once it works.
-            if self.problem is None:
-                log.warning("cannot write status files in %s: %s; said again only once it works",
-                            self.folder, exc.strerror or exc)
-            self.problem = f"cannot write status files in {self.folder}: {exc.strerror or exc}"
+            self.trouble.failed(f"cannot write status files in {self.folder}: {exc.strerror or exc}")
             return
-        if self.problem is not None:
-            log.info("status files are written again in %s", self.folder)
-            self.problem = None
+        self.trouble.worked(f"status files are written again in {self.folder}")
 
     def _post_heartbeat(self, status: dict) -> None:
         seconds = self.timeout[0] + self.timeout[1]
