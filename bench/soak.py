@@ -42,7 +42,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.playlog import read_play_log  # noqa: E402
+from kiosk.boundary.playlog import read_play_log  # noqa: E402
 
 FAST = {
     "contribute_seconds: 12": "contribute_seconds: 0.3",
@@ -290,7 +290,7 @@ def main() -> int:
         "skipped_warnings": log_text.count("skipping "),
         "files_skipped": len(skips),
         "skipped_more_than_once": repeated,
-        "problem_lines": log_text.count("WARNING kiosk.show: answers/"),
+        "problem_lines": log_text.count("WARNING kiosk.app.show: answers/"),
         "slide_slip_ms": {q: round(v * 1000, 1) for q, v in slip.items()},
         # From the play log, by phase: the first minutes find the 5,000 broken files one pick at a time.
         "slip_p99_ms_by_phase": {

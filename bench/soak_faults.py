@@ -40,7 +40,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.publish import publish  # noqa: E402
+from kiosk.boundary.publish import publish  # noqa: E402
 from tests.servers import FaultServer  # noqa: E402
 
 FAULTS = [

@@ -4,7 +4,7 @@ import logging
 import threading
 import time
 
-from kiosk.background import BackgroundThread, stop_all
+from kiosk.boundary.background import BackgroundThread, stop_all
 
 
 class Ticker(BackgroundThread):

@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.catalogue import FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name, kind_of, natural_key
+from kiosk.core.catalogue import FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name, kind_of, natural_key
 
 
 @pytest.mark.parametrize(

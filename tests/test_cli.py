@@ -10,8 +10,8 @@ import time
 import pytest
 from PIL import Image
 
-from kiosk.cli import main
-from kiosk.playlog import read_play_log
+from kiosk.app.cli import main
+from kiosk.boundary.playlog import read_play_log
 
 from .conftest import REPO, make_picture, write_config
 
@@ -226,7 +226,7 @@ def test_python_dash_m_and_version(tmp_path):
 def test_check_does_not_import_pygame(tmp_path, slide_folder):
     config = write_config(tmp_path, slides=slide_folder)
     code = (
-        "import sys; from kiosk.cli import main; main(['check', '--json', '--config', sys.argv[1]]);"
+        "import sys; from kiosk.app.cli import main; main(['check', '--json', '--config', sys.argv[1]]);"
         "sys.exit(3 if 'pygame' in sys.modules else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, timeout=60)

@@ -3,7 +3,7 @@
 import logging
 import time
 
-from kiosk.commands import DisplayCommands
+from kiosk.boundary.commands import DisplayCommands
 
 
 def test_a_command_runs_and_says_so(tmp_path, caplog):

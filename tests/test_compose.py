@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from kiosk.compose import ELLIPSIS, FontBook, Layout, compose_frame, fit_picture, to_panel, wrap_text
-from kiosk.config import DEFAULT_FONT, parse_config
+from kiosk.picture.compose import ELLIPSIS, FontBook, Layout, compose_frame, fit_picture, to_panel, wrap_text
+from kiosk.core.config import DEFAULT_FONT, parse_config
 
 RED = (220, 20, 20)
 BLUE = (0, 0, 255)
@@ -96,7 +96,7 @@ def test_long_caption_shrinks_then_ends_with_an_ellipsis(fonts):
     text = " ".join(["migration means hoping together"] * 20)
     frame = compose_frame(picture((640, 360), (90, 160, 90)), text, "answer", frame_layout, fonts)
     assert white_pixels(frame, (0, 0, 640, 200)) == 0  # the band stays in the lower part
-    from kiosk.compose import _fit_lines
+    from kiosk.picture.compose import _fit_lines
 
     lines, px = _fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
     assert len(lines) == 2 and lines[-1][0].endswith(ELLIPSIS)
@@ -107,15 +107,15 @@ VIETNAMESE = "Di cư nghĩa là được sống ở một đất nước mới."
 
 
 def test_a_paragraph_the_caption_font_cannot_draw_uses_the_fallback_font(fonts):
-    from kiosk.compose import _fit_lines
-    from kiosk.config import FALLBACK_FONT
+    from kiosk.picture.compose import _fit_lines
+    from kiosk.core.config import FALLBACK_FONT
 
     lines, _px = _fit_lines(f"{VIETNAMESE}\n이주는 새로운 나라에서 사는 것입니다.", fonts, 30, 2000, 4)
     assert [Path(font.path).name for _line, font in lines] == [FALLBACK_FONT.name, DEFAULT_FONT.name]
 
 
 def test_vietnamese_letters_are_drawn_not_boxes(fonts):
-    from kiosk.compose import _fit_lines
+    from kiosk.picture.compose import _fit_lines
 
     def drawn(text, font):
         canvas = Image.new("L", (120, 80))

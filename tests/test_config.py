@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_colour, parse_config, parse_size
-from kiosk.errors import ConfigError
+from kiosk.core.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_colour, parse_config, parse_size
+from kiosk.core.errors import ConfigError
 
 from .conftest import REPO
 
@@ -110,7 +110,7 @@ def test_size_and_colour_helpers():
 
 
 def test_sections_built_in_code_follow_the_same_rules():
-    from kiosk.errors import ConfigError
+    from kiosk.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="timing.answer_seconds: must be a number of seconds > 0"):
         TimingConfig(answer_seconds=-1)
@@ -120,7 +120,7 @@ def test_sections_built_in_code_follow_the_same_rules():
 
 
 def test_every_key_has_a_rule_a_doc_and_says_whether_it_needs_a_restart():
-    from kiosk.config import NEEDS_RESTART
+    from kiosk.core.config import NEEDS_RESTART
 
     for section in SECTIONS:
         for name, item in keys(section).items():

@@ -1,8 +1,8 @@
 import pytest
 from PIL import Image
 
-from kiosk.decoder import decode_picture
-from kiosk.errors import DecodeError, PassingError, PictureTooLarge, UnsafeFile
+from kiosk.picture.decoder import decode_picture
+from kiosk.core.errors import DecodeError, PassingError, PictureTooLarge, UnsafeFile
 
 from .conftest import make_picture
 

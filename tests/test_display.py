@@ -1,10 +1,10 @@
 import pygame
 import pytest
 
-from kiosk.compose import Layout
-from kiosk.config import DEFAULT_FONT
-from kiosk.display import Screen
-from kiosk.frames import Frame, FrameKey
+from kiosk.picture.compose import Layout
+from kiosk.core.config import DEFAULT_FONT
+from kiosk.boundary.display import Screen
+from kiosk.core.frames import Frame, FrameKey
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_every_layout_shows_the_right_colours(screen, pixel_format):
 
 
 def test_the_layout_is_read_from_the_surface_masks():
-    from kiosk.display import display_pixel_format
+    from kiosk.boundary.display import display_pixel_format
 
     assert display_pixel_format(pygame.Surface((4, 4), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))) == "BGRX"
     assert display_pixel_format(pygame.Surface((4, 4), 0, 32, (0xFF, 0xFF00, 0xFF0000, 0))) == "RGBX"
@@ -111,7 +111,7 @@ def test_maintenance_keys(screen):
 
 
 def test_info_overlay_is_drawn_over_the_picture():
-    from kiosk.config import DEFAULT_FONT
+    from kiosk.core.config import DEFAULT_FONT
 
     screen = Screen((320, 180), windowed=True, font_path=DEFAULT_FONT)
     screen.open()
@@ -127,7 +127,7 @@ def test_info_overlay_is_drawn_over_the_picture():
 
 # --- the texture path (display.renderer), on SDL's software renderer here ---------------
 
-from kiosk.display import ChosenScreen, TextureScreen, open_screen  # noqa: E402
+from kiosk.boundary.display import ChosenScreen, TextureScreen, open_screen  # noqa: E402
 
 
 @pytest.fixture
@@ -164,7 +164,7 @@ def test_texture_screen_blends(texture_screen, tmp_path):
 
 
 def test_texture_screen_draws_the_info_overlay(tmp_path):
-    from kiosk.config import DEFAULT_FONT
+    from kiosk.core.config import DEFAULT_FONT
 
     screen = TextureScreen((320, 180), windowed=True, font_path=DEFAULT_FONT, accelerated=False)
     screen.open()

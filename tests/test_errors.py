@@ -1,9 +1,9 @@
-"""The exception tree in kiosk/errors.py's docstring is the real one."""
+"""The exception tree in kiosk/core/errors.py's docstring is the real one."""
 
 import inspect
 import re
 
-from kiosk import errors
+from kiosk.core import errors
 
 
 def test_the_docstring_draws_every_exception_with_its_parent():

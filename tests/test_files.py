@@ -1,7 +1,7 @@
 import hashlib
 import os
 
-from kiosk.files import read_json_object, sha256_cached, sha256_of, write_atomically
+from kiosk.boundary.files import read_json_object, sha256_cached, sha256_of, write_atomically
 
 
 def test_write_atomically_replaces_whole_and_leaves_no_temp(tmp_path):

@@ -1,4 +1,4 @@
-from kiosk.folder import list_folder, scan
+from kiosk.boundary.folder import list_folder, scan
 
 from .conftest import make_picture
 

@@ -2,12 +2,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.compose import FontBook, Layout
-from kiosk.config import DEFAULT_FONT
-from kiosk.errors import DecodeError
-from kiosk.frames import Frame, FrameCache, FrameKey, frame_key
-from kiosk.prepare import prepare_frame
-from kiosk.playlist import FALLBACK_PATH, Entry
+from kiosk.picture.compose import FontBook, Layout
+from kiosk.core.config import DEFAULT_FONT
+from kiosk.core.errors import DecodeError
+from kiosk.core.frames import Frame, FrameCache, FrameKey, frame_key
+from kiosk.picture.prepare import prepare_frame
+from kiosk.core.playlist import FALLBACK_PATH, Entry
 
 from .conftest import make_picture
 

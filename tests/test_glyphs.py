@@ -1,5 +1,5 @@
-from kiosk.config import DEFAULT_FONT
-from kiosk.glyphs import font_codepoints, missing_characters
+from kiosk.core.config import DEFAULT_FONT
+from kiosk.picture.glyphs import font_codepoints, missing_characters
 
 
 def test_bundled_font_covers_every_hangul_syllable_and_latin():
@@ -25,7 +25,7 @@ def test_demo_captions_are_fully_covered():
 def test_a_file_that_is_not_a_font_is_a_value_error(tmp_path):
     import pytest
 
-    from kiosk.glyphs import font_codepoints
+    from kiosk.picture.glyphs import font_codepoints
 
     broken = tmp_path / "broken.ttf"
     broken.write_bytes(b"not a font")
@@ -34,8 +34,8 @@ def test_a_file_that_is_not_a_font_is_a_value_error(tmp_path):
 
 
 def test_characters_count_as_drawable_if_any_font_of_the_chain_has_them():
-    from kiosk.config import DEFAULT_FONT, FALLBACK_FONT
-    from kiosk.glyphs import missing_characters
+    from kiosk.core.config import DEFAULT_FONT, FALLBACK_FONT
+    from kiosk.picture.glyphs import missing_characters
 
     text = "이주 ễ 😀"
     assert missing_characters(text, DEFAULT_FONT) == ["ễ", "😀"]

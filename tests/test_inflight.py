@@ -8,8 +8,8 @@ import time
 
 from PIL import Image
 
-from kiosk.inflight import InFlightFile, left_in_flight
-from kiosk.playlog import read_play_log
+from kiosk.boundary.inflight import InFlightFile, left_in_flight
+from kiosk.boundary.playlog import read_play_log
 
 from .conftest import make_picture, write_config
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.playlog import read_play_log
+from kiosk.boundary.playlog import read_play_log
 
 from .conftest import REPO
 

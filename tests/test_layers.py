@@ -10,9 +10,9 @@ import pytest
 from .conftest import write_config
 
 CORE = [
-    "kiosk.config", "kiosk.rules", "kiosk.schedule", "kiosk.sidecar", "kiosk.catalogue", "kiosk.playlist",
-    "kiosk.settling", "kiosk.manifest", "kiosk.messages", "kiosk.errors", "kiosk.values", "kiosk.safeyaml",
-    "kiosk.frames", "kiosk.layout", "kiosk.framestats", "kiosk.priority",
+    "kiosk.core.config", "kiosk.core.rules", "kiosk.core.schedule", "kiosk.core.sidecar", "kiosk.core.catalogue", "kiosk.core.playlist",
+    "kiosk.core.settling", "kiosk.core.manifest", "kiosk.core.messages", "kiosk.core.errors", "kiosk.core.values", "kiosk.core.safeyaml",
+    "kiosk.core.frames", "kiosk.core.layout", "kiosk.core.framestats", "kiosk.core.priority",
 ]
 OUTSIDE = ["pygame", "PIL", "requests", "watchdog"]
 
@@ -31,14 +31,14 @@ def test_the_core_imports_no_outside_library(module):
 
 def test_the_render_loop_imports_no_outside_library():
     # The screen, the worker and the watchers come in through its constructor.
-    assert loaded_after("import kiosk.show") == []
+    assert loaded_after("import kiosk.app.show") == []
 
 
 @pytest.mark.parametrize("command", [["check", "--json"], ["plan", "--count", "3"], ["report"]])
 def test_commands_without_a_screen_never_load_sdl(tmp_path, slide_folder, command):
     config = write_config(tmp_path, slides=slide_folder)
     code = (
-        "import contextlib, io\nfrom kiosk.cli import main\n"
+        "import contextlib, io\nfrom kiosk.app.cli import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main({[*command, '--config', str(config)]!r}) == 0"
     )
     assert "pygame" not in loaded_after(code)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kiosk.catalogue import kind_of
-from kiosk.playlist import FALLBACK_PATH
-from kiosk.playlog import read_play_log
+from kiosk.core.catalogue import kind_of
+from kiosk.core.playlist import FALLBACK_PATH
+from kiosk.boundary.playlog import read_play_log
 
 from .conftest import make_picture, write_config
 

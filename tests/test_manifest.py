@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from kiosk.manifest import ManifestError, check_path, manifest_version, parse_manifest, ManifestFile
+from kiosk.core.manifest import ManifestError, check_path, manifest_version, parse_manifest, ManifestFile
 
 SHA = "a" * 64
 

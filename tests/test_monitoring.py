@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kiosk.status import prometheus_text
+from kiosk.boundary.status import prometheus_text
 
 from .conftest import REPO
 

@@ -3,7 +3,7 @@ import socket
 
 import pytest
 
-from kiosk.notify import SystemdNotifier
+from kiosk.boundary.notify import SystemdNotifier
 
 from .conftest import FakeClock
 

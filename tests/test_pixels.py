@@ -3,8 +3,8 @@ import mmap
 import pytest
 from PIL import Image, ImageDraw
 
-from kiosk import pixels
-from kiosk.pixels import frame_buffer, pack_into
+from kiosk.picture import pixels
+from kiosk.picture.pixels import frame_buffer, pack_into
 
 
 def picture(size=(321, 123)):

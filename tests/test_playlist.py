@@ -3,8 +3,8 @@ from collections import Counter
 
 import pytest
 
-from kiosk.catalogue import FileInfo, build_catalogue
-from kiosk.playlist import FALLBACK_PATH, PlaylistSettings, Rotation, next_entry, plan
+from kiosk.core.catalogue import FileInfo, build_catalogue
+from kiosk.core.playlist import FALLBACK_PATH, PlaylistSettings, Rotation, next_entry, plan
 
 KST = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=KST)

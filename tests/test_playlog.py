@@ -1,6 +1,6 @@
 import datetime as dt
 
-from kiosk.playlog import PlayLog, play_record, read_play_log
+from kiosk.boundary.playlog import PlayLog, play_record, read_play_log
 
 KST = dt.timezone(dt.timedelta(hours=9))
 
@@ -72,8 +72,8 @@ def test_rotation_resumes_after_a_restart(tmp_path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from kiosk.playlog import load_play_logs  # noqa: E402
-from kiosk.report import build_report, report_text  # noqa: E402
+from kiosk.boundary.playlog import load_play_logs  # noqa: E402
+from kiosk.app.report import build_report, report_text  # noqa: E402
 
 from .hostile import json_texts  # noqa: E402
 

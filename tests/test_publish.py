@@ -3,9 +3,9 @@ import os
 import threading
 import time
 
-from kiosk.manifest import parse_manifest
-from kiosk.files import sha256_of
-from kiosk.publish import MANIFEST, OBJECTS, publish, watch_and_publish
+from kiosk.core.manifest import parse_manifest
+from kiosk.boundary.files import sha256_of
+from kiosk.boundary.publish import MANIFEST, OBJECTS, publish, watch_and_publish
 
 from .conftest import make_picture
 
@@ -95,8 +95,8 @@ def test_watch_publishes_new_files_once_they_settle(tmp_path, slide_folder):
 def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path, capsys):
     import pytest
 
-    from kiosk.cli import main
-    from kiosk.errors import PublishError
+    from kiosk.app.cli import main
+    from kiosk.core.errors import PublishError
 
     source = tmp_path / "source"
     make_picture(source / "answers" / "A.jpg")

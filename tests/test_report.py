@@ -2,9 +2,9 @@ import datetime as dt
 
 from PIL import Image
 
-from kiosk.config import DEFAULT_FONT
-from kiosk.playlog import play_record
-from kiosk.report import build_report, draw_chart, report_text
+from kiosk.core.config import DEFAULT_FONT
+from kiosk.boundary.playlog import play_record
+from kiosk.app.report import build_report, draw_chart, report_text
 
 KST = dt.timezone(dt.timedelta(hours=9))
 

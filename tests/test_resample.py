@@ -3,8 +3,8 @@ import threading
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from kiosk import resample
-from kiosk.resample import resize, stretch
+from kiosk.picture import resample
+from kiosk.picture.resample import resize, stretch
 
 
 def photo_like(size=(400, 300)):
@@ -115,7 +115,7 @@ def test_threads_each_get_their_own_buffers():
 
 
 def test_resizing_works_without_pillows_internal_encoder(monkeypatch):
-    from kiosk import pixels
+    from kiosk.picture import pixels
 
     picture = photo_like((321, 123))
     expected = resize(picture, (160, 61))

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import safeyaml
-from kiosk.safeyaml import YamlRefused
+from kiosk.core import safeyaml
+from kiosk.core.safeyaml import YamlRefused
 
 from .hostile import alias_bomb, yaml_documents
 

@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.catalogue import FileInfo, build_catalogue
-from kiosk.playlist import PlaylistSettings, Rotation, plan
-from kiosk.schedule import Schedule, parse_dates, parse_hours, parse_range
+from kiosk.core.catalogue import FileInfo, build_catalogue
+from kiosk.core.playlist import PlaylistSettings, Rotation, plan
+from kiosk.core.schedule import Schedule, parse_dates, parse_hours, parse_range
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -1,5 +1,5 @@
-from kiosk.catalogue import FileInfo
-from kiosk.settling import Settler
+from kiosk.core.catalogue import FileInfo
+from kiosk.core.settling import Settler
 
 
 def info(path="answers/a.jpg", size=100, mtime=1):

@@ -11,15 +11,15 @@ import pygame
 
 import pytest
 
-from kiosk.config import load_config
-from kiosk.display import Screen
-from kiosk.folder import scan
-from kiosk.playlist import FALLBACK_PATH, plan
-from kiosk.playlog import PlayLog, read_play_log
-from kiosk.playlist import playlist_settings
-from kiosk.show import Show
-from kiosk.state import RotationStore
-from kiosk.worker import DecodeWorker
+from kiosk.core.config import load_config
+from kiosk.boundary.display import Screen
+from kiosk.boundary.folder import scan
+from kiosk.core.playlist import FALLBACK_PATH, plan
+from kiosk.boundary.playlog import PlayLog, read_play_log
+from kiosk.core.playlist import playlist_settings
+from kiosk.app.show import Show
+from kiosk.boundary.state import RotationStore
+from kiosk.boundary.worker import DecodeWorker
 
 from .conftest import FakeClock, make_picture, write_config
 
@@ -197,8 +197,8 @@ class ManualWorker:
         self.folder = folder
         self.requests = []
         self.priorities = {}
-        from kiosk.compose import FontBook
-        from kiosk.config import DEFAULT_FONT
+        from kiosk.picture.compose import FontBook
+        from kiosk.core.config import DEFAULT_FONT
 
         self.fonts = FontBook(DEFAULT_FONT)
 
@@ -225,9 +225,9 @@ class ManualWorker:
 
     def finish(self, count=None):
         """Prepares the waiting requests, the most urgent first (all of them, or `count`)."""
-        from kiosk.errors import ContentError, PassingError
-        from kiosk.prepare import prepare_frame
-        from kiosk.messages import FrameFailed, FrameReady
+        from kiosk.core.errors import ContentError, PassingError
+        from kiosk.picture.prepare import prepare_frame
+        from kiosk.core.messages import FrameFailed, FrameReady
 
         done = []
         for key in sorted(self.requests, key=lambda k: self.priorities[k])[:count]:
@@ -264,7 +264,7 @@ def deliver(show, inbox):
 
 
 def test_a_new_picture_enters_the_rotation_only_after_it_decoded(manual_show):
-    from kiosk.messages import ContentChanged
+    from kiosk.core.messages import ContentChanged
 
     show, worker, inbox, folder = manual_show
     make_picture(folder / "answers" / "new.jpg")
@@ -278,7 +278,7 @@ def test_a_new_picture_enters_the_rotation_only_after_it_decoded(manual_show):
 
 
 def test_a_new_broken_picture_never_enters(manual_show, caplog):
-    from kiosk.messages import ContentChanged
+    from kiosk.core.messages import ContentChanged
 
     show, worker, inbox, folder = manual_show
     (folder / "answers" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
@@ -291,7 +291,7 @@ def test_a_new_broken_picture_never_enters(manual_show, caplog):
 
 
 def test_a_deleted_upcoming_slide_is_replaced(manual_show):
-    from kiosk.messages import ContentChanged
+    from kiosk.core.messages import ContentChanged
 
     show, worker, inbox, folder = manual_show
     upcoming = show.upcoming.entry.path
@@ -303,7 +303,7 @@ def test_a_deleted_upcoming_slide_is_replaced(manual_show):
 
 
 def test_a_config_change_applies_to_the_next_slide(manual_show, tmp_path):
-    from kiosk.messages import ConfigChanged
+    from kiosk.core.messages import ConfigChanged
 
     show, worker, inbox, folder = manual_show
     changed = load_config(write_config(tmp_path, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 5"), slides=folder))
@@ -314,7 +314,7 @@ def test_a_config_change_applies_to_the_next_slide(manual_show, tmp_path):
 
 
 def test_a_replaced_picture_keeps_its_old_version_until_the_new_one_decoded(manual_show):
-    from kiosk.messages import ContentChanged
+    from kiosk.core.messages import ContentChanged
 
     show, worker, inbox, folder = manual_show
     old = show.catalogue.get("answers/a1.jpg")
@@ -328,7 +328,7 @@ def test_a_replaced_picture_keeps_its_old_version_until_the_new_one_decoded(manu
 
 
 def test_rotation_change_applies_without_a_new_window(manual_show, tmp_path):
-    from kiosk.messages import ConfigChanged
+    from kiosk.core.messages import ConfigChanged
 
     show, worker, inbox, folder = manual_show
     rotated = load_config(write_config(tmp_path, FAST + "  rotation: 90\n", slides=folder))
@@ -524,8 +524,8 @@ def test_an_unusable_off_slide_leaves_the_screen_black(tmp_path, slide_folder, c
 
 
 def test_the_slides_after_the_next_are_prefetched_in_plan_order(manual_show):
-    from kiosk.playlist import playlist_settings
-    from kiosk.show import PREFETCH_SLIDES
+    from kiosk.core.playlist import playlist_settings
+    from kiosk.app.show import PREFETCH_SLIDES
 
     show, worker, inbox, folder = manual_show
     upcoming = show.upcoming
@@ -584,9 +584,9 @@ def test_the_next_slide_becomes_a_surface_during_the_hold_not_at_its_due_moment(
 # --- hostile content while the show runs ------------------------------------------
 
 def test_a_burst_of_new_photos_never_delays_the_next_slide(manual_show):
-    from kiosk.show import ADMIT_IN_FLIGHT
-    from kiosk.messages import ContentChanged
-    from kiosk.priority import Priority
+    from kiosk.app.show import ADMIT_IN_FLIGHT
+    from kiosk.core.messages import ContentChanged
+    from kiosk.core.priority import Priority
 
     show, worker, inbox, folder = manual_show
     worker.finish()
@@ -609,8 +609,8 @@ def test_a_burst_of_new_photos_never_delays_the_next_slide(manual_show):
 
 
 def test_when_the_next_slide_is_due_its_request_goes_first(manual_show):
-    from kiosk.messages import ContentChanged
-    from kiosk.priority import Priority
+    from kiosk.core.messages import ContentChanged
+    from kiosk.core.priority import Priority
 
     show, worker, inbox, folder = manual_show
     for index in range(20):
@@ -625,7 +625,7 @@ def test_when_the_next_slide_is_due_its_request_goes_first(manual_show):
 
 
 def test_a_passing_failure_is_retried_later_and_never_marks_the_file(manual_show, caplog):
-    from kiosk.messages import FrameFailed
+    from kiosk.core.messages import FrameFailed
 
     show, worker, inbox, _folder = manual_show
     worker.finish()
@@ -643,7 +643,7 @@ def test_a_passing_failure_is_retried_later_and_never_marks_the_file(manual_show
 
 
 def test_a_run_of_broken_picks_continues_the_bag_instead_of_reshuffling(manual_show):
-    from kiosk.messages import FrameFailed
+    from kiosk.core.messages import FrameFailed
 
     show, worker, inbox, _folder = manual_show
     worker.finish()
@@ -659,9 +659,9 @@ def test_a_run_of_broken_picks_continues_the_bag_instead_of_reshuffling(manual_s
 
 
 def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(manual_show):
-    from kiosk.frames import FrameKey
-    from kiosk.show import DRAIN_SECONDS
-    from kiosk.messages import FrameFailed
+    from kiosk.core.frames import FrameKey
+    from kiosk.app.show import DRAIN_SECONDS
+    from kiosk.core.messages import FrameFailed
 
     show, _worker, inbox, _folder = manual_show
     clock = FakeClock()
@@ -691,7 +691,7 @@ def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(manual_sho
 
 
 def test_a_worker_stuck_on_one_picture_silences_the_watchdog(manual_show, caplog):
-    from kiosk.notify import SystemdNotifier
+    from kiosk.boundary.notify import SystemdNotifier
 
     show, worker, _inbox, _folder = manual_show
     sent = []

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 
-from kiosk.errors import SidecarError
-from kiosk.sidecar import SlideMeta, parse_sidecar, within_window
+from kiosk.core.errors import SidecarError
+from kiosk.core.sidecar import SlideMeta, parse_sidecar, within_window
 
 from .hostile import alias_bomb, yaml_documents
 

@@ -3,9 +3,9 @@ import json
 import os
 import threading
 
-from kiosk.playlist import Rotation
-from kiosk.playlog import PlayLog, play_record, read_play_log
-from kiosk.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed
+from kiosk.core.playlist import Rotation
+from kiosk.boundary.playlog import PlayLog, play_record, read_play_log
+from kiosk.boundary.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed
 
 
 def test_fresh_state_when_nothing_was_saved(tmp_path):
@@ -145,8 +145,8 @@ def test_resume_after_sigkill_continues_and_keeps_answers_fair(tmp_path):
     import sys
     import time
 
-    from kiosk.cli import main
-    from kiosk.playlog import read_play_log
+    from kiosk.app.cli import main
+    from kiosk.boundary.playlog import read_play_log
 
     from .conftest import make_picture, write_config
 

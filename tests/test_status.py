@@ -2,8 +2,8 @@ import json
 import threading
 import http.server
 
-from kiosk.framestats import FrameStats, quantile
-from kiosk.status import StatusWriter, prometheus_text
+from kiosk.core.framestats import FrameStats, quantile
+from kiosk.boundary.status import StatusWriter, prometheus_text
 
 STATUS = {
     "box": "plaza-1",
@@ -124,7 +124,7 @@ def test_a_running_kiosk_writes_status_and_keeps_showing_with_its_server_down(tm
     import sys
     import time
 
-    from kiosk.playlog import read_play_log
+    from kiosk.boundary.playlog import read_play_log
 
     from .conftest import write_config
     from .servers import free_port

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.publish import OBJECTS, publish
-from kiosk.sync import STAGING, SyncClient, SyncSettings
+from kiosk.boundary.publish import OBJECTS, publish
+from kiosk.boundary.sync import STAGING, SyncClient, SyncSettings
 
 from .conftest import make_picture
 from .servers import FaultServer, Nginx, free_port
@@ -325,7 +325,7 @@ import gzip  # noqa: E402
 import os  # noqa: E402
 import queue as queue_module  # noqa: E402
 
-from kiosk.sync import SyncThread  # noqa: E402
+from kiosk.boundary.sync import SyncThread  # noqa: E402
 
 
 def test_sync_never_deletes_through_a_link_to_outside(faulty, tmp_path):
@@ -485,7 +485,7 @@ def test_a_new_box_with_nothing_to_show_syncs_at_once(faulty, tmp_path):
 
 
 def test_a_download_does_not_storm_the_folder_watcher(faulty, site, tmp_path):
-    from kiosk.watcher import FolderWatcher
+    from kiosk.boundary.watcher import FolderWatcher
 
     source, site_dir = site
     (source / "answers" / "big.jpg").write_bytes(os.urandom(3 * 1024 * 1024))

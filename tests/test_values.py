@@ -3,7 +3,7 @@ import math
 import pytest
 from hypothesis import given, settings
 
-from kiosk.values import excerpt, is_utf8_name, loads_json, number_problem, printable_name
+from kiosk.core.values import excerpt, is_utf8_name, loads_json, number_problem, printable_name
 
 from .hostile import json_texts
 

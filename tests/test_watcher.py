@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from kiosk.messages import ConfigChanged, ContentChanged
-from kiosk.watcher import ConfigWatcher, FolderWatcher
+from kiosk.core.messages import ConfigChanged, ContentChanged
+from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
 
 from .conftest import FakeClock, make_picture, write_config
 

@@ -1,10 +1,10 @@
 import queue
 
-from kiosk.compose import Layout
-from kiosk.config import DEFAULT_FONT
-from kiosk.frames import FrameKey
-from kiosk.messages import FrameFailed, FrameReady
-from kiosk.worker import DecodeWorker
+from kiosk.picture.compose import Layout
+from kiosk.core.config import DEFAULT_FONT
+from kiosk.core.frames import FrameKey
+from kiosk.core.messages import FrameFailed, FrameReady
+from kiosk.boundary.worker import DecodeWorker
 
 from .conftest import make_picture
 
@@ -80,8 +80,8 @@ def test_hold_keeps_new_jobs_waiting_until_release(tmp_path):
 
 # --- priorities: the next slide always goes ahead of new files ------------------------
 
-from kiosk.inflight import InFlightFile, left_in_flight  # noqa: E402
-from kiosk.priority import Priority  # noqa: E402
+from kiosk.boundary.inflight import InFlightFile, left_in_flight  # noqa: E402
+from kiosk.core.priority import Priority  # noqa: E402
 
 
 def test_the_next_slide_goes_ahead_of_admissions_and_prefetch(tmp_path):

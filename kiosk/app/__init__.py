@@ -1,0 +1,1 @@
+"""The application: the render loop that carries out the show's decisions, and the CLI."""

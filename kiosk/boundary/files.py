@@ -1,0 +1,137 @@
+"""Small file operations every boundary module needs: atomic replace, fsync, hashing, JSON state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from kiosk.core.errors import UnsafeFile
+
+CHUNK = 64 * 1024
+
+
+def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replaces `path` with `text` so that readers see the old or the new file, whole.
+
+    Temporary file in the same folder, fsync, rename, fsync of the folder: a
+    power cut at any moment leaves the previous file intact. The file is
+    readable by others (`mode`), as node_exporter, running as its own user,
+    must read kiosk.prom.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        # A stray name that is not UTF-8 is written escaped, never fails the whole file.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    fsync_folder(path.parent)
+
+
+class WriteTrouble:
+    """A write that keeps failing (a full or read-only disk), said once and again only once it works.
+
+    `problem` is the present failure, for status.json; None while writes work.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.problem: str | None = None
+
+    def failed(self, problem: str) -> None:
+        if self.problem is None:
+            self.logger.warning("%s; the show goes on, and this is said again only once it works", problem)
+        self.problem = problem
+
+    def worked(self, recovered: str) -> None:
+        if self.problem is not None:
+            self.logger.info("%s", recovered)
+        self.problem = None
+
+
+def inside(path: str, folder: str) -> bool:
+    """True if the resolved `path` is `folder` or lies below it (both already realpath'd)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def open_regular_file(path: Path, root: Path | None = None) -> BinaryIO:
+    """Opens a regular file for reading without ever blocking.
+
+    Raises UnsafeFile for what is not a regular file inside `root`, OSError
+    when the file cannot be opened.
+
+    A FIFO or device (perhaps a link target swapped since the listing) is
+    refused before a single read, and with `root` so is a file whose real
+    location lies outside `root`.
+    """
+    if root is not None and not inside(os.path.realpath(path), os.path.realpath(root)):
+        raise UnsafeFile("a link to outside the slide folder")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeFile("not a regular file (a FIFO, socket or device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_folder(path: Path) -> None:
+    """Makes renames in a folder durable; a filesystem that cannot is left alone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON object from a file; an empty dict if it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def sha256_cached(index: dict, key: str, path: Path, size: int, mtime_ns: int) -> str:
+    """The file's sha256 from an index of key -> [size, mtime_ns, sha256] if it still
+    matches, else freshly computed: unchanged files are never hashed twice."""
+    cached = index.get(key)
+    if isinstance(cached, list) and len(cached) == 3 and cached[:2] == [size, mtime_ns]:
+        return str(cached[2])
+    return sha256_of(path)

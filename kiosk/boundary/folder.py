@@ -1,0 +1,135 @@
+"""The slide folder on disk: lists pictures and reads their sidecars.
+
+This is the boundary between the filesystem and the pure catalogue. It walks
+only `contribute/` and `answers/`, never descends into temporary folders, and
+reads nothing but the small sidecar files, so a start with thousands of
+photos costs one directory walk.
+
+What the listing refuses, each with one problem line (logged once by the
+show, printed by `kiosk check`):
+
+* a name that is not UTF-8 (CP949 names from Korean Windows zip files): the
+  file is skipped; rename it;
+* a link whose target lies outside the slide folder (a sidecar linked to
+  /proc/self/environ would become a public caption): ignored;
+* a folder reached a second time (`ln -s . loop`, two links to one folder):
+  listed once, so a link can neither loop nor show a slide twice;
+* anything that is not a regular file or folder (a FIFO, a device): ignored,
+  and never opened, so no read can block.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.core.catalogue import KIND_BY_FOLDER, Catalogue, FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name
+from kiosk.boundary.files import inside
+from kiosk.core.sidecar import MAX_SIDECAR_BYTES, SIDECAR_SUFFIXES
+from kiosk.core.values import is_utf8_name, printable_name
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 16  # sub-folders below a kind folder
+
+
+@dataclass
+class Listing:
+    """What one walk of the slide folder found."""
+
+    files: list[FileInfo] = field(default_factory=list)
+    sidecars: dict[str, str | UnreadableSidecar] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def list_folder(root: Path) -> Listing:
+    """Lists the files under root's kind folders and reads every sidecar."""
+    listing = Listing()
+    boundary = os.path.realpath(root)
+    visited: set[tuple[int, int]] = set()
+    for top in KIND_BY_FOLDER:
+        folder = root / top
+        try:
+            if os.path.islink(folder) and not inside(os.path.realpath(folder), boundary):
+                listing.problems.append(f"{top}: skipped: a link to outside the slide folder")
+                continue
+            info = os.stat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in visited:
+            visited.add((info.st_dev, info.st_ino))
+            _walk(folder, top, boundary, visited, listing, 0)
+    return listing
+
+
+def _walk(folder: Path, relative: str, boundary: str, visited: set[tuple[int, int]], listing: Listing, depth: int) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("cannot list %s: %s", printable_name(relative), exc.strerror or exc)
+        return
+    for entry in entries:
+        if is_temporary_name(entry.name):
+            continue
+        path = f"{relative}/{entry.name}"
+        if not is_utf8_name(entry.name):
+            listing.problems.append(
+                f"{printable_name(path)}: skipped: the name is not UTF-8 (zip files from Korean Windows use CP949); rename it"
+            )
+            continue
+        try:
+            if entry.is_symlink() and not inside(os.path.realpath(entry.path), boundary):
+                listing.problems.append(f"{path}: ignored: a link to outside the slide folder")
+                continue
+            info = entry.stat(follow_symlinks=True)
+        except OSError:
+            continue  # vanished between listing and stat, or a broken link: the next scan settles it
+        if stat.S_ISDIR(info.st_mode):
+            identity = (info.st_dev, info.st_ino)
+            if identity in visited:
+                listing.problems.append(f"{path}: ignored: a link to a folder that is already listed")
+            elif depth >= MAX_DEPTH:
+                listing.problems.append(f"{path}: ignored: folders nested more than {MAX_DEPTH} deep")
+            else:
+                visited.add(identity)
+                _walk(Path(entry.path), path, boundary, visited, listing, depth + 1)
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue  # a FIFO, socket or device is never a slide and never opened
+        if entry.name.lower().endswith(SIDECAR_SUFFIXES):
+            listing.sidecars[path] = _read_sidecar(Path(entry.path))
+        listing.files.append(FileInfo(path, info.st_size, info.st_mtime_ns))
+
+
+def _read_sidecar(path: Path) -> str | UnreadableSidecar:
+    try:
+        # Non-blocking: a file swapped for a FIFO since the listing must not hang the watcher.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        return UnreadableSidecar(exc.strerror or str(exc))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return UnreadableSidecar("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_SIDECAR_BYTES + 1)
+    except OSError as exc:
+        return UnreadableSidecar(exc.strerror or str(exc))
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SIDECAR_BYTES:
+        return UnreadableSidecar(f"larger than {MAX_SIDECAR_BYTES} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return UnreadableSidecar("not UTF-8 text")
+
+
+def scan(root: Path) -> Catalogue:
+    """Builds the catalogue of the slide folder as it is now."""
+    listing = list_folder(root)
+    return build_catalogue(listing.files, listing.sidecars, listing.problems)

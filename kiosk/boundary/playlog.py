@@ -1,0 +1,159 @@
+"""The play log: one JSON line per slide shown, in `<state.dir>/play.jsonl`.
+
+It rotates at the first slide of a new day and whenever it grows past
+`state.play_log_max_megabytes`: the old file becomes
+`play-YYYY-MM-DD.jsonl` (`.1`, `.2`, ... for more than one a day), and only
+the newest `state.play_log_keep` rotated files are kept, so a box running for
+weeks never fills its disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+from kiosk.boundary.files import WriteTrouble
+from kiosk.core.values import loads_json, printable_name
+
+log = logging.getLogger(__name__)
+
+PLAY_LOG_FILE = "play.jsonl"
+MAX_LINE_BYTES = 64 * 1024  # a record is about 150 bytes
+_ROTATED = re.compile(r"^play-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$")
+
+
+def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict:
+    """The log line for a slide that began to appear at `start` (an aware datetime)."""
+    return {
+        "time": start.isoformat(timespec="milliseconds"),
+        "path": printable_name(path),
+        "kind": kind,
+        "seconds": seconds,
+    }
+
+
+class PlayLog:
+    """Appends play records; a full or read-only disk costs the record, not the show."""
+
+    def __init__(self, folder: Path, max_bytes: int = 16 * 1024 * 1024, keep: int = 60) -> None:
+        self.folder = folder
+        self.path = folder / PLAY_LOG_FILE
+        self.max_bytes = max_bytes
+        self.keep = keep
+        self.trouble = WriteTrouble(log)
+        self._day: dt.date | None = _day_of_last_record(self.path)
+
+    def append(self, record: dict) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        day = _record_day(record)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if self._day is not None and (day != self._day or self._size() + len(line) > self.max_bytes):
+                self._rotate(self._day)
+            with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(line)
+            self._day = day
+            self.trouble.worked(f"the play log {self.path} is written again")
+        except OSError as exc:
+            self.trouble.failed(f"cannot write the play log {self.path}: {exc.strerror or exc}")
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last append failed, until one works."""
+        return self.trouble.problem
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _rotate(self, day: dt.date | None) -> None:
+        if not self.path.exists():
+            return
+        stem = f"play-{(day or dt.date.today()).isoformat()}"
+        target = self.folder / f"{stem}.jsonl"
+        number = 1
+        while target.exists():
+            target = self.folder / f"{stem}.{number}.jsonl"
+            number += 1
+        os.replace(self.path, target)
+        for old in rotated_logs(self.folder)[: -self.keep or None] if self.keep > 0 else []:
+            old.unlink(missing_ok=True)
+
+
+def rotated_logs(folder: Path) -> list[Path]:
+    """Rotated play logs, oldest first."""
+    found = []
+    for path in folder.glob("play-*.jsonl"):
+        match = _ROTATED.match(path.name)
+        if match:
+            found.append((match.group(1), int(match.group(2) or 0), path))
+    return [path for _day, _number, path in sorted(found)]
+
+
+def _record_day(record: dict) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(record["time"]).date()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _day_of_last_record(path: Path) -> dt.date | None:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 4096))
+            lines = handle.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            return _record_day(loads_json(line))
+        except (ValueError, AttributeError):
+            continue
+    return None
+
+
+def read_play_log(folder: Path, rotated: bool = True) -> list[dict]:
+    """Every readable record of the play log (rotated files first)."""
+    return load_play_logs(folder, rotated)[0]
+
+
+def load_play_logs(folder: Path, rotated: bool = True) -> tuple[list[dict], int]:
+    """Every readable record of the play log, and how many lines were skipped.
+
+    A line that is torn, not UTF-8, not JSON, nested too deeply or not an
+    object is skipped and counted, never fatal.
+    """
+    paths = (rotated_logs(folder) if rotated else []) + [folder / PLAY_LOG_FILE]
+    records: list[dict] = []
+    skipped = 0
+    for path in paths:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("cannot read the play log %s: %s", path, exc.strerror or exc)
+            continue
+        with handle:
+            for raw in handle:
+                if not raw.strip():
+                    continue
+                if len(raw) > MAX_LINE_BYTES:
+                    skipped += 1
+                    continue
+                try:
+                    record = loads_json(raw)
+                except ValueError:
+                    skipped += 1
+                    continue
+                if isinstance(record, dict):
+                    records.append(record)
+                else:
+                    skipped += 1
+    return records, skipped

@@ -1,0 +1,250 @@
+"""`kiosk publish`: turns a slide folder into a static site that any web server or CDN can serve.
+
+    SITE/manifest.json      what the boxes should hold: path, sha256, size of each file
+    SITE/files/<sha256>     each file's bytes under its hash; never changes, cache forever
+
+Re-publishing is incremental (objects already there are kept, unchanged
+files are not hashed again) and atomic (the manifest is replaced in one
+rename). Objects that no manifest names any more are deleted only after a
+grace period, so a box that is still downloading finds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kiosk.core.catalogue import FileInfo
+from kiosk.boundary.folder import list_folder
+from kiosk.core.errors import PublishError
+from kiosk.core.manifest import (
+    Manifest,
+    ManifestError,
+    ManifestFile,
+    check_path,
+    is_publishable,
+    manifest_version,
+    parse_manifest,
+    path_conflicts,
+)
+from kiosk.boundary.files import read_json_object, sha256_cached, write_atomically
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+OBJECTS = "files"
+_INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashing of unchanged files
+_UNREFERENCED = ".unreferenced.json"  # sha256 -> when it was first seen unreferenced
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: str
+    files: int
+    bytes: int
+    objects_added: int
+    objects_removed: int
+    changed: bool
+
+
+def _store_object(source: Path, site: Path, sha256: str) -> bool:
+    """Copies a file into files/<sha256> unless it is there; False if the source changed meanwhile."""
+    target = site / OBJECTS / sha256
+    if target.exists():
+        return True
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
+    try:
+        with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
+            while chunk := reader.read(CHUNK):
+                digest.update(chunk)
+                writer.write(chunk)
+            writer.flush()
+            os.fsync(writer.fileno())
+        if digest.hexdigest() != sha256:
+            os.unlink(temp)
+            return False
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def publish(
+    source: Path,
+    site: Path,
+    grace_seconds: float = 24 * 3600,
+    files: list[FileInfo] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> PublishResult:
+    """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing."""
+    site.mkdir(parents=True, exist_ok=True)
+    if files is None:
+        listing = list_folder(source)
+        for problem in listing.problems:
+            log.warning("%s", problem)
+        files = listing.files
+    refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    index = read_json_object(site / _INDEX)
+    new_index: dict[str, list] = {}
+    entries: list[ManifestFile] = []
+    added = 0
+    for info in sorted(files, key=lambda f: f.path):
+        if not is_publishable(info.path):
+            continue
+        try:
+            digest = sha256_cached(index, info.path, source / info.path, info.size, info.mtime_ns)
+        except OSError as exc:
+            log.warning("not published: %s (%s)", info.path, exc)
+            continue
+        had = (site / OBJECTS / digest).exists()
+        try:
+            stored = _store_object(source / info.path, site, digest)
+        except OSError as exc:
+            log.warning("not published: %s (%s)", info.path, exc)
+            continue
+        if not stored:
+            log.info("not published yet: %s changed while it was copied", info.path)
+            continue
+        added += 0 if had else 1
+        new_index[info.path] = [info.size, info.mtime_ns, digest]
+        entries.append(ManifestFile(info.path, digest, info.size))
+
+    version = manifest_version(tuple(entries))
+    previous = _current_manifest(site)
+    changed = previous is None or previous.version != version
+    if changed:
+        manifest = Manifest(version, dt.datetime.now().astimezone().isoformat(timespec="seconds"), tuple(entries))
+        before = _mtime_seconds(site / MANIFEST)
+        write_atomically(site / MANIFEST, manifest.to_json() + "\n")
+        os.chmod(site / MANIFEST, 0o644)
+        if before is not None and _mtime_seconds(site / MANIFEST) <= before:
+            # Web servers build ETag and Last-Modified from whole seconds (and size):
+            # a second publish within the same second must still look new to the boxes.
+            os.utime(site / MANIFEST, (before + 1, before + 1))
+        log.info("published version %s: %d files, %d bytes", version, len(entries), sum(e.size for e in entries))
+    write_atomically(site / _INDEX, json.dumps(new_index))
+    removed = _collect_garbage(site, {e.sha256 for e in entries}, grace_seconds, clock())
+    return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
+
+
+def refuse_what_boxes_refuse(paths: list[str]) -> None:
+    """Raises PublishError naming every path (and pair of paths) that every box would refuse.
+
+    A box refuses a manifest whole for one bad path, so publishing it would
+    stop the whole fleet from updating.
+    """
+    problems = []
+    for path in paths:
+        try:
+            check_path(path)
+        except ManifestError as exc:
+            problems.append(str(exc))
+    problems += path_conflicts(paths)
+    if problems:
+        raise PublishError(problems)
+
+
+def _mtime_seconds(path: Path) -> int | None:
+    try:
+        return int(path.stat().st_mtime)
+    except OSError:
+        return None
+
+
+def _current_manifest(site: Path) -> Manifest | None:
+    try:
+        return parse_manifest((site / MANIFEST).read_text(encoding="utf-8"), 1 << 62, 1 << 62)
+    except (OSError, ValueError):
+        return None
+
+
+def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now: float) -> int:
+    """Deletes objects unreferenced for longer than the grace period; returns how many."""
+    folder = site / OBJECTS
+    pending = read_json_object(site / _UNREFERENCED)
+    still: dict[str, float] = {}
+    removed = 0
+    for path in folder.iterdir() if folder.is_dir() else []:
+        name = path.name
+        if name.startswith("."):
+            # A copy that a crash left behind: gone after the grace period too.
+            if name.startswith(".incoming-") and now - path.stat().st_mtime >= grace_seconds:
+                path.unlink(missing_ok=True)
+            continue
+        if name in referenced:
+            continue
+        since = float(pending.get(name, now))
+        if now - since >= grace_seconds:
+            path.unlink(missing_ok=True)
+            removed += 1
+        else:
+            still[name] = since
+    write_atomically(site / _UNREFERENCED, json.dumps(still))
+    return removed
+
+
+def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo]) -> None:
+    """One publish of the watch loop: a folder every box would refuse is explained, and left unpublished."""
+    try:
+        publish(source, site, grace_seconds, files)
+    except PublishError as exc:
+        for problem in exc.problems:
+            log.error("not published: %s", problem)
+        log.error("the last good version stays published until the files named above are renamed")
+
+
+def watch_and_publish(
+    source: Path,
+    site: Path,
+    grace_seconds: float,
+    settle_seconds: float = 1.0,
+    rescan_seconds: float = 60.0,
+    stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Publishes now, then again whenever the source folder changes, until `stop` is set.
+
+    Only files that have settled (unchanged across two looks) are published,
+    so a photo still being copied into the central folder never reaches a box.
+    """
+    from kiosk.core.settling import Settler
+    from kiosk.boundary.watcher import ObservedFolder
+
+    stop = stop or threading.Event()
+    wake = threading.Event()
+    observed = ObservedFolder(source, recursive=True, mode="native", on_event=lambda _event: wake.set())
+    settler = Settler(settle_seconds)
+    files = list_folder(source).files
+    settler.accept(files, clock())
+    published = sorted(files, key=lambda f: f.path)
+    _publish_or_explain(source, site, grace_seconds, published)
+    log.info("watching %s; publishing to %s", source, site)
+    try:
+        while not stop.is_set():
+            observed.ensure()
+            files = list_folder(source).files
+            recheck = settler.observe(files, clock())
+            settled = sorted(settler.settled(), key=lambda f: f.path)
+            if settled != published:
+                _publish_or_explain(source, site, grace_seconds, settled)
+                published = settled
+            timeout = rescan_seconds if recheck is None else max(0.05, recheck - clock())
+            if wake.wait(timeout):
+                stop.wait(0.2)  # let a burst of events finish
+                wake.clear()
+    finally:
+        observed.close()

@@ -1,0 +1,157 @@
+"""The saved rotation in `state.dir`: written atomically, read forgivingly, off the render loop.
+
+A power cut in the middle of a write leaves the previous file intact
+(temporary file, fsync, rename, fsync of the folder). A file that cannot be
+read gives a warning and a fresh rotation, never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.boundary.background import BackgroundThread
+from kiosk.boundary.files import WriteTrouble, write_atomically
+from kiosk.core.playlist import Rotation
+from kiosk.boundary.playlog import PlayLog
+from kiosk.core.values import loads_json
+
+log = logging.getLogger(__name__)
+
+ROTATION_FILE = "rotation.json"
+# A rotation of 100,000 answers is about 4 MB; anything far larger is not ours.
+MAX_STATE_BYTES = 64 * 1024 * 1024
+
+
+def default_seed(box_name: str) -> int:
+    """A seed that differs between boxes but stays the same for one box."""
+    return int.from_bytes(hashlib.sha256(box_name.encode("utf-8")).digest()[:4], "big")
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """What survives a restart: the rotation and the files known to be undecodable."""
+
+    rotation: Rotation
+    bad: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class RotationStore:
+    """Loads and saves the rotation in one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ROTATION_FILE
+        self.trouble = WriteTrouble(log)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the last save failed, until one works."""
+        return self.trouble.problem
+
+    def load(self, seed: int) -> SavedState:
+        """The saved state, or a fresh one (with a warning if the file was bad)."""
+        try:
+            with self.path.open("rb") as handle:
+                text = handle.read(MAX_STATE_BYTES + 1)
+            if len(text) > MAX_STATE_BYTES:
+                raise ValueError(f"larger than {MAX_STATE_BYTES:,} bytes")
+            data = loads_json(text)
+            rotation = Rotation.from_json(data["rotation"])
+            bad = {str(p): (int(v[0]), int(v[1])) for p, v in data.get("bad", {}).items()}
+        except FileNotFoundError:
+            return SavedState(Rotation(seed=seed))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
+            log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
+            return SavedState(Rotation(seed=seed))
+        return SavedState(rotation, bad)
+
+    def save(self, state: SavedState) -> None:
+        data = {
+            "rotation": state.rotation.to_json(),
+            "bad": {path: list(version) for path, version in sorted(state.bad.items())},
+        }
+        try:
+            write_atomically(self.path, json.dumps(data, ensure_ascii=False))
+        except OSError as exc:
+            # A full or read-only disk: said once (and in status.json), not at every slide.
+            self.trouble.failed(f"cannot save the rotation to {self.path}: {exc.strerror or exc}")
+            return
+        self.trouble.worked(f"the rotation is saved again in {self.path}")
+
+
+class SlideRecorder:
+    """Records each slide start: the rotation first (atomic, fsynced), then its play-log line.
+
+    In that order, a line in the play log means the rotation after that
+    slide is on disk, so a kiosk killed at any moment resumes without
+    repeating a logged slide.
+    """
+
+    def __init__(self, store: RotationStore, play_log: PlayLog) -> None:
+        self.store = store
+        self.play_log = play_log
+
+    def slide_started(self, state: SavedState, record: dict) -> None:
+        self.record([(state, record)])
+
+    def record(self, starts: list[tuple[SavedState, dict]]) -> None:
+        """Several slide starts at once: only the newest rotation needs saving."""
+        if not starts:
+            return
+        self.store.save(starts[-1][0])
+        for _state, record in starts:
+            self.play_log.append(record)
+
+
+_STOP = object()
+
+
+class BackgroundRecorder(BackgroundThread):
+    """A SlideRecorder on its own thread, so the render loop never waits for the disk.
+
+    The save fsyncs a file and its folder at every slide start, just as the
+    fade begins; on an SD card that can take longer than a frame. Starts
+    that queue up while the disk is slow are written together; `stop()`
+    writes whatever is still queued.
+    """
+
+    thread_name = "state-recorder"
+
+    def __init__(self, recorder: SlideRecorder) -> None:
+        self.recorder = recorder
+        self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
+
+    def slide_started(self, state: SavedState, record: dict) -> None:
+        self._queue.put((state, record))
+
+    def poll_once(self, timeout: float | None = None) -> bool:
+        """Writes what is queued (waiting up to `timeout` for the first); False once told to stop."""
+        try:
+            items = [self._queue.get(timeout=timeout)]
+        except queue.Empty:
+            return True
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        starts = [item for item in items if item is not _STOP]
+        if starts:
+            self._survive(lambda: self.recorder.record(starts))  # type: ignore[arg-type]
+        return len(starts) == len(items)
+
+    def _run(self) -> None:
+        while self.poll_once():
+            pass
+
+    def _ask_to_stop(self) -> None:
+        self._queue.put(_STOP)
+
+    def _after_stop(self) -> None:
+        if not self.running:  # never started, or ended: nothing writes concurrently
+            while not self._queue.empty():
+                self.poll_once(timeout=0)

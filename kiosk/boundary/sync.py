@@ -1,0 +1,514 @@
+"""The sync client: makes the slide folder match the central server's manifest, safely.
+
+The server is any static web server or CDN holding what `kiosk publish`
+wrote. One conditional GET of manifest.json says whether anything changed.
+Every object is downloaded into a staging folder inside the slide folder
+(`.kiosk-sync/`, which the kiosk never shows), checked against the
+manifest's size and sha256, and fsynced. Only when every file of the new
+manifest is staged are they renamed into place, then files that left the
+manifest are removed: additions before removals, so the screen never runs
+empty, and a failure at any point leaves the slides exactly as they were.
+
+The network sits behind one seam, a `requests.Session`, so tests use a real
+server on loopback (nginx) or a server of their own that injects faults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import queue
+import random
+import shutil
+import stat
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urljoin
+
+import requests
+
+from kiosk.boundary import http
+from kiosk.boundary.background import BackgroundThread
+from kiosk.core.errors import DeadlinePassed, Interrupted, SyncFailed
+from kiosk.boundary.folder import list_folder
+from kiosk.core.manifest import Manifest, ManifestError, is_publishable, parse_manifest
+from kiosk.core.messages import SyncDone, SyncResult
+from kiosk.boundary.files import CHUNK, fsync_file, fsync_folder, read_json_object, sha256_cached, sha256_of, write_atomically
+
+log = logging.getLogger(__name__)
+
+STAGING = ".kiosk-sync"
+STATE_FILE = "sync.json"
+INDEX_FILE = "sync-index.json"
+LOCK_FILE = "sync.lock"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MANIFEST_SECONDS = 60.0  # on top of the connect and read timeouts, for the whole manifest
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    url: str
+    token: str = ""
+    ca_bundle: str | None = None
+    max_file_bytes: int = 100 * 1024 * 1024
+    max_total_bytes: int = 4 * 1024 * 1024 * 1024
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    backoff_seconds: float = 1.0
+    min_bytes_per_second: int = 20 * 1024  # a download slower than this over its whole length is cut off
+    reserve_bytes: int = 64 * 1024 * 1024  # left free on the disk for the state, the logs and the system
+    manifest_seconds: float = MANIFEST_SECONDS
+
+    def download_seconds(self, size: int) -> float:
+        """The total deadline of one download of `size` bytes."""
+        return self.connect_timeout + self.read_timeout + size / self.min_bytes_per_second
+
+    def __repr__(self) -> str:
+        # The token never appears in logs or tracebacks.
+        return f"SyncSettings(url={self.url!r}, token={'***' if self.token else ''!r})"
+
+
+def new_session(settings: SyncSettings) -> requests.Session:
+    return http.new_session(settings.token, settings.ca_bundle)
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes an unprivileged writer may still use on the folder's filesystem."""
+    usage = os.statvfs(folder if folder.exists() else folder.parent)
+    return usage.f_bavail * usage.f_frsize
+
+
+class SyncClient:
+    """Brings one slide folder in line with one manifest URL."""
+
+    def __init__(
+        self,
+        settings: SyncSettings,
+        folder: Path,
+        state_dir: Path,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        disk_free: Callable[[Path], int] = free_bytes,
+    ) -> None:
+        self.settings = settings
+        self.folder = folder
+        self.state_dir = state_dir
+        self.session = session or new_session(settings)
+        self.sleep = sleep
+        self.jitter = jitter
+        self.disk_free = disk_free
+
+    # --- one sync ------------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        """One full sync; never raises: every failure is a result with a one-line reason."""
+        try:
+            result = self._locked_sync()
+        except SyncFailed as exc:
+            result = SyncResult(False, str(exc), None)
+        except ManifestError as exc:
+            result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
+        except OSError as exc:
+            result = SyncResult(False, f"local folder: {exc.strerror or exc}", None)
+        except Exception as exc:  # noqa: BLE001 - counted as a failed sync like any other
+            log.exception("sync: unexpected error")
+            result = SyncResult(False, f"unexpected error: {type(exc).__name__}: {str(exc)[:200]}", None)
+        return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def _locked_sync(self) -> SyncResult:
+        """One sync at a time per state folder: `kiosk sync --once` beside a running kiosk waits its turn."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / LOCK_FILE, "a") as lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SyncFailed("another sync of this folder is running; nothing changed", retry=False) from None
+            try:
+                return self._sync()
+            except Interrupted:
+                self._clean_staging(keep_partial=True)
+                raise
+            except BaseException:
+                self._clean_staging(keep_partial=False)
+                raise
+
+    def _sync(self) -> SyncResult:
+        state = read_json_object(self.state_dir / STATE_FILE)
+        manifest_text, fresh_state = self._fetch_manifest(state)
+        manifest = parse_manifest(manifest_text, self.settings.max_file_bytes, self.settings.max_total_bytes)
+        local = self._local_hashes()
+        wanted = {f.path: f for f in manifest.files}
+        missing = [f for f in manifest.files if local.get(f.path) != f.sha256]
+        stale = [path for path in local if path not in wanted]
+        if not missing and not stale:
+            # The usual minute: nothing to do, and nothing written unless it changed
+            # (two fsynced writes a minute would wear an SD card for nothing).
+            if self._index != self._index_on_disk:
+                write_atomically(self.state_dir / INDEX_FILE, json.dumps(self._index))
+            self._save_state(state, fresh_state, manifest_text, manifest)
+            return SyncResult(True, "folder matches the manifest", manifest.version)
+
+        for item in missing:
+            self._check_target(item.path)
+        needed = sum(item.size for item in missing)
+        free = self.disk_free(self.folder)
+        if free - needed < self.settings.reserve_bytes:
+            raise SyncFailed(
+                f"not enough disk space: {needed:,} bytes to place, {free:,} free, "
+                f"{self.settings.reserve_bytes:,} kept in reserve; nothing changed", retry=False,
+            )
+        placements = self._stage(missing, local)
+        for item in missing:  # additions first: the screen never runs empty
+            target = self.folder / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(placements[item.path], target)
+            fsync_folder(target.parent)
+        for path in stale:
+            (self.folder / path).unlink(missing_ok=True)  # a link itself, never its target
+            _remove_empty_parents(self.folder / path, self.folder)
+        self._clean_staging(keep_partial=False)
+        self._save_index({item.path: item.sha256 for item in missing})
+        self._save_state(state, fresh_state, manifest_text, manifest)
+        log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
+        return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
+
+    def _check_target(self, path: str) -> None:
+        """Refuses, before anything changes, a path the sync could only write through a link."""
+        current = self.folder
+        parts = path.split("/")
+        for part in parts[:-1]:
+            current = current / part
+            try:
+                info = os.lstat(current)
+            except FileNotFoundError:
+                return
+            if stat.S_ISLNK(info.st_mode):
+                raise SyncFailed(
+                    f"local folder: {current.relative_to(self.folder)} is a link; the sync never writes through "
+                    "links (remove it); nothing changed", retry=False,
+                )
+            if not stat.S_ISDIR(info.st_mode):
+                raise SyncFailed(f"local folder: {current.relative_to(self.folder)} is a file where the manifest "
+                                 "has a folder; nothing changed", retry=False)
+        try:
+            info = os.lstat(self.folder / path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(info.st_mode):
+            raise SyncFailed(f"local folder: {path} is a folder where the manifest has a file; nothing changed",
+                             retry=False)
+
+    def _clean_staging(self, keep_partial: bool) -> None:
+        """Removes the staging folder after a sync; an interrupted download's part stays to resume."""
+        staging = self.folder / STAGING
+        if not keep_partial:
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        try:
+            entries = list(staging.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if not entry.name.endswith(".part"):
+                entry.unlink(missing_ok=True)
+
+    # --- manifest --------------------------------------------------------------------
+
+    def _fetch_manifest(self, state: dict) -> tuple[str, dict]:
+        """The manifest text and the validators to keep; one small request when unchanged."""
+        headers = {}
+        saved = state.get("manifest") if state.get("url") == self.settings.url else None
+        if saved:
+            if state.get("etag"):
+                headers["If-None-Match"] = state["etag"]
+            if state.get("last_modified"):
+                headers["If-Modified-Since"] = state["last_modified"]
+        seconds = self.settings.connect_timeout + self.settings.read_timeout + self.settings.manifest_seconds
+        with http.held_to(self.session, self.settings.url, seconds) as deadline:
+            response = self._request("GET", self.settings.url, deadline, headers=headers, stream=True)
+            try:
+                if response.status_code == 304 and saved:
+                    return saved, state
+                if response.status_code != 200:
+                    raise SyncFailed(f"manifest: HTTP {response.status_code} from {self.settings.url}",
+                                     retry=response.status_code >= 500)
+                # Counted as it arrives, after gzip: a 1 MB bomb never becomes 2 GB here.
+                body = http.read_limited(response, MAX_MANIFEST_BYTES, deadline, "manifest")
+            except http.BodyTooLarge as exc:
+                raise SyncFailed(str(exc), retry=False) from None
+            except (requests.RequestException, OSError, DeadlinePassed) as exc:
+                raise self._network_failure("manifest", exc, deadline) from None
+            finally:
+                response.close()
+        fresh = {
+            "url": self.settings.url,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+        }
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError("not UTF-8 text") from None
+        return text, fresh
+
+    @staticmethod
+    def _network_failure(what: str, exc: BaseException, deadline: http.Deadline) -> SyncFailed:
+        if deadline.passed or isinstance(exc, DeadlinePassed):
+            return Interrupted(f"{what}: took longer than {deadline.seconds:.0f} s; cut off")
+        return Interrupted(f"{what}: interrupted ({type(exc).__name__})")
+
+    def _save_state(self, old: dict, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
+        state = dict(fresh, manifest=manifest_text, version=manifest.version)
+        if state != old:
+            write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
+
+    # --- the local folder ------------------------------------------------------------
+
+    def _local_hashes(self) -> dict[str, str]:
+        """sha256 of every publishable file in the folder, re-hashing only changed files.
+
+        Files reached through a link to a folder are not the mirror's: never
+        counted, so never removed.
+        """
+        index = read_json_object(self.state_dir / INDEX_FILE)
+        self._index_on_disk = index
+        files = list_folder(self.folder).files
+        hashes: dict[str, str] = {}
+        self._index: dict[str, list] = {}
+        for info in files:
+            if not is_publishable(info.path) or _through_link(self.folder, info.path):
+                continue
+            try:
+                digest = sha256_cached(index, info.path, self.folder / info.path, info.size, info.mtime_ns)
+            except OSError:
+                continue
+            hashes[info.path] = digest
+            self._index[info.path] = [info.size, info.mtime_ns, digest]
+        return hashes
+
+    def _save_index(self, placed: dict[str, str]) -> None:
+        files = list_folder(self.folder).files
+        index = {}
+        for info in files:
+            if not is_publishable(info.path):
+                continue
+            cached = self._index.get(info.path)
+            if cached and cached[:2] == [info.size, info.mtime_ns]:
+                index[info.path] = cached
+        for path, digest in placed.items():
+            stat = (self.folder / path).stat()
+            index[path] = [stat.st_size, stat.st_mtime_ns, digest]
+        write_atomically(self.state_dir / INDEX_FILE, json.dumps(index))
+
+    # --- downloads ---------------------------------------------------------------------
+
+    def _stage(self, missing: list, local: dict[str, str]) -> dict[str, Path]:
+        """A verified, fsynced file in the staging folder for every path to add or change.
+
+        Objects the box already holds under another name are copied, not
+        downloaded: a rename or a duplicate on the server costs nothing.
+        """
+        staging = self.folder / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        held = {digest: path for path, digest in local.items()}
+        downloaded: dict[str, Path] = {}
+        for item in missing:
+            if item.sha256 not in held and item.sha256 not in downloaded:
+                downloaded[item.sha256] = self._download(item.sha256, item.size, staging)
+        placements: dict[str, Path] = {}
+        used: set[str] = set()
+        for number, item in enumerate(missing):
+            staged = staging / f"{number}.{item.sha256}.place"
+            if item.sha256 in downloaded and item.sha256 not in used and \
+                    sum(1 for other in missing if other.sha256 == item.sha256) == 1:
+                os.replace(downloaded[item.sha256], staged)  # used once: moved, not copied (no double disk use)
+                used.add(item.sha256)
+            else:
+                source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
+                shutil.copyfile(source, staged)
+                fsync_file(staged)
+            placements[item.path] = staged
+        return placements
+
+    def _download(self, sha256: str, size: int, staging: Path) -> Path:
+        url = urljoin(self.settings.url, f"files/{sha256}")
+        part = staging / f"{sha256}.part"
+        for attempt in range(self.settings.retries + 1):
+            have = part.stat().st_size if part.exists() else 0
+            if have > size:
+                part.unlink()
+                have = 0
+            headers = {"Accept-Encoding": "identity"}
+            if 0 < have < size:
+                headers["Range"] = f"bytes={have}-"
+            try:
+                if have < size or size == 0:
+                    self._stream(url, headers, part, have, size)
+            except SyncFailed as exc:
+                if attempt >= self.settings.retries or not exc.retry:
+                    raise
+                self._back_off(attempt, str(exc))
+                continue
+            actual = part.stat().st_size
+            if actual != size:
+                if attempt >= self.settings.retries:
+                    raise SyncFailed(f"files/{sha256}: got {actual} bytes, the manifest says {size}")
+                if actual > size:
+                    part.unlink()
+                self._back_off(attempt, "short download")
+                continue
+            if sha256_of(part) != sha256:
+                part.unlink()
+                raise SyncFailed(f"files/{sha256}: content does not match its sha256; discarded", retry=False)
+            fsync_file(part)
+            return part
+        raise SyncFailed(f"files/{sha256}: download did not complete")
+
+    def _stream(self, url: str, headers: dict, part: Path, have: int, size: int) -> None:
+        """Downloads into `part`: never more than the manifest's size, never past the deadline."""
+        name = f"{url.rsplit('/', 1)[-1][:12]}…"
+        with http.held_to(self.session, url, self.settings.download_seconds(size)) as deadline:
+            response = self._request("GET", url, deadline, headers=headers, stream=True)
+            # Written in CHUNKs: an interrupted download loses at most one before it resumes.
+            try:
+                if response.status_code == 206 and have:
+                    mode = "ab"
+                elif response.status_code == 200:
+                    mode = "wb"  # the server ignored the range: start again
+                else:
+                    raise SyncFailed(f"{name}: HTTP {response.status_code}", retry=response.status_code >= 500)
+                written = 0 if mode == "wb" else have
+                with part.open(mode) as handle:
+                    # Decoded bytes are what is stored and capped (objects are asked for unencoded).
+                    for chunk in response.raw.stream(CHUNK, decode_content=True):
+                        deadline.check()
+                        written += len(chunk)
+                        if written > size:
+                            handle.close()
+                            part.unlink(missing_ok=True)
+                            raise SyncFailed(f"{name}: the server sent more than the {size:,} bytes the manifest "
+                                             "lists; discarded", retry=False)
+                        handle.write(chunk)
+            except SyncFailed:
+                raise
+            except OSError as exc:
+                if exc.errno == 28:  # ENOSPC
+                    part.unlink(missing_ok=True)
+                    raise SyncFailed("the disk is full; the download was discarded", retry=False) from None
+                raise self._network_failure(name, exc, deadline) from None
+            except (requests.RequestException, DeadlinePassed, Exception) as exc:  # noqa: BLE001 - urllib3 errors too
+                raise self._network_failure(name, exc, deadline) from None
+            finally:
+                response.close()
+
+    def _request(self, method: str, url: str, deadline: http.Deadline, **kwargs) -> requests.Response:
+        """One HTTP request with timeouts, retried with exponential backoff on network and 5xx errors,
+        all within `deadline`."""
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override a session's verify.
+        verify = self.settings.ca_bundle or True
+        last = ""
+        for attempt in range(self.settings.retries + 1):
+            try:
+                deadline.check()
+                response = self.session.request(method, url, timeout=timeout, verify=verify, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise SyncFailed(f"TLS: certificate check failed for {url} ({_short(exc)})", retry=False) from None
+            except DeadlinePassed:
+                raise Interrupted(f"{url}: took longer than {deadline.seconds:.0f} s; cut off") from None
+            except requests.RequestException as exc:
+                if deadline.passed:
+                    raise Interrupted(f"{url}: took longer than {deadline.seconds:.0f} s; cut off") from None
+                last = f"{type(exc).__name__} for {url}"
+            else:
+                if response.status_code < 500:
+                    return response
+                last = f"HTTP {response.status_code} from {url}"
+                response.close()
+            if attempt < self.settings.retries and deadline.remaining() > 0:
+                self._back_off(attempt, last)
+        raise SyncFailed(f"server unreachable after {self.settings.retries + 1} tries: {last}")
+
+    def _back_off(self, attempt: int, why: str) -> None:
+        delay = self.settings.backoff_seconds * (2**attempt) * (0.5 + self.jitter())
+        log.debug("sync: %s; retrying in %.1f s", why, delay)
+        self.sleep(delay)
+
+
+class SyncThread(BackgroundThread):
+    """Runs `sync_once()` every interval (with jitter) and posts SyncDone to the loop."""
+
+    thread_name = "sync"
+
+    def __init__(
+        self,
+        client: SyncClient,
+        inbox: "queue.Queue[object]",
+        interval_seconds: float,
+        jitter_seconds: float,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.client = client
+        self.inbox = inbox
+        self.interval_seconds = interval_seconds
+        self.jitter_seconds = jitter_seconds
+        self.rng = rng
+        self._stop = threading.Event()
+        self._last_line = ""
+
+    def poll_once(self) -> SyncResult:
+        result = self.client.sync_once()
+        line = result.line()
+        if not result.ok and line != self._last_line:
+            log.warning("%s (showing what the box has)", line)
+        elif result.ok and (result.downloaded or result.removed or not self._last_line.startswith("sync ok")):
+            log.info("%s", line)
+        self._last_line = line
+        self.inbox.put(SyncDone(result))
+        return result
+
+    def _run(self) -> None:
+        # A fleet started together must not arrive at the server in the same second; a box
+        # with nothing to show yet (a new one) syncs at once rather than show the fallback card.
+        empty = not list_folder(self.client.folder).files
+        delay = 0.0 if empty else self.rng() * self.jitter_seconds
+        while not self._stop.wait(delay):
+            self._survive(self.poll_once)  # the show goes on without sync
+            delay = self.interval_seconds + self.rng() * self.jitter_seconds
+
+    def _ask_to_stop(self) -> None:
+        self._stop.set()
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _through_link(root: Path, path: str) -> bool:
+    """True if a folder on the way from `root` to `path` is a link."""
+    current = root
+    for part in path.split("/")[:-1]:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and root in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            return
+        parent = parent.parent

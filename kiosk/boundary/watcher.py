@@ -1,0 +1,345 @@
+"""Watching the slide folder and config.yaml: the boundary to watchdog.
+
+The watchers only report. They post `ContentChanged` (a new catalogue of
+complete files) and `ConfigChanged` (a new valid config) on the render
+loop's inbox; the loop alone decides what the screen shows.
+
+Events only wake a watcher early. What it reports always comes from a fresh
+listing, so it does not matter which events arrive, in which order, or
+whether inotify dropped some on an overflow: a periodic full rescan repairs
+anything missed, and a root folder that is deleted and re-created gets a
+new observer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from kiosk.boundary.background import BackgroundThread
+from kiosk.core.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_name
+from kiosk.core.config import Config, load_config
+from kiosk.core.errors import ConfigError
+from kiosk.boundary.folder import list_folder
+from kiosk.core.messages import ConfigChanged, ContentChanged
+from kiosk.core.settling import Settler
+
+log = logging.getLogger(__name__)
+
+HEALTH_CHECK_SECONDS = 1.0  # how often the root folder's identity is checked
+DEBOUNCE_SECONDS = 0.2  # events closer together than this are one change
+# Reading a file produces these; they change nothing, and our own reads would wake us.
+_IGNORED_EVENTS = {"opened", "closed_no_write"}
+
+
+class _Wakeup(FileSystemEventHandler):
+    """Wakes the watcher for events that may change what is shown.
+
+    Events about hidden and temporary names only (the sync's staging folder,
+    rsync's `.NAME.XXXXXX`, a browser's `.part`) cost nothing: a download
+    writes thousands of chunks, and each would otherwise list the folder. A
+    rename from such a name to a real one still wakes it.
+    """
+
+    def __init__(self, wake: Callable[[FileSystemEvent], None], root: Path) -> None:
+        self._wake = wake
+        self._root = os.fsdecode(root)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in _IGNORED_EVENTS:
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if all(not path or self._hidden(os.fsdecode(path)) for path in paths):
+            return
+        self._wake(event)
+
+    def _hidden(self, path: str) -> bool:
+        relative = os.path.relpath(path, self._root)
+        if relative.startswith(".."):
+            return False  # above the root (the root itself replaced): always look
+        return any(is_temporary_name(part) for part in relative.split(os.sep) if part not in ("", "."))
+
+
+class ObservedFolder:
+    """A watchdog observer on one folder, re-armed when the folder is replaced."""
+
+    def __init__(self, folder: Path, recursive: bool, mode: str, on_event: Callable[[FileSystemEvent], None]) -> None:
+        self.folder = folder
+        self.recursive = recursive
+        self.mode = mode
+        self._handler = _Wakeup(on_event, folder)
+        self._observer: Observer | PollingObserver | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def ensure(self) -> bool:
+        """Starts, restarts or stops the observer to match the folder; True if it changed."""
+        try:
+            stat = os.stat(self.folder)
+            identity: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
+        except OSError:
+            identity = None
+        alive = self._observer is not None and self._observer.is_alive()
+        if identity == self._identity and (alive or identity is None):
+            return False
+        self.close()
+        self._identity = identity
+        if identity is None:
+            return True
+        observer = PollingObserver(timeout=1.0) if self.mode == "poll" else Observer()
+        try:
+            observer.schedule(self._handler, str(self.folder), recursive=self.recursive)
+            observer.daemon = True
+            observer.start()
+        except OSError as exc:
+            # inotify limits or a vanished folder: the periodic rescan still works.
+            log.warning("cannot watch %s (%s); relying on the periodic rescan", self.folder, exc)
+            return True
+        self._observer = observer
+        return True
+
+    def close(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=2)
+            self._observer = None
+
+
+class _WatchThread(BackgroundThread):
+    """One background thread: `poll_once()` on a wake-up or when its time comes.
+
+    `_wake` is both the sleep and the signal: events set it, `stop()` sets it.
+    Tests call `poll_once()` directly without starting the thread.
+    """
+
+    thread_name = "watcher"
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stopping = False
+
+    def notify(self, _event: FileSystemEvent | None = None) -> None:
+        self._wake.set()
+
+    def poll_once(self) -> None:
+        raise NotImplementedError
+
+    def tick(self, woken: bool) -> None:
+        """What the thread does when it wakes; by default a full poll."""
+        self.poll_once()
+
+    def _next_poll_in(self) -> float:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        pass
+
+    def _run(self) -> None:
+        while not self._stopping:
+            woken = self._wake.wait(timeout=max(0.01, self._next_poll_in()))
+            if self._stopping:
+                break
+            if woken:
+                time.sleep(DEBOUNCE_SECONDS)  # let a burst of events finish
+                self._wake.clear()
+            self._survive(lambda: self.tick(woken))  # the watcher outlives any one bad listing
+        self._close()
+
+    def _ask_to_stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    def _after_stop(self) -> None:
+        if self._thread is None:
+            self._close()  # never started: the loop did not close what it holds
+
+
+class FolderWatcher(_WatchThread):
+    """Reports the catalogue of complete files in the slide folder whenever it changes."""
+
+    thread_name = "folder-watcher"
+
+    def __init__(
+        self,
+        root: Path,
+        inbox: "queue.Queue[object]",
+        mode: str = "native",
+        settle_seconds: float = 1.0,
+        rescan_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        use_events: bool = True,
+    ) -> None:
+        """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow)."""
+        super().__init__(clock)
+        self.root = root
+        self.use_events = use_events
+        self.inbox = inbox
+        self.rescan_seconds = rescan_seconds
+        self._settler = Settler(settle_seconds)
+        self._texts: dict[str, str] = {}
+        self._published: Catalogue | None = None
+        self._recheck_at: float | None = None
+        self._rescan_at = clock() + rescan_seconds
+        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self.notify)
+        self._last_health = 0.0
+        self.listings = 0  # full listings since start: what a burst of events costs
+
+    def accept_initial(self) -> Catalogue:
+        """Lists the folder once and takes everything as complete: the start of the show."""
+        listing = list_folder(self.root)
+        self._settler.accept(listing.files, self.clock())
+        self._texts = dict(listing.sidecars)
+        self._published = build_catalogue(listing.files, listing.sidecars, listing.problems)
+        if self.use_events:
+            self._observed.ensure()
+        return self._published
+
+    def poll_once(self, root_checked: bool = False) -> None:
+        now = self.clock()
+        if root_checked or (self.use_events and self._observed.ensure()):
+            if self.root.is_dir():
+                log.info("slide folder %s appeared or was replaced; watching it", self.root)
+            else:
+                log.warning("slide folder %s is missing; waiting for it to come back", self.root)
+        listing = list_folder(self.root)
+        self.listings += 1
+        self._recheck_at = self._settler.observe(listing.files, now)
+        for path, text in listing.sidecars.items():
+            if self._settler.is_settled(path):
+                self._texts[path] = text
+        settled: list[FileInfo] = self._settler.settled()
+        present = {info.path for info in settled}
+        self._texts = {path: text for path, text in self._texts.items() if path in present}
+        catalogue = build_catalogue(settled, self._texts, listing.problems)
+        if now >= self._rescan_at:
+            self._rescan_at = now + self.rescan_seconds
+        if catalogue != self._published:
+            self._published = catalogue
+            self.inbox.put(ContentChanged(catalogue))
+
+    def tick(self, woken: bool) -> None:
+        # Between events only the root's identity is checked (one stat): a full
+        # listing runs on an event, a pending settle check, a new root, or the rescan.
+        now = self.clock()
+        replaced = self.use_events and self._observed.ensure()
+        recheck_due = self._recheck_at is not None and now >= self._recheck_at
+        if woken or replaced or recheck_due or now >= self._rescan_at:
+            self.poll_once(root_checked=replaced)
+
+    def _next_poll_in(self) -> float:
+        now = self.clock()
+        moments = [self._rescan_at, now + HEALTH_CHECK_SECONDS]
+        if self._recheck_at is not None:
+            moments.append(self._recheck_at)
+        return min(moments) - now
+
+    def _close(self) -> None:
+        self._observed.close()
+
+
+class ConfigWatcher(_WatchThread):
+    """Reports a new config when config.yaml is saved with valid content.
+
+    An invalid save is logged (each problem with its key and line, once per
+    distinct content) and the last good config stays in force. The file is
+    read only once its size, time and inode have stayed the same for
+    `settle_seconds`, so an editor's truncate-and-write or write-and-rename
+    is never read half-way.
+    """
+
+    thread_name = "config-watcher"
+
+    def __init__(
+        self,
+        path: Path,
+        inbox: "queue.Queue[object]",
+        settle_seconds: float = 0.3,
+        poll_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(clock)
+        self.path = path
+        self.inbox = inbox
+        self.settle_seconds = settle_seconds
+        self.poll_seconds = poll_seconds
+        self._stamp_seen = self._stamp()
+        self._stamp_since = clock() - settle_seconds
+        self._stamp_read = self._stamp_seen
+        self._recheck_at: float | None = None
+        self._last_text = self._read()
+        self._last_bad: str | None = None
+        self._observed = ObservedFolder(path.parent, recursive=False, mode="native", on_event=self._on_event)
+        self._observed.ensure()
+
+    def _on_event(self, event: FileSystemEvent) -> None:
+        names = {os.path.basename(str(event.src_path)), os.path.basename(str(getattr(event, "dest_path", "") or ""))}
+        if self.path.name in names:
+            self.notify()
+
+    def _read(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        # The inode is part of the stamp: a rename into place may keep size and time.
+        return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def poll_once(self) -> None:
+        self._observed.ensure()
+        now = self.clock()
+        stamp = self._stamp()
+        if stamp != self._stamp_seen:
+            self._stamp_seen, self._stamp_since = stamp, now
+        if stamp is None:
+            self._recheck_at = None
+            return
+        if now - self._stamp_since < self.settle_seconds:
+            self._recheck_at = self._stamp_since + self.settle_seconds
+            return
+        self._recheck_at = None
+        if stamp == self._stamp_read:
+            return  # already read at this size, time and inode
+        self._stamp_read = stamp
+        text = self._read()
+        if text is None or text == self._last_text:
+            if text is not None and self._last_bad is not None:
+                log.info("%s is back to the config in force", self.path)
+                self._last_bad = None
+            return
+        try:
+            config = load_config(self.path)
+        except ConfigError as exc:
+            if text != self._last_bad:
+                for problem in exc.problems:
+                    log.error("config not applied: %s", problem)
+                log.error("keeping the last good config until %s is fixed", self.path)
+                self._last_bad = text
+            return
+        self._last_text = text
+        self._last_bad = None
+        self.inbox.put(ConfigChanged(config))
+
+    def _next_poll_in(self) -> float:
+        now = self.clock()
+        moment = now + self.poll_seconds
+        if self._recheck_at is not None:
+            moment = min(moment, self._recheck_at)
+        return moment - now
+
+    def _close(self) -> None:
+        self._observed.close()

@@ -1,0 +1,175 @@
+"""The decode worker: a background thread that turns frame requests into frames.
+
+It never touches pygame or the screen. Results go to the render loop's
+inbox as `FrameReady` or `FrameFailed` messages; the loop decides what to
+do with them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kiosk.boundary.background import BackgroundThread
+from kiosk.picture.compose import FontBook
+from kiosk.picture.decoder import reuse_freed_pixel_memory
+from kiosk.core.errors import ContentError, PassingError
+from kiosk.core.frames import FrameKey
+from kiosk.picture.prepare import prepare_frame
+from kiosk.core.messages import FrameFailed, FrameReady
+from kiosk.core.priority import Priority
+from kiosk.boundary.inflight import InFlightFile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Configure:
+    """New settings for the worker, applied from the next request."""
+
+    slide_folder: Path
+    font: Path
+    max_pixels: int
+
+
+_STOP = object()
+
+
+class DecodeWorker(BackgroundThread):
+    """Decodes and composes frames on its own thread, the most urgent request first."""
+
+    thread_name = "decode-worker"
+
+    def __init__(
+        self,
+        inbox: "queue.Queue[object]",
+        slide_folder: Path,
+        font: Path,
+        max_pixels: int,
+        in_flight: InFlightFile | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.inbox = inbox
+        self.slide_folder = slide_folder
+        self.max_pixels = max_pixels
+        self.in_flight = in_flight
+        self.clock = clock
+        self._fonts = FontBook(font)
+        self._heap: list[tuple[int, int, object]] = []
+        self._pending: dict[FrameKey, int] = {}  # key -> the priority it waits with
+        self._sequence = itertools.count()
+        self._lock = threading.Condition()
+        self._may_work = threading.Event()  # cleared while the screen fades
+        self._may_work.set()
+        self._busy: tuple[FrameKey, float] | None = None
+
+    def configure(self, slide_folder: Path, font: Path, max_pixels: int) -> None:
+        """Takes new settings; they apply from the next request (called by the loop)."""
+        self._push(-1, Configure(slide_folder, font, max_pixels))
+
+    def request(self, key: FrameKey, priority: Priority = Priority.NEXT) -> None:
+        """Asks for a frame; a request already waiting is not queued twice, only moved up."""
+        with self._lock:
+            waiting = self._pending.get(key)
+            if waiting is not None and waiting <= priority:
+                return
+            self._pending[key] = priority
+        self._push(int(priority), key)
+
+    def _push(self, priority: int, item: object) -> None:
+        with self._lock:
+            heapq.heappush(self._heap, (priority, next(self._sequence), item))
+            self._lock.notify()
+
+    def hold(self) -> None:
+        """No new job starts until release(): a crossfade gets the CPU to itself."""
+        self._may_work.clear()
+
+    def release(self) -> None:
+        self._may_work.set()
+
+    def is_pending(self, key: FrameKey) -> bool:
+        with self._lock:
+            return key in self._pending
+
+    def pending_count(self, priority: Priority) -> int:
+        with self._lock:
+            return sum(1 for waiting in self._pending.values() if waiting == priority)
+
+    def busy_for(self) -> tuple[str, float] | None:
+        """The path being prepared and for how many seconds, or None when idle."""
+        busy = self._busy
+        return None if busy is None else (busy[0].path, self.clock() - busy[1])
+
+    def _take(self, timeout: float | None) -> object:
+        """The most urgent item still wanted, or None after `timeout` seconds without one."""
+        with self._lock:
+            while True:
+                while self._heap:
+                    priority, _sequence, item = heapq.heappop(self._heap)
+                    if isinstance(item, FrameKey):
+                        if self._pending.get(item) != priority:
+                            continue  # moved up since: its newer entry counts
+                    return item
+                if not self._lock.wait(timeout):
+                    return None
+
+    def poll_once(self, timeout: float | None = None) -> bool:
+        """Handles one request; returns False when told to stop or when none came."""
+        item = self._take(timeout)
+        if item is None or item is _STOP:
+            return False
+        # Bounded wait: a loop that forgot to release must not stall decoding for good.
+        self._may_work.wait(timeout=5.0)
+        if isinstance(item, Configure):
+            self.slide_folder, self.max_pixels = item.slide_folder, item.max_pixels
+            if item.font != self._fonts.path:
+                self._fonts = FontBook(item.font)
+            return True
+        assert isinstance(item, FrameKey)
+        self._busy = (item, self.clock())
+        if self.in_flight is not None and item.kind != "fallback":
+            self.in_flight.begin(item.path, item.version)
+        try:
+            result: object = FrameReady(prepare_frame(item, self.slide_folder, self._fonts, self.max_pixels))
+        except ContentError as exc:
+            result = FrameFailed(item, str(exc))
+        except PassingError as exc:
+            result = FrameFailed(item, str(exc), passing=True)
+        except MemoryError:
+            result = FrameFailed(item, "out of memory", passing=True)
+        except Exception as exc:  # noqa: BLE001 - a bug in one frame must not stop the worker
+            log.exception("unexpected error preparing %s", item.path)
+            result = FrameFailed(item, f"unexpected error: {str(exc)[:200]}", passing=True)
+        finally:
+            self._busy = None
+            if self.in_flight is not None:
+                self.in_flight.end()
+        with self._lock:
+            if self._pending.get(item) is not None:
+                del self._pending[item]
+        self.inbox.put(result)
+        return True
+
+    def _run(self) -> None:
+        while self._survive(self.poll_once) is not False:
+            pass
+
+    def start(self) -> None:
+        reuse_freed_pixel_memory()
+        super().start()
+
+    def _ask_to_stop(self) -> None:
+        self._may_work.set()
+        self._push(-2, _STOP)
+
+    def _after_stop(self) -> None:
+        if self.in_flight is not None:
+            self.in_flight.close()

@@ -1,0 +1,218 @@
+"""The rules a config value must follow: each takes a value and returns it converted, or raises ValueError.
+
+Pure. Every rule accepts what YAML gives (text, numbers, lists) and also the
+converted value it returns, so a config section can run its rules again in
+its constructor: `TimingConfig(answer_seconds=-1)` is refused like the same
+line in config.yaml. Messages quote no more than a short excerpt of a bad
+value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.core.schedule import parse_dates, parse_hours
+from kiosk.core.values import MAX_SECONDS, excerpt, number_problem
+
+Rule = Callable[[Any], Any]
+Colour = tuple[int, int, int]
+
+MAX_OVERLAY_CHARACTERS = 500
+
+
+def seconds(high: float = MAX_SECONDS, allow_zero: bool = False) -> Rule:
+    """A finite number of seconds: > 0 (or >= 0) and at most `high`."""
+
+    def check(value: Any) -> float:
+        problem = number_problem(value, 0, high, low_open=not allow_zero, what="a number of seconds")
+        if problem:
+            raise ValueError(problem)
+        return float(value)
+
+    check.allowed = f"seconds, {'>= 0' if allow_zero else '> 0'}, at most {high:g}"  # type: ignore[attr-defined]
+    return check
+
+
+def integer(low: int, high: int | None = None) -> Rule:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, got {excerpt(value)}")
+        if value < low or (high is not None and value > high):
+            bound = f">= {low}" if high is None else f"from {low} to {high}"
+            raise ValueError(f"must be {bound}, got {excerpt(value)}")
+        return value
+
+    check.allowed = f"a whole number >= {low}" if high is None else f"a whole number, {low} to {high}"  # type: ignore[attr-defined]
+    return check
+
+
+def optional(rule: Rule) -> Rule:
+    """`rule`, or None for an empty value."""
+
+    def check(value: Any) -> Any:
+        return None if value is None else rule(value)
+
+    check.allowed = f"empty, or {getattr(rule, 'allowed', '')}".rstrip(", or ")  # type: ignore[attr-defined]
+    return check
+
+
+def fraction(low: float, high: float) -> Rule:
+    def check(value: Any) -> float:
+        problem = number_problem(value, low, high)
+        if problem:
+            raise ValueError(problem)
+        return float(value)
+
+    check.allowed = f"{low:g} to {high:g}"  # type: ignore[attr-defined]
+    return check
+
+
+def choice(*allowed: Any) -> Rule:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or value not in allowed:
+            names = ", ".join(str(a) for a in allowed)
+            raise ValueError(f"must be one of {names}, got {excerpt(value)}")
+        return value
+
+    check.allowed = " or ".join(f"`{a}`" for a in allowed)  # type: ignore[attr-defined]
+    return check
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {excerpt(value)}")
+    return value
+
+
+def overlay_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {excerpt(value)}")
+    if len(value) > MAX_OVERLAY_CHARACTERS:
+        raise ValueError(f"is {len(value):,} characters, over the limit of {MAX_OVERLAY_CHARACTERS}")
+    return value.strip("\n")
+
+
+def hours(value: Any) -> tuple:
+    if _is_parsed_hours(value):
+        return value
+    return parse_hours(value)
+
+
+def _is_parsed_hours(value: Any) -> bool:
+    return (
+        isinstance(value, tuple) and len(value) == 7
+        and all(isinstance(day, tuple) and all(isinstance(r, tuple) and len(r) == 2 for r in day) for day in value)
+    )
+
+
+def dates(value: Any) -> tuple:
+    if isinstance(value, tuple) and len(value) == 2 and all(v is None or isinstance(v, dt.date) for v in value):
+        first, last = value
+        if first is not None and last is not None and first > last:
+            raise ValueError(f"first date {first} is after last date {last}")
+        return value
+    return parse_dates(value)
+
+
+def timezone(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be an IANA time zone name like Asia/Seoul, got {excerpt(value)}")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {excerpt(value)}; use an IANA name like Asia/Seoul") from None
+    return value.strip()
+
+
+def command(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a command line, got {excerpt(value)}")
+    try:
+        shlex.split(value)
+    except ValueError as exc:
+        raise ValueError(f"cannot be split into words: {exc}") from None
+    return value.strip()
+
+
+def url(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value.strip()):
+        raise ValueError(f"must be an http:// or https:// URL, got {excerpt(value)}")
+    return value.strip()
+
+
+def name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a non-empty name, got {excerpt(value)}")
+    return value.strip()
+
+
+def path(value: Any) -> Path:
+    """A path, as given: relative ones are resolved against the config file's folder when it is read."""
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a path, got {excerpt(value)}")
+    if "\0" in value:
+        raise ValueError(f"must be a path without NUL bytes, got {excerpt(value)}")
+    return Path(value).expanduser()
+
+
+_SIZE_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def size(value: Any) -> tuple[int, int]:
+    """`[1920, 1080]` or `"1920x1080"` as a (width, height) pair."""
+    if isinstance(value, str) and (match := _SIZE_TEXT.match(value)):
+        pair: Any = [int(match.group(1)), int(match.group(2))]
+    else:
+        pair = value
+    if (
+        not isinstance(pair, (list, tuple))
+        or len(pair) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and 16 <= n <= 16384 for n in pair)
+    ):
+        raise ValueError(f"must be [width, height] in pixels (16 to 16384) or \"WxH\", got {excerpt(value)}")
+    return (pair[0], pair[1])
+
+
+_HEX_COLOUR = re.compile(r"^#([0-9a-fA-F]{6})$")
+
+
+def colour(value: Any) -> Colour:
+    """`"#1a2b3c"` or `[26, 43, 60]` as an RGB triple."""
+    if isinstance(value, str) and (match := _HEX_COLOUR.match(value.strip())):
+        digits = match.group(1)
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == 3
+        and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 255 for n in value)
+    ):
+        return (value[0], value[1], value[2])
+    raise ValueError(f"must be a colour like \"#1a2b3c\" or [26, 43, 60], got {excerpt(value)}")
+
+
+boolean.allowed = "`true` or `false`"  # type: ignore[attr-defined]
+overlay_text.allowed = f"text, {MAX_OVERLAY_CHARACTERS} characters at most"  # type: ignore[attr-defined]
+hours.allowed = "time ranges (see the meaning)"  # type: ignore[attr-defined]
+dates.allowed = "`[first day, last day]`"  # type: ignore[attr-defined]
+timezone.allowed = "an IANA zone name"  # type: ignore[attr-defined]
+command.allowed = "a command line (run without a shell)"  # type: ignore[attr-defined]
+url.allowed = "an `http://` or `https://` URL"  # type: ignore[attr-defined]
+name.allowed = "non-empty text"  # type: ignore[attr-defined]
+path.allowed = "a path"  # type: ignore[attr-defined]
+size.allowed = "`[width, height]` or `\"WxH\"`, 16 to 16384 pixels"  # type: ignore[attr-defined]
+colour.allowed = "`\"#rrggbb\"` or `[r, g, b]`"  # type: ignore[attr-defined]

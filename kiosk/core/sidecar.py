@@ -1,0 +1,129 @@
+"""Sidecar files: NAME.yaml (caption, seconds, start, end) or NAME.txt (caption).
+
+Pure parsing of text that the folder scanner has already read. A broken
+sidecar raises SidecarError; the caller reports it and shows the picture
+without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.core import safeyaml
+from kiosk.core.errors import SidecarError
+from kiosk.core.values import MAX_SECONDS, excerpt, number_problem
+
+SIDECAR_SUFFIXES = (".yaml", ".yml", ".txt")
+MAX_SIDECAR_BYTES = 64 * 1024
+# Longer than any caption fits on a screen; the band shrinks and ellipsises well before.
+MAX_CAPTION_CHARACTERS = 2_000
+_KEYS = ("caption", "seconds", "start", "end")
+
+Moment = dt.date | dt.datetime
+
+
+@dataclass(frozen=True)
+class SlideMeta:
+    """What a sidecar says about its picture; empty when there is none."""
+
+    caption: str = ""
+    seconds: float | None = None
+    start: Moment | None = None
+    end: Moment | None = None
+
+
+def parse_sidecar(text: str, suffix: str) -> SlideMeta:
+    """Parses the text of a `.yaml`/`.yml` or `.txt` sidecar."""
+    if suffix == ".txt":
+        return SlideMeta(caption=_checked_caption(text))
+    try:
+        data = safeyaml.load(text)
+    except safeyaml.YamlRefused as exc:
+        raise SidecarError(str(exc)) from None
+    if data is None:
+        return SlideMeta()
+    if not isinstance(data, dict):
+        raise SidecarError("must be a mapping with caption, seconds, start or end")
+    unknown = sorted(str(k) for k in data if k not in _KEYS)
+    if unknown:
+        raise SidecarError(f"unknown key {excerpt(unknown[0])}; known keys: {', '.join(_KEYS)}")
+    caption = data.get("caption")
+    if caption is not None and (isinstance(caption, bool) or not isinstance(caption, (str, int, float))):
+        raise SidecarError(f"caption must be text, got {excerpt(caption)}")
+    seconds = data.get("seconds")
+    if seconds is not None and (problem := number_problem(seconds, 0, MAX_SECONDS, low_open=True, what="a number of seconds")):
+        raise SidecarError(f"seconds {problem}")
+    start = _moment(data.get("start"), "start")
+    end = _moment(data.get("end"), "end")
+    if start is not None and end is not None and _comparable(start, True) > _comparable(end, False):
+        raise SidecarError(f"start {start} is after end {end}")
+    return SlideMeta(
+        caption=_checked_caption("" if caption is None else str(caption)),
+        seconds=None if seconds is None else float(seconds),
+        start=start,
+        end=end,
+    )
+
+
+def _checked_caption(text: str) -> str:
+    if len(text) > MAX_CAPTION_CHARACTERS:
+        raise SidecarError(f"caption is {len(text):,} characters, over the limit of {MAX_CAPTION_CHARACTERS:,}")
+    return _clean_caption(text)
+
+
+def _clean_caption(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip("\n").strip("\ufeff")
+
+
+def _moment(value: Any, key: str) -> Moment | None:
+    if value is None or isinstance(value, (dt.datetime, dt.date)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for parse in (dt.datetime.fromisoformat, dt.date.fromisoformat):
+            try:
+                return parse(text)
+            except ValueError:
+                continue
+    raise SidecarError(f"{key} must be a date (2026-12-21) or a date and time (2026-12-21 18:00), got {excerpt(value)}")
+
+
+def _comparable(moment: Moment, is_start: bool) -> dt.datetime:
+    """A naive datetime for ordering start against end (dates cover the whole day)."""
+    if isinstance(moment, dt.datetime):
+        return moment.replace(tzinfo=None)
+    if is_start:
+        return dt.datetime.combine(moment, dt.time.min)
+    return dt.datetime.combine(moment, dt.time.max)
+
+
+def within_window(meta: SlideMeta, now: dt.datetime) -> bool:
+    """True when `now` (an aware datetime in the box's zone) is inside start..end.
+
+    A date covers its whole day, so `end: 2026-12-21` still shows on the 21st.
+    A datetime without an offset is wall-clock time in the zone of `now`.
+    """
+    return _after_start(meta.start, now) and _before_end(meta.end, now)
+
+
+def _as_local(moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
+
+
+def _after_start(start: Moment | None, now: dt.datetime) -> bool:
+    if start is None:
+        return True
+    if isinstance(start, dt.datetime):
+        return now >= _as_local(start, now)
+    return now.date() >= start
+
+
+def _before_end(end: Moment | None, now: dt.datetime) -> bool:
+    if end is None:
+        return True
+    if isinstance(end, dt.datetime):
+        return now < _as_local(end, now)
+    return now.date() <= end

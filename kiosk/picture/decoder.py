@@ -1,0 +1,178 @@
+"""Pictures from disk to an upright RGB image, safely: the decoding boundary.
+
+Pillow decodes fully (a truncated JPEG is an error here, not a half-grey
+picture), refuses a picture whose header claims more than `max_pixels`
+before a single pixel is decoded, turns phone photos upright from their EXIF
+orientation, and asks the JPEG decoder for a reduced size with `draft()` so a
+12-megapixel photo is decoded close to screen size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
+from kiosk.boundary.files import open_regular_file
+
+# Pillow's own bomb guard stays as a second line behind ours.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_ORIENTATION_TAG = 0x0112
+# A picture file larger than this is refused unread: a JPEG header followed by
+# gigabytes of zeros would otherwise keep the decoder busy for minutes.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+_QUARTER_TURNS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def decode_picture(
+    path: Path,
+    max_pixels: int,
+    screen: tuple[int, int] | None = None,
+    background: tuple[int, int, int] = (0, 0, 0),
+    cover: bool = False,
+    root: Path | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Image.Image:
+    """Decodes a picture file fully and returns it upright, in RGB.
+
+    With `screen`, the size the picture is fitted into, JPEGs are decoded
+    at the smallest power-of-two reduction that still has a pixel for every
+    screen pixel the picture will fill: fitted whole (contain, blur), or
+    filling the screen and cropped (`cover`). That is much faster than a
+    full decode followed by a resize, above all for portrait photos shown
+    whole. Transparent pictures are flattened onto `background`.
+
+    Raises ContentError when the file's content is the reason (damaged,
+    not a picture, too large, not a regular file inside `root`) and
+    PassingError when it is not (an I/O error, no memory).
+    """
+    try:
+        # Our file handle, not Pillow's: closing it leaves the decoded pixels
+        # alive, where closing the image would free them and force a copy.
+        handle = open_regular_file(path, root)
+    except FileNotFoundError:
+        raise PassingError("the file is gone") from None
+    except OSError as exc:
+        raise PassingError(f"cannot open: {exc.strerror or exc}") from None
+    try:
+        size = _size(handle)
+        if size is not None and size > max_bytes:
+            raise PictureTooLarge(f"{size:,} bytes is over the limit of {max_bytes:,} for a picture file")
+        return _decode(handle, max_pixels, screen, background, cover)
+    finally:
+        handle.close()
+
+
+def _decode(
+    handle: BinaryIO,
+    max_pixels: int,
+    screen: tuple[int, int] | None,
+    background: tuple[int, int, int],
+    cover: bool,
+) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            # Our own limit, checked next, decides; Pillow's hard error stays.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(handle)
+    except Image.DecompressionBombError as exc:
+        raise PictureTooLarge(f"refused before decoding: {exc}") from None
+    except UnidentifiedImageError:
+        if _size(handle) == 0:
+            raise DecodeError("empty file") from None
+        raise DecodeError("not a picture Pillow can read") from None
+    except Exception as exc:  # noqa: BLE001 - a plugin may raise anything on a hostile header
+        raise _failure("cannot open", exc) from None
+
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise DecodeError(f"picture has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise PictureTooLarge(
+            f"{width}x{height} is {width * height:,} pixels, over the limit of {max_pixels:,}"
+        )
+    try:
+        if image.format == "JPEG":
+            # JPEG's EXIF sits in the header: read it first, so draft() can use the orientation.
+            orientation = _orientation(image)
+            if screen is not None:
+                _draft(image, orientation, screen, cover)
+        image.seek(0)  # animated GIF/WebP: the first frame
+        # Every format decodes here, before anything else may touch the pixels: on PNG,
+        # getexif() loads them, and a damaged stream must refuse the file, not half-draw it.
+        image.load()
+        if image.format != "JPEG":
+            orientation = _orientation(image)
+        upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+        return _to_rgb(upright, background)
+    except Image.DecompressionBombError as exc:
+        raise PictureTooLarge(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - any error while decoding refuses the file
+        raise _failure("cannot decode", exc) from None
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = int(image.getexif().get(_ORIENTATION_TAG, 1))
+    except Exception:  # noqa: BLE001 - a damaged EXIF block must not cost the picture
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _draft(image: Image.Image, orientation: int, screen: tuple[int, int], cover: bool) -> None:
+    width, height = image.size
+    target_w, target_h = screen
+    if orientation in _QUARTER_TURNS:
+        target_w, target_h = target_h, target_w
+    scale = (max if cover else min)(target_w / width, target_h / height)
+    if scale < 1:
+        image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+
+
+def _failure(what: str, exc: BaseException) -> KioskError:
+    """A content error, unless the system is the reason (an I/O error, no memory)."""
+    if isinstance(exc, MemoryError):
+        return PassingError(f"{what}: out of memory")
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return PassingError(f"{what}: {exc.strerror or exc}")
+    return DecodeError(f"{what}: {str(exc)[:200] or type(exc).__name__}")
+
+
+def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, background)
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _size(handle: BinaryIO) -> int | None:
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except OSError:
+        return None
+
+
+def reuse_freed_pixel_memory(blocks: int = 2) -> None:
+    """Lets Pillow keep up to `blocks` freed pixel blocks (16 MB at most each) for the next pictures.
+
+    Two hold a 1080p decode and its fitted copy, and take a third off the
+    time of a 4K slide (`bench/decode.py`); `bench/perf.py` measures what
+    they add to the peak memory.
+
+    Every slide decodes and composes pictures of the same few sizes; taking
+    their memory fresh from the kernel each time costs thousands of page
+    faults per slide. Pillow's own setting, PILLOW_BLOCKS_MAX, wins if set.
+    """
+    if "PILLOW_BLOCKS_MAX" not in os.environ:
+        Image.core.set_blocks_max(blocks)
