@@ -290,7 +290,7 @@ def main() -> int:
         "skipped_warnings": log_text.count("skipping "),
         "files_skipped": len(skips),
         "skipped_more_than_once": repeated,
-        "problem_lines": log_text.count("WARNING kiosk.app.show: answers/"),
+        "problem_lines": log_text.count("WARNING kiosk.core.admission: answers/"),
         "slide_slip_ms": {q: round(v * 1000, 1) for q, v in slip.items()},
         # From the play log, by phase: the first minutes find the 5,000 broken files one pick at a time.
         "slip_p99_ms_by_phase": {

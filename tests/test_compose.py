@@ -108,7 +108,7 @@ VIETNAMESE = "Di cư nghĩa là được sống ở một đất nước mới."
 
 def test_a_paragraph_the_caption_font_cannot_draw_uses_the_fallback_font(fonts):
     from kiosk.picture.compose import _fit_lines
-    from kiosk.core.config import FALLBACK_FONT
+    from kiosk.core.assets import FALLBACK_FONT
 
     lines, _px = _fit_lines(f"{VIETNAMESE}\n이주는 새로운 나라에서 사는 것입니다.", fonts, 30, 2000, 4)
     assert [Path(font.path).name for _line, font in lines] == [FALLBACK_FONT.name, DEFAULT_FONT.name]

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.core.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_colour, parse_config, parse_size
+from kiosk.core.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_config
+from kiosk.core.rules import colour as parse_colour, size as parse_size
 from kiosk.core.errors import ConfigError
 
 from .conftest import REPO

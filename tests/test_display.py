@@ -81,19 +81,19 @@ def test_ctrl_q_quits_but_a_stray_key_does_not(screen):
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=0))
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_a, mod=0))
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0))
-    assert screen.commands() == ["quit"]  # Escape quits only because this is a window
+    assert screen.poll_input() == ["quit"]  # Escape quits only because this is a window
     fullscreen = Screen((64, 36), windowed=False)
     fullscreen.windowed = False
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0))
-    assert fullscreen.commands() == []
+    assert fullscreen.poll_input() == []
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL))
-    assert screen.commands() == ["quit"]
+    assert screen.poll_input() == ["quit"]
 
 
 def test_window_close_quits(screen):
     screen.open()
     pygame.event.post(pygame.event.Event(pygame.QUIT))
-    assert screen.commands() == ["quit"]
+    assert screen.poll_input() == ["quit"]
 
 
 def test_save_writes_a_png(screen, tmp_path):
@@ -107,7 +107,7 @@ def test_maintenance_keys(screen):
     screen.open()
     for key in (pygame.K_RIGHT, pygame.K_LEFT, pygame.K_SPACE, pygame.K_i):
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0))
-    assert screen.commands() == ["next", "previous", "pause", "info"]
+    assert screen.poll_input() == ["next", "previous", "pause", "info"]
 
 
 def test_info_overlay_is_drawn_over_the_picture():

@@ -34,7 +34,7 @@ def test_a_file_that_is_not_a_font_is_a_value_error(tmp_path):
 
 
 def test_characters_count_as_drawable_if_any_font_of_the_chain_has_them():
-    from kiosk.core.config import DEFAULT_FONT, FALLBACK_FONT
+    from kiosk.core.assets import DEFAULT_FONT, FALLBACK_FONT
     from kiosk.picture.glyphs import missing_characters
 
     text = "이주 ễ 😀"

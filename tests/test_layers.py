@@ -1,19 +1,26 @@
 """The layers hold: the pure core and the render loop's decisions import no outside library,
 and the commands that need no screen never load SDL."""
 
+import ast
 import json
 import subprocess
 import sys
 
 import pytest
 
-from .conftest import write_config
+from .conftest import REPO, write_config
 
-CORE = [
-    "kiosk.core.config", "kiosk.core.rules", "kiosk.core.schedule", "kiosk.core.sidecar", "kiosk.core.catalogue", "kiosk.core.playlist",
-    "kiosk.core.settling", "kiosk.core.manifest", "kiosk.core.messages", "kiosk.core.errors", "kiosk.core.values", "kiosk.core.safeyaml",
-    "kiosk.core.frames", "kiosk.core.layout", "kiosk.core.framestats", "kiosk.core.priority",
-]
+KIOSK = REPO / "kiosk"
+CORE = sorted(f"kiosk.core.{path.stem}" for path in (KIOSK / "core").glob("*.py") if path.stem != "__init__")
+# Which layer may import which: each only from those below it.
+MAY_IMPORT = {
+    "core": {"core"},
+    "picture": {"core", "picture"},
+    "boundary": {"core", "picture", "boundary"},
+    "app": {"core", "picture", "boundary", "app"},
+}
+# The decoder opens picture files only through the one safe opener (no FIFOs, no devices, bounded).
+ALSO_ALLOWED = {"picture": {"kiosk.boundary.files"}}
 OUTSIDE = ["pygame", "PIL", "requests", "watchdog"]
 
 
@@ -42,3 +49,31 @@ def test_commands_without_a_screen_never_load_sdl(tmp_path, slide_folder, comman
         f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main({[*command, '--config', str(config)]!r}) == 0"
     )
     assert "pygame" not in loaded_after(code)
+
+
+def kiosk_imports(path) -> set[str]:
+    """The kiosk modules a file imports, at the top or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("kiosk"):
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.startswith("kiosk"))
+    return names
+
+
+@pytest.mark.parametrize("layer", sorted(MAY_IMPORT))
+def test_each_layer_imports_only_from_the_layers_below(layer):
+    wrong = []
+    for path in sorted((KIOSK / layer).glob("*.py")):
+        for name in kiosk_imports(path):
+            parts = name.split(".")
+            if name in ALSO_ALLOWED.get(layer, ()):
+                continue
+            if len(parts) > 1 and parts[1] in MAY_IMPORT and parts[1] not in MAY_IMPORT[layer]:
+                wrong.append(f"{path.relative_to(REPO)} imports {name}")
+    assert wrong == []
+
+
+def test_every_module_sits_in_a_layer():
+    assert sorted(path.name for path in KIOSK.glob("*.py")) == ["__init__.py", "__main__.py"]

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Sequence
 
 from kiosk import __version__
 from kiosk.core.catalogue import Catalogue
-from kiosk.core.config import FALLBACK_FONT, Config, load_config, parse_size
+from kiosk.core.assets import FALLBACK_FONT
+from kiosk.core.config import Config, load_config
+from kiosk.core.rules import size as parse_size
 from kiosk.core.errors import ConfigError, ContentError, DisplayError, PublishError
 from kiosk.boundary.folder import scan
 from kiosk.picture.glyphs import missing_characters
@@ -269,7 +271,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     finally:
         stop_all(threads, seconds=1.0)  # whatever the threads are doing, the stop is bounded
-    log.info("stopped after %d slides", show.stats.slides_shown)
+    log.info("stopped after %d slides", show.slides_shown)
     lock.close()
     return EXIT_OK
 
@@ -343,7 +345,7 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
 
     saved = RotationStore(config.state.dir).load(_seed(config))
     skip = {
-        path for path, version in saved.bad.items()
+        path for path, version in saved.unusable.items()
         if (slide := catalogue.get(path)) is not None and slide.version == version
     }
     from kiosk.boundary.clock import system_zone
@@ -355,7 +357,7 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
     elif zone is not None:
         start = start.astimezone(zone)
     entries, _rotation = plan(
-        saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.schedule,
+        saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.timetable,
     )
     return [(p.start, p.entry) for p in entries]
 

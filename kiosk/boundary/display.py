@@ -129,9 +129,9 @@ class Screen:
         box.set_alpha(200)
         display.blit(box, (box.get_height() // 10 + 6, box.get_height() // 10 + 6))
 
-    def commands(self) -> list[str]:
-        """Drains window and keyboard events into commands for the loop."""
-        return _commands(self.windowed)
+    def poll_input(self) -> list[str]:
+        """Drains window and keyboard events into the names of keys for the loop (next, pause, quit, ...)."""
+        return _keys(self.windowed)
 
     def save(self, path: str) -> None:
         """Writes what the display shows now to a PNG."""
@@ -143,7 +143,7 @@ class Screen:
             self._surface = None
 
 
-def _commands(windowed: bool) -> list[str]:
+def _keys(windowed: bool) -> list[str]:
     commands = []
     for event in pygame.event.get():
         if event.type == pygame.QUIT:
@@ -357,8 +357,8 @@ class TextureScreen:
             texture.draw(dstrect=(margin, margin, box.get_width(), box.get_height()))
         self._render().present()
 
-    def commands(self) -> list[str]:
-        return _commands(self.windowed)
+    def poll_input(self) -> list[str]:
+        return _keys(self.windowed)
 
     def save(self, path: str) -> None:
         pygame.image.save(self._render().to_surface(), path)

@@ -17,23 +17,14 @@ import re
 from pathlib import Path
 
 from kiosk.boundary.files import WriteTrouble
-from kiosk.core.values import loads_json, printable_name
+from kiosk.core.playlist import play_record  # noqa: F401 - the record this log holds
+from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
 
 PLAY_LOG_FILE = "play.jsonl"
 MAX_LINE_BYTES = 64 * 1024  # a record is about 150 bytes
 _ROTATED = re.compile(r"^play-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$")
-
-
-def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict:
-    """The log line for a slide that began to appear at `start` (an aware datetime)."""
-    return {
-        "time": start.isoformat(timespec="milliseconds"),
-        "path": printable_name(path),
-        "kind": kind,
-        "seconds": seconds,
-    }
 
 
 class PlayLog:

@@ -11,12 +11,11 @@ import hashlib
 import json
 import logging
 import queue
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import WriteTrouble, write_atomically
-from kiosk.core.playlist import Rotation
+from kiosk.core.playlist import Rotation, SavedState
 from kiosk.boundary.playlog import PlayLog
 from kiosk.core.values import loads_json
 
@@ -30,14 +29,6 @@ MAX_STATE_BYTES = 64 * 1024 * 1024
 def default_seed(box_name: str) -> int:
     """A seed that differs between boxes but stays the same for one box."""
     return int.from_bytes(hashlib.sha256(box_name.encode("utf-8")).digest()[:4], "big")
-
-
-@dataclass(frozen=True)
-class SavedState:
-    """What survives a restart: the rotation and the files known to be undecodable."""
-
-    rotation: Rotation
-    bad: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class RotationStore:
@@ -61,18 +52,20 @@ class RotationStore:
                 raise ValueError(f"larger than {MAX_STATE_BYTES:,} bytes")
             data = loads_json(text)
             rotation = Rotation.from_json(data["rotation"])
-            bad = {str(p): (int(v[0]), int(v[1])) for p, v in data.get("bad", {}).items()}
+            # "bad" is what earlier kiosks called it: their rotation files still resume.
+            known = data.get("unusable", data.get("bad", {}))
+            unusable = {str(p): (int(v[0]), int(v[1])) for p, v in known.items()}
         except FileNotFoundError:
             return SavedState(Rotation(seed=seed))
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
             log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
             return SavedState(Rotation(seed=seed))
-        return SavedState(rotation, bad)
+        return SavedState(rotation, unusable)
 
     def save(self, state: SavedState) -> None:
         data = {
             "rotation": state.rotation.to_json(),
-            "bad": {path: list(version) for path, version in sorted(state.bad.items())},
+            "unusable": {path: list(version) for path, version in sorted(state.unusable.items())},
         }
         try:
             write_atomically(self.path, json.dumps(data, ensure_ascii=False))

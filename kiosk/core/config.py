@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from kiosk.core import rules, safeyaml
-from kiosk.picture.assets import ASSETS_DIR, DEFAULT_FONT, FALLBACK_FONT  # noqa: F401 - where the kiosk's own files are
+from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import ConfigError
-from kiosk.core.rules import Colour, colour as parse_colour, size as parse_size  # noqa: F401 - the public helpers
+from kiosk.core.rules import Colour
 from kiosk.core.schedule import ALL_DAY, Schedule
 
 # A config file is a page of settings; anything near this size is a mistake or an attack.
@@ -216,7 +216,8 @@ class ScheduleConfig(Section):
 
     # Cached: the render loop asks for both on every pass, 60 times a second in a fade.
     @functools.cached_property
-    def schedule(self) -> Schedule:
+    def timetable(self) -> Schedule:
+        """The hours and dates together: when the screen is on."""
         return Schedule(self.hours, self.dates[0], self.dates[1])
 
     @functools.cached_property

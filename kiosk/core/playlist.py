@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Collection
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.schedule import Schedule
 from kiosk.core.sidecar import within_window
+from kiosk.core.values import printable_name
 
 if TYPE_CHECKING:
     from kiosk.core.config import Config
@@ -78,6 +79,24 @@ class Rotation:
         except (KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
         return rotation
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """What survives a restart: the rotation, and the files known not to decode in their present version."""
+
+    rotation: Rotation
+    unusable: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict:
+    """The log line for a slide that began to appear at `start` (an aware datetime)."""
+    return {
+        "time": start.isoformat(timespec="milliseconds"),
+        "path": printable_name(path),
+        "kind": kind,
+        "seconds": seconds,
+    }
 
 
 def _optional_str(value: object) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from kiosk.picture.assets import ASSETS_DIR
+from kiosk.core.assets import ASSETS_DIR
 from kiosk.picture.compose import FontBook, compose_frame, to_panel
 from kiosk.picture.decoder import decode_picture
 from kiosk.core.errors import ContentError, PassingError

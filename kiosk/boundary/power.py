@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_SECONDS = 30
 
 
-class DisplayCommands:
+class DisplayPower:
     """Runs the schedule's display-off and display-on commands, one thread each."""
 
     def __init__(self, timeout: float = COMMAND_TIMEOUT_SECONDS) -> None:

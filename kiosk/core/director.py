@@ -1,0 +1,371 @@
+"""The show's decisions: what comes next and when, what a key does, what the schedule and content changes do.
+
+The director holds the show's state. The render loop passes it what
+happened (a message from another thread, a key, the passing of time) with
+the monotonic time and the wall-clock time, and gets back a list of effects
+(kiosk.core.effects) to carry out. It never touches the screen, a file or a
+thread, so tests drive it with plain data and a fake clock.
+
+The next slide is chosen and its frame requested as soon as the current
+one starts, so decoding happens during the hold, never during a fade.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.core.admission import Admission
+from kiosk.core.catalogue import Catalogue
+from kiosk.core.config import NEEDS_RESTART, Config, config_changes
+from kiosk.core.effects import (
+    Blend, ConfigureWorker, EndFade, HoldWorker, Notify, Present, PublishStatus, RecordSlide, Redraw,
+    ReleaseWorker, RunDisplayCommand, ShowStill, SlideBegan,
+)
+from kiosk.core.frames import FrameCache
+from kiosk.core.layout import Layout
+from kiosk.core.lineup import Lineup, OnScreen, Upcoming
+from kiosk.core.offhours import OffHours
+from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
+from kiosk.core.playlist import Entry, SavedState, play_record, playlist_settings
+from kiosk.core.priority import Priority
+from kiosk.core.showstatus import Health
+
+log = logging.getLogger(__name__)
+
+IDLE_WAKE_SECONDS = 0.25  # how often a still picture checks keys and signals
+OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
+HISTORY_LENGTH = 20  # slides remembered for the "previous" key
+SLOW_DECODE_SECONDS = 5.0
+
+Effects = list[Any]
+
+
+@dataclass
+class Fade:
+    started: float
+    seconds: float
+    frames: int = 0
+
+
+@dataclass
+class ShowCounts:
+    """What the show has done since it started, for the status and the info overlay."""
+
+    slides_shown: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    last_fade_fps: float = 0.0
+
+    def started(self, kind: str) -> None:
+        self.slides_shown += 1
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+class Director:
+    """Decides what the screen shows; `kiosk.app.show.Show` carries out its effects."""
+
+    def __init__(self, config: Config, listed: Catalogue, saved: SavedState, slide_folder: Path,
+                 local_zone: dt.tzinfo | None = None) -> None:
+        self.config = config
+        self.local_zone = local_zone
+        self.slide_folder = slide_folder  # fixed at start, like the watcher
+        self.content = Admission(listed, saved.unusable)
+        self.lineup = Lineup(config, self.content)
+        self.rotation = saved.rotation
+        self.panel: tuple[int, int] = (0, 0)
+        self.pixel_format = "RGB"
+        self.on_screen: OnScreen | None = None
+        self.fade: Fade | None = None
+        self.hours = OffHours(config)
+        self.paused_remaining: float | None = None  # seconds left on the paused slide
+        self.info_visible = False
+        self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)
+        self.counts = ShowCounts()
+        self.health = Health(config)
+        self.announced_ready = False
+        self._deferred_key: str | None = None
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.content.catalogue
+
+    @property
+    def upcoming(self) -> Upcoming | None:
+        return self.lineup.upcoming
+
+    @property
+    def cache(self) -> FrameCache:
+        return self.lineup.cache
+
+    @property
+    def layout(self) -> Layout | None:
+        return self.lineup.layout
+
+    @property
+    def screen_on(self) -> bool:
+        return self.hours.screen_on
+
+    @property
+    def fading(self) -> bool:
+        return self.fade is not None
+
+    def local(self, wall: dt.datetime) -> dt.datetime:
+        """The wall-clock time in the schedule's zone (the box's own, with its DST rules, if none is set)."""
+        return wall.astimezone(self.config.schedule.zone or self.local_zone)
+
+    # --- start --------------------------------------------------------------------
+
+    def open(self, panel: tuple[int, int], pixel_format: str, now: float, wall: dt.datetime,
+             clock_trusted: bool = True) -> Effects:
+        """The screen is open: choose the first slide, or start dark if the schedule says so."""
+        self.panel, self.pixel_format = panel, pixel_format
+        self.lineup.layout = Layout.from_config(self.config, panel, pixel_format)
+        wall = self.local(wall)
+        self.hours.screen_on = self.hours.on_at(wall, clock_trusted)
+        if self.hours.screen_on:
+            return self._choose_upcoming(now, wall, now)
+        effects = self._screen_off(wall)
+        effects.append(Notify("ready", self.hours.status(wall)))
+        self.announced_ready = True
+        return effects
+
+    # --- the passing of time ------------------------------------------------------
+
+    def advance(self, now: float, wall: dt.datetime, clock_trusted: bool = True) -> Effects:
+        """One pass of the loop: follow the schedule, draw the fade, start the next slide when due."""
+        wall = self.local(wall)
+        effects = self._follow_schedule(now, wall, clock_trusted)
+        if not self.hours.screen_on:
+            return effects
+        if self.fade is not None:
+            return effects + self._draw_fade(now, wall)
+        if self.paused_remaining is None:
+            effects += self._start_upcoming_if_due(now, wall)
+        if self.fade is None:
+            effects += self.lineup.prepare_surface(self.on_screen)
+        return effects
+
+    def wait_seconds(self, now: float) -> float:
+        """How long the loop may sleep on its inbox before the next pass."""
+        if not self.hours.screen_on:
+            return OFF_WAKE_SECONDS
+        wait = IDLE_WAKE_SECONDS
+        upcoming = self.upcoming
+        if upcoming is not None and self.paused_remaining is None and upcoming.due > now:
+            # Due later: sleep until then. Due already but not prepared: its frame
+            # arrives as a message, which wakes the wait (spinning would starve the worker).
+            wait = min(wait, upcoming.due - now)
+        return wait
+
+    def check_worker(self, busy: tuple[str, float] | None) -> Effects:
+        """`busy`: the worker's present picture and for how long (None when idle)."""
+        return self.health.check_worker(busy)
+
+    # --- messages -------------------------------------------------------------------
+
+    def receive(self, message: object, now: float, wall: dt.datetime) -> Effects:
+        """One message from another thread. Call `settle()` after a batch of them."""
+        wall = self.local(wall)
+        if isinstance(message, (FrameReady, FrameFailed)):
+            key = message.frame.key if isinstance(message, FrameReady) else message.key
+            self.lineup.answered(key)
+            if self.hours.is_off_slide(key):
+                return self.hours.off_slide_arrived(message, self.lineup)
+        if isinstance(message, FrameReady):
+            key = message.frame.key
+            if self.content.decoded(key):
+                self.cache.put_spare(message.frame)  # kept only if it evicts nothing the show prepared
+            else:
+                self.cache.put(message.frame)
+            self.lineup.ahead.discard(key)
+            return []
+        if isinstance(message, FrameFailed):
+            return self._frame_failed(message, now)
+        if isinstance(message, ContentChanged):
+            for path in self.content.listed_changed(message.catalogue):
+                self.cache.discard_path(path)
+            return []
+        if isinstance(message, ConfigChanged):
+            return self._config_changed(message.config, now)
+        if isinstance(message, SyncDone):
+            return self.health.sync_done(message, wall)
+        log.warning("ignoring unknown message %r", message)
+        return []
+
+    def settle(self, now: float, wall: dt.datetime) -> Effects:
+        """After a batch of messages: rebuild the catalogue once, and feed the worker new files."""
+        effects: Effects = []
+        if self.content.settle():
+            fallback_on_screen = self.on_screen is not None and self.on_screen.entry.is_fallback
+            effects += self.lineup.reconsider(self.rotation, fallback_on_screen, now, self.local(wall),
+                                              request=self.fade is None)
+        if self.layout is not None:
+            for key in self.content.to_decode(self.layout, playlist_settings(self.config), now):
+                effects += self.lineup.request(key, Priority.ADMIT)
+        return effects
+
+    def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
+        self.content.mark_unusable(path, version, reason)
+
+    def _frame_failed(self, failed: FrameFailed, now: float) -> Effects:
+        self.content.failed(failed.key, failed.reason, failed.passing, now)
+        return self.lineup.failed(failed.key, self.rotation, now, request=self.fade is None)
+
+    def _config_changed(self, config: Config, now: float) -> Effects:
+        changes = config_changes(self.config, config)
+        if not changes:
+            return []
+        for key, before, after in changes:
+            later = " (takes effect at the next start)" if key in NEEDS_RESTART else ""
+            log.info("config changed: %s: %r -> %r%s", key, before, after, later)
+        self.config = self.lineup.config = self.hours.config = config
+        effects: Effects = [ConfigureWorker(self.slide_folder, config.captions.font, config.decoding.max_pixels)]
+        self.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
+        layout = Layout.from_config(config, self.panel, self.pixel_format)
+        if layout != self.layout:
+            self.lineup.layout = layout
+            self.cache.clear()
+        upcoming = self.upcoming
+        if upcoming is not None:
+            # From the next slide on: the one on screen keeps its time.
+            effects += self._choose_upcoming(upcoming.due, upcoming.due_wall, now)
+        return effects
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def key(self, name: str, now: float, wall: dt.datetime) -> Effects:
+        """A key press or window event: next, previous, pause, info, redraw or quit (the loop's own)."""
+        if name in ("next", "previous") and self.fade is not None:
+            self._deferred_key = name  # acted on when the fade ends: a key press is never lost
+            return []
+        if name == "redraw":
+            return [Redraw()] if self.on_screen is not None and self.fade is None else []
+        if name == "next":
+            if self.upcoming is not None:
+                log.info("key: next slide")
+                self.paused_remaining = None
+                self.upcoming.due = now
+                self.upcoming.out_of_turn = True
+            return []
+        if name == "previous":
+            return self._previous(now, self.local(wall))
+        if name == "pause":
+            return self._toggle_pause(now)
+        if name == "info":
+            self.info_visible = not self.info_visible
+            return [Redraw()] if self.on_screen is not None and self.fade is None else []
+        return []
+
+    def _previous(self, now: float, wall: dt.datetime) -> Effects:
+        if len(self.history) < 2 or self.layout is None:
+            return []
+        self.history.pop()  # the slide on screen
+        entry = self.history.pop()
+        log.info("key: previous slide %s", entry.path)
+        # Shown again out of turn; the rotation itself does not go back.
+        self.paused_remaining = None
+        return self.lineup.choose(self.rotation, now, wall, now, out_of_turn=True, entry=entry)
+
+    def _toggle_pause(self, now: float) -> Effects:
+        if self.paused_remaining is None:
+            if self.upcoming is None:
+                return []
+            self.paused_remaining = max(0.0, self.upcoming.due - now)
+            log.info("key: paused")
+            return [Notify("status", "paused")]
+        if self.upcoming is not None:
+            self.upcoming.due = now + self.paused_remaining
+        self.paused_remaining = None
+        log.info("key: resumed")
+        return []
+
+    # --- the schedule -----------------------------------------------------------------
+
+    def _follow_schedule(self, now: float, wall: dt.datetime, clock_trusted: bool) -> Effects:
+        """Turns the screen off and on at the scheduled minutes."""
+        on = self.hours.on_at(wall, clock_trusted)
+        if on == self.hours.screen_on:
+            return []
+        self.hours.screen_on = on
+        if not on:
+            return self._screen_off(wall)
+        log.info("schedule: screen on")
+        effects: Effects = [RunDisplayCommand(self.config.schedule.display_on_command, "display-on")]
+        # The rotation goes on where it stopped, starting exactly now.
+        return effects + self._choose_upcoming(now, wall, now)
+
+    def _screen_off(self, wall: dt.datetime) -> Effects:
+        effects: Effects = [ReleaseWorker()] if self.fade is not None else []
+        self.fade = None
+        self.lineup.upcoming = None
+        self.on_screen = None
+        effects += self.hours.off_slide(self.lineup)
+        status = self.hours.status(wall)
+        log.info("schedule: %s", status)
+        effects.append(Notify("status", status))
+        effects.append(RunDisplayCommand(self.config.schedule.display_off_command, "display-off"))
+        return effects
+
+    def _choose_upcoming(self, due: float, due_wall: dt.datetime, now: float) -> Effects:
+        """Chooses the next slide from the rotation; its frame is asked for now, or when a fade ends."""
+        return self.lineup.choose(self.rotation, due, due_wall, now, request=self.fade is None)
+
+    def _start_upcoming_if_due(self, now: float, wall: dt.datetime) -> Effects:
+        upcoming = self.upcoming
+        if upcoming is None or now < upcoming.due:
+            return []
+        frame = self.cache.get(upcoming.key)
+        if frame is None:
+            waited = now - upcoming.requested_at
+            if waited > SLOW_DECODE_SECONDS and not upcoming.warned_slow:
+                log.warning("%s is still being prepared after %.1f s", upcoming.entry.path, waited)
+                upcoming.warned_slow = True
+            # Evicted before it was shown: asked again.
+            return [] if upcoming.key in self.lineup.asked else self.lineup.request(upcoming.key, Priority.NEXT)
+        first = not self.announced_ready
+        effects: Effects = []
+        if self.on_screen is None or self.on_screen.key != upcoming.key:
+            # (The same picture again, a lone slide or the fallback, needs no drawing.)
+            timing = self.config.timing
+            seconds = timing.transition_seconds if timing.transition == "fade" else 0.0
+            effects.append(Present(frame, seconds, from_blank=self.on_screen is None))
+            if seconds > 0:
+                self.fade = Fade(now, seconds)
+                effects.append(HoldWorker())
+                effects += self._draw_fade(now, wall)
+        self.on_screen = OnScreen(upcoming.entry, upcoming.key, now, wall)
+        self.rotation = upcoming.rotation
+        entry = upcoming.entry
+        effects.append(RecordSlide(SavedState(self.rotation, self.content.versions()),
+                                   play_record(wall, entry.path, entry.kind, entry.seconds), first))
+        self.counts.started(entry.kind)
+        if not first and not upcoming.out_of_turn:
+            # Due at the previous start plus its seconds. The first slide has no previous
+            # one (its delay is start-up time), and a key press brings a slide forward.
+            effects.append(SlideBegan(upcoming.due))
+        self.history.append(entry)
+        log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
+        effects.append(Notify("ready" if first else "status", f"showing {entry.path}"))
+        self.announced_ready = True
+        effects.append(PublishStatus())
+        # The next slide is due one full duration after this one began to appear.
+        return effects + self._choose_upcoming(now + entry.seconds, wall + dt.timedelta(seconds=entry.seconds), now)
+
+    def _draw_fade(self, now: float, wall: dt.datetime) -> Effects:
+        fade = self.fade
+        assert fade is not None
+        progress = (now - fade.started) / fade.seconds
+        fade.frames += 1
+        if progress < 1.0:
+            return [Blend(progress)]
+        self.fade = None
+        self.counts.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
+        effects: Effects = [EndFade(), ReleaseWorker()] + self.lineup.request_upcoming(now)
+        if self._deferred_key is not None:
+            name, self._deferred_key = self._deferred_key, None
+            effects += self.key(name, now, wall)
+        return effects

@@ -1,0 +1,187 @@
+"""The slides lined up: the one chosen to come next, the few after it, and the frames they need.
+
+Part of the show's decisions (kiosk.core.director): choosing the next slide
+from the rotation, asking the worker for its frame and, within half the
+frame cache, for the frames of the slides planned after it. Pure: it
+returns the requests as effects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.core.admission import Admission
+from kiosk.core.config import Config
+from kiosk.core.effects import PrepareSurface, RequestFrame
+from kiosk.core.frames import FrameCache, FrameKey, frame_key
+from kiosk.core.layout import Layout
+from kiosk.core.playlist import Entry, Rotation, next_entry, plan, playlist_settings
+from kiosk.core.priority import Priority
+
+PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
+
+
+@dataclass
+class Upcoming:
+    """The slide chosen to come next, and the rotation once it has started."""
+
+    entry: Entry
+    rotation: Rotation
+    key: FrameKey
+    due: float  # monotonic time it should begin to appear
+    due_wall: dt.datetime
+    requested_at: float
+    warned_slow: bool = False
+    out_of_turn: bool = False  # chosen by a key or by content coming back, not by the clock
+    prepared: bool = False  # its surface was made during the hold, so the due moment only draws
+
+
+@dataclass
+class OnScreen:
+    """The slide on screen, since when."""
+
+    entry: Entry
+    key: FrameKey
+    started: float
+    started_wall: dt.datetime
+
+
+class Lineup:
+    """The next slide and the frames asked for; the frame cache they go into."""
+
+    def __init__(self, config: Config, content: Admission) -> None:
+        self.config = config
+        self.content = content
+        self.cache = FrameCache(config.decoding.cache_megabytes * 1024 * 1024)
+        self.layout: Layout | None = None
+        self.upcoming: Upcoming | None = None
+        self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
+        self.asked: set[FrameKey] = set()  # frames the worker has been asked for and not answered
+
+    def request(self, key: FrameKey, priority: Priority) -> list[Any]:
+        self.asked.add(key)
+        return [RequestFrame(key, priority)]
+
+    def answered(self, key: FrameKey) -> None:
+        self.asked.discard(key)
+
+    def choose(self, rotation: Rotation, due: float, due_wall: dt.datetime, now: float,
+               request: bool = True, prefetch: bool = True, out_of_turn: bool = False,
+               entry: Entry | None = None) -> list[Any]:
+        """Chooses the slide due at `due` (or shows `entry` again) and asks for its frame unless told not to."""
+        assert self.layout is not None
+        if entry is None:
+            entry, rotation = next_entry(
+                rotation, self.content.catalogue, playlist_settings(self.config), due_wall, self.content.not_now(now),
+            )
+        self.upcoming = Upcoming(entry, rotation, frame_key(entry, self.layout), due, due_wall, now,
+                                 out_of_turn=out_of_turn)
+        return self.request_upcoming(now, prefetch) if request else []
+
+    def request_upcoming(self, now: float, prefetch: bool = True) -> list[Any]:
+        """Asks for the next frame, then the few after it."""
+        upcoming = self.upcoming
+        if upcoming is None:
+            return []
+        effects: list[Any] = []
+        if upcoming.key not in self.cache:
+            upcoming.requested_at = now
+            effects += self.request(upcoming.key, Priority.NEXT)
+        if prefetch:
+            effects += self.prefetch(now)
+        return effects
+
+    def prefetch(self, now: float) -> list[Any]:
+        """Requests the frames of the slides after the next one, in plan order.
+
+        Half the cache is the budget, so prefetched frames are not evicted
+        before they are shown; the plan is a hint, and a content change only
+        costs the work done for it.
+        """
+        upcoming = self.upcoming
+        if upcoming is None or self.layout is None:
+            return []
+        frame_bytes = self.layout.frame_bytes
+        budget = self.cache.max_bytes // 2 - frame_bytes
+        start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
+        planned, _rotation = plan(
+            upcoming.rotation, self.content.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,
+            self.content.not_now(now), self.config.schedule.timetable,
+        )
+        effects: list[Any] = []
+        for item in planned:
+            if budget < frame_bytes:
+                break
+            key = frame_key(item.entry, self.layout)
+            if key == upcoming.key or key in self.cache:
+                continue
+            self.ahead.add(key)
+            effects += self.request(key, Priority.AHEAD)
+            budget -= frame_bytes
+        return effects
+
+    def failed(self, key: FrameKey, shown: Rotation, now: float, request: bool) -> list[Any]:
+        """A frame failed: if it was the next slide's, choose again; if planned ahead, plan again."""
+        upcoming = self.upcoming
+        if upcoming is not None and upcoming.key == key:
+            # Choose again from the rotation before the failed pick, without it. No
+            # prefetch plan for each such pick: thousands of broken files in a row
+            # would each cost one, and the plan is made again when a slide starts.
+            # The bag goes on from the failed pick (it stays skipped), so a run of broken
+            # files costs one step each, not a new shuffle of every answer; the pattern
+            # (answers since the last contribute slide) is the one before it.
+            base = dataclasses.replace(
+                upcoming.rotation,
+                last_answer=shown.last_answer,
+                last_contribute=shown.last_contribute,
+                answers_since_contribute=shown.answers_since_contribute,
+            )
+            return self.choose(base, upcoming.due, upcoming.due_wall, now, request=request, prefetch=False)
+        if key in self.ahead:
+            # A slide planned ahead cannot be shown: plan again now, so broken files are
+            # found and passed over while the picture stands still, not when they are due.
+            self.ahead.discard(key)
+            if request:
+                return self.prefetch(now)
+        return []
+
+    def reconsider(self, rotation: Rotation, fallback_on_screen: bool, now: float, wall: dt.datetime,
+                   request: bool) -> list[Any]:
+        """After a content change: chooses again if the next slide is gone, changed or a needless fallback."""
+        upcoming = self.upcoming
+        if upcoming is None:
+            return []
+        entry, catalogue = upcoming.entry, self.content.catalogue
+        current = catalogue.get(entry.path)
+        stale = (
+            (entry.is_fallback and len(catalogue) > 0)
+            or (not entry.is_fallback and (current is None or current.version != entry.version
+                                           or current.meta.caption != entry.caption))
+        )
+        if not stale:
+            return []
+        due, due_wall = upcoming.due, upcoming.due_wall
+        if fallback_on_screen and len(catalogue) > 0:
+            # Content is back: end the fallback card as soon as the first slide is ready.
+            due, due_wall = now, wall
+        return self.choose(rotation, due, due_wall, now, request=request)
+
+    def prepare_surface(self, on_screen: OnScreen | None) -> list[Any]:
+        """The next slide's frame becomes a surface while the picture stands still.
+
+        A copy of 8 MB (33 MB at 4K) taken at the due moment would delay the
+        slide's first frame by that much.
+        """
+        upcoming = self.upcoming
+        if upcoming is None or upcoming.prepared:
+            return []
+        if on_screen is not None and on_screen.key == upcoming.key:
+            return []
+        frame = self.cache.get(upcoming.key)
+        if frame is None:
+            return []
+        upcoming.prepared = True
+        return [PrepareSurface(frame)]

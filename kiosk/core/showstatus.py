@@ -1,0 +1,113 @@
+"""What the show says about itself: the helpers' health it tracks, status.json's content and the info overlay.
+
+Pure: built from the director's state and the times passed in. The loop
+adds what only it knows (frame timings, threads, files it could not write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import logging
+from typing import TYPE_CHECKING, Any
+
+from kiosk import __version__
+from kiosk.core.config import Config
+from kiosk.core.effects import PublishStatus
+from kiosk.core.messages import SyncDone
+
+if TYPE_CHECKING:
+    from kiosk.core.director import Director
+
+log = logging.getLogger(__name__)
+
+STUCK_WORKER_SECONDS = 60.0  # one picture longer than this: the worker is stuck, and systemd is told by silence
+STATUS_LIST_LIMIT = 100  # files named in status.json per list; the counts say how many in all
+
+
+class Health:
+    """The decode worker and the sync client, as the show knows them."""
+
+    def __init__(self, config: Config) -> None:
+        self.worker_stuck = False
+        self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "last_success_unix": 0}
+
+    def check_worker(self, busy: tuple[str, float] | None) -> list[Any]:
+        """Notices a worker stuck on one picture: logged once, in the status, and the watchdog goes quiet."""
+        stuck = busy is not None and busy[1] > STUCK_WORKER_SECONDS
+        effects: list[Any] = []
+        if stuck and not self.worker_stuck:
+            assert busy is not None
+            log.error(
+                "the decode worker has been preparing %s for %.0f s; no longer telling systemd the kiosk is alive,"
+                " so that it restarts it (that file will then be skipped)", busy[0], busy[1],
+            )
+            effects.append(PublishStatus())
+        elif not stuck and self.worker_stuck:
+            log.info("the decode worker is working again")
+        self.worker_stuck = stuck
+        return effects
+
+    def sync_done(self, done: SyncDone, wall: dt.datetime) -> list[Any]:
+        result = done.result
+        self.sync.update(last_time=result.finished, last_result=result.line(), ok=result.ok)
+        if result.ok:
+            self.sync.update(last_success_unix=int(wall.timestamp()), manifest_version=result.version)
+        else:
+            self.sync["failures"] = self.sync.get("failures", 0) + 1
+        return [PublishStatus()]
+
+
+def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
+    """Everything status.json says about the show, as plain data."""
+    shown = director.on_screen
+    content = director.content
+    unusable = content.unusable_now()
+    return {
+        "box": director.config.box.name,
+        "version": __version__,
+        "time": director.local(wall).isoformat(timespec="seconds"),
+        "uptime_seconds": round(uptime, 1),
+        "screen": "on" if director.screen_on else "off (schedule)",
+        "paused": director.paused_remaining is not None,
+        "on_screen": None if shown is None else {
+            "path": shown.entry.path, "kind": shown.entry.kind, "seconds": shown.entry.seconds,
+            "since": shown.started_wall.isoformat(timespec="seconds"),
+        },
+        "content": {
+            "contribute": content.catalogue.count("contribute"),
+            "answer": content.catalogue.count("answer"),
+            "arriving": len(content.awaiting),
+        },
+        "slides_shown": dict(director.counts.by_kind),
+        "sync": dict(director.health.sync),
+        "errors": {
+            # The first STATUS_LIST_LIMIT by name, and how many in all: thousands of broken
+            # files must not make every status write (every slide start) a megabyte.
+            "unusable_count": len(unusable),
+            "unusable_files": {path: content.unusable[path].reason
+                               for path in heapq.nsmallest(STATUS_LIST_LIMIT, unusable)},
+            "retrying": {path: retry.reason for path, retry in sorted(content.retry.items())},
+            "content_problems": list(content.listed.problems[:STATUS_LIST_LIMIT]),
+            "content_problem_count": len(content.listed.problems),
+        },
+        "worker_stuck": director.health.worker_stuck,
+    }
+
+
+def overlay_lines(director: Director, uptime: float) -> list[str]:
+    """The info overlay's lines (the `i` key)."""
+    shown = director.on_screen.entry if director.on_screen is not None else None
+    catalogue, sync, counts = director.catalogue, director.health.sync, director.counts
+    seconds = int(uptime)
+    return [
+        f"kiosk {__version__} · box {director.config.box.name}",
+        f"on screen: {shown.path} ({shown.kind}, {shown.seconds:g} s)" if shown else "on screen: nothing",
+        f"content: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers,"
+        f" {len(director.content.awaiting)} arriving, {len(director.content.unusable_now())} unusable",
+        "last sync: " + (f"{sync.get('last_result', 'not yet')} at {sync.get('last_time', '-')}"
+                         if sync.get("configured") else "not configured"),
+        f"fade: {counts.last_fade_fps:.0f} fps · slides shown {counts.slides_shown}"
+        f" · up {seconds // 3600}h{seconds % 3600 // 60:02d}m"
+        + (" · PAUSED" if director.paused_remaining is not None else ""),
+    ]
