@@ -3,11 +3,13 @@ import os
 import threading
 import time
 
+import pytest
+
 from kiosk.core.manifest import parse_manifest
 from kiosk.boundary.files import sha256_of
-from kiosk.boundary.publish import MANIFEST, OBJECTS, publish, watch_and_publish
+from kiosk.boundary.publish import MANIFEST, OBJECTS, PublishWatcher, publish
 
-from .conftest import make_picture
+from .conftest import FakeClock, make_picture
 
 
 def manifest_of(site):
@@ -72,13 +74,30 @@ def test_manifest_is_replaced_atomically(tmp_path, slide_folder):
     assert leftovers == [] and "answers/new.jpg" in [f.path for f in manifest_of(site).files]
 
 
-def test_watch_publishes_new_files_once_they_settle(tmp_path, slide_folder):
+def test_watch_publishes_at_once_then_new_files_once_they_settle(tmp_path, slide_folder):
     site = tmp_path / "site"
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_and_publish, args=(slide_folder, site, 3600, 0.2, 60, stop), daemon=True)
-    thread.start()
+    clock = FakeClock()
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=1.0, clock=clock)
     try:
-        deadline = time.monotonic() + 10
+        watcher.poll_once()
+        assert len(manifest_of(site).files) == 7
+        make_picture(slide_folder / "answers" / "dropped.jpg")
+        watcher.poll_once()  # seen once: maybe still being copied
+        assert "answers/dropped.jpg" not in [f.path for f in manifest_of(site).files]
+        assert watcher._seconds_to_next_round() == pytest.approx(1.0)
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+    finally:
+        watcher.stop()
+
+
+def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.2)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 20
         while not (site / MANIFEST).exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         make_picture(slide_folder / "answers" / "dropped.jpg")
@@ -88,8 +107,8 @@ def test_watch_publishes_new_files_once_they_settle(tmp_path, slide_folder):
             time.sleep(0.05)
         assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
     finally:
-        stop.set()
-        thread.join(5)
+        watcher.stop(timeout=5)
+    assert not watcher.running
 
 
 def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path, capsys):

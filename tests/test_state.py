@@ -2,6 +2,7 @@ import datetime as dt
 import json
 import os
 import threading
+import time
 
 from kiosk.core.playlist import Rotation
 from kiosk.boundary.playlog import PlayLog, play_record, read_play_log
@@ -121,11 +122,16 @@ def test_an_error_while_recording_does_not_stop_later_records(tmp_path, caplog):
             super().save(state)
 
     recorder = BackgroundRecorder(SlideRecorder(FailsOnce(tmp_path), PlayLog(tmp_path)))
-    recorder.slide_started(*start(1))
-    assert recorder.poll_once(timeout=0)
-    assert recorder.health()["failing"] == "RuntimeError: a bug"
-    recorder.slide_started(*start(2))
-    assert recorder.poll_once(timeout=0)
+    recorder.start()
+    try:
+        recorder.slide_started(*start(1))
+        deadline = time.monotonic() + 10
+        while recorder.failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert recorder.health()["failing"] == "RuntimeError: a bug" and recorder.running
+        recorder.slide_started(*start(2))
+    finally:
+        recorder.stop(timeout=10)
     assert "state-recorder: unexpected error" in caplog.text
     assert "state-recorder works again" in caplog.text
     assert recorder.health()["failing"] is None and recorder.health()["last_success"] is not None

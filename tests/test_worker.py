@@ -1,12 +1,15 @@
 import queue
 
-from kiosk.picture.compose import Layout
-from kiosk.core.config import DEFAULT_FONT
-from kiosk.core.frames import FrameKey
-from kiosk.core.messages import FrameFailed, FrameReady
-from kiosk.boundary.worker import DecodeWorker
+import pytest
 
-from .conftest import make_picture
+from kiosk.boundary.worker import DecodeWorker
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core.frames import FrameKey
+from kiosk.core.layout import Layout
+from kiosk.core.messages import FrameFailed, FrameReady
+from kiosk.core.priority import Priority
+
+from .conftest import FakeClock, make_picture
 
 LAYOUT = Layout(size=(160, 90), font=DEFAULT_FONT)
 
@@ -21,7 +24,7 @@ def test_poll_once_turns_a_request_into_a_frame(tmp_path):
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
     worker.request(key("answers/a.jpg"))
     assert worker.is_pending(key("answers/a.jpg"))
-    assert worker.poll_once(timeout=1)
+    assert worker.poll_once()
     message = inbox.get_nowait()
     assert isinstance(message, FrameReady) and message.frame.size == (160, 90)
     assert not worker.is_pending(key("answers/a.jpg"))
@@ -33,7 +36,7 @@ def test_bad_file_becomes_a_failure_message(tmp_path):
     inbox: queue.Queue = queue.Queue()
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
     worker.request(key("answers/bad.jpg"))
-    worker.poll_once(timeout=1)
+    worker.poll_once()
     message = inbox.get_nowait()
     assert isinstance(message, FrameFailed) and "not a picture" in message.reason
 
@@ -44,8 +47,8 @@ def test_duplicate_requests_are_queued_once(tmp_path):
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
     worker.request(key("answers/a.jpg"))
     worker.request(key("answers/a.jpg"))
-    assert worker.poll_once(timeout=1)
-    assert not worker.poll_once(timeout=0.05)
+    assert worker.poll_once()
+    assert not worker.poll_once()
     assert inbox.qsize() == 1
 
 
@@ -61,27 +64,45 @@ def test_thread_starts_and_stops(tmp_path):
     assert not worker.running
 
 
-def test_hold_keeps_new_jobs_waiting_until_release(tmp_path):
-    import threading
+def test_hold_keeps_new_jobs_waiting_until_release_or_for_five_seconds_at_most(tmp_path):
+    make_picture(tmp_path / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    clock = FakeClock()
+    worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000, clock=clock)
+    worker.hold()
+    worker.request(key("answers/a.jpg"))
+    assert not worker.poll_once() and inbox.empty()  # held: the request waits
+    assert worker._seconds_to_next_round() == 5.0
+    worker.release()
+    assert worker._seconds_to_next_round() is None  # nothing held: it sleeps until a request wakes it
+    assert worker.poll_once()
+    assert isinstance(inbox.get_nowait(), FrameReady)
+    # A loop that forgot to release stalls decoding for five seconds, not for good.
+    worker.hold()
+    worker.request(key("answers/a.jpg"), Priority.AHEAD)
+    clock.advance(5.0)
+    assert worker.poll_once()
 
+
+def test_the_thread_waits_for_the_release_of_a_hold(tmp_path):
     make_picture(tmp_path / "answers" / "a.jpg")
     inbox: queue.Queue = queue.Queue()
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
     worker.hold()
-    worker.request(key("answers/a.jpg"))
-    done = threading.Event()
-    threading.Thread(target=lambda: (worker.poll_once(timeout=1), done.set()), daemon=True).start()
-    assert not done.wait(0.3)  # held: the request waits
-    assert inbox.empty()
-    worker.release()
-    assert done.wait(5)
-    assert isinstance(inbox.get_nowait(), FrameReady)
+    worker.start()
+    try:
+        worker.request(key("answers/a.jpg"))
+        with pytest.raises(queue.Empty):
+            inbox.get(timeout=0.3)  # held: the request waits
+        worker.release()
+        assert isinstance(inbox.get(timeout=10), FrameReady)
+    finally:
+        worker.stop()
 
 
 # --- priorities: the next slide always goes ahead of new files ------------------------
 
 from kiosk.boundary.inflight import InFlightFile, left_in_flight  # noqa: E402
-from kiosk.core.priority import Priority  # noqa: E402
 
 
 def test_the_next_slide_goes_ahead_of_admissions_and_prefetch(tmp_path):
@@ -94,7 +115,7 @@ def test_the_next_slide_goes_ahead_of_admissions_and_prefetch(tmp_path):
     worker.request(key("answers/ahead.jpg"), Priority.AHEAD)
     worker.request(key("answers/next.jpg"), Priority.NEXT)
     order = []
-    while worker.poll_once(timeout=0.01):
+    while worker.poll_once():
         order.append(inbox.get_nowait().frame.key.path)
     assert order == ["answers/next.jpg", "answers/ahead.jpg", "answers/new1.jpg", "answers/new2.jpg"]
 
@@ -109,7 +130,7 @@ def test_a_waiting_request_asked_for_again_moves_up_once(tmp_path):
     worker.request(key("answers/b.jpg"), Priority.NEXT)
     assert worker.pending_count(Priority.ADMIT) == 1
     paths = []
-    while worker.poll_once(timeout=0.01):
+    while worker.poll_once():
         paths.append(inbox.get_nowait().frame.key.path)
     assert paths == ["answers/b.jpg", "answers/a.jpg"]
 
@@ -118,7 +139,7 @@ def test_an_io_error_is_reported_as_passing(tmp_path):
     inbox: queue.Queue = queue.Queue()
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000)
     worker.request(key("answers/gone.jpg"))
-    worker.poll_once(timeout=1)
+    worker.poll_once()
     message = inbox.get_nowait()
     assert isinstance(message, FrameFailed) and message.passing and "gone" in message.reason
 
@@ -136,7 +157,7 @@ def test_the_picture_in_flight_is_on_disk_during_the_decode_only(tmp_path):
     inbox: queue.Queue = queue.Queue()
     worker = DecodeWorker(inbox, tmp_path, DEFAULT_FONT, 50_000_000, in_flight=Watching(state))
     worker.request(key("answers/a.jpg"))
-    worker.poll_once(timeout=1)
+    worker.poll_once()
     assert seen["during"] == ("answers/a.jpg", (1, 1))
     assert left_in_flight(state) is None
     worker.stop()

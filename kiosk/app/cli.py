@@ -485,36 +485,29 @@ def cmd_sync(args: argparse.Namespace) -> int:
         result = client.sync_once()
         print(result.line())
         return EXIT_OK if result.ok else EXIT_FAILURE
-    import random
-    import time
+    from kiosk.boundary.sync import SyncThread
 
+    thread = SyncThread(client, None, config.sync.interval_seconds, config.sync.jitter_seconds, start_at_once=True)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: thread.ask_to_stop())
     log.info("syncing %s every %g s", config.slides.folder, config.sync.interval_seconds)
-    try:
-        while True:
-            result = client.sync_once()
-            (log.info if result.ok else log.warning)("%s", result.line())
-            time.sleep(config.sync.interval_seconds + random.random() * config.sync.jitter_seconds)
-    except KeyboardInterrupt:
-        return EXIT_OK
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+    thread.run_here()
+    return EXIT_OK
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from kiosk.boundary.publish import publish, watch_and_publish
+    from kiosk.boundary.publish import PublishWatcher, publish
 
     if not args.source.is_dir():
         log.error("%s is not a folder", args.source)
         return EXIT_FAILURE
     grace = args.grace_hours * 3600
     if args.watch:
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            watch_and_publish(args.source, args.out, grace)
-        except KeyboardInterrupt:
-            return EXIT_OK
+        watcher = PublishWatcher(args.source, args.out, grace)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda _signum, _frame: watcher.ask_to_stop())
+        watcher.run_here()
+        return EXIT_OK
         return EXIT_OK
     try:
         result = publish(args.source, args.out, grace)

@@ -1,14 +1,19 @@
-"""What every helper thread of the kiosk shares: start, stop and join, and whether it runs.
+"""The one template for the kiosk's helper threads: rounds of work, woken early or on time, until stopped.
 
-The decode worker, the watchers, the sync client, the status writer and the
-state recorder each run one loop on a daemon thread and talk to the render
-loop through queues. A subclass writes its loop (`_run`) and how to wake it
-for the end (`_ask_to_stop`); tests drive its `poll_once()` without a thread.
+The decode worker, the folder and config watchers, the sync client, the
+status writer and the state recorder are each a subclass. A subclass says
+what one round of work is (`poll_once()`, which tests call without a
+thread) and when the next is due (`_seconds_to_next_round()`; None waits for
+a wake-up). One Event is both the sleep and the stop signal: `wake()` sets
+it, and so does `ask_to_stop()`.
 
-Every round of work runs through `_survive()`: an exception is logged once
-(with its traceback) and again only after a success, and the loop goes on.
-A thread that died would leave the box showing stale state for good; the
+Every round runs through `_survive()`: an exception is logged once (with
+its traceback) and again only after a success, and the loop goes on. A
+thread that died would leave the box showing stale state for good; the
 status reports each thread's last success and its present failure instead.
+
+`run_here()` runs the same loop on the calling thread: `kiosk sync` and
+`kiosk publish --watch` are these loops in the foreground.
 """
 
 from __future__ import annotations
@@ -25,11 +30,59 @@ T = TypeVar("T")
 
 
 class BackgroundThread:
+    """Runs `poll_once()` whenever woken or due, on its own thread, until asked to stop."""
+
     thread_name = "background"
-    _thread: threading.Thread | None = None
-    last_success: dt.datetime | None = None
-    failing: str | None = None  # the present failure, until the next success
-    failures: int = 0
+    settle_seconds = 0.0  # after a wake-up, wait this long so that a burst of events is one round
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.last_success: dt.datetime | None = None
+        self.failing: str | None = None  # the present failure, until the next success
+        self.failures = 0
+
+    # --- what a subclass says ----------------------------------------------------------
+
+    def poll_once(self) -> object:
+        """One round of work. Returning True means more is waiting now: the next round follows at once."""
+        raise NotImplementedError
+
+    def _round(self, woken: bool) -> object:
+        """What the thread does when woken or due; by default one `poll_once()`."""
+        return self.poll_once()
+
+    def _seconds_to_next_round(self) -> float | None:
+        """How long to sleep before the next round if nothing wakes the thread; None: until woken."""
+        return None
+
+    def _close(self) -> None:
+        """Releases what the loop holds, once it has ended (or if it never started)."""
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Asks for a round now (safe from any thread)."""
+        self._wake.set()
+
+    def run_here(self) -> None:
+        """The loop, on the calling thread, until `ask_to_stop()`."""
+        more = False
+        try:
+            while not self._stopping:
+                woken = False
+                if not more:
+                    seconds = self._seconds_to_next_round()
+                    woken = self._wake.wait(None if seconds is None else max(0.0, seconds))
+                    if self._stopping:
+                        break
+                    if woken and self.settle_seconds > 0:
+                        time.sleep(self.settle_seconds)  # let a burst of events finish
+                    self._wake.clear()
+                more = self._survive(lambda: self._round(woken)) is True
+        finally:
+            self._close()
 
     def _survive(self, work: Callable[[], T]) -> T | None:
         """One round of work: its result, or None after logging a failure (once until it works again)."""
@@ -56,39 +109,36 @@ class BackgroundThread:
             "failures": self.failures,
         }
 
+    # --- start and stop ---------------------------------------------------------------
+
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread = threading.Thread(target=self.run_here, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def ask_to_stop(self) -> None:
-        """Tells the loop to end, without waiting for it."""
-        self._ask_to_stop()
+        """Tells the loop to end after its present round, without waiting (safe from a signal handler)."""
+        self._stopping = True
+        self._wake.set()
 
     def join(self, timeout: float) -> None:
         """Waits up to `timeout` seconds for the loop to end, then does what follows its end."""
         if self._thread is not None:
             self._thread.join(max(0.0, timeout))
+        else:
+            self._close()  # never started: nothing else closes what it holds
         self._after_stop()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Asks the loop to end and waits up to `timeout` seconds for it."""
-        self._ask_to_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._after_stop()
+        self.ask_to_stop()
+        self.join(timeout)
+
+    def _after_stop(self) -> None:
+        """Runs on the stopping thread once the loop has ended (or was never started)."""
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        raise NotImplementedError
-
-    def _ask_to_stop(self) -> None:
-        raise NotImplementedError
-
-    def _after_stop(self) -> None:
-        """Runs on the stopping thread once the loop has ended (or was never started)."""
 
 
 def stop_all(threads: list[BackgroundThread], seconds: float = 1.5) -> None:

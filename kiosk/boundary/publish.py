@@ -17,13 +17,14 @@ import json
 import logging
 import os
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import FileInfo
+from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
 from kiosk.core.errors import PublishError
 from kiosk.core.manifest import (
@@ -207,44 +208,51 @@ def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: l
         log.error("the last good version stays published until the files named above are renamed")
 
 
-def watch_and_publish(
-    source: Path,
-    site: Path,
-    grace_seconds: float,
-    settle_seconds: float = 1.0,
-    rescan_seconds: float = 60.0,
-    stop: threading.Event | None = None,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    """Publishes now, then again whenever the source folder changes, until `stop` is set.
+class PublishWatcher(BackgroundThread):
+    """`kiosk publish --watch`: publishes now, then again whenever the source folder changes.
 
     Only files that have settled (unchanged across two looks) are published,
     so a photo still being copied into the central folder never reaches a box.
     """
-    from kiosk.core.settling import Settler
-    from kiosk.boundary.watcher import ObservedFolder
 
-    stop = stop or threading.Event()
-    wake = threading.Event()
-    observed = ObservedFolder(source, recursive=True, mode="native", on_event=lambda _event: wake.set())
-    settler = Settler(settle_seconds)
-    files = list_folder(source).files
-    settler.accept(files, clock())
-    published = sorted(files, key=lambda f: f.path)
-    _publish_or_explain(source, site, grace_seconds, published)
-    log.info("watching %s; publishing to %s", source, site)
-    try:
-        while not stop.is_set():
-            observed.ensure()
-            files = list_folder(source).files
-            recheck = settler.observe(files, clock())
-            settled = sorted(settler.settled(), key=lambda f: f.path)
-            if settled != published:
-                _publish_or_explain(source, site, grace_seconds, settled)
-                published = settled
-            timeout = rescan_seconds if recheck is None else max(0.05, recheck - clock())
-            if wake.wait(timeout):
-                stop.wait(0.2)  # let a burst of events finish
-                wake.clear()
-    finally:
-        observed.close()
+    thread_name = "publish-watcher"
+    settle_seconds = 0.2  # a burst of events is one round
+
+    def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = 1.0,
+                 rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        from kiosk.boundary.watcher import ObservedFolder
+
+        super().__init__()
+        self.source, self.site, self.grace_seconds = source, site, grace_seconds
+        self.rescan_seconds = rescan_seconds
+        self.clock = clock
+        self._observed = ObservedFolder(source, recursive=True, mode="native", on_event=lambda _event: self.wake())
+        self._settler = Settler(settle_seconds)
+        self._recheck_at: float | None = None
+        self._published: list[FileInfo] | None = None  # None: not yet; the first round publishes all
+
+    def poll_once(self) -> None:
+        self._observed.ensure()
+        if self._published is None:
+            # What is in the folder at the start is taken as complete, as `kiosk publish` would.
+            files = list_folder(self.source).files
+            self._settler.accept(files, self.clock())
+            self._published = sorted(files, key=lambda f: f.path)
+            _publish_or_explain(self.source, self.site, self.grace_seconds, self._published)
+            log.info("watching %s; publishing to %s", self.source, self.site)
+            return
+        self._recheck_at = self._settler.observe(list_folder(self.source).files, self.clock())
+        settled = sorted(self._settler.settled(), key=lambda f: f.path)
+        if settled != self._published:
+            _publish_or_explain(self.source, self.site, self.grace_seconds, settled)
+            self._published = settled
+
+    def _seconds_to_next_round(self) -> float:
+        if self._published is None:
+            return 0.0
+        if self._recheck_at is None:
+            return self.rescan_seconds
+        return max(0.05, self._recheck_at - self.clock())
+
+    def _close(self) -> None:
+        self._observed.close()

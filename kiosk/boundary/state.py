@@ -100,9 +100,6 @@ class SlideRecorder:
             self.play_log.append(record)
 
 
-_STOP = object()
-
-
 class BackgroundRecorder(BackgroundThread):
     """A SlideRecorder on its own thread, so the render loop never waits for the disk.
 
@@ -115,36 +112,26 @@ class BackgroundRecorder(BackgroundThread):
     thread_name = "state-recorder"
 
     def __init__(self, recorder: SlideRecorder) -> None:
+        super().__init__()
         self.recorder = recorder
-        self._queue: "queue.SimpleQueue[object]" = queue.SimpleQueue()
+        self._queue: "queue.SimpleQueue[tuple[SavedState, dict]]" = queue.SimpleQueue()
 
     def slide_started(self, state: SavedState, record: dict) -> None:
         self._queue.put((state, record))
+        self.wake()
 
-    def poll_once(self, timeout: float | None = None) -> bool:
-        """Writes what is queued (waiting up to `timeout` for the first); False once told to stop."""
-        try:
-            items = [self._queue.get(timeout=timeout)]
-        except queue.Empty:
-            return True
+    def poll_once(self) -> bool:
+        """Writes every slide start queued so far, together; True if there were any."""
+        starts = []
         while True:
             try:
-                items.append(self._queue.get_nowait())
+                starts.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-        starts = [item for item in items if item is not _STOP]
         if starts:
-            self._survive(lambda: self.recorder.record(starts))  # type: ignore[arg-type]
-        return len(starts) == len(items)
-
-    def _run(self) -> None:
-        while self.poll_once():
-            pass
-
-    def _ask_to_stop(self) -> None:
-        self._queue.put(_STOP)
+            self.recorder.record(starts)
+        return bool(starts)
 
     def _after_stop(self) -> None:
         if not self.running:  # never started, or ended: nothing writes concurrently
-            while not self._queue.empty():
-                self.poll_once(timeout=0)
+            self._survive(self.poll_once)

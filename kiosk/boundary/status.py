@@ -135,6 +135,7 @@ class StatusWriter(BackgroundThread):
         verify: bool | str = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.folder = folder
         self.min_interval = min_interval
         self.heartbeat_url = heartbeat_url
@@ -146,9 +147,7 @@ class StatusWriter(BackgroundThread):
         self._latest: dict | None = None
         self._written: dict | None = None
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._stopping = False
+        self._next_write_at = clock()
         self._next_heartbeat = clock()
         self._heartbeat_failing = False
         self.trouble = WriteTrouble(log)
@@ -161,7 +160,7 @@ class StatusWriter(BackgroundThread):
     def update(self, status: dict) -> None:
         with self._lock:
             self._latest = status
-        self._wake.set()
+        self.wake()
 
     def poll_once(self, heartbeat: bool = True) -> None:
         with self._lock:
@@ -202,20 +201,19 @@ class StatusWriter(BackgroundThread):
             log.info("heartbeat to %s works again", self.heartbeat_url)
         self._heartbeat_failing = not ok
 
-    def _run(self) -> None:
-        while not self._stopping:
-            self._wake.wait(timeout=self.heartbeat_interval if self.heartbeat_url else None)
-            self._wake.clear()
-            if self._stopping:
-                break
-            self._survive(self.poll_once)
-            if self._stop.wait(self.min_interval):  # coalesce bursts: one write per interval at most
-                break
+    def _round(self, woken: bool) -> None:
+        # Bursts are coalesced: one write per min_interval at most (a status comes at every slide start).
+        if self.clock() >= self._next_write_at or self._latest is self._written:
+            self.poll_once()
+            self._next_write_at = self.clock() + self.min_interval
 
-    def _ask_to_stop(self) -> None:
-        self._stopping = True
-        self._stop.set()
-        self._wake.set()
+    def _seconds_to_next_round(self) -> float | None:
+        moments = []
+        if self._latest is not self._written:
+            moments.append(self._next_write_at)
+        if self.heartbeat_url and self.session is not None:
+            moments.append(self._next_heartbeat)
+        return None if not moments else max(0.0, min(moments) - self.clock())
 
     def _after_stop(self) -> None:
         # The last word: the final status on disk, never waiting for a heartbeat server.

@@ -25,7 +25,6 @@ import queue
 import random
 import shutil
 import stat
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -452,18 +451,22 @@ class SyncThread(BackgroundThread):
     def __init__(
         self,
         client: SyncClient,
-        inbox: "queue.Queue[object]",
+        inbox: "queue.Queue[object] | None",
         interval_seconds: float,
         jitter_seconds: float,
         rng: Callable[[], float] = random.random,
+        start_at_once: bool = False,
     ) -> None:
+        """`inbox`: where SyncDone goes (None: only the log, as in `kiosk sync`)."""
+        super().__init__()
         self.client = client
         self.inbox = inbox
         self.interval_seconds = interval_seconds
         self.jitter_seconds = jitter_seconds
         self.rng = rng
-        self._stop = threading.Event()
         self._last_line = ""
+        self.start_at_once = start_at_once
+        self._first = True
 
     def poll_once(self) -> SyncResult:
         result = self.client.sync_once()
@@ -473,20 +476,19 @@ class SyncThread(BackgroundThread):
         elif result.ok and (result.downloaded or result.removed or not self._last_line.startswith("sync ok")):
             log.info("%s", line)
         self._last_line = line
-        self.inbox.put(SyncDone(result))
+        if self.inbox is not None:
+            self.inbox.put(SyncDone(result))
         return result
 
-    def _run(self) -> None:
-        # A fleet started together must not arrive at the server in the same second; a box
-        # with nothing to show yet (a new one) syncs at once rather than show the fallback card.
-        empty = not list_folder(self.client.folder).files
-        delay = 0.0 if empty else self.rng() * self.jitter_seconds
-        while not self._stop.wait(delay):
-            self._survive(self.poll_once)  # the show goes on without sync
-            delay = self.interval_seconds + self.rng() * self.jitter_seconds
-
-    def _ask_to_stop(self) -> None:
-        self._stop.set()
+    def _seconds_to_next_round(self) -> float:
+        if self._first:
+            # A fleet started together must not arrive at the server in the same second; a box
+            # with nothing to show yet (a new one) syncs at once rather than show the fallback card.
+            self._first = False
+            if self.start_at_once or not list_folder(self.client.folder).files:
+                return 0.0
+            return self.rng() * self.jitter_seconds
+        return self.interval_seconds + self.rng() * self.jitter_seconds
 
 
 def _short(exc: Exception) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -114,53 +113,20 @@ class ObservedFolder:
 
 
 class _WatchThread(BackgroundThread):
-    """One background thread: `poll_once()` on a wake-up or when its time comes.
-
-    `_wake` is both the sleep and the signal: events set it, `stop()` sets it.
-    Tests call `poll_once()` directly without starting the thread.
-    """
+    """A watcher: events wake it (after a short settle, so a burst is one round), a timer repairs what they miss."""
 
     thread_name = "watcher"
+    settle_seconds = DEBOUNCE_SECONDS
 
     def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__()
         self.clock = clock
-        self._wake = threading.Event()
-        self._stopping = False
-
-    def notify(self, _event: FileSystemEvent | None = None) -> None:
-        self._wake.set()
-
-    def poll_once(self) -> None:
-        raise NotImplementedError
-
-    def tick(self, woken: bool) -> None:
-        """What the thread does when it wakes; by default a full poll."""
-        self.poll_once()
 
     def _next_poll_in(self) -> float:
         raise NotImplementedError
 
-    def _close(self) -> None:
-        pass
-
-    def _run(self) -> None:
-        while not self._stopping:
-            woken = self._wake.wait(timeout=max(0.01, self._next_poll_in()))
-            if self._stopping:
-                break
-            if woken:
-                time.sleep(DEBOUNCE_SECONDS)  # let a burst of events finish
-                self._wake.clear()
-            self._survive(lambda: self.tick(woken))  # the watcher outlives any one bad listing
-        self._close()
-
-    def _ask_to_stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    def _after_stop(self) -> None:
-        if self._thread is None:
-            self._close()  # never started: the loop did not close what it holds
+    def _seconds_to_next_round(self) -> float:
+        return max(0.01, self._next_poll_in())
 
 
 class FolderWatcher(_WatchThread):
@@ -189,7 +155,7 @@ class FolderWatcher(_WatchThread):
         self._published: Catalogue | None = None
         self._recheck_at: float | None = None
         self._rescan_at = clock() + rescan_seconds
-        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self.notify)
+        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=lambda _event: self.wake())
         self._last_health = 0.0
         self.listings = 0  # full listings since start: what a burst of events costs
 
@@ -226,9 +192,15 @@ class FolderWatcher(_WatchThread):
             self._published = catalogue
             self.inbox.put(ContentChanged(catalogue))
 
+    def _round(self, woken: bool) -> None:
+        self.tick(woken)
+
     def tick(self, woken: bool) -> None:
-        # Between events only the root's identity is checked (one stat): a full
-        # listing runs on an event, a pending settle check, a new root, or the rescan.
+        """One round of the thread: a full listing only when something may have changed.
+
+        Between events only the root's identity is checked (one stat): a full
+        listing runs on an event, a pending settle check, a new root, or the rescan.
+        """
         now = self.clock()
         replaced = self.use_events and self._observed.ensure()
         recheck_due = self._recheck_at is not None and now >= self._recheck_at
@@ -283,7 +255,7 @@ class ConfigWatcher(_WatchThread):
     def _on_event(self, event: FileSystemEvent) -> None:
         names = {os.path.basename(str(event.src_path)), os.path.basename(str(getattr(event, "dest_path", "") or ""))}
         if self.path.name in names:
-            self.notify()
+            self.wake()
 
     def _read(self) -> str | None:
         try:

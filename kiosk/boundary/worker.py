@@ -39,7 +39,7 @@ class Configure:
     max_pixels: int
 
 
-_STOP = object()
+HOLD_LIMIT_SECONDS = 5.0  # a loop that forgot to release must not stall decoding for good
 
 
 class DecodeWorker(BackgroundThread):
@@ -56,6 +56,7 @@ class DecodeWorker(BackgroundThread):
         in_flight: InFlightFile | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self.inbox = inbox
         self.slide_folder = slide_folder
         self.max_pixels = max_pixels
@@ -65,9 +66,8 @@ class DecodeWorker(BackgroundThread):
         self._heap: list[tuple[int, int, object]] = []
         self._pending: dict[FrameKey, int] = {}  # key -> the priority it waits with
         self._sequence = itertools.count()
-        self._lock = threading.Condition()
-        self._may_work = threading.Event()  # cleared while the screen fades
-        self._may_work.set()
+        self._lock = threading.Lock()
+        self._held_since: float | None = None  # set while the screen fades
         self._busy: tuple[FrameKey, float] | None = None
 
     def configure(self, slide_folder: Path, font: Path, max_pixels: int) -> None:
@@ -86,14 +86,24 @@ class DecodeWorker(BackgroundThread):
     def _push(self, priority: int, item: object) -> None:
         with self._lock:
             heapq.heappush(self._heap, (priority, next(self._sequence), item))
-            self._lock.notify()
+        self.wake()
 
     def hold(self) -> None:
         """No new job starts until release(): a crossfade gets the CPU to itself."""
-        self._may_work.clear()
+        if self._held_since is None:
+            self._held_since = self.clock()
 
     def release(self) -> None:
-        self._may_work.set()
+        self._held_since = None
+        self.wake()
+
+    def _held_for(self) -> float | None:
+        """Seconds the hold has still to run, or None when not held."""
+        since = self._held_since
+        if since is None:
+            return None
+        left = since + HOLD_LIMIT_SECONDS - self.clock()
+        return left if left > 0 else None
 
     def is_pending(self, key: FrameKey) -> bool:
         with self._lock:
@@ -108,26 +118,26 @@ class DecodeWorker(BackgroundThread):
         busy = self._busy
         return None if busy is None else (busy[0].path, self.clock() - busy[1])
 
-    def _take(self, timeout: float | None) -> object:
-        """The most urgent item still wanted, or None after `timeout` seconds without one."""
+    def _take(self) -> object:
+        """The most urgent item still wanted, or None."""
         with self._lock:
-            while True:
-                while self._heap:
-                    priority, _sequence, item = heapq.heappop(self._heap)
-                    if isinstance(item, FrameKey):
-                        if self._pending.get(item) != priority:
-                            continue  # moved up since: its newer entry counts
-                    return item
-                if not self._lock.wait(timeout):
-                    return None
+            while self._heap:
+                priority, _sequence, item = heapq.heappop(self._heap)
+                if isinstance(item, FrameKey) and self._pending.get(item) != priority:
+                    continue  # moved up since: its newer entry counts
+                return item
+            return None
 
-    def poll_once(self, timeout: float | None = None) -> bool:
-        """Handles one request; returns False when told to stop or when none came."""
-        item = self._take(timeout)
-        if item is None or item is _STOP:
+    def _seconds_to_next_round(self) -> float | None:
+        return self._held_for()  # None: until a request or the release wakes it
+
+    def poll_once(self) -> bool:
+        """Handles the most urgent request; True if it handled one (more may be waiting)."""
+        if self._held_for() is not None:
             return False
-        # Bounded wait: a loop that forgot to release must not stall decoding for good.
-        self._may_work.wait(timeout=5.0)
+        item = self._take()
+        if item is None:
+            return False
         if isinstance(item, Configure):
             self.slide_folder, self.max_pixels = item.slide_folder, item.max_pixels
             if item.font != self._fonts.path:
@@ -158,17 +168,9 @@ class DecodeWorker(BackgroundThread):
         self.inbox.put(result)
         return True
 
-    def _run(self) -> None:
-        while self._survive(self.poll_once) is not False:
-            pass
-
     def start(self) -> None:
         reuse_freed_pixel_memory()
         super().start()
-
-    def _ask_to_stop(self) -> None:
-        self._may_work.set()
-        self._push(-2, _STOP)
 
     def _after_stop(self) -> None:
         if self.in_flight is not None:
