@@ -346,7 +346,6 @@ def test_thousands_of_broken_files_leave_signals_and_the_watchdog_working(tmp_pa
 
 # --- the box: one kiosk per state folder, signals, bounded stops ----------------------
 
-import http.server  # noqa: E402
 import socket  # noqa: E402
 import stat  # noqa: E402
 import threading  # noqa: E402

@@ -4,7 +4,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from kiosk.picture.compose import ELLIPSIS, FontBook, Layout, compose_frame, fit_picture, to_panel, wrap_text
-from kiosk.core.config import DEFAULT_FONT, parse_config
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core.config import parse_config
 
 RED = (220, 20, 20)
 BLUE = (0, 0, 255)

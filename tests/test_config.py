@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.core.config import SECTIONS, Config, TimingConfig, keys, load_config, parse_config
+from kiosk.core.config import SECTIONS, Config, keys, load_config, parse_config
+from kiosk.core.sections import TimingConfig
 from kiosk.core.rules import colour as parse_colour, size as parse_size
 from kiosk.core.errors import ConfigError
 

@@ -2,7 +2,7 @@ import pygame
 import pytest
 
 from kiosk.picture.compose import Layout
-from kiosk.core.config import DEFAULT_FONT
+from kiosk.core.assets import DEFAULT_FONT
 from kiosk.boundary.display import Screen
 from kiosk.core.frames import Frame, FrameKey
 
@@ -111,7 +111,7 @@ def test_maintenance_keys(screen):
 
 
 def test_info_overlay_is_drawn_over_the_picture():
-    from kiosk.core.config import DEFAULT_FONT
+    from kiosk.core.assets import DEFAULT_FONT
 
     screen = Screen((320, 180), windowed=True, font_path=DEFAULT_FONT)
     screen.open()
@@ -127,7 +127,8 @@ def test_info_overlay_is_drawn_over_the_picture():
 
 # --- the texture path (display.renderer), on SDL's software renderer here ---------------
 
-from kiosk.boundary.display import ChosenScreen, TextureScreen, open_screen  # noqa: E402
+from kiosk.boundary.screens import ChosenScreen, open_screen  # noqa: E402
+from kiosk.boundary.texture_screen import TextureScreen  # noqa: E402
 
 
 @pytest.fixture
@@ -164,7 +165,7 @@ def test_texture_screen_blends(texture_screen, tmp_path):
 
 
 def test_texture_screen_draws_the_info_overlay(tmp_path):
-    from kiosk.core.config import DEFAULT_FONT
+    from kiosk.core.assets import DEFAULT_FONT
 
     screen = TextureScreen((320, 180), windowed=True, font_path=DEFAULT_FONT, accelerated=False)
     screen.open()

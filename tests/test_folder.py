@@ -33,8 +33,8 @@ def test_oversized_sidecar_is_not_read(tmp_path):
     make_picture(tmp_path / "answers" / "a.jpg")
     (tmp_path / "answers" / "a.txt").write_text("x" * 100_000)
     listing = list_folder(tmp_path)
-    files, sidecars = listing.files, listing.sidecars
-    assert sidecars["answers/a.txt"].reason == "larger than 65536 bytes"
+    assert listing.sidecars["answers/a.txt"].reason == "larger than 65536 bytes"
+    assert [info.path for info in listing.files] == ["answers/a.jpg"]
 
 
 # --- names and links that one publish could bring to every box --------------------

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.picture.compose import FontBook, Layout
-from kiosk.core.config import DEFAULT_FONT
+from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import DecodeError
 from kiosk.core.frames import Frame, FrameCache, FrameKey, frame_key
 from kiosk.picture.prepare import prepare_frame

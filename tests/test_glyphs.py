@@ -1,4 +1,4 @@
-from kiosk.core.config import DEFAULT_FONT
+from kiosk.core.assets import DEFAULT_FONT
 from kiosk.picture.glyphs import font_codepoints, missing_characters
 
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from kiosk.boundary.status import prometheus_text
+from kiosk.core.prometheus import prometheus_text
 
 from .conftest import REPO
 

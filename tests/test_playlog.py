@@ -1,6 +1,7 @@
 import datetime as dt
 
-from kiosk.boundary.playlog import PlayLog, play_record, read_play_log
+from kiosk.boundary.playlog import PlayLog, read_play_log
+from kiosk.core.playlist import play_record
 
 KST = dt.timezone(dt.timedelta(hours=9))
 

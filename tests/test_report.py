@@ -2,8 +2,8 @@ import datetime as dt
 
 from PIL import Image
 
-from kiosk.core.config import DEFAULT_FONT
-from kiosk.boundary.playlog import play_record
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core.playlist import play_record
 from kiosk.app.report import build_report, draw_chart, report_text
 
 KST = dt.timezone(dt.timedelta(hours=9))

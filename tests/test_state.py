@@ -5,7 +5,8 @@ import threading
 import time
 
 from kiosk.core.playlist import Rotation
-from kiosk.boundary.playlog import PlayLog, play_record, read_play_log
+from kiosk.boundary.playlog import PlayLog, read_play_log
+from kiosk.core.playlist import play_record
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed
 
 

@@ -1,4 +1,4 @@
-"""Writes docs/configuration.md, the configuration reference, from the fields of kiosk/core/config.py.
+"""Writes docs/configuration.md, the configuration reference, from the fields of kiosk/core/sections.py.
 
     .venv/bin/python tools/config_reference.py          write it
     .venv/bin/python tools/config_reference.py --check  exit 1 if it is out of date (the tests run this)
@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.config import SECTIONS, keys  # noqa: E402
+from kiosk.core.sections import SECTIONS, keys  # noqa: E402
 
 TARGET = ROOT / "docs" / "configuration.md"
 
@@ -36,7 +36,7 @@ def reference_markdown() -> str:
     lines = [
         "# Configuration reference",
         "",
-        "Generated from `kiosk/core/config.py` by `.venv/bin/python tools/config_reference.py`; a test checks it is",
+        "Generated from `kiosk/core/sections.py` by `.venv/bin/python tools/config_reference.py`; a test checks it is",
         "current. Every key is optional. Durations are seconds and may be fractions; relative paths are",
         "relative to the folder of the config file. Keys marked *restart* are read once at start: a running",
         "kiosk logs that a change waits for the next start. The others apply from the next slide.",

@@ -55,7 +55,7 @@ class Screen:
             pygame.display.init()
         except pygame.error as exc:
             raise DisplayError(
-                f"cannot start SDL video (driver {os.environ.get('SDL_VIDEODRIVER', 'auto')}): {exc}{_no_screen_hint()}"
+                f"cannot start SDL video (driver {os.environ.get('SDL_VIDEODRIVER', 'auto')}): {exc}{no_screen_hint()}"
             ) from None
         pygame.font.init()  # only for the maintenance info overlay
         pygame.display.set_caption(self.title)
@@ -95,8 +95,8 @@ class Screen:
         display = self._display()
         if frame.pixel_format == display_pixel_format(display) != "RGB":
             # The worker already laid the bytes out as the display does: a copy, no conversion.
-            return _copied_into(pygame.Surface(frame.size, 0, display), frame)
-        return _rgb_surface(frame).convert()
+            return copied_into(pygame.Surface(frame.size, 0, display), frame)
+        return rgb_surface(frame).convert()
 
     def blank(self, colour: tuple[int, int, int]) -> pygame.Surface:
         surface = pygame.Surface(self.size).convert()
@@ -125,13 +125,13 @@ class Screen:
     def _draw_overlay(self, lines: list[str]) -> None:
         """The maintenance info box in the top-left corner."""
         display = self._display()
-        box = _overlay_surface(lines, display.get_height(), self.font_path, self._fonts)
+        box = overlay_surface(lines, display.get_height(), self.font_path, self._fonts)
         box.set_alpha(200)
         display.blit(box, (box.get_height() // 10 + 6, box.get_height() // 10 + 6))
 
     def poll_input(self) -> list[str]:
         """Drains window and keyboard events into the names of keys for the loop (next, pause, quit, ...)."""
-        return _keys(self.windowed)
+        return keys_pressed(self.windowed)
 
     def save(self, path: str) -> None:
         """Writes what the display shows now to a PNG."""
@@ -143,7 +143,7 @@ class Screen:
             self._surface = None
 
 
-def _keys(windowed: bool) -> list[str]:
+def keys_pressed(windowed: bool) -> list[str]:
     commands = []
     for event in pygame.event.get():
         if event.type == pygame.QUIT:
@@ -161,7 +161,7 @@ def _keys(windowed: bool) -> list[str]:
     return commands
 
 
-def _overlay_surface(lines: list[str], height: int, font_path: object, fonts: dict) -> pygame.Surface:
+def overlay_surface(lines: list[str], height: int, font_path: object, fonts: dict) -> pygame.Surface:
     """The maintenance info box as a surface, sized for a screen `height` pixels tall."""
     size = max(12, height // 40)
     font = fonts.get(size)
@@ -182,7 +182,7 @@ def _overlay_surface(lines: list[str], height: int, font_path: object, fonts: di
     return box
 
 
-def _no_screen_hint() -> str:
+def no_screen_hint() -> str:
     if os.environ.get("SDL_VIDEODRIVER") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return ""
     return (
@@ -198,7 +198,7 @@ _MEMORY_LAYOUTS = {
     (0xFF0000, 0xFF00, 0xFF, 0): "BGRX",  # XRGB8888: what most displays use
     (0xFF, 0xFF00, 0xFF0000, 0): "RGBX",
 }
-_XRGB8888 = (0xFF0000, 0xFF00, 0xFF, 0)
+XRGB8888 = (0xFF0000, 0xFF00, 0xFF, 0)
 
 
 def display_pixel_format(surface: pygame.Surface) -> str:
@@ -208,11 +208,11 @@ def display_pixel_format(surface: pygame.Surface) -> str:
     return _MEMORY_LAYOUTS.get(tuple(surface.get_masks()), "RGB")
 
 
-def _copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
+def copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
     """The frame's bytes copied into a 32-bit surface of the same layout."""
     if surface.get_pitch() != frame.size[0] * 4:
         # Padded rows (SDL does not pad 32-bit ones): the converting path is slower, still right.
-        surface.blit(_rgb_surface(frame), (0, 0))
+        surface.blit(rgb_surface(frame), (0, 0))
         return surface
     pixels = memoryview(surface.get_view("0")).cast("B")
     try:
@@ -222,7 +222,7 @@ def _copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
     return surface
 
 
-def _rgb_surface(frame: Frame) -> pygame.Surface:
+def rgb_surface(frame: Frame) -> pygame.Surface:
     """A 24-bit surface of any frame, whatever its layout (a slow path: converts every pixel)."""
     if frame.pixel_format == "RGB":
         return pygame.image.frombytes(bytes(frame.data), frame.size, "RGB")
@@ -234,205 +234,3 @@ def _rgb_surface(frame: Frame) -> pygame.Surface:
 
 def _centred(display: pygame.Surface, surface: pygame.Surface) -> tuple[int, int]:
     return ((display.get_width() - surface.get_width()) // 2, (display.get_height() - surface.get_height()) // 2)
-
-
-class TextureScreen:
-    """The same screen drawn through SDL's renderer: frames become textures and
-    crossfades are blended by the GPU where the box has one.
-
-    `accelerated=False` uses SDL's software renderer, which is how the tests
-    exercise this path on a machine without a GPU.
-    """
-
-    def __init__(
-        self,
-        size: tuple[int, int] | None = None,
-        windowed: bool = False,
-        title: str = "kiosk",
-        font_path: object = None,
-        accelerated: bool = True,
-    ) -> None:
-        self.requested_size = size
-        self.windowed = windowed
-        self.title = title
-        self.font_path = font_path
-        self.accelerated = accelerated
-        self._window = None
-        self._renderer = None
-        self._fonts: dict[int, pygame.font.Font] = {}
-
-    def open(self) -> tuple[int, int]:
-        from pygame._sdl2.sdl2 import error as SDLError
-        from pygame._sdl2.video import Renderer, Window
-
-        try:
-            pygame.display.init()
-        except pygame.error as exc:
-            raise DisplayError(f"cannot start SDL video: {exc}{_no_screen_hint()}") from None
-        pygame.font.init()
-        if self.windowed:
-            size = self.requested_size or WINDOWED_DEFAULT
-            window = Window(self.title, size=size)
-        elif self.requested_size:
-            size = self.requested_size
-            window = Window(self.title, size=size, fullscreen=True)
-        else:
-            size = pygame.display.get_desktop_sizes()[0]
-            window = Window(self.title, size=size, fullscreen_desktop=True)
-        try:
-            self._renderer = Renderer(window, accelerated=1 if self.accelerated else 0, vsync=self.accelerated)
-        except (pygame.error, SDLError) as exc:
-            window.destroy()
-            raise DisplayError(f"no {'accelerated' if self.accelerated else 'software'} SDL renderer: {exc}") from None
-        self._window = window
-        pygame.mouse.set_visible(False)
-        pygame.event.set_allowed(None)
-        pygame.event.set_allowed([pygame.QUIT, pygame.KEYDOWN, pygame.WINDOWEXPOSED])
-        self._size = size
-        return size
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def driver(self) -> str:
-        kind = "gpu renderer" if self.accelerated else "software renderer"
-        return f"{pygame.display.get_driver()}, {kind}" if pygame.display.get_init() else "none"
-
-    def _render(self):
-        if self._renderer is None:
-            raise DisplayError("the screen is not open")
-        return self._renderer
-
-    @property
-    def pixel_format(self) -> str:
-        # XRGB8888, the texture format renderers take without converting.
-        return "BGRX" if sys.byteorder == "little" else "RGB"
-
-    def surface_for(self, frame: Frame):
-        from pygame._sdl2.video import Texture
-
-        if frame.pixel_format == "BGRX":
-            surface = _copied_into(pygame.Surface(frame.size, 0, 32, _XRGB8888), frame)
-        else:
-            surface = _rgb_surface(frame)
-        return Texture.from_surface(self._render(), surface)
-
-    def blank(self, colour: tuple[int, int, int]):
-        from pygame._sdl2.video import Texture
-
-        surface = pygame.Surface(self._size)
-        surface.fill(colour)
-        return Texture.from_surface(self._render(), surface)
-
-    def show(self, texture, overlay: list[str] | None = None) -> None:
-        renderer = self._render()
-        renderer.draw_color = (0, 0, 0, 255)
-        renderer.clear()
-        _draw_opaque(texture, self._size)
-        self._present(overlay)
-
-    def blend(self, old, new, progress: float, overlay: list[str] | None = None) -> None:
-        renderer = self._render()
-        renderer.draw_color = (0, 0, 0, 255)
-        renderer.clear()
-        _draw_opaque(old, self._size)
-        new.blend_mode = _BLENDMODE_BLEND
-        new.alpha = max(0, min(255, round(progress * 255)))
-        new.draw(dstrect=_centred_rect(self._size, new))
-        new.alpha = 255
-        new.blend_mode = _BLENDMODE_NONE
-        self._present(overlay)
-
-    def _present(self, overlay: list[str] | None) -> None:
-        if overlay:
-            from pygame._sdl2.video import Texture
-
-            box = _overlay_surface(overlay, self._size[1], self.font_path, self._fonts)
-            texture = Texture.from_surface(self._render(), box)
-            texture.blend_mode = _BLENDMODE_BLEND
-            texture.alpha = 200
-            margin = box.get_height() // 10 + 6
-            texture.draw(dstrect=(margin, margin, box.get_width(), box.get_height()))
-        self._render().present()
-
-    def poll_input(self) -> list[str]:
-        return _keys(self.windowed)
-
-    def save(self, path: str) -> None:
-        pygame.image.save(self._render().to_surface(), path)
-
-    def close(self) -> None:
-        if self._window is not None:
-            self._renderer = None
-            self._window.destroy()
-            self._window = None
-            pygame.display.quit()
-
-
-_BLENDMODE_NONE = 0
-_BLENDMODE_BLEND = 1
-
-
-def _draw_opaque(texture, size: tuple[int, int]) -> None:
-    # A texture left in blend mode sends every later draw down SDL's slow
-    # blending path (measured: 27 ms instead of 2 ms a 1080p frame in software).
-    texture.blend_mode = _BLENDMODE_NONE
-    texture.draw(dstrect=_centred_rect(size, texture))
-
-
-def _centred_rect(size: tuple[int, int], texture) -> tuple[int, int, int, int]:
-    width, height = texture.width, texture.height
-    return ((size[0] - width) // 2, (size[1] - height) // 2, width, height)
-
-
-class ChosenScreen:
-    """Opens the screen `display.renderer` asks for when the loop opens it, then stands in for it."""
-
-    def __init__(self, renderer: str, size: tuple[int, int] | None, windowed: bool, title: str, font_path: object) -> None:
-        self._choice = (renderer, size, windowed, title, font_path)
-        self._inner: Screen | TextureScreen | None = None
-
-    def open(self) -> tuple[int, int]:
-        self._inner = open_screen(*self._choice)
-        return self._inner.size
-
-    def __getattr__(self, name: str):
-        if self._inner is None:
-            raise DisplayError("the screen is not open")
-        return getattr(self._inner, name)
-
-
-def open_screen(
-    renderer: str,
-    size: tuple[int, int] | None,
-    windowed: bool,
-    title: str,
-    font_path: object,
-) -> "Screen | TextureScreen":
-    """The screen for `display.renderer`, opened; falls back to the surface path with a log line.
-
-    software: blits on surfaces (measured to keep up at 1920x1080 on two cores);
-    auto: textures if SDL has an accelerated renderer here, else software;
-    gpu: textures, through SDL's software renderer if no accelerated one exists.
-    """
-    import logging
-
-    log = logging.getLogger(__name__)
-    if renderer in ("auto", "gpu"):
-        screen = TextureScreen(size, windowed, title, font_path, accelerated=True)
-        try:
-            screen.open()
-            return screen
-        except DisplayError as exc:
-            pygame.display.quit()
-            if renderer == "gpu":
-                log.warning("%s; using textures on SDL's software renderer", exc)
-                screen = TextureScreen(size, windowed, title, font_path, accelerated=False)
-                screen.open()
-                return screen
-            log.info("%s; drawing with surfaces", exc)
-    screen_ = Screen(size, windowed, title, font_path)
-    screen_.open()
-    return screen_

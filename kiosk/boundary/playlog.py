@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 
 from kiosk.boundary.files import WriteTrouble
-from kiosk.core.playlist import play_record  # noqa: F401 - the record this log holds
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_name
-from kiosk.core.config import Config, load_config
+from kiosk.core.config import load_config
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import list_folder
 from kiosk.core.messages import ConfigChanged, ContentChanged

@@ -1,34 +1,27 @@
-"""Typed, frozen configuration from one source: each key's rule, default, doc and restart flag live on its field.
+"""Reading config.yaml: typed, frozen configuration, validated once, with every problem named.
 
 `parse_config(text)` validates once and returns a `Config`; every problem is
-reported with its dotted key and, where YAML knows it, the line. Each
-section also runs its rules in its constructor, so a `Config` built in code
-is held to the same rules. Relative paths resolve against the folder of the
-config file, so a box can keep its config in /etc/kiosk and the demo in the
-repository. `tools/config_reference.py` writes the configuration reference
-of the docs (docs/configuration.md) from the same fields.
+reported with its dotted key and, where YAML knows it, the line. Relative
+paths resolve against the folder of the config file, so a box can keep its
+config in /etc/kiosk and the demo in the repository. The keys themselves,
+with their rules, defaults and docs, are in kiosk.core.sections.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
-import functools
-import socket
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import yaml
 
-from kiosk.core import rules, safeyaml
-from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core import safeyaml
 from kiosk.core.errors import ConfigError
-from kiosk.core.rules import Colour
-from kiosk.core.schedule import ALL_DAY, Schedule
+from kiosk.core.sections import NEEDS_RESTART, SECTIONS, Config, keys
+
+__all__ = ["NEEDS_RESTART", "SECTIONS", "Config", "ConfigError", "config_changes", "keys", "load_config", "parse_config"]
 
 # A config file is a page of settings; anything near this size is a mistake or an attack.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -36,283 +29,6 @@ MAX_CONFIG_BYTES = 1024 * 1024
 MAX_FONT_BYTES = 64 * 1024 * 1024
 # The caption band may take this share of the screen's height at most.
 MAX_CAPTION_SHARE = 0.6
-
-
-def setting(
-    default: Any = dataclasses.MISSING,
-    *,
-    rule: rules.Rule,
-    doc: str,
-    restart: bool = False,
-    empty_is_default: bool = False,
-    shown: str | None = None,
-    factory: Callable[[], Any] | None = None,
-) -> Any:
-    """A config key: its default, the rule its value follows, one line of docs, and whether it waits for a restart.
-
-    `empty_is_default`: an empty value in the file (`key:`) means the default
-    (the box's own screen size, the bundled font, the host name, ...).
-    `shown`: how the reference shows the default, where the value itself would not say it well.
-    """
-    metadata = {"rule": rule, "doc": doc, "restart": restart, "empty_is_default": empty_is_default, "shown": shown}
-    if factory is not None:
-        return field(default_factory=factory, metadata=metadata)
-    return field(default=default, metadata=metadata)
-
-
-class Section:
-    """A section of config.yaml; its constructor runs every key's rule (and converts the value)."""
-
-    key_prefix = ""  # "timing." for TimingConfig: how messages name its keys
-
-    def __post_init__(self) -> None:
-        for item in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, item.name)
-            if value is None and item.metadata["empty_is_default"]:
-                continue
-            try:
-                checked = item.metadata["rule"](value)
-            except ValueError as exc:
-                raise ConfigError([f"{self.key_prefix}{item.name}: {exc}"]) from None
-            object.__setattr__(self, item.name, checked)
-
-
-SECONDS = rules.seconds()
-
-
-@dataclass(frozen=True)
-class SlidesConfig(Section):
-    key_prefix = "slides."
-    folder: Path = setting(Path("slides"), rule=rules.path, restart=True,
-                           doc="the folder with `contribute/` and `answers/`. If missing at start, the fallback card "
-                               "shows until it appears.")
-    watch: str = setting("native", rule=rules.choice("native", "poll"), restart=True,
-                         doc="`native`: the kernel reports changes (inotify); `poll`: look every second, for network "
-                             "filesystems (NFS, SMB) where inotify sees nothing")
-    rescan_seconds: float = setting(60.0, rule=SECONDS, restart=True,
-                                    doc="a full rescan at this interval repairs any change a notification missed")
-    settle_seconds: float = setting(1.0, rule=rules.seconds(3600), restart=True,
-                                    doc="a new or changed file must keep its size and time this long before it is "
-                                        "decoded and enters the rotation")
-
-
-@dataclass(frozen=True)
-class StateConfig(Section):
-    key_prefix = "state."
-    dir: Path = setting(Path("state"), rule=rules.path, restart=True,
-                        doc="the rotation (`rotation.json`, for resuming after a restart), the play log `play.jsonl` "
-                            "and the status files. Must be writable; one kiosk per folder.")
-    play_log_max_megabytes: int = setting(16, rule=rules.integer(1, 4096),
-                                          doc="the play log starts a new file every day and when it reaches this size")
-    play_log_keep: int = setting(60, rule=rules.integer(1, 10000),
-                                 doc="old play log files kept (`play-YYYY-MM-DD.jsonl`); older ones are deleted")
-
-
-@dataclass(frozen=True)
-class TimingConfig(Section):
-    key_prefix = "timing."
-    contribute_seconds: float = setting(12.0, rule=SECONDS, doc="time on screen of a contribute slide")
-    answer_seconds: float = setting(8.0, rule=SECONDS, doc="time on screen of an answer photo")
-    transition: str = setting("fade", rule=rules.choice("fade", "cut"), doc="`fade` (crossfade) or `cut`")
-    transition_seconds: float = setting(1.0, rule=rules.seconds(60, allow_zero=True),
-                                        doc="length of the crossfade; it is part of the incoming slide's time")
-
-
-@dataclass(frozen=True)
-class PlaylistConfig(Section):
-    key_prefix = "playlist."
-    answers_per_contribute: int = setting(3, rule=rules.integer(0, 1000),
-                                          doc="answers after each contribute slide (0 = contribute only)")
-    order: str = setting("shuffle", rule=rules.choice("shuffle", "sorted"),
-                         doc="`shuffle` (fair random order) or `sorted` (filename order)")
-    new_first: bool = setting(True, rule=rules.boolean,
-                              doc="new answers dropped into the folder go to the front of the queue")
-    seed: int | None = setting(None, rule=rules.optional(rules.integer(0)), restart=True, empty_is_default=True,
-                               shown="empty",
-                               doc="fixes the shuffle; empty derives it from `box.name` so neighbouring boxes differ")
-
-
-@dataclass(frozen=True)
-class DisplayConfig(Section):
-    key_prefix = "display."
-    size: tuple[int, int] | None = setting(None, rule=rules.optional(rules.size), restart=True, empty_is_default=True,
-                                           shown="empty", doc="panel size `[width, height]`; empty uses the screen's own mode")
-    rotation: int = setting(0, rule=rules.choice(0, 90, 180, 270),
-                            doc="`0`, `90`, `180`, `270`: 90 turns the picture clockwise, for a panel mounted with its "
-                                "right edge at the top; 270 for its left edge at the top")
-    fit: str = setting("blur", rule=rules.choice("contain", "cover", "blur"),
-                       doc="`contain` (whole picture, bars in the background colour), `cover` (fill, crop edges), "
-                           "`blur` (whole picture over a blurred, dimmed copy of itself)")
-    background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`)")
-    max_fps: int = setting(60, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
-    renderer: str = setting("software", rule=rules.choice("software", "auto", "gpu"), restart=True,
-                            doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
-                                "cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box has "
-                                "one, else software), `gpu` (textures always, on SDL's software renderer where no "
-                                "accelerated one exists)")
-
-
-@dataclass(frozen=True)
-class CaptionsConfig(Section):
-    key_prefix = "captions."
-    enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
-    font: Path = setting(DEFAULT_FONT, rule=rules.path, empty_is_default=True, shown="empty",
-                         doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with letters "
-                             "it lacks is drawn in the bundled Noto Sans Bold")
-    size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
-                          doc="caption text height as a fraction of the screen's shorter side; about 49 px on a "
-                              "1080-line screen. With `max_lines` it may take at most 60 % of the screen")
-    color: Colour = setting((255, 255, 255), rule=rules.colour, shown='"#FFFFFF"',
-                            doc="text colour of captions, title and footer")
-    band_color: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of the band behind captions, title and footer")
-    band_opacity: float = setting(0.75, rule=rules.fraction(0.0, 1.0), doc="opacity of that band")
-    max_lines: int = setting(4, rule=rules.integer(1, 12),
-                             doc="a longer caption is drawn smaller (down to 70 %), then cut with `…`")
-
-
-@dataclass(frozen=True)
-class OverlaysConfig(Section):
-    key_prefix = "overlays."
-    title: str = setting("", rule=rules.overlay_text, shown="empty",
-                         doc="text at the top of every **answer** slide (several lines allowed, 500 characters at most)")
-    footer: str = setting("", rule=rules.overlay_text, shown="empty",
-                          doc="text at the bottom of **every** slide (500 characters at most)")
-
-
-@dataclass(frozen=True)
-class DecodingConfig(Section):
-    key_prefix = "decoding."
-    max_pixels: int = setting(50_000_000, rule=rules.integer(1_000_000, 1_000_000_000),
-                              doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
-                                  "covers 48 MP phone photos")
-    cache_megabytes: int = setting(64, rule=rules.integer(16, 65536),
-                                   doc="memory for finished frames (a 1920×1080 frame is 8 MB, 4K 33 MB): the next "
-                                       "slides, prepared ahead in half of it, and recently shown ones")
-
-
-@dataclass(frozen=True)
-class ScheduleConfig(Section):
-    key_prefix = "schedule."
-    hours: tuple = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
-                           doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
-                               "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A range "
-                               "ending before it starts runs past midnight and belongs to the day it starts. Empty = "
-                               "always. Until NTP has set the clock the schedule never blanks the screen")
-    dates: tuple = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
-                           doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside them "
-                               "the screen is off")
-    timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
-                            doc="IANA zone of the hours, dates and sidecar times, e.g. `Asia/Seoul`; empty = the box's "
-                                "own (`/etc/localtime`, with its daylight-saving rules)")
-    off_slide: Path | None = setting(None, rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
-                                     doc="a picture shown while the screen is off, instead of black (black for the "
-                                         "moment it takes to prepare)")
-    display_off_command: str = setting("", rule=rules.command,
-                                       doc="run when the screen turns off, e.g. `vcgencmd display_power 0` or "
-                                           "`wlr-randr --output HDMI-A-1 --off`")
-    display_on_command: str = setting("", rule=rules.command, doc="run when it turns on again")
-
-    # Cached: the render loop asks for both on every pass, 60 times a second in a fade.
-    @functools.cached_property
-    def timetable(self) -> Schedule:
-        """The hours and dates together: when the screen is on."""
-        return Schedule(self.hours, self.dates[0], self.dates[1])
-
-    @functools.cached_property
-    def zone(self) -> dt.tzinfo | None:
-        """The schedule's time zone; None means the box's own."""
-        return ZoneInfo(self.timezone) if self.timezone else None
-
-
-@dataclass(frozen=True)
-class SyncConfig(Section):
-    key_prefix = "sync."
-    url: str = setting("", rule=rules.url, restart=True,
-                       doc="the central server's `manifest.json`; empty = no sync")
-    interval_seconds: float = setting(300.0, rule=SECONDS, restart=True, doc="how often to sync")
-    jitter_seconds: float = setting(60.0, rule=rules.seconds(allow_zero=True), restart=True,
-                                    doc="plus a random delay of up to this, so a fleet does not arrive in the same "
-                                        "second (a box with an empty folder syncs at once)")
-    token_file: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
-                                      shown="empty", doc="file with a bearer token for the server (never logged)")
-    ca_bundle: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
-                                     shown="empty", doc="CA bundle for a private CA; certificates are always checked")
-    max_file_bytes: int = setting(100 * 1024 * 1024, rule=rules.integer(1024, 1 << 40), restart=True,
-                                  doc="a manifest naming a larger file is refused whole")
-    max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, rule=rules.integer(1024, 1 << 44), restart=True,
-                                   doc="a manifest of more bytes in all is refused whole")
-    connect_timeout_seconds: float = setting(10.0, rule=rules.seconds(3600), restart=True,
-                                             doc="the longest wait to connect")
-    read_timeout_seconds: float = setting(30.0, rule=rules.seconds(3600), restart=True,
-                                          doc="the longest wait for the next bytes from the server")
-    retries: int = setting(3, rule=rules.integer(0, 10), restart=True,
-                           doc="tries after the first, backing off exponentially with jitter")
-    min_kilobytes_per_second: int = setting(20, rule=rules.integer(1, 1_000_000), restart=True,
-                                            doc="every request has a total deadline: a file gets connect + read timeout "
-                                                "+ its size at this rate, the manifest connect + read timeout + 60 s; "
-                                                "past it the connection is shut and the sync tried again at the next "
-                                                "interval")
-    reserve_megabytes: int = setting(64, rule=rules.integer(0, 1_000_000), restart=True,
-                                     doc="left free on the disk: a sync that needs more than the free space less this "
-                                         "is refused before it downloads anything")
-
-
-@dataclass(frozen=True)
-class HeartbeatConfig(Section):
-    key_prefix = "heartbeat."
-    url: str = setting("", rule=rules.url, restart=True,
-                       doc="POST status.json there, with the token and TLS rules of sync; empty = none")
-    interval_seconds: float = setting(60.0, rule=SECONDS, restart=True, doc="how often")
-
-
-@dataclass(frozen=True)
-class BoxConfig(Section):
-    key_prefix = "box."
-    name: str = setting(rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
-                        shown="empty", doc="this box's name in logs and status, and the default shuffle seed; "
-                                           "empty is the host name")
-
-
-@dataclass(frozen=True)
-class Config:
-    slides: SlidesConfig = field(default_factory=SlidesConfig)
-    state: StateConfig = field(default_factory=StateConfig)
-    timing: TimingConfig = field(default_factory=TimingConfig)
-    playlist: PlaylistConfig = field(default_factory=PlaylistConfig)
-    display: DisplayConfig = field(default_factory=DisplayConfig)
-    captions: CaptionsConfig = field(default_factory=CaptionsConfig)
-    overlays: OverlaysConfig = field(default_factory=OverlaysConfig)
-    decoding: DecodingConfig = field(default_factory=DecodingConfig)
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    sync: SyncConfig = field(default_factory=SyncConfig)
-    heartbeat: HeartbeatConfig = field(default_factory=HeartbeatConfig)
-    box: BoxConfig = field(default_factory=BoxConfig)
-    source: Path | None = None
-
-    def seconds_for(self, kind: str) -> float:
-        """How long a slide of this kind stays when its sidecar does not say."""
-        if kind == "answer":
-            return self.timing.answer_seconds
-        return self.timing.contribute_seconds
-
-
-SECTIONS: dict[str, type[Section]] = {
-    item.name: item.type if isinstance(item.type, type) else globals()[item.type]  # type: ignore[misc]
-    for item in dataclasses.fields(Config) if item.name != "source"
-}
-
-
-def keys(section: str) -> dict[str, dataclasses.Field]:
-    """The keys of a section, by name, with their metadata."""
-    return {item.name: item for item in dataclasses.fields(SECTIONS[section])}  # type: ignore[arg-type]
-
-
-# Settings read once at start; a running kiosk logs that they wait for a restart.
-NEEDS_RESTART = frozenset(
-    f"{section}.{name}" for section in SECTIONS for name, item in keys(section).items() if item.metadata["restart"]
-)
 
 
 def _unknown(key: str, known: list[str]) -> str:

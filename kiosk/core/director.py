@@ -24,7 +24,7 @@ from kiosk.core.catalogue import Catalogue
 from kiosk.core.config import NEEDS_RESTART, Config, config_changes
 from kiosk.core.effects import (
     Blend, ConfigureWorker, EndFade, HoldWorker, Notify, Present, PublishStatus, RecordSlide, Redraw,
-    ReleaseWorker, RunDisplayCommand, ShowStill, SlideBegan,
+    ReleaseWorker, RunDisplayCommand, SlideBegan,
 )
 from kiosk.core.frames import FrameCache
 from kiosk.core.layout import Layout

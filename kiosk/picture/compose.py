@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from kiosk.core.assets import FALLBACK_FONT
-from kiosk.core.config import Colour
+from kiosk.core.rules import Colour
 from kiosk.picture.glyphs import missing_characters
 from kiosk.core.layout import Layout  # noqa: F401 - the layout a frame is composed for
 from kiosk.picture.resample import resize, stretch

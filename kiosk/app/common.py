@@ -1,0 +1,64 @@
+"""What the commands share: exit codes, loading the config with every problem logged, the seed, sync settings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.boundary.state import default_seed
+from kiosk.core.catalogue import Catalogue
+from kiosk.core.config import Config, load_config
+from kiosk.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kiosk.boundary.sync import SyncSettings
+
+log = logging.getLogger("kiosk")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def load_or_log(path: Path) -> Config | None:
+    """The config, or None after logging every problem with its key and line."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("%s", problem)
+        return None
+
+
+def seed_of(config: Config) -> int:
+    return config.playlist.seed if config.playlist.seed is not None else default_seed(config.box.name)
+
+
+def report_catalogue(catalogue: Catalogue) -> None:
+    for problem in catalogue.problems:
+        log.warning("%s", problem)
+
+
+def sync_settings(config: Config) -> SyncSettings:
+    """The sync settings, with the bearer token read from its file (never logged)."""
+    from kiosk.boundary.sync import SyncSettings
+
+    token = ""
+    if config.sync.token_file is not None:
+        try:
+            token = config.sync.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            log.warning("cannot read sync.token_file %s: %s; syncing without a token", config.sync.token_file, exc)
+    return SyncSettings(
+        url=config.sync.url or config.heartbeat.url,
+        token=token,
+        ca_bundle=str(config.sync.ca_bundle) if config.sync.ca_bundle else None,
+        max_file_bytes=config.sync.max_file_bytes,
+        max_total_bytes=config.sync.max_total_bytes,
+        connect_timeout=config.sync.connect_timeout_seconds,
+        read_timeout=config.sync.read_timeout_seconds,
+        retries=config.sync.retries,
+        min_bytes_per_second=config.sync.min_kilobytes_per_second * 1024,
+        reserve_bytes=config.sync.reserve_megabytes * 1024 * 1024,
+    )

@@ -1,0 +1,203 @@
+"""`kiosk check`, `plan`, `snapshot` and `report`: what the box will show, what it showed, and what is wrong.
+
+None of them needs a screen except `snapshot`, which draws off screen; only
+it imports pygame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+from pathlib import PurePosixPath
+
+from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
+from kiosk.boundary.folder import scan
+from kiosk.boundary.state import RotationStore
+from kiosk.core.assets import FALLBACK_FONT
+from kiosk.core.catalogue import Catalogue
+from kiosk.core.config import Config, load_config
+from kiosk.core.errors import ConfigError, ContentError, DisplayError
+from kiosk.core.playlist import Entry, plan
+from kiosk.picture.glyphs import missing_characters
+
+
+def _glyph_problems(config: Config, catalogue: Catalogue) -> list[dict]:
+    font = config.captions.font
+    problems = []
+    texts = [("overlays.title", config.overlays.title), ("overlays.footer", config.overlays.footer)]
+    texts += [(slide.path, slide.meta.caption) for slide in (*catalogue.contribute, *catalogue.answers)]
+    try:
+        for where, text in texts:
+            missing = missing_characters(text, font, FALLBACK_FONT)
+            if missing:
+                problems.append({"where": where, "characters": missing})
+    except (OSError, ValueError) as exc:
+        problems.append({"where": str(font), "characters": [], "error": f"cannot read the font: {exc}"})
+    return problems
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kiosk.picture.decoder import decode_picture
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        if args.json:
+            print(json.dumps({"config_errors": exc.problems, "slides": []}, ensure_ascii=False, indent=2))
+        else:
+            for problem in exc.problems:
+                print(f"config error: {problem}")
+        return EXIT_FAILURE
+    catalogue = scan(config.slides.folder)
+    slides = []
+    for slide in (*catalogue.contribute, *catalogue.answers):
+        error = None
+        try:
+            decode_picture(config.slides.folder / slide.path, config.decoding.max_pixels).close()
+        except ContentError as exc:
+            error = str(exc)
+        slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error})
+    glyphs = _glyph_problems(config, catalogue)
+    report = {
+        "config_errors": [],
+        "slides": slides,
+        "content_problems": list(catalogue.problems),
+        "missing_glyphs": glyphs,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    bad = [s for s in slides if not s["ok"]]
+    print(f"config: ok ({config.source})")
+    print(
+        f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
+        f"{len(bad)} unusable"
+    )
+    for slide in bad:
+        print(f"  unusable: {slide['path']}: {slide['error']}")
+    for problem in catalogue.problems:
+        print(f"  problem: {problem}")
+    for glyph in glyphs:
+        chars = " ".join(f"{c!r} U+{ord(c):04X}" for c in glyph["characters"])
+        print(f"  font cannot draw in {glyph['where']}: {chars or glyph.get('error')}")
+    if not config.slides.folder.is_dir():
+        print(f"  slide folder {config.slides.folder} does not exist: the fallback slide will show")
+    return EXIT_OK
+
+
+def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:
+    from kiosk.core.playlist import playlist_settings
+
+    saved = RotationStore(config.state.dir).load(seed_of(config))
+    skip = {
+        path for path, version in saved.unusable.items()
+        if (slide := catalogue.get(path)) is not None and slide.version == version
+    }
+    from kiosk.boundary.clock import system_zone
+
+    zone = config.schedule.zone
+    if start.tzinfo is None:
+        # A time without an offset is read in the schedule's zone, else the box's own (with its DST rules).
+        start = start.replace(tzinfo=zone or system_zone())
+    elif zone is not None:
+        start = start.astimezone(zone)
+    entries, _rotation = plan(
+        saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.timetable,
+    )
+    return [(p.start, p.entry) for p in entries]
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    config = load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    if args.count < 1:
+        log.error("--count must be at least 1")
+        return EXIT_USAGE
+    catalogue = scan(config.slides.folder)
+    start = args.at or dt.datetime.now(dt.timezone.utc)
+    planned = _planned(config, catalogue, start, args.count)
+    if args.json:
+        rows = [
+            {"start": when.isoformat(timespec="milliseconds"), "path": e.path, "kind": e.kind, "seconds": e.seconds}
+            for when, e in planned
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for when, entry in planned:
+        print(f"{when.isoformat(timespec='seconds')}  {entry.seconds:6.1f}s  {entry.kind:<10}  {entry.path}")
+    return EXIT_OK
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    config = load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    # A snapshot never needs a real window: render offscreen unless told otherwise.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from kiosk.picture.compose import FontBook, Layout
+    from kiosk.boundary.display import Screen
+    from kiosk.core.frames import frame_key
+    from kiosk.picture.prepare import prepare_frame
+    from kiosk.core.playlist import Entry as PlayEntry
+
+    catalogue = scan(config.slides.folder)
+    report_catalogue(catalogue)
+    if args.slide:
+        wanted = PurePosixPath(args.slide.replace("\\", "/"))
+        if wanted.parts[:1] == (".",):
+            wanted = PurePosixPath(*wanted.parts[1:])
+        slide = catalogue.get(str(wanted))
+        if slide is None:
+            log.error("%s is not a slide in %s", args.slide, config.slides.folder)
+            return EXIT_FAILURE
+        seconds = slide.meta.seconds or config.seconds_for(slide.kind)
+        entries = [PlayEntry(slide.path, slide.kind, seconds, slide.meta.caption, slide.version)]
+    else:
+        start = args.at or dt.datetime.now().astimezone()
+        entries = [entry for _when, entry in _planned(config, catalogue, start, max(1, args.count))]
+    screen = Screen(args.size or config.display.size or (1920, 1080), windowed=True)
+    try:
+        panel = screen.open()
+    except DisplayError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILURE
+    layout = Layout.from_config(config, panel, screen.pixel_format)
+    fonts = FontBook(config.captions.font)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    try:
+        for number, entry in enumerate(entries, start=1):
+            target = args.out / f"{number:04d}.png"
+            try:
+                frame = prepare_frame(frame_key(entry, layout), config.slides.folder, fonts, config.decoding.max_pixels)
+            except ContentError as exc:
+                log.warning("skipping %s: %s", entry.path, exc)
+                failures += 1
+                continue
+            screen.show(screen.surface_for(frame))
+            screen.save(str(target))
+            print(f"{target}  {entry.kind:<10}  {entry.path}")
+    finally:
+        screen.close()
+    return EXIT_FAILURE if failures and failures == len(entries) else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    config = load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    from kiosk.boundary.playlog import load_play_logs
+    from kiosk.app.report import build_report, draw_chart, report_text
+
+    records, skipped = load_play_logs(config.state.dir)
+    report = build_report(records, args.since, skipped)
+    if args.png:
+        draw_chart(report, args.png, config.captions.font)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(report_text(report))
+    return EXIT_OK

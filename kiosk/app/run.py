@@ -1,0 +1,154 @@
+"""`kiosk run`: one kiosk per state folder, its threads started after the signal handlers, stopped within a bound."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import signal
+from pathlib import Path
+
+from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_or_log, log, report_catalogue, seed_of, sync_settings
+from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
+from kiosk.core.config import Config
+from kiosk.core.errors import DisplayError
+
+
+def _lock_state(folder: Path) -> object | None:
+    """Holds `<state.dir>/kiosk.lock` for the life of the process; None if another kiosk holds it.
+
+    Two kiosks on one state folder would both write the play log (every slide
+    counted twice) and fight over the rotation.
+    """
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / "kiosk.lock", "a+")  # noqa: SIM115 - held until the process ends
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip()[:20]
+        handle.close()
+        log.error("another kiosk%s is running with the state folder %s; this one does not start",
+                  f" (pid {holder})" if holder else "", folder)
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    try:
+        lock = _lock_state(config.state.dir)
+    except OSError as exc:
+        log.error("cannot use the state folder %s: %s", config.state.dir, exc.strerror or exc)
+        return EXIT_FAILURE
+    if lock is None:
+        return EXIT_FAILURE
+    from kiosk.boundary.background import stop_all
+    from kiosk.boundary.clock import clock_synchronised
+    from kiosk.boundary.screens import ChosenScreen  # needs SDL: imported only here
+    from kiosk.boundary.inflight import InFlightFile, left_in_flight
+    from kiosk.boundary.notify import SystemdNotifier
+    from kiosk.boundary.playlog import PlayLog
+    from kiosk.app.show import Show
+    from kiosk.boundary.status import StatusWriter
+    from kiosk.boundary.sync import new_session
+    from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
+    from kiosk.boundary.worker import DecodeWorker
+
+    # Before anything starts a thread (the watchers' observers, the listing of a large
+    # folder): a stop asked for during start-up is never lost, and never kills the kiosk.
+    stopping: list[int] = []
+    running: dict[str, object] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s; stopping", signal.Signals(signum).name)
+        stopping.append(signum)
+        if "show" in running:
+            running["show"].stop()  # type: ignore[attr-defined]
+
+    def on_hangup(_signum: int, _frame: object) -> None:
+        # systemctl reload: read config.yaml again now, as an edit would.
+        log.info("received SIGHUP; reading %s again", args.config)
+        if "config_watcher" in running:
+            running["config_watcher"].wake()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
+
+    inbox: queue.Queue[object] = queue.Queue()
+    folder_watcher = FolderWatcher(
+        config.slides.folder, inbox, mode=config.slides.watch,
+        settle_seconds=config.slides.settle_seconds, rescan_seconds=config.slides.rescan_seconds,
+    )
+    catalogue = folder_watcher.accept_initial()
+    if not config.slides.folder.is_dir():
+        log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
+    report_catalogue(catalogue)
+    config_watcher = ConfigWatcher(args.config, inbox)
+    crashed_on = left_in_flight(config.state.dir)
+    worker = DecodeWorker(
+        inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels,
+        in_flight=InFlightFile(config.state.dir),
+    )
+    screen = ChosenScreen(
+        config.display.renderer, args.size or config.display.size, args.windowed,
+        f"kiosk · {config.box.name}", config.captions.font,
+    )
+    store = RotationStore(config.state.dir)
+    play_log = PlayLog(config.state.dir, config.state.play_log_max_megabytes * 1024 * 1024, config.state.play_log_keep)
+    recorder = BackgroundRecorder(SlideRecorder(store, play_log))
+    show = Show(
+        config, screen, worker, inbox, catalogue, store, play_log, seed_of(config),
+        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised,
+    )
+
+    if crashed_on is not None:
+        path, version = crashed_on
+        show.mark_unusable(path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
+
+    if stopping:
+        show.stop()  # a signal came during start-up
+    running.update(show=show, config_watcher=config_watcher)
+
+    sync_thread = _sync_thread(config, inbox)
+    status_writer = StatusWriter(
+        config.state.dir,
+        heartbeat_url=config.heartbeat.url,
+        heartbeat_interval=config.heartbeat.interval_seconds,
+        session=new_session(sync_settings(config)) if config.heartbeat.url else None,
+        timeout=(config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds),
+        verify=str(config.sync.ca_bundle) if config.sync.ca_bundle else True,
+    )
+    show.status_writer = status_writer
+    threads = [worker, folder_watcher, config_watcher, recorder, status_writer] + ([sync_thread] if sync_thread else [])
+    show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
+    for thread in threads:
+        thread.start()
+    try:
+        show.run(exit_after=args.exit_after)
+    except DisplayError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILURE
+    finally:
+        stop_all(threads, seconds=1.0)  # whatever the threads are doing, the stop is bounded
+    log.info("stopped after %d slides", show.slides_shown)
+    lock.close()
+    return EXIT_OK
+
+
+def _sync_thread(config: Config, inbox: "queue.Queue[object]") -> object | None:
+    if not config.sync.url:
+        return None
+    from kiosk.boundary.sync import SyncClient, SyncThread
+
+    client = SyncClient(sync_settings(config), config.slides.folder, config.state.dir)
+    return SyncThread(client, inbox, config.sync.interval_seconds, config.sync.jitter_seconds)

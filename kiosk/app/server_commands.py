@@ -1,0 +1,61 @@
+"""`kiosk sync` and `kiosk publish`: the two ends of the central server, each a loop in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+
+from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_or_log, log, sync_settings
+from kiosk.core.errors import PublishError
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    config = load_or_log(args.config)
+    if config is None:
+        return EXIT_FAILURE
+    if not config.sync.url:
+        print("sync failed: sync.url is not set in the config")
+        return EXIT_FAILURE
+    from kiosk.boundary.sync import SyncClient
+
+    client = SyncClient(sync_settings(config), config.slides.folder, config.state.dir)
+    if args.once:
+        result = client.sync_once()
+        print(result.line())
+        return EXIT_OK if result.ok else EXIT_FAILURE
+    from kiosk.boundary.sync import SyncThread
+
+    thread = SyncThread(client, None, config.sync.interval_seconds, config.sync.jitter_seconds, start_at_once=True)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: thread.ask_to_stop())
+    log.info("syncing %s every %g s", config.slides.folder, config.sync.interval_seconds)
+    thread.run_here()
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from kiosk.boundary.publish import PublishWatcher, publish
+
+    if not args.source.is_dir():
+        log.error("%s is not a folder", args.source)
+        return EXIT_FAILURE
+    grace = args.grace_hours * 3600
+    if args.watch:
+        watcher = PublishWatcher(args.source, args.out, grace)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda _signum, _frame: watcher.ask_to_stop())
+        watcher.run_here()
+        return EXIT_OK
+        return EXIT_OK
+    try:
+        result = publish(args.source, args.out, grace)
+    except PublishError as exc:
+        for problem in exc.problems:
+            log.error("not published: %s", problem)
+        log.error("nothing was published: every box would refuse this folder; rename the files named above")
+        return EXIT_FAILURE
+    print(
+        f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "
+        f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"
+    )
+    return EXIT_OK

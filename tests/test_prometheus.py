@@ -1,0 +1,27 @@
+"""The Prometheus text of a status: every metric the alerts need, values in full, labels escaped."""
+
+from kiosk.core.prometheus import prometheus_text
+
+from .test_status import STATUS
+
+
+def test_prometheus_text_has_the_required_metrics():
+    text = prometheus_text(STATUS)
+    for line in (
+        'kiosk_up{box="plaza-1"} 1',
+        'kiosk_slides_shown_total{kind="answer"} 9',
+        'kiosk_content_files{kind="contribute"} 8',
+        "kiosk_last_sync_success_timestamp_seconds 1797000000",  # whole: `:g` used to cut it to 1.797e+09
+        "kiosk_sync_failures_total 2",
+        'kiosk_frame_seconds{quantile="0.99"} 0.02',
+        "kiosk_frame_seconds_count 120",
+        "kiosk_unusable_files 1",
+    ):
+        assert line in text.splitlines(), line
+    assert "# TYPE kiosk_frame_seconds summary" in text
+
+
+def test_label_values_are_escaped():
+    assert 'box="a\\"b"' in prometheus_text({**STATUS, "box": 'a"b'})
+
+
