@@ -34,7 +34,7 @@ def test_oversized_sidecar_is_not_read(tmp_path):
     (tmp_path / "answers" / "a.txt").write_text("x" * 100_000)
     listing = list_folder(tmp_path)
     assert listing.sidecars["answers/a.txt"].reason == "larger than 65536 bytes"
-    assert [info.path for info in listing.files] == ["answers/a.jpg"]
+    assert "answers/a.jpg" in [info.path for info in listing.files]
 
 
 # --- names and links that one publish could bring to every box --------------------

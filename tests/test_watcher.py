@@ -278,3 +278,19 @@ def test_between_events_only_the_root_is_checked_and_the_rescan_still_comes(tmp_
     watcher.tick(woken=False)  # the settle check is due
     assert paths(inbox) == ["answers/a.jpg", "answers/unnoticed.jpg"]
     watcher.stop()
+
+
+def test_a_file_added_before_the_watch_took_hold_is_found_by_the_first_round(tmp_path, clock):
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, mode="poll", settle_seconds=0.5, rescan_seconds=600, clock=clock)
+    watcher.accept_initial()
+    make_picture(root / "answers" / "early.jpg")  # the polling observer may snapshot it: no event
+    watcher.tick(woken=False)  # the first round lists anyway, and starts the settle wait
+    clock.advance(0.6)
+    watcher.tick(woken=False)
+    assert paths(inbox) == ["answers/a.jpg", "answers/early.jpg"]
+    watcher.tick(woken=False)
+    assert watcher.listings == 2, "after that, quiet rounds cost one stat"
+    watcher.stop()

@@ -157,6 +157,7 @@ class FolderWatcher(_WatchThread):
         self._rescan_at = clock() + rescan_seconds
         self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=lambda _event: self.wake())
         self._last_health = 0.0
+        self._list_again = False
         self.listings = 0  # full listings since start: what a burst of events costs
 
     def accept_initial(self) -> Catalogue:
@@ -167,6 +168,9 @@ class FolderWatcher(_WatchThread):
         self._published = build_catalogue(listing.files, listing.sidecars, listing.problems)
         if self.use_events:
             self._observed.ensure()
+            # A file added between that listing and the watch taking hold (a polling
+            # observer takes its first snapshot later, on its own thread) sends no event.
+            self._list_again = True
         return self._published
 
     def poll_once(self, root_checked: bool = False) -> None:
@@ -177,6 +181,7 @@ class FolderWatcher(_WatchThread):
             else:
                 log.warning("slide folder %s is missing; waiting for it to come back", self.root)
         listing = list_folder(self.root)
+        self._list_again = False
         self.listings += 1
         self._recheck_at = self._settler.observe(listing.files, now)
         for path, text in listing.sidecars.items():
@@ -204,7 +209,7 @@ class FolderWatcher(_WatchThread):
         now = self.clock()
         replaced = self.use_events and self._observed.ensure()
         recheck_due = self._recheck_at is not None and now >= self._recheck_at
-        if woken or replaced or recheck_due or now >= self._rescan_at:
+        if woken or replaced or recheck_due or self._list_again or now >= self._rescan_at:
             self.poll_once(root_checked=replaced)
 
     def _next_poll_in(self) -> float:
