@@ -269,10 +269,10 @@ def test_a_deleted_upcoming_slide_is_replaced_and_its_frames_dropped():
     box = Box()
     box.answer()
     upcoming = box.director.upcoming
-    assert upcoming.key in box.director.cache
+    assert upcoming.key in box.director.lineup.cache
     box.send(ContentChanged(without(slides(), upcoming.entry.path)))
     assert box.director.upcoming.entry.path != upcoming.entry.path
-    assert upcoming.key not in box.director.cache
+    assert upcoming.key not in box.director.lineup.cache
 
 
 def test_a_file_removed_while_unusable_is_forgotten():
@@ -293,7 +293,7 @@ def test_a_burst_of_new_photos_is_fed_two_at_a_time_behind_the_next_slide():
     admitting = [r for r in box.requests if r.priority == Priority.ADMIT]
     assert len(admitting) == ADMIT_IN_FLIGHT and len(box.director.content.awaiting) == 150
     # Admission frames never push the prepared next frame out of a full cache.
-    cache = box.director.cache
+    cache = box.director.lineup.cache
     cache.max_bytes = cache.nbytes + next_key.layout.frame_bytes
     for _round in range(80):
         box.answer(1)
@@ -380,9 +380,9 @@ def test_the_slides_after_the_next_are_requested_in_plan_order():
 def test_prefetch_stays_within_half_the_cache_at_the_frames_real_size(frames, expected):
     box = Box(open_now=False)
     layout_bytes = PANEL[0] * PANEL[1] * 4  # BGRX: 4 bytes a pixel, not 3
-    box.director.cache.max_bytes = int(layout_bytes * frames)
+    box.director.lineup.cache.max_bytes = int(layout_bytes * frames)
     box.take(box.director.open(PANEL, "BGRX", box.now, box.wall))
-    assert box.director.layout.frame_bytes == layout_bytes
+    assert box.director.lineup.layout.frame_bytes == layout_bytes
     assert len(box.requests) == expected
 
 
@@ -508,20 +508,20 @@ def test_a_rotation_change_makes_new_frames_on_the_same_panel():
     box = Box()
     box.answer()
     box.send(ConfigChanged(config_of(FAST + "display:\n  rotation: 90\n")))
-    layout = box.director.layout
+    layout = box.director.lineup.layout
     assert layout.size == (54, 96) and layout.panel_size == PANEL
     assert box.director.upcoming.key.layout.rotation == 90
-    assert len(box.director.cache) == 0
+    assert len(box.director.lineup.cache) == 0
 
 
 def test_a_worker_stuck_on_one_picture_is_said_once_and_published():
     box = Box()
-    assert box.director.check_worker(("answers/huge.jpg", 5.0)) == []
-    assert box.director.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 1)) == [PublishStatus()]
-    assert box.director.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 2)) == []
+    assert box.director.health.check_worker(("answers/huge.jpg", 5.0)) == []
+    assert box.director.health.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 1)) == [PublishStatus()]
+    assert box.director.health.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 2)) == []
     assert box.director.health.worker_stuck
     assert show_status(box.director, 0, box.wall)["worker_stuck"] is True
-    box.director.check_worker(None)
+    box.director.health.check_worker(None)
     assert not box.director.health.worker_stuck
 
 

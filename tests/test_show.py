@@ -340,7 +340,7 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
 def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(tmp_path, slide_folder):
     box = world(tmp_path, slide_folder)
     box.show.open()
-    layout = box.show.director.layout
+    layout = box.show.director.lineup.layout
     handled = []
     receive = box.show.director.receive
 

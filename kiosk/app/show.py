@@ -158,7 +158,7 @@ class Show:
 
     def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
         """Skips this version of the file until it changes (kiosk run: a file that killed the last run)."""
-        self.director.mark_unusable(path, version, reason)
+        self.director.content.mark_unusable(path, version, reason)
 
     @property
     def slides_shown(self) -> int:
@@ -200,7 +200,7 @@ class Show:
     def step(self, deadline: float | None = None) -> None:
         """One pass: keys and messages to the director, its effects carried out, then a wait."""
         director = self.director
-        self._carry_out(director.check_worker(self.worker.busy_for()))
+        self._carry_out(director.health.check_worker(self.worker.busy_for()))
         # Pinged from the loop itself: if the loop hangs, or the worker is stuck on
         # one picture, systemd restarts the kiosk.
         if not director.health.worker_stuck:

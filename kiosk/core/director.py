@@ -12,7 +12,6 @@ one starts, so decoding happens during the hold, never during a fade.
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -26,12 +25,11 @@ from kiosk.core.effects import (
     Blend, ConfigureWorker, EndFade, HoldWorker, Notify, Present, PublishStatus, RecordSlide, Redraw,
     ReleaseWorker, RunDisplayCommand, SlideBegan,
 )
-from kiosk.core.frames import FrameCache
 from kiosk.core.layout import Layout
 from kiosk.core.lineup import Lineup, OnScreen, Upcoming
 from kiosk.core.offhours import OffHours
 from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
-from kiosk.core.playlist import Entry, SavedState, play_record, playlist_settings
+from kiosk.core.playlist import SavedState, play_record, playlist_settings
 from kiosk.core.priority import Priority
 from kiosk.core.showstatus import Health
 
@@ -39,7 +37,6 @@ log = logging.getLogger(__name__)
 
 IDLE_WAKE_SECONDS = 0.25  # how often a still picture checks keys and signals
 OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
-HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 SLOW_DECODE_SECONDS = 5.0
 
 Effects = list[Any]
@@ -81,9 +78,7 @@ class Director:
         self.on_screen: OnScreen | None = None
         self.fade: Fade | None = None
         self.hours = OffHours(config)
-        self.paused_remaining: float | None = None  # seconds left on the paused slide
         self.info_visible = False
-        self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)
         self.counts = ShowCounts()
         self.health = Health(config)
         self.announced_ready = False
@@ -98,12 +93,9 @@ class Director:
         return self.lineup.upcoming
 
     @property
-    def cache(self) -> FrameCache:
-        return self.lineup.cache
-
-    @property
-    def layout(self) -> Layout | None:
-        return self.lineup.layout
+    def paused_remaining(self) -> float | None:
+        """Seconds left on the paused slide; None when not paused."""
+        return self.lineup.paused_remaining
 
     @property
     def screen_on(self) -> bool:
@@ -161,10 +153,6 @@ class Director:
             wait = min(wait, upcoming.due - now)
         return wait
 
-    def check_worker(self, busy: tuple[str, float] | None) -> Effects:
-        """`busy`: the worker's present picture and for how long (None when idle)."""
-        return self.health.check_worker(busy)
-
     # --- messages -------------------------------------------------------------------
 
     def receive(self, message: object, now: float, wall: dt.datetime) -> Effects:
@@ -178,16 +166,16 @@ class Director:
         if isinstance(message, FrameReady):
             key = message.frame.key
             if self.content.decoded(key):
-                self.cache.put_spare(message.frame)  # kept only if it evicts nothing the show prepared
+                self.lineup.cache.put_spare(message.frame)  # kept only if it evicts nothing the show prepared
             else:
-                self.cache.put(message.frame)
+                self.lineup.cache.put(message.frame)
             self.lineup.ahead.discard(key)
             return []
         if isinstance(message, FrameFailed):
             return self._frame_failed(message, now)
         if isinstance(message, ContentChanged):
             for path in self.content.listed_changed(message.catalogue):
-                self.cache.discard_path(path)
+                self.lineup.cache.discard_path(path)
             return []
         if isinstance(message, ConfigChanged):
             return self._config_changed(message.config, now)
@@ -203,13 +191,10 @@ class Director:
             fallback_on_screen = self.on_screen is not None and self.on_screen.entry.is_fallback
             effects += self.lineup.reconsider(self.rotation, fallback_on_screen, now, self.local(wall),
                                               request=self.fade is None)
-        if self.layout is not None:
-            for key in self.content.to_decode(self.layout, playlist_settings(self.config), now):
+        if self.lineup.layout is not None:
+            for key in self.content.to_decode(self.lineup.layout, playlist_settings(self.config), now):
                 effects += self.lineup.request(key, Priority.ADMIT)
         return effects
-
-    def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
-        self.content.mark_unusable(path, version, reason)
 
     def _frame_failed(self, failed: FrameFailed, now: float) -> Effects:
         self.content.failed(failed.key, failed.reason, failed.passing, now)
@@ -224,11 +209,11 @@ class Director:
             log.info("config changed: %s: %r -> %r%s", key, before, after, later)
         self.config = self.lineup.config = self.hours.config = config
         effects: Effects = [ConfigureWorker(self.slide_folder, config.captions.font, config.decoding.max_pixels)]
-        self.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
+        self.lineup.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
         layout = Layout.from_config(config, self.panel, self.pixel_format)
-        if layout != self.layout:
+        if layout != self.lineup.layout:
             self.lineup.layout = layout
-            self.cache.clear()
+            self.lineup.cache.clear()
         upcoming = self.upcoming
         if upcoming is not None:
             # From the next slide on: the one on screen keeps its time.
@@ -245,42 +230,14 @@ class Director:
         if name == "redraw":
             return [Redraw()] if self.on_screen is not None and self.fade is None else []
         if name == "next":
-            if self.upcoming is not None:
-                log.info("key: next slide")
-                self.paused_remaining = None
-                self.upcoming.due = now
-                self.upcoming.out_of_turn = True
-            return []
+            return self.lineup.bring_forward(now)
         if name == "previous":
-            return self._previous(now, self.local(wall))
+            return self.lineup.previous(self.rotation, now, self.local(wall))
         if name == "pause":
-            return self._toggle_pause(now)
+            return self.lineup.toggle_pause(now)
         if name == "info":
             self.info_visible = not self.info_visible
             return [Redraw()] if self.on_screen is not None and self.fade is None else []
-        return []
-
-    def _previous(self, now: float, wall: dt.datetime) -> Effects:
-        if len(self.history) < 2 or self.layout is None:
-            return []
-        self.history.pop()  # the slide on screen
-        entry = self.history.pop()
-        log.info("key: previous slide %s", entry.path)
-        # Shown again out of turn; the rotation itself does not go back.
-        self.paused_remaining = None
-        return self.lineup.choose(self.rotation, now, wall, now, out_of_turn=True, entry=entry)
-
-    def _toggle_pause(self, now: float) -> Effects:
-        if self.paused_remaining is None:
-            if self.upcoming is None:
-                return []
-            self.paused_remaining = max(0.0, self.upcoming.due - now)
-            log.info("key: paused")
-            return [Notify("status", "paused")]
-        if self.upcoming is not None:
-            self.upcoming.due = now + self.paused_remaining
-        self.paused_remaining = None
-        log.info("key: resumed")
         return []
 
     # --- the schedule -----------------------------------------------------------------
@@ -318,7 +275,7 @@ class Director:
         upcoming = self.upcoming
         if upcoming is None or now < upcoming.due:
             return []
-        frame = self.cache.get(upcoming.key)
+        frame = self.lineup.cache.get(upcoming.key)
         if frame is None:
             waited = now - upcoming.requested_at
             if waited > SLOW_DECODE_SECONDS and not upcoming.warned_slow:
@@ -347,7 +304,7 @@ class Director:
             # Due at the previous start plus its seconds. The first slide has no previous
             # one (its delay is start-up time), and a key press brings a slide forward.
             effects.append(SlideBegan(upcoming.due))
-        self.history.append(entry)
+        self.lineup.history.append(entry)
         log.debug("showing %s (%s, %.1f s)", entry.path, entry.kind, entry.seconds)
         effects.append(Notify("ready" if first else "status", f"showing {entry.path}"))
         self.announced_ready = True

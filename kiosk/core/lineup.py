@@ -8,20 +8,25 @@ returns the requests as effects.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.core.admission import Admission
 from kiosk.core.config import Config
-from kiosk.core.effects import PrepareSurface, RequestFrame
+from kiosk.core.effects import Notify, PrepareSurface, RequestFrame
 from kiosk.core.frames import FrameCache, FrameKey, frame_key
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import Entry, Rotation, next_entry, plan, playlist_settings
 from kiosk.core.priority import Priority
 
+log = logging.getLogger(__name__)
+
 PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
+HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 
 
 @dataclass
@@ -60,6 +65,8 @@ class Lineup:
         self.upcoming: Upcoming | None = None
         self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
         self.asked: set[FrameKey] = set()  # frames the worker has been asked for and not answered
+        self.paused_remaining: float | None = None  # seconds left on the paused slide
+        self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)  # for "previous"
 
     def request(self, key: FrameKey, priority: Priority) -> list[Any]:
         self.asked.add(key)
@@ -168,6 +175,41 @@ class Lineup:
             # Content is back: end the fallback card as soon as the first slide is ready.
             due, due_wall = now, wall
         return self.choose(rotation, due, due_wall, now, request=request)
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def bring_forward(self, now: float) -> list[Any]:
+        """The next slide now (the "next" key), out of turn; it also ends a pause."""
+        if self.upcoming is not None:
+            log.info("key: next slide")
+            self.paused_remaining = None
+            self.upcoming.due = now
+            self.upcoming.out_of_turn = True
+        return []
+
+    def previous(self, rotation: Rotation, now: float, wall: dt.datetime) -> list[Any]:
+        """The slide before this one again, now; the rotation itself does not go back."""
+        if len(self.history) < 2 or self.layout is None:
+            return []
+        self.history.pop()  # the slide on screen
+        entry = self.history.pop()
+        log.info("key: previous slide %s", entry.path)
+        self.paused_remaining = None
+        return self.choose(rotation, now, wall, now, out_of_turn=True, entry=entry)
+
+    def toggle_pause(self, now: float) -> list[Any]:
+        """Holds the slide on screen (its time left is kept), or lets it go on."""
+        if self.paused_remaining is None:
+            if self.upcoming is None:
+                return []
+            self.paused_remaining = max(0.0, self.upcoming.due - now)
+            log.info("key: paused")
+            return [Notify("status", "paused")]
+        if self.upcoming is not None:
+            self.upcoming.due = now + self.paused_remaining
+        self.paused_remaining = None
+        log.info("key: resumed")
+        return []
 
     def prepare_surface(self, on_screen: OnScreen | None) -> list[Any]:
         """The next slide's frame becomes a surface while the picture stands still.
