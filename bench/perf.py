@@ -33,7 +33,7 @@ from PIL import Image, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.status import quantile  # noqa: E402
+from kiosk.core.framestats import quantile  # noqa: E402
 
 DISTINCT = 8  # distinct photos; the rest of the folder is hard links to them
 ENV = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
