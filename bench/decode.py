@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 import pygame  # noqa: E402
 
 from kiosk.core.layout import Layout  # noqa: E402
-from kiosk.picture.compose import FontBook, fit_picture  # noqa: E402
+from kiosk.picture.compose import fit_picture  # noqa: E402
+from kiosk.picture.fonts import FontBook  # noqa: E402
 from kiosk.core.assets import DEFAULT_FONT  # noqa: E402
 from kiosk.picture.decoder import decode_picture, reuse_freed_pixel_memory  # noqa: E402
 from kiosk.core.frames import FrameKey  # noqa: E402

@@ -53,6 +53,15 @@ if [ "$make_user" = yes ]; then
     done
 fi
 
+if [ "$use_systemctl" = yes ] && command -v apt-get >/dev/null; then
+    # Captions in every script of the answers: Noto Sans CJK for Chinese (20 MB, from the
+    # system rather than bundled), and FriBidi, which Pillow's raqm layout loads to shape
+    # Thai, the Indic scripts, Khmer, Burmese and Arabic and to order mixed directions.
+    step "system packages for captions: fonts-noto-cjk libfribidi0"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk libfribidi0 >/dev/null \
+        || echo "    could not install them: Chinese captions will show empty boxes until they are (kiosk check says which)"
+fi
+
 step "installing the kiosk into $PREFIX/venv"
 mkdir -p "$PREFIX"
 "$PYTHON" -m venv "$PREFIX/venv"

@@ -1,9 +1,12 @@
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from kiosk.picture.compose import ELLIPSIS, FontBook, Layout, compose_frame, fit_picture, to_panel, wrap_text
+from kiosk.core.layout import Layout
+from kiosk.picture.compose import compose_frame, fit_picture, to_panel
+from kiosk.picture.fonts import FontBook
+from kiosk.picture.textlayout import ELLIPSIS, fit_lines
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.config import parse_config
 
@@ -47,18 +50,6 @@ def test_blur_fills_the_bars_with_a_dim_copy():
     assert close(frame.getpixel((320, 180)), RED)
 
 
-def test_wrap_text_breaks_at_spaces_and_inside_long_words(fonts):
-    font = fonts.at(20)
-    lines = wrap_text("To me, migration means hoping together. " + "가" * 80, font, 200)
-    assert len(lines) > 2
-    assert all(font.getlength(line) <= 200 for line in lines)
-    assert lines[0].startswith("To me,")
-
-
-def test_wrap_keeps_explicit_line_breaks(fonts):
-    assert wrap_text("one\n\ntwo", fonts.at(20), 500) == ["one", "", "two"]
-
-
 def layout(**changes) -> Layout:
     base = Layout(size=(640, 360), font=DEFAULT_FONT, fit="contain", background=(0, 0, 0))
     return Layout(**{**base.__dict__, **changes})
@@ -97,35 +88,12 @@ def test_long_caption_shrinks_then_ends_with_an_ellipsis(fonts):
     text = " ".join(["migration means hoping together"] * 20)
     frame = compose_frame(picture((640, 360), (90, 160, 90)), text, "answer", frame_layout, fonts)
     assert white_pixels(frame, (0, 0, 640, 200)) == 0  # the band stays in the lower part
-    from kiosk.picture.compose import _fit_lines
-
-    lines, px = _fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
-    assert len(lines) == 2 and lines[-1][0].endswith(ELLIPSIS)
+    lines, px = fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
+    assert len(lines) == 2 and lines[-1].text.endswith(ELLIPSIS)
     assert px < frame_layout.caption_px
 
 
 VIETNAMESE = "Di cư nghĩa là được sống ở một đất nước mới."  # ư, ĩ, ư, ố, ộ, ớ: not in NanumGothic
-
-
-def test_a_paragraph_the_caption_font_cannot_draw_uses_the_fallback_font(fonts):
-    from kiosk.picture.compose import _fit_lines
-    from kiosk.core.assets import FALLBACK_FONT
-
-    lines, _px = _fit_lines(f"{VIETNAMESE}\n이주는 새로운 나라에서 사는 것입니다.", fonts, 30, 2000, 4)
-    assert [Path(font.path).name for _line, font in lines] == [FALLBACK_FONT.name, DEFAULT_FONT.name]
-
-
-def test_vietnamese_letters_are_drawn_not_boxes(fonts):
-    from kiosk.picture.compose import _fit_lines
-
-    def drawn(text, font):
-        canvas = Image.new("L", (120, 80))
-        ImageDraw.Draw(canvas).text((10, 10), text, font=font, fill=255)
-        return canvas.tobytes()
-
-    (_line, font), = _fit_lines("ễ", fonts, 48, 2000, 1)[0]
-    assert drawn("ễ", font) != drawn("\uffff", font)  # not the empty box of a missing letter
-    assert drawn("ễ", fonts.at(48)) == drawn("\uffff", fonts.at(48))  # which the caption font draws
 
 
 def test_an_unreadable_caption_font_still_gives_captions(tmp_path):

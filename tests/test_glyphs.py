@@ -1,5 +1,7 @@
-from kiosk.core.assets import DEFAULT_FONT
-from kiosk.picture.glyphs import font_codepoints, missing_characters
+import pytest
+
+from kiosk.core.assets import CJK_FACE, DEFAULT_FONT, SYSTEM_CJK_FONTS
+from kiosk.picture.glyphs import font_codepoints
 
 
 def test_bundled_font_covers_every_hangul_syllable_and_latin():
@@ -9,34 +11,18 @@ def test_bundled_font_covers_every_hangul_syllable_and_latin():
     assert 0x00B7 in covered and 0x2026 in covered  # middle dot and ellipsis used by overlays
 
 
-def test_missing_characters_lists_each_once_and_ignores_spaces():
-    text = "Migration means 희망 \U0001f600 \U0001f600 Nguyễn"
-    assert missing_characters(text, DEFAULT_FONT) == ["\U0001f600", "ễ"]
-
-
-def test_demo_captions_are_fully_covered():
-    from .conftest import REPO
-
-    for sidecar in sorted((REPO / "slides").rglob("*.*")):
-        if sidecar.suffix in (".yaml", ".txt"):
-            assert missing_characters(sidecar.read_text(encoding="utf-8"), DEFAULT_FONT) == [], sidecar
-
-
 def test_a_file_that_is_not_a_font_is_a_value_error(tmp_path):
-    import pytest
-
-    from kiosk.picture.glyphs import font_codepoints
-
     broken = tmp_path / "broken.ttf"
     broken.write_bytes(b"not a font")
     with pytest.raises(ValueError, match="not a TrueType"):
         font_codepoints(broken)
 
 
-def test_characters_count_as_drawable_if_any_font_of_the_chain_has_them():
-    from kiosk.core.assets import DEFAULT_FONT, FALLBACK_FONT
-    from kiosk.picture.glyphs import missing_characters
-
-    text = "이주 ễ 😀"
-    assert missing_characters(text, DEFAULT_FONT) == ["ễ", "😀"]
-    assert missing_characters(text, DEFAULT_FONT, FALLBACK_FONT) == ["😀"]
+def test_a_face_of_a_collection_is_read_and_a_face_past_its_end_refused():
+    cjk = next((path for path in SYSTEM_CJK_FONTS if path.is_file()), None)
+    if cjk is None:
+        pytest.skip("no Noto Sans CJK on this machine (install fonts-noto-cjk)")
+    simplified = font_codepoints(cjk, CJK_FACE)
+    assert ord("们") in simplified and ord("移") in simplified and ord("한") in simplified
+    with pytest.raises(ValueError, match="no face 99"):
+        font_codepoints(cjk, 99)

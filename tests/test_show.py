@@ -27,7 +27,7 @@ from kiosk.core.frames import FrameKey
 from kiosk.core.messages import FrameFailed, FrameReady
 from kiosk.core.playlist import FALLBACK_PATH, plan, playlist_settings
 from kiosk.core.priority import Priority
-from kiosk.picture.compose import FontBook
+from kiosk.picture.fonts import FontBook
 from kiosk.picture.prepare import prepare_frame
 
 from .conftest import FakeClock, make_picture, write_config

@@ -117,33 +117,39 @@ CONTRIBUTE = [
     },
 ]
 
+# (English, Korean, who[, the answer in its writer's own language and script])
 ANSWERS = [
     ("To me, migration means hoping together.", "저에게 이주란 함께 희망하는 것입니다.", "Mayor of Seoul · 서울특별시장"),
-    ("Migration means a second home.", "이주란 두 번째 고향입니다.", "Lan, Viet Nam"),
+    ("Migration means a second home.", "이주란 두 번째 고향입니다.", "Lan, Viet Nam", "Di cư nghĩa là một quê hương thứ hai."),
     ("Migration means learning something new every day.", "이주란 매일 새로운 것을 배우는 것입니다.", "Amara, Nigeria"),
-    ("Migration means courage.", "이주란 용기입니다.", "Dilnoza, Uzbekistan"),
-    ("Migration means sharing food and stories.", "이주란 음식과 이야기를 나누는 것입니다.", "Maria, Philippines"),
-    ("Migration means my children speak two languages.", "이주란 우리 아이들이 두 언어를 하는 것입니다.", "Bolor, Mongolia"),
+    ("Migration means courage.", "이주란 용기입니다.", "Dilnoza, Uzbekistan", "Migratsiya — bu jasorat."),
+    ("Migration means sharing food and stories.", "이주란 음식과 이야기를 나누는 것입니다.", "Maria, Philippines", "Ang migrasyon ay pagbabahagi ng pagkain at kuwento."),
+    ("Migration means my children speak two languages.", "이주란 우리 아이들이 두 언어를 하는 것입니다.", "Bolor, Mongolia", "Миний хүүхдүүд хоёр хэлээр ярьдаг."),
     ("Migration means building bridges.", "이주란 다리를 놓는 것입니다.", "Ji-hoon, Seoul"),
-    ("Migration means new friends.", "이주란 새로운 친구입니다.", "Somchai, Thailand"),
-    ("Migration means hard work and big dreams.", "이주란 성실함과 큰 꿈입니다.", "Rahim, Bangladesh"),
-    ("Migration means family, far and near.", "이주란 멀리 또 가까이 있는 가족입니다.", "Siti, Indonesia"),
+    ("Migration means new friends.", "이주란 새로운 친구입니다.", "Somchai, Thailand", "การย้ายถิ่นฐานคือเพื่อนใหม่"),
+    ("Migration means hard work and big dreams.", "이주란 성실함과 큰 꿈입니다.", "Rahim, Bangladesh", "অভিবাসন মানে কঠোর পরিশ্রম আর বড় স্বপ্ন।"),
+    ("Migration means family, far and near.", "이주란 멀리 또 가까이 있는 가족입니다.", "Siti, Indonesia", "Migrasi berarti keluarga, jauh dan dekat."),
     ("Migration means opportunity for everyone.", "이주란 모두를 위한 기회입니다.", "Carlos, Peru"),
     ("Migration means being welcomed.", "이주란 환영받는 것입니다.", "Aziz, Kyrgyzstan"),
-    ("Migration means starting over, and not giving up.", "이주란 포기하지 않고 다시 시작하는 것입니다.", "Elena, Russia"),
+    ("Migration means starting over, and not giving up.", "이주란 포기하지 않고 다시 시작하는 것입니다.", "Elena, Russia", "Миграция — это начать заново и не сдаваться."),
     ("Migration means growing together.", "이주란 함께 성장하는 것입니다.", "Min-seo, Busan"),
     ("Migration means our differences make us stronger.", "이주란 다름이 우리를 더 강하게 만드는 것입니다.", "Grace, Kenya"),
     ("Migration means seeing my own city with new eyes.", "이주란 내 도시를 새로운 눈으로 보는 것입니다.", "Soo-ah, Seoul"),
     ("Migration means kimchi and tortillas at the same table.", "이주란 김치와 토르티야가 한 식탁에 오르는 것입니다.", "Lucía, Mexico"),
-    ("Migration means a bigger world.", "이주란 더 넓은 세상입니다.", "Tenzin, Nepal"),
-    ("Migration means respect.", "이주란 존중입니다.", "Hamid, Pakistan"),
-    ("Migration means dreams that travel.", "이주란 여행하는 꿈입니다.", "Chen, China"),
+    ("Migration means a bigger world.", "이주란 더 넓은 세상입니다.", "Tenzin, Nepal", "बसाइँसराइ भनेको अझ ठूलो संसार हो।"),
+    ("Migration means respect.", "이주란 존중입니다.", "Hamid, Pakistan", "ہجرت کا مطلب ہے احترام۔"),
+    ("Migration means dreams that travel.", "이주란 여행하는 꿈입니다.", "Chen, China", "移民就是让梦想去旅行。"),
     ("Migration means a neighbour I can count on.", "이주란 믿을 수 있는 이웃입니다.", "Young-ja, Ansan"),
     ("Migration means music without borders.", "이주란 국경 없는 음악입니다.", "Kofi, Ghana"),
     ("Migration means caring for each other.", "이주란 서로를 돌보는 것입니다.", "Rosa, Philippines"),
     ("Migration means the future of Korea.", "이주란 한국의 미래입니다.", "Dong-hyun, Incheon"),
     ("Migration means home is where we meet.", "이주란 우리가 만나는 곳이 집이라는 것입니다.", "Anh, Viet Nam"),
     ("Migration means learning to say 감사합니다.", "이주란 '감사합니다'를 배우는 것입니다.", "Olivia, Canada"),
+    ("Migration means hope.", "이주란 희망입니다.", "Sokha, Cambodia", "ការធ្វើចំណាកស្រុក មានន័យថា ក្តីសង្ឃឹម។"),
+    ("Migration means a new beginning.", "이주란 새로운 시작입니다.", "Nimal, Sri Lanka",
+     "සංක්\u200dරමණය යනු නව ආරම්භයකි."),
+    ("Migration means patience and hope.", "이주란 인내와 희망입니다.", "Aung, Myanmar",
+     "ရွှေ့ပြောင်းနေထိုင်ခြင်းသည် သည်းခံခြင်းနှင့် မျှော်လင့်ချက်ဖြစ်သည်။"),
 ]
 
 
@@ -360,7 +366,7 @@ def build(out_slides: Path, out_assets: Path) -> dict[Path, bytes]:
                 lines.append(f"seconds: {spec['seconds']}")
             files[out_slides / "contribute" / f"{spec['name']}.yaml"] = ("\n".join(lines) + "\n").encode()
 
-    for number, (english, korean, who) in enumerate(ANSWERS, start=1):
+    for number, (english, korean, who, *own) in enumerate(ANSWERS, start=1):
         rng = random.Random(f"answer-{number}")
         stem = out_slides / "answers" / f"answer-{number:03d}"
         portrait = number in (2, 3, 9, 15)
@@ -377,7 +383,9 @@ def build(out_slides: Path, out_assets: Path) -> dict[Path, bytes]:
             save(photo, stem.with_suffix(".webp"), format="WEBP", quality=85)
         else:
             save(photo, stem.with_suffix(".jpg"), format="JPEG", quality=86)
-        caption = f"“{english}”\n“{korean}”\n— {who}"
+        # An answer written in its writer's own language carries it, with the Korean;
+        # the English is on the photo itself.
+        caption = f"“{own[0]}”\n“{korean}”\n— {who}" if own else f"“{english}”\n“{korean}”\n— {who}"
         if number % 4 == 0:
             files[stem.with_suffix(".txt")] = (caption + "\n").encode()
         else:

@@ -15,27 +15,46 @@ from pathlib import PurePosixPath
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
 from kiosk.boundary.folder import scan
 from kiosk.boundary.state import RotationStore
-from kiosk.core.assets import FALLBACK_FONT
 from kiosk.core.catalogue import Catalogue
 from kiosk.core.config import Config, load_config
 from kiosk.core.errors import ConfigError, ContentError, DisplayError
 from kiosk.core.playlist import Entry, plan
-from kiosk.picture.glyphs import missing_characters
 
 
-def _glyph_problems(config: Config, catalogue: Catalogue) -> list[dict]:
-    font = config.captions.font
-    problems = []
+def _text_problems(config: Config, catalogue: Catalogue) -> tuple[list[dict], list[dict], list[str]]:
+    """What the screen would do with each caption, title and footer, by the code that draws them:
+    the characters that would show as empty boxes, what cleaning removed, and what the fonts lack."""
+    from kiosk.core.textclean import clean_text
+    from kiosk.picture.fonts import RAQM, FontBook
+    from kiosk.picture.textlayout import missing_characters
+
+    fonts = FontBook(config.captions.font)
     texts = [("overlays.title", config.overlays.title), ("overlays.footer", config.overlays.footer)]
     texts += [(slide.path, slide.meta.caption) for slide in (*catalogue.contribute, *catalogue.answers)]
-    try:
-        for where, text in texts:
-            missing = missing_characters(text, font, FALLBACK_FONT)
-            if missing:
-                problems.append({"where": where, "characters": missing})
-    except (OSError, ValueError) as exc:
-        problems.append({"where": str(font), "characters": [], "error": f"cannot read the font: {exc}"})
-    return problems
+    glyphs, cleaned = [], []
+    needs_shaping = False
+    for where, text in texts:
+        if not text:
+            continue
+        missing = missing_characters(text, fonts)
+        if missing:
+            glyphs.append({"where": where, "characters": missing})
+        notes = clean_text(text).notes
+        if notes:
+            cleaned.append({"where": where, "removed": list(notes)})
+        needs_shaping = needs_shaping or any(_shaped(char) for char in text)
+    warnings = list(dict.fromkeys(fonts.problems))
+    if needs_shaping and not RAQM:
+        warnings.append("Pillow's raqm layout is not available (install libfribidi0): Thai, Indic, Khmer, "
+                        "Burmese and Arabic captions would show unjoined and out of order")
+    return glyphs, cleaned, warnings
+
+
+def _shaped(char: str) -> bool:
+    """Whether a letter belongs to a script that needs shaping or runs right to left."""
+    import unicodedata
+
+    return unicodedata.bidirectional(char) in ("R", "AL") or 0x0900 <= ord(char) <= 0x1CFF
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -59,12 +78,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         except ContentError as exc:
             error = str(exc)
         slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error})
-    glyphs = _glyph_problems(config, catalogue)
+    glyphs, cleaned, text_warnings = _text_problems(config, catalogue)
     report = {
         "config_errors": [],
         "slides": slides,
         "content_problems": list(catalogue.problems),
         "missing_glyphs": glyphs,
+        "cleaned_text": cleaned,
+        "text_warnings": text_warnings,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -81,7 +102,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  problem: {problem}")
     for glyph in glyphs:
         chars = " ".join(f"{c!r} U+{ord(c):04X}" for c in glyph["characters"])
-        print(f"  font cannot draw in {glyph['where']}: {chars or glyph.get('error')}")
+        print(f"  no font can draw in {glyph['where']} (shown as empty boxes): {chars}")
+    for item in cleaned:
+        print(f"  text cleaned in {item['where']}: {'; '.join(item['removed'])}")
+    for warning in text_warnings:
+        print(f"  text: {warning}")
     if not config.slides.folder.is_dir():
         print(f"  slide folder {config.slides.folder} does not exist: the fallback slide will show")
     return EXIT_OK
@@ -137,7 +162,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     # A snapshot never needs a real window: render offscreen unless told otherwise.
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from kiosk.picture.compose import FontBook, Layout
+    from kiosk.core.layout import Layout
+    from kiosk.picture.fonts import FontBook
     from kiosk.boundary.display import Screen
     from kiosk.core.frames import frame_key
     from kiosk.picture.prepare import prepare_frame

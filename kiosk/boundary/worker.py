@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.picture.compose import FontBook
+from kiosk.picture.fonts import FontBook
 from kiosk.picture.decoder import reuse_freed_pixel_memory
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import FrameKey

@@ -1,6 +1,7 @@
 """Which characters a TrueType/OpenType font can draw, read from its cmap table.
 
-Used by `kiosk check` to report caption characters that would show as empty
+Used to choose the font of each piece of a caption (kiosk.picture.fonts),
+and so by `kiosk check` to report the characters that would show as empty
 boxes. Reading the cmap directly is exact; rendering and comparing bitmaps
 is not.
 """
@@ -12,19 +13,25 @@ from functools import lru_cache
 from pathlib import Path
 
 
-@lru_cache(maxsize=8)
-def font_codepoints(path: Path) -> frozenset[int]:
-    """The Unicode code points that the font maps to a glyph; ValueError if it is not a font."""
+@lru_cache(maxsize=32)
+def font_codepoints(path: Path, index: int = 0) -> frozenset[int]:
+    """The Unicode code points that the font (face `index` of a collection) maps to a glyph.
+
+    ValueError if it is not a font; OSError if it cannot be read.
+    """
     data = path.read_bytes()
     try:
-        return _codepoints(path, data)
+        return _codepoints(path, data, index)
     except struct.error:
         raise ValueError(f"{path.name}: not a TrueType/OpenType font (its tables run past its end)") from None
 
 
-def _codepoints(path: Path, data: bytes) -> frozenset[int]:
+def _codepoints(path: Path, data: bytes, index: int = 0) -> frozenset[int]:
     if data[:4] == b"ttcf":
-        (offset,) = struct.unpack_from(">I", data, 12)  # first face of a collection
+        (faces,) = struct.unpack_from(">I", data, 8)
+        if not 0 <= index < faces:
+            raise ValueError(f"{path.name}: no face {index} in a collection of {faces}")
+        (offset,) = struct.unpack_from(">I", data, 12 + 4 * index)
     else:
         offset = 0
     (num_tables,) = struct.unpack_from(">H", data, offset + 4)
@@ -84,14 +91,3 @@ def _format12(data: bytes, table: int) -> set[int]:
             if first_glyph + (code - start):
                 points.add(code)
     return points
-
-
-def missing_characters(text: str, *fonts: Path) -> list[str]:
-    """The distinct characters of `text` that none of the fonts can draw, in order."""
-    covered = [font_codepoints(font) for font in fonts]
-    missing: list[str] = []
-    for char in text:
-        if char.isspace() or char in missing or any(ord(char) in points for points in covered):
-            continue
-        missing.append(char)
-    return missing

@@ -12,7 +12,8 @@ from pathlib import Path
 from PIL import Image
 
 from kiosk.core.assets import ASSETS_DIR
-from kiosk.picture.compose import FontBook, compose_frame, to_panel
+from kiosk.picture.compose import compose_frame, to_panel
+from kiosk.picture.fonts import FontBook
 from kiosk.picture.decoder import decode_picture
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import Frame, FrameKey
