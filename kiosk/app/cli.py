@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("--at", type=_moment_argument, help="start time, ISO-8601 (default: now)")
     plan_cmd.add_argument("--count", type=int, default=20, help="how many entries (default 20)")
     plan_cmd.add_argument("--json", action="store_true", help="print JSON")
+    _box_arguments(plan_cmd)
 
     publish_cmd = command("publish", "turn a slide folder into a static site for the boxes to sync from")
     publish_cmd.add_argument("source", type=Path, metavar="SRC_DIR", help="a folder with contribute/ and answers/")
@@ -79,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--size", type=_size_argument, help="panel size WxH (default: config, else 1920x1080)")
     snapshot.add_argument("--slide", help="render only this slide (path relative to the slide folder)")
     snapshot.add_argument("--at", type=_moment_argument, help="plan start time, ISO-8601 (default: now)")
+    _box_arguments(snapshot)
     return parser
+
+
+def _box_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--role", help="as a box of this role would (fleet.yaml's settings for it apply)")
+    parser.add_argument("--box", help="as the box of this name would (fleet.yaml's settings for it apply)")
 
 
 def _setup_logging(verbose: bool) -> None:

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from kiosk.boundary.state import default_seed
 from kiosk.core.catalogue import Catalogue
-from kiosk.core.config import Config, load_config
+from kiosk.core.config import Config
 from kiosk.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from kiosk.boundary.fleetfile import FleetState
     from kiosk.boundary.sync import SyncSettings
 
 log = logging.getLogger("kiosk")
@@ -21,14 +22,29 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
-def load_or_log(path: Path) -> Config | None:
-    """The config, or None after logging every problem with its key and line."""
+def load_box_or_log(path: Path, as_role: str | None = None, as_box: str | None = None
+                    ) -> tuple[Config, FleetState] | None:
+    """The box's config with the central fleet file applied, and the fleet's state; None after logging
+    every problem of config.yaml with its key and line. A refused fleet file is logged, not fatal."""
+    from kiosk.boundary.fleetfile import load_box_config
+
     try:
-        return load_config(path)
+        config, fleet = load_box_config(path, as_role, as_box)
     except ConfigError as exc:
         for problem in exc.problems:
             log.error("%s", problem)
         return None
+    for problem in fleet.refused:
+        log.error("fleet file refused: %s", problem)
+    if fleet.refused:
+        log.error("using the last good fleet file (%s) until the central one is fixed", fleet.version or "none")
+    return config, fleet
+
+
+def load_or_log(path: Path, as_role: str | None = None, as_box: str | None = None) -> Config | None:
+    """The config (with the fleet file), or None after logging every problem with its key and line."""
+    loaded = load_box_or_log(path, as_role, as_box)
+    return None if loaded is None else loaded[0]
 
 
 def seed_of(config: Config) -> int:

@@ -16,7 +16,7 @@ from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log
 from kiosk.boundary.folder import scan
 from kiosk.boundary.state import RotationStore
 from kiosk.core.catalogue import Catalogue
-from kiosk.core.config import Config, load_config
+from kiosk.core.config import Config
 from kiosk.core.errors import ConfigError, ContentError, DisplayError
 from kiosk.core.playlist import Entry, plan
 
@@ -30,7 +30,7 @@ def _text_problems(config: Config, catalogue: Catalogue) -> tuple[list[dict], li
 
     fonts = FontBook(config.captions.font)
     texts = [("overlays.title", config.overlays.title), ("overlays.footer", config.overlays.footer)]
-    texts += [(slide.path, slide.meta.caption) for slide in (*catalogue.contribute, *catalogue.answers)]
+    texts += [(slide.path, slide.meta.caption) for slide in catalogue.slides()]
     glyphs, cleaned = [], []
     needs_shaping = False
     for where, text in texts:
@@ -60,8 +60,10 @@ def _shaped(char: str) -> bool:
 def cmd_check(args: argparse.Namespace) -> int:
     from kiosk.picture.decoder import decode_picture
 
+    from kiosk.boundary.fleetfile import load_box_config
+
     try:
-        config = load_config(args.config)
+        config, fleet = load_box_config(args.config)
     except ConfigError as exc:
         if args.json:
             print(json.dumps({"config_errors": exc.problems, "slides": []}, ensure_ascii=False, indent=2))
@@ -71,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     catalogue = scan(config.slides.folder)
     slides = []
-    for slide in (*catalogue.contribute, *catalogue.answers):
+    for slide in catalogue.slides():
         error = None
         try:
             decode_picture(config.slides.folder / slide.path, config.decoding.max_pixels).close()
@@ -86,12 +88,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         "missing_glyphs": glyphs,
         "cleaned_text": cleaned,
         "text_warnings": text_warnings,
+        "fleet": fleet.status(),
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return EXIT_OK
     bad = [s for s in slides if not s["ok"]]
-    print(f"config: ok ({config.source})")
+    print(f"config: ok ({config.source})" + (f", with fleet.yaml {fleet.version}" if fleet.version else ""))
+    for problem in fleet.refused:
+        print(f"  fleet file refused: {problem}")
     print(
         f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
         f"{len(bad)} unusable"
@@ -114,7 +119,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:
     from kiosk.core.playlist import playlist_settings
+    from kiosk.core.plaza import choose, selected
 
+    catalogue = selected(catalogue, playlist_settings(config))  # this box's role
     saved = RotationStore(config.state.dir).load(seed_of(config))
     skip = {
         path for path, version in saved.unusable.items()
@@ -130,12 +137,13 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
         start = start.astimezone(zone)
     entries, _rotation = plan(
         saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.timetable,
+        chooser=choose,
     )
     return [(p.start, p.entry) for p in entries]
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    config = load_or_log(args.config)
+    config = load_or_log(args.config, args.role, args.box)
     if config is None:
         return EXIT_FAILURE
     if args.count < 1:
@@ -157,7 +165,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    config = load_or_log(args.config)
+    config = load_or_log(args.config, args.role, args.box)
     if config is None:
         return EXIT_FAILURE
     # A snapshot never needs a real window: render offscreen unless told otherwise.

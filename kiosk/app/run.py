@@ -8,7 +8,7 @@ import queue
 import signal
 from pathlib import Path
 
-from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_or_log, log, report_catalogue, seed_of, sync_settings
+from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
 from kiosk.core.config import Config
 from kiosk.core.errors import DisplayError
@@ -41,9 +41,10 @@ def _lock_state(folder: Path) -> object | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    config = load_or_log(args.config)
-    if config is None:
+    loaded = load_box_or_log(args.config)
+    if loaded is None:
         return EXIT_FAILURE
+    config, fleet = loaded
     try:
         lock = _lock_state(config.state.dir)
     except OSError as exc:
@@ -93,7 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.slides.folder.is_dir():
         log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
     report_catalogue(catalogue)
-    config_watcher = ConfigWatcher(args.config, inbox)
+    from kiosk.core.catalogue import FLEET_FILE
+
+    config_watcher = ConfigWatcher(args.config, inbox, fleet_path=config.slides.folder / FLEET_FILE)
     crashed_on = left_in_flight(config.state.dir)
     worker = DecodeWorker(
         inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels,
@@ -108,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     recorder = BackgroundRecorder(SlideRecorder(store, play_log))
     show = Show(
         config, screen, worker, inbox, catalogue, store, play_log, seed_of(config),
-        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised,
+        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised, fleet=fleet.status(),
     )
 
     if crashed_on is not None:

@@ -52,7 +52,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
-        log.error("nothing was published: every box would refuse this folder; rename the files named above")
+        log.error("nothing was published: every box would refuse this folder; fix what is named above")
         return EXIT_FAILURE
     print(
         f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "

@@ -115,8 +115,10 @@ class Show:
         status_writer: Any = None,
         recorder: RecorderLike | None = None,
         clock_synchronised: Callable[[], bool | None] = lambda: True,
+        fleet: dict | None = None,
     ) -> None:
         self.director = Director(config, catalogue, store.load(seed), config.slides.folder, system_zone())
+        self.director.health.fleet = fleet
         self.screen = screen
         self.worker = worker
         self.inbox = inbox

@@ -26,7 +26,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.core.catalogue import KIND_BY_FOLDER, Catalogue, FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name
+from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, Catalogue, FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name
 from kiosk.boundary.files import inside
 from kiosk.core.sidecar import MAX_SIDECAR_BYTES, SIDECAR_SUFFIXES
 from kiosk.core.values import is_utf8_name, printable_name
@@ -46,7 +46,7 @@ class Listing:
 
 
 def list_folder(root: Path) -> Listing:
-    """Lists the files under root's kind folders and reads every sidecar."""
+    """Lists the files under root's kind folders and the fleet file, and reads every sidecar."""
     listing = Listing()
     boundary = os.path.realpath(root)
     visited: set[tuple[int, int]] = set()
@@ -62,6 +62,13 @@ def list_folder(root: Path) -> Listing:
         if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in visited:
             visited.add((info.st_dev, info.st_ino))
             _walk(folder, top, boundary, visited, listing, 0)
+    fleet = root / FLEET_FILE
+    try:
+        info = os.stat(fleet, follow_symlinks=False)
+    except OSError:
+        return listing
+    if stat.S_ISREG(info.st_mode):  # a link or anything else there is not the plaza's file
+        listing.files.append(FileInfo(FLEET_FILE, info.st_size, info.st_mtime_ns))
     return listing
 
 

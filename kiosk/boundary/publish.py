@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.core.catalogue import FileInfo
+from kiosk.core.catalogue import FLEET_FILE, FileInfo
 from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
 from kiosk.core.errors import PublishError
@@ -99,6 +99,8 @@ def publish(
             log.warning("%s", problem)
         files = listing.files
     refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    if any(info.path == FLEET_FILE for info in files):
+        refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE)
     index = read_json_object(site / _INDEX)
     new_index: dict[str, list] = {}
     entries: list[ManifestFile] = []
@@ -159,6 +161,19 @@ def refuse_what_boxes_refuse(paths: list[str]) -> None:
         raise PublishError(problems)
 
 
+def refuse_a_fleet_file_boxes_refuse(path: Path) -> None:
+    """Raises PublishError with every problem of fleet.yaml: every box would refuse it whole."""
+    from kiosk.core.errors import ConfigError
+    from kiosk.core.fleet import parse_fleet
+
+    try:
+        parse_fleet(path.read_text(encoding="utf-8"), path.parent, source=FLEET_FILE)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PublishError([f"{FLEET_FILE}: cannot be read: {exc}"]) from None
+    except ConfigError as exc:
+        raise PublishError(exc.problems) from None
+
+
 def _mtime_seconds(path: Path) -> int | None:
     try:
         return int(path.stat().st_mtime)
@@ -205,7 +220,7 @@ def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: l
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
-        log.error("the last good version stays published until the files named above are renamed")
+        log.error("the last good version stays published until what is named above is fixed")
 
 
 class PublishWatcher(BackgroundThread):

@@ -49,6 +49,7 @@ INDEX_FILE = "sync-index.json"
 LOCK_FILE = "sync.lock"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MANIFEST_SECONDS = 60.0  # on top of the connect and read timeouts, for the whole manifest
+VERIFY_EVERY = 30  # rounds answered 304 between two full checks of the folder (5 minutes at 10 s)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class SyncClient:
         self.state_dir = state_dir
         self.session = session or new_session(settings)
         self.fetcher = Fetcher(settings, self.session, sleep, jitter)
+        self._matched: str | None = None  # the manifest the folder matched at the last full check
+        self._quick_rounds = 0
         self.disk_free = disk_free
 
     # --- one sync ------------------------------------------------------------------
@@ -142,7 +145,15 @@ class SyncClient:
     def _sync(self) -> SyncResult:
         state = read_json_object(self.state_dir / STATE_FILE)
         manifest_text, fresh_state = self._fetch_manifest(state)
+        unchanged = fresh_state is state  # the server said 304
+        if unchanged and self._matched == manifest_text and self._quick_rounds < VERIFY_EVERY:
+            # Checked every few seconds so that a withdrawn photo leaves within 30 s: when the
+            # server says nothing changed and the folder matched last time, that one small
+            # request is all; the folder itself is listed and checked every VERIFY_EVERY rounds.
+            self._quick_rounds += 1
+            return SyncResult(True, "unchanged", state.get("version"))
         manifest = parse_manifest(manifest_text, self.settings.max_file_bytes, self.settings.max_total_bytes)
+        self._matched, self._quick_rounds = None, 0
         local = self._local_hashes()
         wanted = {f.path: f for f in manifest.files}
         missing = [f for f in manifest.files if local.get(f.path) != f.sha256]
@@ -153,6 +164,7 @@ class SyncClient:
             if self._index != self._index_on_disk:
                 write_atomically(self.state_dir / INDEX_FILE, json.dumps(self._index))
             self._save_state(state, fresh_state, manifest_text, manifest)
+            self._matched = manifest_text
             return SyncResult(True, "folder matches the manifest", manifest.version)
 
         for item in missing:
@@ -176,6 +188,7 @@ class SyncClient:
         self._clean_staging(keep_partial=False)
         self._save_index({item.path: item.sha256 for item in missing})
         self._save_state(state, fresh_state, manifest_text, manifest)
+        self._matched = manifest_text
         log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
         return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
 

@@ -26,7 +26,6 @@ from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_name
-from kiosk.core.config import load_config
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import list_folder
 from kiosk.core.messages import ConfigChanged, ContentChanged
@@ -224,13 +223,14 @@ class FolderWatcher(_WatchThread):
 
 
 class ConfigWatcher(_WatchThread):
-    """Reports a new config when config.yaml is saved with valid content.
+    """Reports a new config when config.yaml, or the central fleet.yaml in the slide folder, changes.
 
-    An invalid save is logged (each problem with its key and line, once per
-    distinct content) and the last good config stays in force. The file is
-    read only once its size, time and inode have stayed the same for
-    `settle_seconds`, so an editor's truncate-and-write or write-and-rename
-    is never read half-way.
+    An invalid config.yaml is logged (each problem with its key and line,
+    once per distinct content) and the last good config stays in force; an
+    invalid fleet file is refused whole, said once, and the last good one
+    stays in force (kiosk.boundary.fleetfile). A file is read only once its
+    size, time and inode have stayed the same for `settle_seconds`, so an
+    editor's truncate-and-write or write-and-rename is never read half-way.
     """
 
     thread_name = "config-watcher"
@@ -242,18 +242,21 @@ class ConfigWatcher(_WatchThread):
         settle_seconds: float = 0.3,
         poll_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        fleet_path: Path | None = None,
     ) -> None:
         super().__init__(clock)
         self.path = path
+        self.fleet_path = fleet_path
         self.inbox = inbox
         self.settle_seconds = settle_seconds
         self.poll_seconds = poll_seconds
-        self._stamp_seen = self._stamp()
+        self._stamp_seen = self._stamps()
         self._stamp_since = clock() - settle_seconds
         self._stamp_read = self._stamp_seen
         self._recheck_at: float | None = None
-        self._last_text = self._read()
+        self._last_texts = self._texts()
         self._last_bad: str | None = None
+        self._last_refused: tuple[str, ...] = ()
         self._observed = ObservedFolder(path.parent, recursive=False, mode="native", on_event=self._on_event)
         self._observed.ensure()
 
@@ -262,27 +265,40 @@ class ConfigWatcher(_WatchThread):
         if self.path.name in names:
             self.wake()
 
-    def _read(self) -> str | None:
+    @staticmethod
+    def _read(path: Path | None) -> str | None:
+        if path is None:
+            return None
         try:
-            return self.path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 
-    def _stamp(self) -> tuple[int, int, int] | None:
+    def _texts(self) -> tuple[str | None, str | None]:
+        return self._read(self.path), self._read(self.fleet_path)
+
+    @staticmethod
+    def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+        if path is None:
+            return None
         try:
-            stat = os.stat(self.path)
+            stat = os.stat(path)
         except OSError:
             return None
         # The inode is part of the stamp: a rename into place may keep size and time.
         return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
+    def _stamps(self) -> tuple:
+        # The fleet file arrives by sync, which renames it into place: its stamp is polled.
+        return self._stamp(self.path), self._stamp(self.fleet_path)
+
     def poll_once(self) -> None:
         self._observed.ensure()
         now = self.clock()
-        stamp = self._stamp()
+        stamp = self._stamps()
         if stamp != self._stamp_seen:
             self._stamp_seen, self._stamp_since = stamp, now
-        if stamp is None:
+        if stamp[0] is None:
             self._recheck_at = None
             return
         if now - self._stamp_since < self.settle_seconds:
@@ -290,26 +306,41 @@ class ConfigWatcher(_WatchThread):
             return
         self._recheck_at = None
         if stamp == self._stamp_read:
-            return  # already read at this size, time and inode
+            return  # already read at these sizes, times and inodes
         self._stamp_read = stamp
-        text = self._read()
-        if text is None or text == self._last_text:
-            if text is not None and self._last_bad is not None:
+        texts = self._texts()
+        if texts[0] is None or texts == self._last_texts:
+            if texts[0] is not None and self._last_bad is not None:
                 log.info("%s is back to the config in force", self.path)
                 self._last_bad = None
             return
+        self.reload(texts)
+
+    def reload(self, texts: tuple[str | None, str | None] | None = None) -> None:
+        """Reads both files again and reports the config they make (SIGHUP, and after a change)."""
+        from kiosk.boundary.fleetfile import load_box_config
+
+        texts = texts or self._texts()
         try:
-            config = load_config(self.path)
+            config, fleet = load_box_config(self.path)
         except ConfigError as exc:
-            if text != self._last_bad:
+            if texts[0] != self._last_bad:
                 for problem in exc.problems:
                     log.error("config not applied: %s", problem)
                 log.error("keeping the last good config until %s is fixed", self.path)
-                self._last_bad = text
+                self._last_bad = texts[0]
             return
-        self._last_text = text
+        if fleet.refused and fleet.refused != self._last_refused:
+            for problem in fleet.refused:
+                log.error("fleet file refused: %s", problem)
+            log.error("keeping the last good fleet file (%s) until the central one is fixed",
+                      fleet.version or "none")
+        elif not fleet.refused and self._last_refused:
+            log.info("the fleet file is applied again (version %s)", fleet.version)
+        self._last_refused = fleet.refused
+        self._last_texts = texts
         self._last_bad = None
-        self.inbox.put(ConfigChanged(config))
+        self.inbox.put(ConfigChanged(config, fleet.status()))
 
     def _next_poll_in(self) -> float:
         now = self.clock()

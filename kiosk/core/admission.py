@@ -19,6 +19,7 @@ from kiosk.core.catalogue import Catalogue, Slide
 from kiosk.core.frames import FrameKey, frame_key
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import PlaylistSettings, entry_for
+from kiosk.core.plaza import selected
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,12 @@ class Retry:
 class Admission:
     """The listed slides, the admitted catalogue, and the files between the two."""
 
-    def __init__(self, listed: Catalogue, unusable: dict[str, tuple[int, int]]) -> None:
-        self.listed = listed  # what the folder watcher last reported
-        self.catalogue = listed  # what the playlist draws from: admitted slides only
+    def __init__(self, listed: Catalogue, unusable: dict[str, tuple[int, int]],
+                 settings: PlaylistSettings = PlaylistSettings()) -> None:
+        self.settings = settings
+        self.everything = listed  # what the folder watcher last reported
+        self.listed = selected(listed, settings)  # of it, what this box shows (its role's selection)
+        self.catalogue = self.listed  # what the playlist draws from: admitted slides only
         self.awaiting: dict[str, Slide] = {}  # new or changed pictures to decode first, oldest first
         self.admitting: set[FrameKey] = set()  # the few of them the worker has now
         self.retry: dict[str, Retry] = {}
@@ -87,13 +91,23 @@ class Admission:
 
     # --- what happened -----------------------------------------------------------------
 
-    def listed_changed(self, listed: Catalogue) -> list[str]:
+    def reselect(self, settings: PlaylistSettings) -> list[str]:
+        """A new config: the selection again, if it changed; returns the paths whose frames are now stale."""
+        before, self.settings = self.settings, settings
+        if (settings.kinds, settings.include, settings.exclude, settings.role) == \
+                (before.kinds, before.include, before.exclude, before.role):
+            return []
+        return self.listed_changed(self.everything)
+
+    def listed_changed(self, everything: Catalogue) -> list[str]:
         """Takes the watcher's new listing; returns the paths whose prepared frames are now stale."""
+        self.everything = everything
+        listed = selected(everything, self.settings)
         previous, self.listed = self.listed, listed
         for path in [p for p, slide in self.awaiting.items() if getattr(listed.get(p), "version", None) != slide.version]:
             del self.awaiting[path]
         stale: list[str] = []
-        for slide in (*listed.contribute, *listed.answers):
+        for slide in listed.slides():
             before = previous.get(slide.path)
             if before is not None and before.version == slide.version:
                 continue
@@ -102,7 +116,7 @@ class Admission:
                 continue
             self.awaiting[slide.path] = slide
             stale.append(slide.path)
-        for slide in (*previous.contribute, *previous.answers):
+        for slide in previous.slides():
             if listed.get(slide.path) is None:
                 self.unusable.pop(slide.path, None)
                 self.retry.pop(slide.path, None)
@@ -172,7 +186,7 @@ class Admission:
             return False
         self._dirty = False
         slides: list[Slide] = []
-        for slide in (*self.listed.contribute, *self.listed.answers):
+        for slide in self.listed.slides():
             known = self.unusable.get(slide.path)
             if known is not None and known.version == slide.version:
                 continue  # known undecodable until the file changes
@@ -182,11 +196,7 @@ class Admission:
                     slides.append(admitted)  # at its last admitted state
             else:
                 slides.append(slide)
-        catalogue = Catalogue(
-            contribute=tuple(s for s in slides if s.kind == "contribute"),
-            answers=tuple(s for s in slides if s.kind == "answer"),
-            problems=self.listed.problems,
-        )
+        catalogue = Catalogue.of(slides, self.listed.problems)
         if catalogue == self.catalogue:
             return False
         self.catalogue = catalogue

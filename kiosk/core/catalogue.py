@@ -17,8 +17,10 @@ from kiosk.core.errors import SidecarError
 from kiosk.core.sidecar import SIDECAR_SUFFIXES, SlideMeta, parse_sidecar
 
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
-KIND_BY_FOLDER = {"contribute": "contribute", "answers": "answer"}
-KINDS = ("contribute", "answer")
+# override/ holds what staff put on every screen at once (override/<role>/ on one role's).
+KIND_BY_FOLDER = {"contribute": "contribute", "answers": "answer", "override": "override"}
+KINDS = ("contribute", "answer", "override")
+FLEET_FILE = "fleet.yaml"  # the plaza's central settings, at the top of the slide folder (kiosk.core.fleet)
 _TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload")
 
 
@@ -85,20 +87,37 @@ class Catalogue:
     contribute: tuple[Slide, ...] = ()
     answers: tuple[Slide, ...] = ()
     problems: tuple[str, ...] = ()
+    overrides: tuple[Slide, ...] = ()
     _index: dict[str, Slide] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for slide in (*self.contribute, *self.answers):
+        for slide in self.slides():
             self._index[slide.path] = slide
+
+    def slides(self) -> tuple[Slide, ...]:
+        """Every slide of every kind, overrides included."""
+        return (*self.contribute, *self.answers, *self.overrides)
 
     def get(self, path: str) -> Slide | None:
         return self._index.get(path)
 
     def __len__(self) -> int:
+        """The slides of the rotation (contribute and answers; overrides stand apart)."""
         return len(self.contribute) + len(self.answers)
 
     def count(self, kind: str) -> int:
-        return len(self.contribute) if kind == "contribute" else len(self.answers)
+        return len({"contribute": self.contribute, "answer": self.answers, "override": self.overrides}[kind])
+
+    @classmethod
+    def of(cls, slides: Iterable[Slide], problems: tuple[str, ...] = ()) -> "Catalogue":
+        """The slides sorted into their kinds (kept in the order given)."""
+        items = list(slides)
+        return cls(
+            contribute=tuple(s for s in items if s.kind == "contribute"),
+            answers=tuple(s for s in items if s.kind == "answer"),
+            problems=problems,
+            overrides=tuple(s for s in items if s.kind == "override"),
+        )
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,7 @@ def build_catalogue(
         contribute=tuple(slides["contribute"]),
         answers=tuple(slides["answer"]),
         problems=tuple(problems),
+        overrides=tuple(slides["override"]),
     )
 
 

@@ -13,13 +13,16 @@ import dataclasses
 import difflib
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from kiosk.core import safeyaml
 from kiosk.core.errors import ConfigError
 from kiosk.core.sections import NEEDS_RESTART, SECTIONS, Config, keys
+
+if TYPE_CHECKING:
+    from kiosk.core.fleet import Fleet
 
 __all__ = ["NEEDS_RESTART", "SECTIONS", "Config", "ConfigError", "config_changes", "keys", "load_config", "parse_config"]
 
@@ -37,42 +40,49 @@ def _unknown(key: str, known: list[str]) -> str:
     return f"unknown key{hint}; known keys: {', '.join(known)}"
 
 
-def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Config:
-    """Validates config text and returns the frozen Config, or raises ConfigError."""
+def compose_yaml(text: str, source: str, what: str = "config file") -> yaml.Node | None:
+    """The YAML document as nodes within bounds, or ConfigError naming the line."""
     if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a config file"])
+        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a {what}"])
     try:
-        root = safeyaml.compose(text)
+        return safeyaml.compose(text)
     except safeyaml.YamlRefused as exc:
         where = f"{source}:{exc.line}" if exc.line is not None else source
         raise ConfigError([f"{where}: {exc.reason}"]) from None
-    if root is None:
-        return _with_paths_resolved(Config(source=Path(source)), base_dir)
-    if not isinstance(root, yaml.MappingNode):
-        raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping of sections"])
 
-    problems: list[str] = []
+
+def read_sections(root: yaml.Node | None, source: str, problems: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """The sections of a mapping node, each key checked by its rule; problems name the file, line and key.
+
+    `prefix` goes before each dotted key in messages (`roles.tall-case.` in the fleet file).
+    """
     sections: dict[str, dict[str, Any]] = {}
+    if root is None:
+        return sections
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(f"{source}:{root.start_mark.line + 1}: {prefix or 'the file'}{': ' if prefix else ' '}"
+                        "must be a mapping of sections")
+        return sections
     for key_node, value_node in root.value:
         section = str(key_node.value)[:60]
         line = key_node.start_mark.line + 1
         if section not in SECTIONS:
-            problems.append(f"{source}:{line}: {section}: {_unknown(section, list(SECTIONS))}")
+            problems.append(f"{source}:{line}: {prefix}{section}: {_unknown(section, list(SECTIONS))}")
             continue
         if section in sections:
-            problems.append(f"{source}:{line}: {section}: section given twice")
+            problems.append(f"{source}:{line}: {prefix}{section}: section given twice")
             continue
         sections[section] = {}
         if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
             continue  # an empty section means "all defaults"
         if not isinstance(value_node, yaml.MappingNode):
-            problems.append(f"{source}:{line}: {section}: must be a mapping of keys")
+            problems.append(f"{source}:{line}: {prefix}{section}: must be a mapping of keys")
             continue
         known = keys(section)
         for item_key, item_value in value_node.value:
             name = str(item_key.value)[:60]
             item_line = item_key.start_mark.line + 1
-            dotted = f"{section}.{name}"
+            dotted = f"{prefix}{section}.{name}"
             if name not in known:
                 problems.append(f"{source}:{item_line}: {dotted}: {_unknown(name, list(known))}")
                 continue
@@ -88,11 +98,32 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml") -> Conf
                 problems.append(f"{source}:{item_line}: {dotted}: {exc.reason}")
             except ValueError as exc:
                 problems.append(f"{source}:{item_line}: {dotted}: {exc}")
+    return sections
 
+
+def parse_config(text: str, base_dir: Path, source: str = "config.yaml", fleet: Fleet | None = None,
+                 as_role: str | None = None, as_box: str | None = None) -> Config:
+    """Validates config text and returns the frozen Config, or raises ConfigError.
+
+    With `fleet` (the central fleet.yaml), its settings for this box's role,
+    then for its name, go over the file's, in that order. `as_role` and
+    `as_box` stand in for the file's box.role and box.name (to see what
+    another box will show).
+    """
+    root = compose_yaml(text, source)
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping of sections"])
+    problems: list[str] = []
+    sections = read_sections(root, source, problems)
     if problems:
         raise ConfigError(problems)
+    sections = _with_relative_paths_resolved(sections, base_dir)
+    for key, value in (("role", as_role), ("name", as_box)):
+        if value is not None:
+            sections.setdefault("box", {})[key] = value
+    if fleet is not None:
+        sections = fleet.applied_to(sections)
     config = Config(source=Path(source), **{name: SECTIONS[name](**values) for name, values in sections.items()})
-    config = _with_paths_resolved(config, base_dir)
     problems = _cross_checks(config, source) + _font_problems(config, sections, source)
     if problems:
         raise ConfigError(problems)
@@ -129,18 +160,18 @@ def _font_problems(config: Config, given: dict[str, dict[str, Any]], source: str
     return []
 
 
-def _with_paths_resolved(config: Config, base_dir: Path) -> Config:
-    """Every relative path made absolute against the config file's folder."""
-    changes = {}
+def _with_relative_paths_resolved(sections: dict[str, dict[str, Any]], base_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every relative path given made absolute against `base_dir`, and every default path too."""
+    resolved: dict[str, dict[str, Any]] = {}
     for section in SECTIONS:
-        part = getattr(config, section)
-        moved = {
-            name: base_dir / value for name in keys(section)
-            if isinstance(value := getattr(part, name), Path) and not value.is_absolute()
-        }
-        if moved:
-            changes[section] = dataclasses.replace(part, **moved)
-    return dataclasses.replace(config, **changes)
+        values = dict(sections.get(section, {}))
+        for name, item in keys(section).items():
+            value = values.get(name, item.default if item.default is not dataclasses.MISSING else None)
+            if isinstance(value, Path) and not value.is_absolute():
+                values[name] = base_dir / value
+        if values or section in sections:
+            resolved[section] = values
+    return resolved
 
 
 def config_changes(old: Config, new: Config) -> list[tuple[str, object, object]]:
@@ -155,8 +186,9 @@ def config_changes(old: Config, new: Config) -> list[tuple[str, object, object]]
     return changes
 
 
-def load_config(path: Path) -> Config:
-    """Reads and validates a config file; a missing file is a ConfigError too."""
+def load_config(path: Path, fleet: Fleet | None = None, as_role: str | None = None,
+                as_box: str | None = None) -> Config:
+    """Reads and validates a config file (with the fleet file's settings over it); a missing file is a ConfigError too."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
@@ -167,4 +199,4 @@ def load_config(path: Path) -> Config:
         raise ConfigError([f"{path}: cannot read config file: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})"]) from None
-    return parse_config(text, path.resolve().parent, source=str(path))
+    return parse_config(text, path.resolve().parent, source=str(path), fleet=fleet, as_role=as_role, as_box=as_box)

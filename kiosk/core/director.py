@@ -30,6 +30,7 @@ from kiosk.core.lineup import Lineup, OnScreen, Upcoming
 from kiosk.core.offhours import OffHours
 from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
 from kiosk.core.playlist import SavedState, play_record, playlist_settings
+from kiosk.core.plaza import active_overrides
 from kiosk.core.priority import Priority
 from kiosk.core.showstatus import Health
 
@@ -70,7 +71,7 @@ class Director:
         self.config = config
         self.local_zone = local_zone
         self.slide_folder = slide_folder  # fixed at start, like the watcher
-        self.content = Admission(listed, saved.unusable)
+        self.content = Admission(listed, saved.unusable, playlist_settings(config))
         self.lineup = Lineup(config, self.content)
         self.rotation = saved.rotation
         self.panel: tuple[int, int] = (0, 0)
@@ -117,7 +118,7 @@ class Director:
         self.panel, self.pixel_format = panel, pixel_format
         self.lineup.layout = Layout.from_config(self.config, panel, pixel_format)
         wall = self.local(wall)
-        self.hours.screen_on = self.hours.on_at(wall, clock_trusted)
+        self.hours.screen_on = self.hours.on_at(wall, clock_trusted) or self._override_wants_screen(wall)
         if self.hours.screen_on:
             return self._choose_upcoming(now, wall, now)
         effects = self._screen_off(wall)
@@ -178,6 +179,8 @@ class Director:
                 self.lineup.cache.discard_path(path)
             return []
         if isinstance(message, ConfigChanged):
+            if message.fleet is not None:
+                self.health.fleet = message.fleet
             return self._config_changed(message.config, now)
         if isinstance(message, SyncDone):
             return self.health.sync_done(message, wall)
@@ -186,7 +189,7 @@ class Director:
 
     def settle(self, now: float, wall: dt.datetime) -> Effects:
         """After a batch of messages: rebuild the catalogue once, and feed the worker new files."""
-        effects: Effects = []
+        effects: Effects = self._take_down(now)
         if self.content.settle():
             fallback_on_screen = self.on_screen is not None and self.on_screen.entry.is_fallback
             effects += self.lineup.reconsider(self.rotation, fallback_on_screen, now, self.local(wall),
@@ -195,6 +198,20 @@ class Director:
             for key in self.content.to_decode(self.lineup.layout, playlist_settings(self.config), now):
                 effects += self.lineup.request(key, Priority.ADMIT)
         return effects
+
+    def _take_down(self, now: float) -> Effects:
+        """A slide withdrawn from the folder while on screen fades out at once, not at the end of its time."""
+        shown = self.on_screen
+        if shown is None or shown.entry.is_fallback or shown.taken_down:
+            return []
+        if self.content.listed.get(shown.entry.path) is not None:
+            return []
+        shown.taken_down = True
+        log.info("%s was withdrawn while on screen: the next slide now", shown.entry.path)
+        if self.fade is None:
+            return self.lineup.bring_forward(now)
+        self._deferred_key = "next"
+        return []
 
     def _frame_failed(self, failed: FrameFailed, now: float) -> Effects:
         self.content.failed(failed.key, failed.reason, failed.passing, now)
@@ -209,6 +226,8 @@ class Director:
             log.info("config changed: %s: %r -> %r%s", key, before, after, later)
         self.config = self.lineup.config = self.hours.config = config
         effects: Effects = [ConfigureWorker(self.slide_folder, config.captions.font, config.decoding.max_pixels)]
+        for path in self.content.reselect(playlist_settings(config)):
+            self.lineup.cache.discard_path(path)
         self.lineup.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
         layout = Layout.from_config(config, self.panel, self.pixel_format)
         if layout != self.lineup.layout:
@@ -230,6 +249,7 @@ class Director:
         if name == "redraw":
             return [Redraw()] if self.on_screen is not None and self.fade is None else []
         if name == "next":
+            log.info("key: next slide")
             return self.lineup.bring_forward(now)
         if name == "previous":
             return self.lineup.previous(self.rotation, now, self.local(wall))
@@ -244,7 +264,7 @@ class Director:
 
     def _follow_schedule(self, now: float, wall: dt.datetime, clock_trusted: bool) -> Effects:
         """Turns the screen off and on at the scheduled minutes."""
-        on = self.hours.on_at(wall, clock_trusted)
+        on = self.hours.on_at(wall, clock_trusted) or self._override_wants_screen(wall)
         if on == self.hours.screen_on:
             return []
         self.hours.screen_on = on
@@ -254,6 +274,10 @@ class Director:
         effects: Effects = [RunDisplayCommand(self.config.schedule.display_on_command, "display-on")]
         # The rotation goes on where it stopped, starting exactly now.
         return effects + self._choose_upcoming(now, wall, now)
+
+    def _override_wants_screen(self, wall: dt.datetime) -> bool:
+        """Staff asked for an override to show even in the schedule's off hours (`off_hours: true`)."""
+        return any(slide.meta.off_hours for slide in active_overrides(self.content.catalogue, wall))
 
     def _screen_off(self, wall: dt.datetime) -> Effects:
         effects: Effects = [ReleaseWorker()] if self.fade is not None else []
@@ -309,6 +333,12 @@ class Director:
         effects.append(Notify("ready" if first else "status", f"showing {entry.path}"))
         self.announced_ready = True
         effects.append(PublishStatus())
+        if self.config.playlist.sync_group and not upcoming.out_of_turn:
+            # In step with the group: the next slot begins at a moment of the wall clock,
+            # reached from this slide's planned start, not from when it began to appear.
+            due_wall = upcoming.due_wall + dt.timedelta(seconds=entry.seconds)
+            due = now + (due_wall - wall).total_seconds()
+            return effects + self._choose_upcoming(due, due_wall, now)
         # The next slide is due one full duration after this one began to appear.
         return effects + self._choose_upcoming(now + entry.seconds, wall + dt.timedelta(seconds=entry.seconds), now)
 

@@ -20,7 +20,8 @@ from kiosk.core.config import Config
 from kiosk.core.effects import Notify, PrepareSurface, RequestFrame
 from kiosk.core.frames import FrameCache, FrameKey, frame_key
 from kiosk.core.layout import Layout
-from kiosk.core.playlist import Entry, Rotation, next_entry, plan, playlist_settings
+from kiosk.core.playlist import Entry, Rotation, plan, playlist_settings
+from kiosk.core.plaza import active_overrides, choose
 from kiosk.core.priority import Priority
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class OnScreen:
     key: FrameKey
     started: float
     started_wall: dt.datetime
+    taken_down: bool = False  # withdrawn from the folder while on screen: the next slide was brought forward
 
 
 class Lineup:
@@ -81,7 +83,7 @@ class Lineup:
         """Chooses the slide due at `due` (or shows `entry` again) and asks for its frame unless told not to."""
         assert self.layout is not None
         if entry is None:
-            entry, rotation = next_entry(
+            entry, rotation = choose(
                 rotation, self.content.catalogue, playlist_settings(self.config), due_wall, self.content.not_now(now),
             )
         self.upcoming = Upcoming(entry, rotation, frame_key(entry, self.layout), due, due_wall, now,
@@ -116,7 +118,7 @@ class Lineup:
         start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
         planned, _rotation = plan(
             upcoming.rotation, self.content.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,
-            self.content.not_now(now), self.config.schedule.timetable,
+            self.content.not_now(now), self.config.schedule.timetable, chooser=choose,
         )
         effects: list[Any] = []
         for item in planned:
@@ -163,25 +165,26 @@ class Lineup:
             return []
         entry, catalogue = upcoming.entry, self.content.catalogue
         current = catalogue.get(entry.path)
+        overriding = bool(active_overrides(catalogue, wall)) and entry.kind != "override"
         stale = (
-            (entry.is_fallback and len(catalogue) > 0)
+            overriding
+            or (entry.is_fallback and len(catalogue) > 0)
             or (not entry.is_fallback and (current is None or current.version != entry.version
                                            or current.meta.caption != entry.caption))
         )
         if not stale:
             return []
         due, due_wall = upcoming.due, upcoming.due_wall
-        if fallback_on_screen and len(catalogue) > 0:
-            # Content is back: end the fallback card as soon as the first slide is ready.
+        if overriding or (fallback_on_screen and len(catalogue) > 0):
+            # An override (or content after the fallback card) shows as soon as it is ready.
             due, due_wall = now, wall
         return self.choose(rotation, due, due_wall, now, request=request)
 
     # --- keys ----------------------------------------------------------------------------
 
     def bring_forward(self, now: float) -> list[Any]:
-        """The next slide now (the "next" key), out of turn; it also ends a pause."""
+        """The next slide now (the "next" key, a takedown), out of turn; it also ends a pause."""
         if self.upcoming is not None:
-            log.info("key: next slide")
             self.paused_remaining = None
             self.upcoming.due = now
             self.upcoming.out_of_turn = True

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from kiosk.core.catalogue import KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
+from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
 from kiosk.core.errors import ManifestError
 from kiosk.core.sidecar import SIDECAR_SUFFIXES
 from kiosk.core.values import excerpt, is_utf8_name, loads_json
@@ -53,7 +53,9 @@ class Manifest:
 
 
 def is_publishable(path: str) -> bool:
-    """True for a relative POSIX path of a slide or sidecar inside a kind folder."""
+    """True for a relative POSIX path of a slide or sidecar inside a kind folder, or the fleet file."""
+    if path == FLEET_FILE:
+        return True
     parts = PurePosixPath(path).parts
     return (
         len(parts) >= 2

@@ -31,6 +31,7 @@ class ContentChanged:
 @dataclass(frozen=True)
 class ConfigChanged:
     config: Config
+    fleet: dict | None = None  # the fleet file in force and why a newer one was refused (status.json)
 
 
 @dataclass(frozen=True)

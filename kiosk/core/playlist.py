@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Collection
+from typing import Callable, Collection, TYPE_CHECKING
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.schedule import Schedule
@@ -35,6 +35,12 @@ class PlaylistSettings:
     new_first: bool = True
     contribute_seconds: float = 12.0
     answer_seconds: float = 8.0
+    kinds: tuple[str, ...] = ("contribute", "answer")
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    sync_group: str = ""
+    sync_offset: int = 0
+    role: str = ""
 
 
 def playlist_settings(config: Config) -> PlaylistSettings:
@@ -45,6 +51,12 @@ def playlist_settings(config: Config) -> PlaylistSettings:
         new_first=config.playlist.new_first,
         contribute_seconds=config.timing.contribute_seconds,
         answer_seconds=config.timing.answer_seconds,
+        kinds=config.playlist.kinds,
+        include=config.playlist.include,
+        exclude=config.playlist.exclude,
+        sync_group=config.playlist.sync_group,
+        sync_offset=config.playlist.sync_offset,
+        role=config.box.role,
     )
 
 
@@ -59,6 +71,7 @@ class Rotation:
     last_answer: str | None = None
     last_contribute: str | None = None
     answers_since_contribute: int | None = None
+    last_override: str | None = None  # the override shown last, while overrides are in the folder
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self) | {"bag": list(self.bag), "seen": list(self.seen)}
@@ -75,6 +88,7 @@ class Rotation:
                 last_answer=_optional_str(data.get("last_answer")),
                 last_contribute=_optional_str(data.get("last_contribute")),
                 answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
+                last_override=_optional_str(data.get("last_override")),
             )
         except (KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
@@ -170,12 +184,14 @@ def plan(
     count: int,
     skip: Collection[str] = (),
     schedule: Schedule | None = None,
+    chooser: Callable[..., tuple[Entry, Rotation]] | None = None,
 ) -> tuple[list[PlannedEntry], Rotation]:
     """The next `count` entries with their start times; each starts as the previous ends.
 
     With a schedule, no entry starts while the screen is off: a slide cut
     short by the screen turning off is followed by the next one exactly
-    when the screen turns on again.
+    when the screen turns on again. `chooser` is `next_entry` unless given
+    (kiosk.core.plaza.choose adds overrides and sync groups).
     """
     planned: list[PlannedEntry] = []
     moment: dt.datetime | None = start
@@ -184,7 +200,7 @@ def plan(
             moment = schedule.next_on(moment)
             if moment is None:
                 break  # the schedule has ended: the screen stays off
-        entry, rotation = next_entry(rotation, catalogue, settings, moment, skip)
+        entry, rotation = (chooser or next_entry)(rotation, catalogue, settings, moment, skip)
         planned.append(PlannedEntry(moment, entry))
         end = moment + dt.timedelta(seconds=entry.seconds)
         if schedule is not None:

@@ -47,6 +47,9 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     if free_bytes is not None:
         metric("kiosk_state_free_bytes", "gauge", "Bytes free on the state folder's filesystem.",
                [("", float(free_bytes))])
+    fleet = status.get("fleet") or {}
+    metric("kiosk_fleet_refused", "gauge", "1 while the newest central fleet.yaml is refused (the last good one applies).",
+           [("", 1.0 if fleet.get("refused") else 0.0)])
     shown = status.get("slides_shown", {})
     metric("kiosk_slides_shown_total", "counter", "Slides shown since start, by kind.",
            [(f'{{kind="{kind}"}}', float(shown.get(kind, 0))) for kind in ("contribute", "answer", "fallback")])

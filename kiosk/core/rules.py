@@ -159,6 +159,36 @@ def name(value: Any) -> str:
     return value.strip()
 
 
+def optional_name(value: Any) -> str:
+    """A name, or empty for none."""
+    if value is None or value == "":
+        return ""
+    return name(value)
+
+
+def kinds(value: Any) -> tuple[str, ...]:
+    """A list of slide kinds, at least one."""
+    allowed = ("contribute", "answer")
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or any(item not in allowed for item in items):
+        raise ValueError(f"must be a list of one or both of contribute, answer; got {excerpt(value)}")
+    return tuple(kind for kind in allowed if kind in items)
+
+
+def globs(value: Any) -> tuple[str, ...]:
+    """A list of POSIX glob patterns on paths relative to the slide folder (`answers/2026-*`)."""
+    items = [] if value is None else [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or len(items) > 100 or any(
+            not isinstance(item, str) or not item.strip() or len(item) > 200 for item in items):
+        raise ValueError(f"must be a list of up to 100 patterns such as \"answers/2026-*\", got {excerpt(value)}")
+    return tuple(item.strip() for item in items)
+
+
+kinds.allowed = "a list of contribute, answer"  # type: ignore[attr-defined]
+globs.allowed = "a list of patterns"  # type: ignore[attr-defined]
+optional_name.allowed = "a name, or empty"  # type: ignore[attr-defined]
+
+
 def path(value: Any) -> Path:
     """A path, as given: relative ones are resolved against the config file's folder when it is read."""
     if isinstance(value, Path):

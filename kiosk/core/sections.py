@@ -116,6 +116,20 @@ class PlaylistConfig(Section):
     seed: int | None = setting(None, rule=rules.optional(rules.integer(0)), restart=True, empty_is_default=True,
                                shown="empty",
                                doc="fixes the shuffle; empty derives it from `box.name` so neighbouring boxes differ")
+    kinds: tuple[str, ...] = setting(("contribute", "answer"), rule=rules.kinds, shown="[contribute, answer]",
+                                     doc="which kinds of slide this box shows: `[answer]` for a tall case of answers "
+                                         "only, `[contribute]`, or both")
+    include: tuple[str, ...] = setting((), rule=rules.globs, shown="[]",
+                                       doc="show only slides whose path in the slide folder matches one of these "
+                                           "POSIX patterns (`answers/seoul-*`); empty shows all")
+    exclude: tuple[str, ...] = setting((), rule=rules.globs, shown="[]",
+                                       doc="never show slides whose path matches one of these patterns")
+    sync_group: str = setting("", rule=rules.optional_name,
+                              doc="boxes of one group change slides at the same moments of the wall clock and show "
+                                  "the same slide (the clocks need NTP; see docs/plaza.md); empty: on its own")
+    sync_offset: int = setting(0, rule=rules.integer(0, 100_000),
+                               doc="in a sync group, show the slide this many places further on: 0, 1, 2 along a "
+                                   "row of boxes makes a wave")
 
 
 @dataclass(frozen=True)
@@ -217,8 +231,10 @@ class SyncConfig(Section):
     key_prefix = "sync."
     url: str = setting("", rule=rules.url, restart=True,
                        doc="the central server's `manifest.json`; empty = no sync")
-    interval_seconds: float = setting(300.0, rule=SECONDS, restart=True, doc="how often to sync")
-    jitter_seconds: float = setting(60.0, rule=rules.seconds(allow_zero=True), restart=True,
+    interval_seconds: float = setting(10.0, rule=SECONDS, restart=True,
+                                      doc="how often to check the manifest (one conditional GET, a 304 when "
+                                          "nothing changed): a withdrawn photo leaves the screen within 30 s")
+    jitter_seconds: float = setting(5.0, rule=rules.seconds(allow_zero=True), restart=True,
                                     doc="plus a random delay of up to this, so a fleet does not arrive in the same "
                                         "second (a box with an empty folder syncs at once)")
     token_file: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
@@ -259,6 +275,9 @@ class BoxConfig(Section):
     name: str = setting(rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
                         shown="empty", doc="this box's name in logs and status, and the default shuffle seed; "
                                            "empty is the host name")
+    role: str = setting("", rule=rules.optional_name, restart=True,
+                        doc="this box's job in the plaza (`giant-box`, `tall-case`): fleet.yaml's settings for "
+                            "the role apply over this file; empty: none")
 
 
 @dataclass(frozen=True)

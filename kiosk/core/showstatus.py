@@ -30,6 +30,7 @@ class Health:
 
     def __init__(self, config: Config) -> None:
         self.worker_stuck = False
+        self.fleet: dict | None = None  # the central fleet file in force, and a refusal (kiosk.boundary.fleetfile)
         self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "last_success_unix": 0}
 
     def check_worker(self, busy: tuple[str, float] | None) -> list[Any]:
@@ -92,6 +93,9 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
             "content_problem_count": len(content.listed.problems),
         },
         "worker_stuck": director.health.worker_stuck,
+        "role": director.config.box.role,
+        "fleet": director.health.fleet,
+        "overriding": [slide.path for slide in content.catalogue.overrides][:STATUS_LIST_LIMIT],
     }
 
 

@@ -1,4 +1,4 @@
-"""Sidecar files: NAME.yaml (caption, seconds, start, end) or NAME.txt (caption).
+"""Sidecar files: NAME.yaml (caption, seconds, start, end, off_hours) or NAME.txt (caption).
 
 Pure parsing of text that the folder scanner has already read. A broken
 sidecar raises SidecarError; the caller reports it and shows the picture
@@ -19,7 +19,7 @@ SIDECAR_SUFFIXES = (".yaml", ".yml", ".txt")
 MAX_SIDECAR_BYTES = 64 * 1024
 # Longer than any caption fits on a screen; the band shrinks and ellipsises well before.
 MAX_CAPTION_CHARACTERS = 2_000
-_KEYS = ("caption", "seconds", "start", "end")
+_KEYS = ("caption", "seconds", "start", "end", "off_hours")
 
 Moment = dt.date | dt.datetime
 
@@ -32,6 +32,7 @@ class SlideMeta:
     seconds: float | None = None
     start: Moment | None = None
     end: Moment | None = None
+    off_hours: bool = False  # an override shown even while the schedule has the screen off
 
 
 def parse_sidecar(text: str, suffix: str) -> SlideMeta:
@@ -45,7 +46,7 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     if data is None:
         return SlideMeta()
     if not isinstance(data, dict):
-        raise SidecarError("must be a mapping with caption, seconds, start or end")
+        raise SidecarError("must be a mapping with caption, seconds, start, end or off_hours")
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise SidecarError(f"unknown key {excerpt(unknown[0])}; known keys: {', '.join(_KEYS)}")
@@ -57,6 +58,9 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
         raise SidecarError(f"seconds {problem}")
     start = _moment(data.get("start"), "start")
     end = _moment(data.get("end"), "end")
+    off_hours = data.get("off_hours", False)
+    if not isinstance(off_hours, bool):
+        raise SidecarError(f"off_hours must be true or false, got {excerpt(off_hours)}")
     if start is not None and end is not None and _comparable(start, True) > _comparable(end, False):
         raise SidecarError(f"start {start} is after end {end}")
     return SlideMeta(
@@ -64,6 +68,7 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
         seconds=None if seconds is None else float(seconds),
         start=start,
         end=end,
+        off_hours=off_hours,
     )
 
 

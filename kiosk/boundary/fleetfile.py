@@ -1,0 +1,108 @@
+"""The fleet file as a box receives it: read from the slide folder, checked, and the last good one kept.
+
+Sync brings `fleet.yaml` into the slide folder like any published file. A
+box applies it over its own config.yaml (kiosk.core.fleet). A file with any
+problem is refused whole: the box keeps the last good one, which it also
+keeps in `<state.dir>/fleet-applied.yaml` so that a restart does not lose it,
+and says why in the log and in status.json. When the central file is
+withdrawn, the box goes back to its own config alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.boundary.files import write_atomically
+from kiosk.core.catalogue import FLEET_FILE
+from kiosk.core.config import MAX_CONFIG_BYTES, Config, load_config
+from kiosk.core.errors import ConfigError
+from kiosk.core.fleet import Fleet, parse_fleet
+
+log = logging.getLogger(__name__)
+
+KEPT_FILE = "fleet-applied.yaml"
+
+
+@dataclass(frozen=True)
+class FleetState:
+    """The fleet file in force (None: none), its version, and why the newest one was refused (empty: it wasn't)."""
+
+    fleet: Fleet | None = None
+    version: str | None = None
+    refused: tuple[str, ...] = ()
+
+    def status(self) -> dict:
+        return {"version": self.version, "refused": list(self.refused)}
+
+
+def read_text(path: Path) -> str | None:
+    """A regular file's UTF-8 text, bounded; None if there is none. Raises ConfigError if it cannot be used."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError([f"{path.name}: cannot be read: {exc.strerror or exc}"]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError([f"{path.name}: not a regular file"])
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path.name}: not UTF-8 text (byte {exc.start})"]) from None
+
+
+def load_fleet(slide_folder: Path, state_dir: Path) -> FleetState:
+    """The fleet file to apply: the slide folder's if it is good, else the last good one kept."""
+    kept = state_dir / KEPT_FILE
+    try:
+        text = read_text(slide_folder / FLEET_FILE)
+        if text is None:
+            kept.unlink(missing_ok=True)  # withdrawn centrally: the box's own config alone
+            return FleetState()
+        fleet = parse_fleet(text, slide_folder)
+    except ConfigError as exc:
+        return FleetState(*_kept(kept, slide_folder), refused=tuple(exc.problems))
+    except OSError as exc:
+        return FleetState(*_kept(kept, slide_folder), refused=(f"{FLEET_FILE}: {exc}",))
+    try:
+        if not kept.exists() or kept.read_text(encoding="utf-8") != text:
+            write_atomically(kept, text)
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("cannot keep a copy of the fleet file in %s: %s", state_dir, exc)
+    return FleetState(fleet, fleet.version)
+
+
+def _kept(kept: Path, slide_folder: Path) -> tuple[Fleet | None, str | None]:
+    try:
+        text = read_text(kept)
+        if text is None:
+            return None, None
+        fleet = parse_fleet(text, slide_folder)
+    except (ConfigError, OSError):
+        return None, None
+    return fleet, fleet.version
+
+
+def load_box_config(path: Path, as_role: str | None = None, as_box: str | None = None) -> tuple[Config, FleetState]:
+    """The box's config with the fleet file applied, and the fleet's state.
+
+    ConfigError only for the box's own config.yaml: a fleet file that does not fit is refused (and said) instead.
+    `as_role` and `as_box` show another box's config (`kiosk plan --role`).
+    """
+    local = load_config(path, as_role=as_role, as_box=as_box)
+    state = load_fleet(local.slides.folder, local.state.dir)
+    if state.fleet is None:
+        return local, state
+    try:
+        return load_config(path, fleet=state.fleet, as_role=as_role, as_box=as_box), state
+    except ConfigError as exc:
+        return local, FleetState(None, None, state.refused + tuple(exc.problems))
