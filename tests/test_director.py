@@ -549,3 +549,69 @@ def test_an_unknown_message_is_logged_and_ignored(caplog):
     caplog.set_level(logging.WARNING)
     assert box.send(object()) is not None
     assert "ignoring unknown message" in caplog.text
+
+
+# --- the plaza: takedown, override, sync groups -------------------------------------------------
+
+def with_override(base: Catalogue, path: str, **meta) -> Catalogue:
+    from kiosk.core.sidecar import SlideMeta
+
+    return Catalogue(contribute=base.contribute, answers=base.answers,
+                     overrides=(Slide(path, "override", 10, 1, SlideMeta(**meta)),))
+
+
+def test_a_slide_withdrawn_while_on_screen_fades_out_at_once():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    shown = box.director.on_screen.entry.path
+    due = box.director.upcoming.due
+    box.send(ContentChanged(without(slides(), shown)))
+    box.run_until(lambda: len(box.started()) == 2, limit=1)
+    assert box.now < due - 1, "not at the end of its time"
+
+
+def test_an_override_shows_at_once_and_the_rotation_goes_on_where_it_left():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 2 and not box.director.fading)
+    expected_next = box.director.upcoming.entry.path
+    box.send(ContentChanged(with_override(slides(), "override/ceremony.png")))
+    box.run_until(lambda: box.started()[-1] == "override/ceremony.png", limit=2)
+    box.run_until(lambda: len(box.started()) == 5)
+    assert box.started()[2:5] == ["override/ceremony.png"] * 3  # it stays while it is there
+    box.send(ContentChanged(slides()))  # withdrawn
+    box.run_until(lambda: box.started()[-1] != "override/ceremony.png", limit=2)
+    assert box.started()[-1] == expected_next
+
+
+def test_an_override_asked_for_off_hours_lights_the_screen_at_night():
+    night = dt.datetime(2026, 12, 18, 3, 0, tzinfo=SEOUL)
+    box = Box(config_of(FAST + NIGHTS), wall=night)
+    assert not box.director.screen_on
+    box.send(ContentChanged(with_override(slides(), "override/safety.png", off_hours=True)))
+    box.run_until(lambda: box.started() == ["override/safety.png"], limit=5)
+    assert box.director.screen_on and RunDisplayCommand("panel on", "display-on") in box.effects
+    box.send(ContentChanged(slides()))
+    box.advance(0.1)
+    assert not box.director.screen_on
+    plain = Box(config_of(FAST + NIGHTS), wall=night)
+    plain.send(ContentChanged(with_override(slides(), "override/daytime.png")))
+    plain.advance(5)
+    assert plain.started() == [] and not plain.director.screen_on
+
+
+def test_boxes_of_a_sync_group_start_their_slides_at_the_same_wall_clock_moments():
+    group = FAST.replace("seed: 11", "seed: 11\n  sync_group: row-1")
+    starts = []
+    for late in (0.0, 3.3):
+        box = Box(config_of(group), wall=dt.datetime(2026, 12, 18, 12, 0, 0, 250000, tzinfo=SEOUL)
+                  + dt.timedelta(seconds=late))
+        box.run_until(lambda: len(box.started()) == 8)
+        starts.append({r.record["time"]: r.record["path"] for r in box.of(RecordSlide)[1:]})
+    shared = set(starts[0]) & set(starts[1])
+    assert len(shared) >= 5 and all(starts[0][moment] == starts[1][moment] for moment in shared)
+
+
+def test_the_fleet_files_state_reaches_the_status():
+    box = Box()
+    box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: nope"]}))
+    assert show_status(box.director, 0, box.wall)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: nope"]}

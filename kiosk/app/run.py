@@ -85,18 +85,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, on_hangup)
 
+    from kiosk.core.catalogue import FLEET_FILE
+
     inbox: queue.Queue[object] = queue.Queue()
+    config_watcher = ConfigWatcher(args.config, inbox, fleet_path=config.slides.folder / FLEET_FILE)
     folder_watcher = FolderWatcher(
         config.slides.folder, inbox, mode=config.slides.watch,
         settle_seconds=config.slides.settle_seconds, rescan_seconds=config.slides.rescan_seconds,
+        on_fleet_file=config_watcher.reload,  # the role's settings before the content they select
     )
     catalogue = folder_watcher.accept_initial()
     if not config.slides.folder.is_dir():
         log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
     report_catalogue(catalogue)
-    from kiosk.core.catalogue import FLEET_FILE
-
-    config_watcher = ConfigWatcher(args.config, inbox, fleet_path=config.slides.folder / FLEET_FILE)
     crashed_on = left_in_flight(config.state.dir)
     worker = DecodeWorker(
         inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -25,7 +26,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.core.catalogue import Catalogue, FileInfo, build_catalogue, is_temporary_name
+from kiosk.core.catalogue import FLEET_FILE, Catalogue, FileInfo, build_catalogue, is_temporary_name
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import list_folder
 from kiosk.core.messages import ConfigChanged, ContentChanged
@@ -142,8 +143,15 @@ class FolderWatcher(_WatchThread):
         rescan_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         use_events: bool = True,
+        on_fleet_file: Callable[[], None] | None = None,
     ) -> None:
-        """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow)."""
+        """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow).
+
+        `on_fleet_file` is called when fleet.yaml comes, changes or goes, before the
+        content that came with it is reported: the role's settings apply first.
+        """
+        self.on_fleet_file = on_fleet_file
+        self._fleet_seen: tuple[int, int] | None = None
         super().__init__(clock)
         self.root = root
         self.use_events = use_events
@@ -162,6 +170,7 @@ class FolderWatcher(_WatchThread):
     def accept_initial(self) -> Catalogue:
         """Lists the folder once and takes everything as complete: the start of the show."""
         listing = list_folder(self.root)
+        self._fleet_seen = next(((info.size, info.mtime_ns) for info in listing.files if info.path == FLEET_FILE), None)
         self._settler.accept(listing.files, self.clock())
         self._texts = dict(listing.sidecars)
         self._published = build_catalogue(listing.files, listing.sidecars, listing.problems)
@@ -182,6 +191,11 @@ class FolderWatcher(_WatchThread):
         listing = list_folder(self.root)
         self._list_again = False
         self.listings += 1
+        fleet = next(((info.size, info.mtime_ns) for info in listing.files if info.path == FLEET_FILE), None)
+        if fleet != self._fleet_seen:
+            self._fleet_seen = fleet
+            if self.on_fleet_file is not None:
+                self.on_fleet_file()
         self._recheck_at = self._settler.observe(listing.files, now)
         for path, text in listing.sidecars.items():
             if self._settler.is_settled(path):
@@ -257,12 +271,18 @@ class ConfigWatcher(_WatchThread):
         self._last_texts = self._texts()
         self._last_bad: str | None = None
         self._last_refused: tuple[str, ...] = ()
+        self._lock = threading.RLock()  # reload() also runs on the folder watcher's thread
         self._observed = ObservedFolder(path.parent, recursive=False, mode="native", on_event=self._on_event)
         self._observed.ensure()
+        # Sync renames the fleet file into place: seen at once, before the content it came with settles.
+        self._observed_fleet = None if fleet_path is None else ObservedFolder(
+            fleet_path.parent, recursive=False, mode="native", on_event=self._on_event)
+        if self._observed_fleet is not None:
+            self._observed_fleet.ensure()
 
     def _on_event(self, event: FileSystemEvent) -> None:
         names = {os.path.basename(str(event.src_path)), os.path.basename(str(getattr(event, "dest_path", "") or ""))}
-        if self.path.name in names:
+        if self.path.name in names or (self.fleet_path is not None and self.fleet_path.name in names):
             self.wake()
 
     @staticmethod
@@ -293,7 +313,13 @@ class ConfigWatcher(_WatchThread):
         return self._stamp(self.path), self._stamp(self.fleet_path)
 
     def poll_once(self) -> None:
+        with self._lock:
+            self._poll()
+
+    def _poll(self) -> None:
         self._observed.ensure()
+        if self._observed_fleet is not None:
+            self._observed_fleet.ensure()
         now = self.clock()
         stamp = self._stamps()
         if stamp != self._stamp_seen:
@@ -314,13 +340,19 @@ class ConfigWatcher(_WatchThread):
                 log.info("%s is back to the config in force", self.path)
                 self._last_bad = None
             return
-        self.reload(texts)
+        self._reload(texts)
 
     def reload(self, texts: tuple[str | None, str | None] | None = None) -> None:
-        """Reads both files again and reports the config they make (SIGHUP, and after a change)."""
+        """Reads both files again and reports the config they make, if it is new (and the fleet file's state)."""
+        with self._lock:
+            self._reload(texts)
+
+    def _reload(self, texts: tuple[str | None, str | None] | None) -> None:
         from kiosk.boundary.fleetfile import load_box_config
 
         texts = texts or self._texts()
+        if texts == self._last_texts:
+            return
         try:
             config, fleet = load_box_config(self.path)
         except ConfigError as exc:
@@ -351,3 +383,5 @@ class ConfigWatcher(_WatchThread):
 
     def _close(self) -> None:
         self._observed.close()
+        if self._observed_fleet is not None:
+            self._observed_fleet.close()

@@ -1,0 +1,212 @@
+"""The plaza for real: a published folder with fleet.yaml on nginx, and three kiosk processes syncing from it.
+
+One tall case (answers only) and two giant boxes in one sync group. The
+tests run in order on the one plaza: roles, the sync group, a fleet file
+the boxes must refuse, takedown, and an override put up and withdrawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.boundary.playlog import read_play_log
+from kiosk.boundary.publish import publish
+
+from .conftest import make_picture
+from .servers import Nginx
+
+pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (.ci/run installs it)")
+
+FLEET = """\
+roles:
+  tall-case:
+    playlist:
+      kinds: [answer]
+  giant-box:
+    playlist:
+      answers_per_contribute: 1
+      sync_group: row-1
+"""
+BOXES = {"tall-case-1": "tall-case", "giant-box-1": "giant-box", "giant-box-2": "giant-box"}
+TAKEDOWN_SECONDS = 30
+
+
+class Plaza:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="kiosk-plaza-"))
+        self.root.chmod(0o755)
+        self.source = self.root / "source"
+        for index in range(2):
+            make_picture(self.source / "contribute" / f"c{index}.png", size=(320, 180), colour=(200, 40 * index, 0))
+        for index in range(6):
+            make_picture(self.source / "answers" / f"a{index}.jpg", size=(320, 240), colour=(30 * index, 90, 90))
+        (self.source / "fleet.yaml").write_text(FLEET, encoding="utf-8")
+        self.site = self.root / "site"
+        self._logs: list = []
+        self.publish()
+        self.nginx = Nginx(self.site)
+        self.boxes = {name: self._start(name, role) for name, role in BOXES.items()}
+
+    def publish(self) -> float:
+        publish(self.source, self.site)
+        for path in self.site.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        self.site.chmod(0o755)
+        return time.monotonic()
+
+    def _start(self, name: str, role: str) -> subprocess.Popen:
+        folder = self.root / name
+        folder.mkdir()
+        config = folder / "config.yaml"
+        config.write_text(f"""\
+slides:
+  folder: {folder / 'slides'}
+  settle_seconds: 0.2
+state:
+  dir: {folder / 'state'}
+timing:
+  contribute_seconds: 0.6
+  answer_seconds: 0.4
+  transition_seconds: 0.05
+sync:
+  url: {self.nginx.url}
+  interval_seconds: 1
+  jitter_seconds: 0.2
+box:
+  name: {name}
+  role: {role}
+""", encoding="utf-8")
+        log = open(folder / "kiosk.log", "w")  # noqa: SIM115 - closed in stop()
+        self._logs.append(log)
+        return subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"],
+            env=dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy"),
+            stdout=subprocess.DEVNULL, stderr=log,
+        )
+
+    def plays(self, name: str) -> list[dict]:
+        return read_play_log(self.root / name / "state")
+
+    def status(self, name: str) -> dict:
+        try:
+            return json.loads((self.root / name / "state" / "status.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def log(self, name: str) -> str:
+        return (self.root / name / "kiosk.log").read_text()
+
+    def wait(self, predicate, timeout: float = 60.0, what: str = "") -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if predicate():
+                return time.monotonic() - start
+            time.sleep(0.1)
+        raise AssertionError(f"not within {timeout:g} s: {what}\n" + "\n".join(
+            f"--- {name}\n{self.log(name)[-1500:]}" for name in self.boxes))
+
+    def stop(self) -> None:
+        for process in self.boxes.values():
+            process.terminate()
+        for process in self.boxes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.nginx.stop()
+        for log in self._logs:
+            log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def plaza():
+    running = Plaza()
+    try:
+        running.wait(lambda: all(len(running.plays(name)) >= 12 for name in running.boxes), what="every box playing")
+        yield running
+    finally:
+        running.stop()
+
+
+def test_each_box_shows_what_its_role_selects(plaza):
+    tall = [play["kind"] for play in plaza.plays("tall-case-1") if play["kind"] != "fallback"]
+    assert tall and set(tall) == {"answer"}
+    giant = [play["kind"] for play in plaza.plays("giant-box-1")[-8:]]
+    assert giant in (["contribute", "answer"] * 4, ["answer", "contribute"] * 4)
+    assert plaza.status("tall-case-1")["role"] == "tall-case"
+    assert plaza.status("giant-box-1")["fleet"]["version"] and not plaza.status("giant-box-1")["fleet"]["refused"]
+
+
+def test_the_boxes_of_a_sync_group_change_slides_together(plaza):
+    giants = ("giant-box-1", "giant-box-2")
+    plaza.wait(lambda: all(plaza.status(name).get("fleet", {}).get("version") for name in giants))
+    since = time.time() + 1.0  # the group's settings in force on both
+    plaza.wait(lambda: all(len([p for p in plaza.plays(name) if play_seconds(p) > since]) >= 12 for name in giants))
+
+    def by_slot(name):
+        return {round(play_seconds(play), 1): play["path"] for play in plaza.plays(name) if play_seconds(play) > since}
+
+    one, two = by_slot(giants[0]), by_slot(giants[1])
+    shared = set(one) & set(two)
+    assert len(shared) >= 10, (sorted(one)[-5:], sorted(two)[-5:])
+    assert all(one[moment] == two[moment] for moment in shared), [
+        (moment, one[moment], two[moment]) for moment in sorted(shared)]
+
+
+def play_seconds(play: dict) -> float:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(play["time"]).timestamp()
+
+
+def test_a_bad_fleet_file_is_refused_whole_and_the_last_good_one_stays(plaza):
+    # As a broken central server or a hand edit would leave it: the box must refuse it.
+    fleet = plaza.root / "tall-case-1" / "slides" / "fleet.yaml"
+    fleet.write_text(FLEET.replace("kinds: [answer]", "kinds: [everything]"), encoding="utf-8")
+    plaza.wait(lambda: plaza.status("tall-case-1").get("fleet", {}).get("refused"), timeout=30, what="the refusal")
+    refused = plaza.status("tall-case-1")["fleet"]["refused"]
+    assert "roles.tall-case.playlist.kinds" in refused[0]
+    assert "fleet file refused" in plaza.log("tall-case-1")
+    count = len(plaza.plays("tall-case-1"))
+    plaza.wait(lambda: len(plaza.plays("tall-case-1")) >= count + 5)
+    assert {play["kind"] for play in plaza.plays("tall-case-1")[count:]} == {"answer"}  # the last good one
+
+
+def test_a_photo_withdrawn_centrally_leaves_every_screen_within_30_s(plaza):
+    (plaza.source / "answers" / "a2.jpg").unlink()
+    published = plaza.publish()
+    for name in plaza.boxes:
+        gone = plaza.root / name / "slides" / "answers" / "a2.jpg"
+        plaza.wait(lambda: not gone.exists(), timeout=TAKEDOWN_SECONDS - (time.monotonic() - published),
+                   what=f"a2.jpg gone from {name}")
+    settled = time.time() + 1.0
+    time.sleep(3)
+    for name in plaza.boxes:
+        late = [p for p in plaza.plays(name) if p["path"] == "answers/a2.jpg" and play_seconds(p) > settled]
+        assert late == [], name
+
+
+def test_an_override_goes_up_on_every_screen_and_comes_down(plaza):
+    make_picture(plaza.source / "override" / "ceremony.png", size=(320, 180), colour=(250, 250, 0))
+    published = plaza.publish()
+    for name in plaza.boxes:
+        plaza.wait(lambda: any(p["kind"] == "override" for p in plaza.plays(name)[-3:]),
+                   timeout=TAKEDOWN_SECONDS - (time.monotonic() - published), what=f"override on {name}")
+    (plaza.source / "override" / "ceremony.png").unlink()
+    withdrawn = plaza.publish()
+    for name in plaza.boxes:
+        plaza.wait(lambda: plaza.plays(name)[-1]["kind"] != "override",
+                   timeout=TAKEDOWN_SECONDS - (time.monotonic() - withdrawn), what=f"override off {name}")
+    count = len(plaza.plays("tall-case-1"))
+    plaza.wait(lambda: len(plaza.plays("tall-case-1")) >= count + 3)
+    assert {p["kind"] for p in plaza.plays("tall-case-1")[count:]} == {"answer"}  # back to its rotation
