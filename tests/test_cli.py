@@ -455,3 +455,47 @@ def test_a_plan_across_a_daylight_saving_change_uses_the_real_zone(tmp_path, sli
     assert result.returncode == 0, result.stderr
     # Summer time starts in the night: the screen comes on at 07:00 local, which is +02:00 now.
     assert json.loads(result.stdout)[0]["start"] == "2027-03-28T07:00:00.000+02:00"
+
+
+# --- the plaza: what a given box will play -----------------------------------------------------
+
+def test_plan_and_snapshot_show_what_a_box_of_a_role_will_play(tmp_path, slide_folder, capsys):
+    (slide_folder / "fleet.yaml").write_text(
+        "roles:\n  tall-case:\n    playlist: {kinds: [answer]}\n    display: {rotation: 90}\n"
+        "boxes:\n  giant-box-1:\n    playlist: {answers_per_contribute: 1}\n", encoding="utf-8")
+    config = str(write_config(tmp_path, slides=slide_folder))
+    assert main(["plan", "--config", config, "--count", "6", "--json", "--role", "tall-case"]) == 0
+    assert {row["kind"] for row in json.loads(capsys.readouterr().out)} == {"answer"}
+    assert main(["plan", "--config", config, "--count", "6", "--json", "--box", "giant-box-1"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["contribute", "answer"] * 3
+    assert main(["plan", "--config", config, "--count", "6", "--json"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)][:4] == ["contribute", "answer", "answer", "answer"]
+    out = tmp_path / "tall"
+    assert main(["snapshot", "--config", config, "--out", str(out), "--count", "1", "--size", "320x180",
+                 "--role", "tall-case"]) == 0
+    with Image.open(out / "0001.png") as snapshot:
+        assert snapshot.size == (320, 180)  # the panel, turned for a portrait mount
+
+
+def test_check_reports_the_fleet_file_in_force_and_a_refusal(tmp_path, slide_folder, capsys):
+    (slide_folder / "fleet.yaml").write_text("roles:\n  r:\n    box:\n      name: x\n", encoding="utf-8")
+    config = str(write_config(tmp_path, slides=slide_folder))
+    assert main(["check", "--config", config, "--json"]) == 0
+    fleet = json.loads(capsys.readouterr().out)["fleet"]
+    assert fleet["version"] is None and "roles.r.box.name: belongs to each box" in fleet["refused"][0]
+
+
+def test_publish_refuses_a_fleet_file_every_box_would_refuse(tmp_path, slide_folder):
+    from kiosk.boundary.publish import publish
+    from kiosk.core.errors import PublishError
+
+    (slide_folder / "fleet.yaml").write_text("roles:\n  r:\n    timing: {answer_seconds: -3}\n", encoding="utf-8")
+    with pytest.raises(PublishError) as refused:
+        publish(slide_folder, tmp_path / "site")
+    assert refused.value.problems[0].startswith("fleet.yaml:3: roles.r.timing.answer_seconds: must be")
+    assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site")]) == 1
+    assert not (tmp_path / "site" / "manifest.json").exists()
+    (slide_folder / "fleet.yaml").write_text("roles:\n  r:\n    timing: {answer_seconds: 3}\n", encoding="utf-8")
+    assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site")]) == 0
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
+    assert "fleet.yaml" in [item["path"] for item in manifest["files"]]

@@ -163,6 +163,18 @@ def test_nothing_starts_before_its_frame_is_ready():
     assert len(box.started()) == 1
 
 
+def held(effects: list) -> list[bool]:
+    """Whether the worker is held after each effect, replaying HoldWorker and ReleaseWorker."""
+    state, states = False, []
+    for effect in effects:
+        if isinstance(effect, HoldWorker):
+            state = True
+        elif isinstance(effect, ReleaseWorker):
+            state = False
+        states.append(state)
+    return states
+
+
 def test_a_slide_starts_with_a_fade_that_holds_the_worker_then_releases_it():
     box = Box()
     box.run_until(lambda: len(box.started()) == 1)
@@ -170,19 +182,31 @@ def test_a_slide_starts_with_a_fade_that_holds_the_worker_then_releases_it():
     present = box.of(Present)[-1]
     assert present.fade_seconds == 0.5 and not present.from_blank
     assert box.of(Present)[0].from_blank  # the first fades in from the background
-    assert isinstance(box.effects[box.effects.index(present) + 1], HoldWorker)
-    box.effects.clear()
+    assert held(box.effects)[box.effects.index(present)], "held from just before the slide is due"
     box.run_until(lambda: not box.director.fading, step=1 / 60)
-    blends = box.of(Blend)
-    assert blends and all(0 < b.progress < 1 for b in blends)
-    assert box.of(EndFade) and box.of(ReleaseWorker)
+    blends = [e for e in box.effects[box.effects.index(present):] if isinstance(e, Blend)]
+    assert blends and all(0 <= b.progress < 1 for b in blends)
+    end = box.effects.index(box.of(EndFade)[-1])
+    assert all(held(box.effects)[box.effects.index(present):end]) and not held(box.effects)[-1]
 
 
-def test_a_cut_draws_once_and_holds_no_worker():
+def test_a_cut_holds_the_worker_only_just_before_the_slide_and_lets_it_go_at_once():
     box = Box(config_of(FAST.replace("transition_seconds: 0.5", "transition_seconds: 0.5\n  transition: cut")))
     box.run_until(lambda: len(box.started()) == 3)
-    assert not box.of(Blend) and not box.of(HoldWorker)
+    assert not box.of(Blend)
     assert [p.fade_seconds for p in box.of(Present)] == [0.0, 0.0, 0.0]
+    states = held(box.effects)
+    holds = [index for index, effect in enumerate(box.effects) if isinstance(effect, HoldWorker)]
+    assert holds and not states[-1]
+    for index in holds:  # each hold comes just before a start, and ends with it
+        release = next(i for i in range(index, len(box.effects)) if isinstance(box.effects[i], ReleaseWorker))
+        assert any(isinstance(e, Present) for e in box.effects[index:release])
+
+
+def test_the_worker_is_not_held_for_a_slide_whose_frame_is_not_ready():
+    box = Box()
+    box.advance(30)  # the first frame was never delivered
+    assert not box.of(HoldWorker)
 
 
 def test_the_next_frame_becomes_a_surface_during_the_hold():

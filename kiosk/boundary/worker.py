@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import queue
 import threading
 import time
@@ -39,6 +40,7 @@ class Configure:
     max_pixels: int
 
 
+WORKER_NICE = 10  # the decode thread's nice value, above the render loop's 0
 HOLD_LIMIT_SECONDS = 5.0  # a loop that forgot to release must not stall decoding for good
 
 
@@ -171,6 +173,15 @@ class DecodeWorker(BackgroundThread):
     def start(self) -> None:
         reuse_freed_pixel_memory()
         super().start()
+
+    def run_here(self) -> None:
+        # Below the render loop for the CPU: a decode may wait a moment, a slide's first frame
+        # may not (Linux gives each thread its own nice value).
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except (OSError, AttributeError):
+            pass
+        super().run_here()
 
     def _after_stop(self) -> None:
         if self.in_flight is not None:

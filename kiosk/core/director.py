@@ -37,6 +37,9 @@ from kiosk.core.showstatus import Health
 log = logging.getLogger(__name__)
 
 IDLE_WAKE_SECONDS = 0.25  # how often a still picture checks keys and signals
+# The decode worker starts no new job this close to a prepared slide's due moment: its
+# Python parts (caption layout) hold the interpreter, and the first frame must not wait.
+HOLD_BEFORE_DUE_SECONDS = 0.15
 OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 SLOW_DECODE_SECONDS = 5.0
 
@@ -84,6 +87,7 @@ class Director:
         self.health = Health(config)
         self.announced_ready = False
         self._deferred_key: str | None = None
+        self._held_for_due = False
 
     @property
     def catalogue(self) -> Catalogue:
@@ -140,7 +144,21 @@ class Director:
             effects += self._start_upcoming_if_due(now, wall)
         if self.fade is None:
             effects += self.lineup.prepare_surface(self.on_screen)
+            effects += self._hold_before_due(now)
         return effects
+
+    def _next_is_ready(self) -> bool:
+        upcoming = self.upcoming
+        return upcoming is not None and self.paused_remaining is None and upcoming.key in self.lineup.cache
+
+    def _hold_before_due(self, now: float) -> Effects:
+        """Holds the worker just before a prepared slide is due; lets it go if that changes."""
+        upcoming = self.upcoming
+        want = self._next_is_ready() and upcoming is not None and upcoming.due - now <= HOLD_BEFORE_DUE_SECONDS
+        if want == self._held_for_due:
+            return []
+        self._held_for_due = want
+        return [HoldWorker()] if want else [ReleaseWorker()]
 
     def wait_seconds(self, now: float) -> float:
         """How long the loop may sleep on its inbox before the next pass."""
@@ -149,9 +167,12 @@ class Director:
         wait = IDLE_WAKE_SECONDS
         upcoming = self.upcoming
         if upcoming is not None and self.paused_remaining is None and upcoming.due > now:
-            # Due later: sleep until then. Due already but not prepared: its frame
-            # arrives as a message, which wakes the wait (spinning would starve the worker).
+            # Due later: sleep until then (and wake to hold the worker just before). Due already
+            # but not prepared: its frame arrives as a message, which wakes the wait.
             wait = min(wait, upcoming.due - now)
+            hold_at = upcoming.due - HOLD_BEFORE_DUE_SECONDS - now
+            if hold_at > 0 and not self._held_for_due and self._next_is_ready():
+                wait = min(wait, hold_at)
         return wait
 
     # --- messages -------------------------------------------------------------------
@@ -280,7 +301,8 @@ class Director:
         return any(slide.meta.off_hours for slide in active_overrides(self.content.catalogue, wall))
 
     def _screen_off(self, wall: dt.datetime) -> Effects:
-        effects: Effects = [ReleaseWorker()] if self.fade is not None else []
+        effects: Effects = [ReleaseWorker()] if self.fade is not None or self._held_for_due else []
+        self._held_for_due = False
         self.fade = None
         self.lineup.upcoming = None
         self.on_screen = None
@@ -316,8 +338,13 @@ class Director:
             effects.append(Present(frame, seconds, from_blank=self.on_screen is None))
             if seconds > 0:
                 self.fade = Fade(now, seconds)
-                effects.append(HoldWorker())
+                if not self._held_for_due:
+                    effects.append(HoldWorker())
+                self._held_for_due = False  # the fade holds it now, until it ends
                 effects += self._draw_fade(now, wall)
+        if self._held_for_due:
+            self._held_for_due = False  # a cut, or the same picture again: the worker may go on
+            effects.append(ReleaseWorker())
         self.on_screen = OnScreen(upcoming.entry, upcoming.key, now, wall)
         self.rotation = upcoming.rotation
         entry = upcoming.entry
