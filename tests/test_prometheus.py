@@ -25,3 +25,9 @@ def test_label_values_are_escaped():
     assert 'box="a\\"b"' in prometheus_text({**STATUS, "box": 'a"b'})
 
 
+
+
+def test_a_refused_fleet_file_is_a_metric():
+    assert "kiosk_fleet_refused 0" in prometheus_text(STATUS).splitlines()
+    refused = {**STATUS, "fleet": {"version": "abc", "refused": ["fleet.yaml:2: ..."]}}
+    assert "kiosk_fleet_refused 1" in prometheus_text(refused).splitlines()

@@ -26,7 +26,7 @@ from kiosk.core.effects import (
     ReleaseWorker, RunDisplayCommand, SlideBegan,
 )
 from kiosk.core.layout import Layout
-from kiosk.core.lineup import Lineup, OnScreen, Upcoming
+from kiosk.core.lineup import HOLD_BEFORE_DUE_SECONDS, Lineup, OnScreen, Upcoming
 from kiosk.core.offhours import OffHours
 from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
 from kiosk.core.playlist import SavedState, play_record, playlist_settings
@@ -37,9 +37,6 @@ from kiosk.core.showstatus import Health
 log = logging.getLogger(__name__)
 
 IDLE_WAKE_SECONDS = 0.25  # how often a still picture checks keys and signals
-# The decode worker starts no new job this close to a prepared slide's due moment: its
-# Python parts (caption layout) hold the interpreter, and the first frame must not wait.
-HOLD_BEFORE_DUE_SECONDS = 0.15
 OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 SLOW_DECODE_SECONDS = 5.0
 
@@ -87,7 +84,6 @@ class Director:
         self.health = Health(config)
         self.announced_ready = False
         self._deferred_key: str | None = None
-        self._held_for_due = False
 
     @property
     def catalogue(self) -> Catalogue:
@@ -144,21 +140,8 @@ class Director:
             effects += self._start_upcoming_if_due(now, wall)
         if self.fade is None:
             effects += self.lineup.prepare_surface(self.on_screen)
-            effects += self._hold_before_due(now)
+            effects += self.lineup.hold_before_due(now)
         return effects
-
-    def _next_is_ready(self) -> bool:
-        upcoming = self.upcoming
-        return upcoming is not None and self.paused_remaining is None and upcoming.key in self.lineup.cache
-
-    def _hold_before_due(self, now: float) -> Effects:
-        """Holds the worker just before a prepared slide is due; lets it go if that changes."""
-        upcoming = self.upcoming
-        want = self._next_is_ready() and upcoming is not None and upcoming.due - now <= HOLD_BEFORE_DUE_SECONDS
-        if want == self._held_for_due:
-            return []
-        self._held_for_due = want
-        return [HoldWorker()] if want else [ReleaseWorker()]
 
     def wait_seconds(self, now: float) -> float:
         """How long the loop may sleep on its inbox before the next pass."""
@@ -171,7 +154,7 @@ class Director:
             # but not prepared: its frame arrives as a message, which wakes the wait.
             wait = min(wait, upcoming.due - now)
             hold_at = upcoming.due - HOLD_BEFORE_DUE_SECONDS - now
-            if hold_at > 0 and not self._held_for_due and self._next_is_ready():
+            if hold_at > 0 and not self.lineup.held_for_due and self.lineup.next_is_ready():
                 wait = min(wait, hold_at)
         return wait
 
@@ -222,13 +205,8 @@ class Director:
 
     def _take_down(self, now: float) -> Effects:
         """A slide withdrawn from the folder while on screen fades out at once, not at the end of its time."""
-        shown = self.on_screen
-        if shown is None or shown.entry.is_fallback or shown.taken_down:
+        if not self.lineup.withdrawn(self.on_screen):
             return []
-        if self.content.listed.get(shown.entry.path) is not None:
-            return []
-        shown.taken_down = True
-        log.info("%s was withdrawn while on screen: the next slide now", shown.entry.path)
         if self.fade is None:
             return self.lineup.bring_forward(now)
         self._deferred_key = "next"
@@ -301,8 +279,8 @@ class Director:
         return any(slide.meta.off_hours for slide in active_overrides(self.content.catalogue, wall))
 
     def _screen_off(self, wall: dt.datetime) -> Effects:
-        effects: Effects = [ReleaseWorker()] if self.fade is not None or self._held_for_due else []
-        self._held_for_due = False
+        effects: Effects = [ReleaseWorker()] if self.fade is not None or self.lineup.held_for_due else []
+        self.lineup.held_for_due = False
         self.fade = None
         self.lineup.upcoming = None
         self.on_screen = None
@@ -338,12 +316,12 @@ class Director:
             effects.append(Present(frame, seconds, from_blank=self.on_screen is None))
             if seconds > 0:
                 self.fade = Fade(now, seconds)
-                if not self._held_for_due:
+                if not self.lineup.held_for_due:
                     effects.append(HoldWorker())
-                self._held_for_due = False  # the fade holds it now, until it ends
+                self.lineup.held_for_due = False  # the fade holds it now, until it ends
                 effects += self._draw_fade(now, wall)
-        if self._held_for_due:
-            self._held_for_due = False  # a cut, or the same picture again: the worker may go on
+        if self.lineup.held_for_due:
+            self.lineup.held_for_due = False  # a cut, or the same picture again: the worker may go on
             effects.append(ReleaseWorker())
         self.on_screen = OnScreen(upcoming.entry, upcoming.key, now, wall)
         self.rotation = upcoming.rotation

@@ -17,7 +17,7 @@ from typing import Any
 
 from kiosk.core.admission import Admission
 from kiosk.core.config import Config
-from kiosk.core.effects import Notify, PrepareSurface, RequestFrame
+from kiosk.core.effects import HoldWorker, Notify, PrepareSurface, ReleaseWorker, RequestFrame
 from kiosk.core.frames import FrameCache, FrameKey, frame_key
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import Entry, Rotation, plan, playlist_settings
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
 HISTORY_LENGTH = 20  # slides remembered for the "previous" key
+# The decode worker starts no new job this close to a prepared slide's due moment: its
+# Python parts (caption layout) hold the interpreter, and the first frame must not wait.
+HOLD_BEFORE_DUE_SECONDS = 0.15
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Lineup:
         self.asked: set[FrameKey] = set()  # frames the worker has been asked for and not answered
         self.paused_remaining: float | None = None  # seconds left on the paused slide
         self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)  # for "previous"
+        self.held_for_due = False  # the worker held just before the next slide is due
 
     def request(self, key: FrameKey, priority: Priority) -> list[Any]:
         self.asked.add(key)
@@ -179,6 +183,29 @@ class Lineup:
             # An override (or content after the fallback card) shows as soon as it is ready.
             due, due_wall = now, wall
         return self.choose(rotation, due, due_wall, now, request=request)
+
+    def next_is_ready(self) -> bool:
+        upcoming = self.upcoming
+        return upcoming is not None and self.paused_remaining is None and upcoming.key in self.cache
+
+    def hold_before_due(self, now: float) -> list[Any]:
+        """Holds the worker just before a prepared slide is due; lets it go if that changes."""
+        upcoming = self.upcoming
+        want = self.next_is_ready() and upcoming is not None and upcoming.due - now <= HOLD_BEFORE_DUE_SECONDS
+        if want == self.held_for_due:
+            return []
+        self.held_for_due = want
+        return [HoldWorker()] if want else [ReleaseWorker()]
+
+    def withdrawn(self, on_screen: OnScreen | None) -> bool:
+        """Whether the slide on screen just left the folder (once: it is then marked taken down)."""
+        if on_screen is None or on_screen.entry.is_fallback or on_screen.taken_down:
+            return False
+        if self.content.listed.get(on_screen.entry.path) is not None:
+            return False
+        on_screen.taken_down = True
+        log.info("%s was withdrawn while on screen: the next slide now", on_screen.entry.path)
+        return True
 
     # --- keys ----------------------------------------------------------------------------
 
