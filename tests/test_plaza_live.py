@@ -138,10 +138,24 @@ def plaza():
         running.stop()
 
 
+def settled(plaza, name: str) -> float:
+    """Once the box has its fleet file and has admitted all the content: the wall time from then on."""
+    def ready():
+        status = plaza.status(name)
+        content = status.get("content", {})
+        return status.get("fleet", {}).get("version") and content.get("arriving") == 0 and \
+            content.get("answer", 0) + content.get("contribute", 0) >= 6
+    plaza.wait(ready, what=f"{name} settled")
+    return time.time() + 0.5
+
+
 def test_each_box_shows_what_its_role_selects(plaza):
+    # The fleet file is applied before the content it came with: no contribute slide ever.
     tall = [play["kind"] for play in plaza.plays("tall-case-1") if play["kind"] != "fallback"]
     assert tall and set(tall) == {"answer"}
-    giant = [play["kind"] for play in plaza.plays("giant-box-1")[-8:]]
+    since = settled(plaza, "giant-box-1")
+    plaza.wait(lambda: len([p for p in plaza.plays("giant-box-1") if play_seconds(p) > since]) >= 8)
+    giant = [p["kind"] for p in plaza.plays("giant-box-1") if play_seconds(p) > since][:8]
     assert giant in (["contribute", "answer"] * 4, ["answer", "contribute"] * 4)
     assert plaza.status("tall-case-1")["role"] == "tall-case"
     assert plaza.status("giant-box-1")["fleet"]["version"] and not plaza.status("giant-box-1")["fleet"]["refused"]
@@ -149,8 +163,7 @@ def test_each_box_shows_what_its_role_selects(plaza):
 
 def test_the_boxes_of_a_sync_group_change_slides_together(plaza):
     giants = ("giant-box-1", "giant-box-2")
-    plaza.wait(lambda: all(plaza.status(name).get("fleet", {}).get("version") for name in giants))
-    since = time.time() + 1.0  # the group's settings in force on both
+    since = max(settled(plaza, name) for name in giants)  # the group's settings and content on both
     plaza.wait(lambda: all(len([p for p in plaza.plays(name) if play_seconds(p) > since]) >= 12 for name in giants))
 
     def by_slot(name):
