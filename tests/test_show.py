@@ -416,3 +416,23 @@ def test_the_status_is_published_at_each_slide_and_the_last_says_stopped(tmp_pat
     last = writer.statuses[-1]
     assert last["frames"]["frames_presented"] == box.show.frames_drawn
     assert set(last["slides_shown"]) == {"contribute", "answer"}
+
+
+def test_every_slide_presented_goes_to_the_screenshot_and_a_dark_screen_too(tmp_path, slide_folder):
+    class Shots:
+        def __init__(self):
+            self.frames = []
+
+        def presented(self, frame):
+            self.frames.append(None if frame is None else frame.key.path)
+
+    shots = Shots()
+    box = world(tmp_path, slide_folder, screenshots=shots)
+    played = box.run(2.0)
+    assert shots.frames == played  # one per slide start, the frame actually presented
+    night = FAST + 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n'
+    dark = Shots()
+    box = world(tmp_path, slide_folder, night, wall_start=dt.datetime(2026, 12, 18, 3, 0, tzinfo=SEOUL),
+                screenshots=dark)
+    box.run(1.0)
+    assert dark.frames == [None]

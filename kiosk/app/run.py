@@ -133,7 +133,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         verify=str(config.sync.ca_bundle) if config.sync.ca_bundle else True,
     )
     show.status_writer = status_writer
-    threads = [worker, folder_watcher, config_watcher, recorder, status_writer] + ([sync_thread] if sync_thread else [])
+    from kiosk.boundary.screenshot import ScreenshotWriter
+
+    screenshots = ScreenshotWriter(config.state.dir, config.display.size or (1920, 1080), config.display.rotation)
+    show.screenshots = screenshots
+    threads = [worker, folder_watcher, config_watcher, recorder, status_writer, screenshots] + (
+        [sync_thread] if sync_thread else [])
     show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
     for thread in threads:
         thread.start()

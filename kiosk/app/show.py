@@ -116,6 +116,7 @@ class Show:
         recorder: RecorderLike | None = None,
         clock_synchronised: Callable[[], bool | None] = lambda: True,
         fleet: dict | None = None,
+        screenshots: Any = None,
     ) -> None:
         self.director = Director(config, catalogue, store.load(seed), config.slides.folder, system_zone())
         self.director.health.fleet = fleet
@@ -129,6 +130,7 @@ class Show:
         self.sleep = sleep
         self.notifier = notifier or SystemdNotifier({})
         self.status_writer = status_writer
+        self.screenshots = screenshots  # kiosk.boundary.screenshot.ScreenshotWriter: what was presented
         # Written in place unless the caller runs a recorder thread (kiosk run does).
         self.recorder: RecorderLike = recorder or SlideRecorder(store, play_log)
         self.power = DisplayPower()
@@ -284,6 +286,8 @@ class Show:
             self._prepared = None
             self._current = self._blank if effect.frame is None else self.screen.surface_for(effect.frame)
             self.screen.show(self._current)
+            if self.screenshots is not None:
+                self.screenshots.presented(effect.frame)
         elif isinstance(effect, HoldWorker):
             self.worker.hold()
         elif isinstance(effect, ReleaseWorker):
@@ -318,6 +322,8 @@ class Show:
         if present.fade_seconds <= 0:
             self.screen.show(surface, self._overlay())
             self._drawn(in_fade=False)
+        if self.screenshots is not None:
+            self.screenshots.presented(present.frame)  # written on its own thread
 
     def _drawn(self, in_fade: bool) -> None:
         self.frames_drawn += 1
@@ -353,7 +359,7 @@ class Show:
             clock_synchronised=self.clock_watch.known,
             state_problems=[problem for problem in (
                 getattr(self.store, "problem", None), getattr(self.play_log, "problem", None),
-                getattr(self.status_writer, "problem", None),
+                getattr(self.status_writer, "problem", None), getattr(self.screenshots, "problem", None),
             ) if problem],
         )
         return status

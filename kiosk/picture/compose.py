@@ -133,3 +133,9 @@ def to_panel(frame: Image.Image, rotation: int) -> Image.Image:
     """Turns an upright frame the way the panel is mounted."""
     transpose = _TRANSPOSE.get(rotation)
     return frame if transpose is None else frame.transpose(transpose)
+
+
+def to_viewers(panel: Image.Image, rotation: int) -> Image.Image:
+    """Turns what the panel shows back the way the public sees it (the inverse of to_panel)."""
+    transpose = _TRANSPOSE.get((360 - rotation) % 360)
+    return panel if transpose is None else panel.transpose(transpose)
