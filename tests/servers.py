@@ -49,15 +49,9 @@ events {{ worker_connections 64; }}
 http {{
   access_log {self.access_log} combined;
 {temp}
-  types {{ application/json json; }}
+  types {{ application/json json; text/html html; image/jpeg jpg; text/javascript js; }}
   default_type application/octet-stream;
-  server {{
-    listen 127.0.0.1:{self.port};
-    root {site};
-    location ~ /\\. {{ deny all; }}
-    location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
-    location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
-  }}
+{self._server_block()}
 }}
 """)
         self.process = subprocess.Popen(
@@ -65,6 +59,17 @@ http {{
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
+
+    def _server_block(self) -> str:
+        return f"""
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {self.site};
+    location ~ /\\. {{ deny all; }}
+    location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
+    location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+  }}
+"""
 
     @property
     def url(self) -> str:
@@ -213,3 +218,48 @@ class FaultServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
+    """The central server of docs/install.md: the published site, and /fleet/<box>/ that only <box> may write.
+
+    Each box's bearer token (its sync.token_file) names it; a PUT into another
+    box's folder, or without a token, is refused.
+    """
+    lines = "\n".join(f'    "Bearer {token}" "{box}";' for box, token in sorted(tokens.items()))
+    return f"""
+  map $http_authorization $uploader {{
+    default "";
+{lines}
+  }}
+  server {{
+    listen {listen};
+    root {root};
+    location ~ /\\. {{ deny all; }}
+    location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
+    location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+    location ~ ^/fleet/(?<box>[^/]+)/[^/]+$ {{
+      limit_except GET HEAD PUT {{ deny all; }}
+      if ($request_method = PUT) {{ set $put_by "$uploader:$box"; }}
+      if ($put_by ~ "^:") {{ return 401; }}
+      if ($put_by ~ "^([^:]+):(?!\\1$)") {{ return 403; }}
+      dav_methods PUT;
+      create_full_put_path on;
+      dav_access user:rw group:r all:r;
+      client_max_body_size 64m;
+    }}
+    location /fleet/ {{ autoindex on; autoindex_format json; }}
+  }}
+"""
+
+
+class FleetNginx(Nginx):
+    """nginx receiving the boxes' uploads (WebDAV PUT), each box into its own folder only."""
+
+    def __init__(self, root: Path, tokens: dict[str, str]) -> None:
+        self.root = root
+        self.tokens = tokens
+        super().__init__(root)
+
+    def _server_block(self) -> str:
+        return fleet_nginx_conf(self.root, f"127.0.0.1:{self.port}", self.tokens)

@@ -124,13 +124,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     running.update(show=show, config_watcher=config_watcher)
 
     sync_thread = _sync_thread(config, inbox)
+    from kiosk.boundary.upload import Uploader, is_folder_url
+
+    timeout = (config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds)
+    verify = str(config.sync.ca_bundle) if config.sync.ca_bundle else True
+    session = new_session(sync_settings(config)) if config.heartbeat.url else None
+    folder = is_folder_url(config.heartbeat.url)
     status_writer = StatusWriter(
         config.state.dir,
-        heartbeat_url=config.heartbeat.url,
+        heartbeat_url="" if folder else config.heartbeat.url,
         heartbeat_interval=config.heartbeat.interval_seconds,
-        session=new_session(sync_settings(config)) if config.heartbeat.url else None,
-        timeout=(config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds),
-        verify=str(config.sync.ca_bundle) if config.sync.ca_bundle else True,
+        session=None if folder else session,
+        timeout=timeout,
+        verify=verify,
+    )
+    uploader = None if not folder or session is None else Uploader(
+        config.heartbeat.url, config.box.name, config.state.dir, session, config.heartbeat.interval_seconds,
+        timeout, verify, config.sync.min_kilobytes_per_second * 1024,
     )
     show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter
@@ -138,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     screenshots = ScreenshotWriter(config.state.dir, config.display.size or (1920, 1080), config.display.rotation)
     show.screenshots = screenshots
     threads = [worker, folder_watcher, config_watcher, recorder, status_writer, screenshots] + (
-        [sync_thread] if sync_thread else [])
+        [sync_thread] if sync_thread else []) + ([uploader] if uploader else [])
     show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
     for thread in threads:
         thread.start()

@@ -265,7 +265,9 @@ class SyncConfig(Section):
 class HeartbeatConfig(Section):
     key_prefix = "heartbeat."
     url: str = setting("", rule=rules.url, restart=True,
-                       doc="POST status.json there, with the token and TLS rules of sync; empty = none")
+                       doc="a folder URL ending in `/` (`https://kiosk.example.org/fleet/`): PUT status.json, "
+                           "screen.jpg and the rotated play logs into `<url><box name>/` (WebDAV); any other URL: "
+                           "POST status.json there. With the token and TLS rules of sync; empty = none")
     interval_seconds: float = setting(60.0, rule=SECONDS, restart=True, doc="how often")
 
 

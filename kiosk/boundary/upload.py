@@ -1,0 +1,142 @@
+"""Reports without a server of our own: the box PUTs its status, screenshot and play logs to a WebDAV folder.
+
+With `heartbeat.url` ending in `/` (say `https://kiosk.example.org/fleet/`),
+every `heartbeat.interval_seconds` the box PUTs into `<url><box name>/`:
+
+    status.json   its status, as written in its state folder
+    screen.jpg    what its panel shows (kiosk.boundary.screenshot)
+    play-YYYY-MM-DD.jsonl   each play log once it has been rotated, once
+
+nginx's WebDAV module receives them (docs/install.md shows a configuration
+in which each box may write only its own folder). The same token and TLS
+rules as sync apply. Uploads are best effort, on their own thread: they
+never delay the screen. While the server is down nothing queues but the
+files already on disk: the next round sends the latest status and
+screenshot, and the logs not yet sent (which ones were sent is kept in
+`<state.dir>/uploaded.json`), so disk use stays bounded by the play log's
+own limits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote
+
+import requests
+
+from kiosk.boundary import http
+from kiosk.boundary.background import BackgroundThread
+from kiosk.boundary.files import read_json_object, write_atomically
+from kiosk.boundary.playlog import rotated_logs
+from kiosk.boundary.screenshot import SCREENSHOT_FILE
+from kiosk.core.errors import DeadlinePassed
+
+log = logging.getLogger(__name__)
+
+UPLOADED_FILE = "uploaded.json"
+STATUS_FILE = "status.json"
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def is_folder_url(url: str) -> bool:
+    """A URL ending in / is a folder the box PUTs into; any other is POSTed the status (the heartbeat)."""
+    return url.endswith("/")
+
+
+class Uploader(BackgroundThread):
+    """PUTs status.json, screen.jpg and the rotated play logs into the box's own folder on the server."""
+
+    thread_name = "uploader"
+
+    def __init__(
+        self,
+        url: str,
+        box: str,
+        state_dir: Path,
+        session: requests.Session,
+        interval_seconds: float = 60.0,
+        timeout: tuple[float, float] = (10.0, 30.0),
+        verify: bool | str = True,
+        min_bytes_per_second: int = 20 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.folder_url = f"{url}{quote(box, safe='')}/"
+        self.state_dir = state_dir
+        self.session = session
+        self.interval_seconds = interval_seconds
+        self.timeout = timeout
+        self.verify = verify
+        self.min_bytes_per_second = min_bytes_per_second
+        self.clock = clock
+        self.upload_problem: str | None = None  # why the last round did not arrive, until one does
+        self._first = True
+
+    def _seconds_to_next_round(self) -> float:
+        if self._first:
+            self._first = False
+            return 0.0
+        return self.interval_seconds
+
+    def poll_once(self) -> None:
+        """One round: the status and the screenshot, then each rotated play log not yet sent."""
+        problems = []
+        for name in (STATUS_FILE, SCREENSHOT_FILE):
+            problem = self._put(self.state_dir / name, name)
+            if problem:
+                problems.append(problem)
+        sent = read_json_object(self.state_dir / UPLOADED_FILE)
+        for path in rotated_logs(self.state_dir):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            if sent.get(path.name) == stamp:
+                continue
+            problem = self._put(path, path.name)
+            if problem:
+                problems.append(problem)
+                break  # the server is in trouble: the rest waits for the next round
+            sent[path.name] = stamp
+            write_atomically(self.state_dir / UPLOADED_FILE, json.dumps(sent))
+        present = {path.name for path in rotated_logs(self.state_dir)}
+        if set(sent) - present:  # logs deleted by rotation: forget them, so the file stays small
+            write_atomically(self.state_dir / UPLOADED_FILE, json.dumps({k: v for k, v in sent.items() if k in present}))
+        self._say(problems[0] if problems else None)
+
+    def _put(self, path: Path, name: str) -> str | None:
+        """PUTs one file; a one-line reason when it did not arrive."""
+        try:
+            data = path.read_bytes() if path.stat().st_size <= MAX_UPLOAD_BYTES else None
+        except FileNotFoundError:
+            return None  # nothing to send yet (no screenshot before the first slide)
+        except OSError as exc:
+            return f"{name}: cannot be read ({exc.strerror or exc})"
+        if data is None:
+            return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
+        url = self.folder_url + quote(name)
+        seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
+        try:
+            with http.held_to(self.session, url, seconds) as deadline:
+                response = self.session.put(url, data=data, timeout=self.timeout, verify=self.verify)
+                status = response.status_code
+                response.close()
+                deadline.check()
+        except (requests.RequestException, OSError, DeadlinePassed) as exc:
+            return f"PUT {url}: {type(exc).__name__}"
+        if status >= 300:
+            return f"PUT {url}: HTTP {status}"
+        return None
+
+    def _say(self, problem: str | None) -> None:
+        """A failing upload is said once, and again only once it works."""
+        if problem and self.upload_problem is None:
+            log.warning("uploads to %s fail (%s); the show goes on, and they are tried again", self.folder_url, problem)
+        elif problem is None and self.upload_problem is not None:
+            log.info("uploads to %s work again", self.folder_url)
+        self.upload_problem = problem

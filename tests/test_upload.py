@@ -1,0 +1,106 @@
+"""Uploads to the office: status, screenshot and rotated play logs PUT into the box's own WebDAV folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.boundary.sync import SyncSettings, new_session
+from kiosk.boundary.upload import UPLOADED_FILE, Uploader, is_folder_url
+
+from .servers import FleetNginx
+
+pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (.ci/run installs it)")
+TOKENS = {"box-1": "one-secret", "box-2": "two-secret"}
+
+
+@pytest.fixture
+def server():
+    root = Path(tempfile.mkdtemp(prefix="kiosk-fleet-"))
+    root.chmod(0o755)
+    (root / "fleet").mkdir()
+    nginx = FleetNginx(root, TOKENS)
+    yield nginx, f"http://127.0.0.1:{nginx.port}/fleet/"
+    nginx.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def state_folder(tmp_path: Path) -> Path:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "status.json").write_text('{"box": "box-1", "running": true}')
+    (state / "screen.jpg").write_bytes(b"\xff\xd8 a jpeg")
+    (state / "play-2026-12-18.jsonl").write_text('{"path": "answers/a.jpg"}\n')
+    (state / "play.jsonl").write_text('{"path": "answers/b.jpg"}\n')  # today's: not rotated, not sent
+    return state
+
+
+def uploader(url, state, box="box-1", token="one-secret"):
+    session = new_session(SyncSettings(url=url, token=token))
+    return Uploader(url, box, state, session, timeout=(2, 5))
+
+
+def test_a_box_puts_its_status_screenshot_and_rotated_logs_into_its_own_folder(server, tmp_path):
+    nginx, url = server
+    state = state_folder(tmp_path)
+    box = uploader(url, state)
+    box.poll_once()
+    folder = nginx.root / "fleet" / "box-1"
+    assert sorted(p.name for p in folder.iterdir()) == ["play-2026-12-18.jsonl", "screen.jpg", "status.json"]
+    assert json.loads((folder / "status.json").read_text())["running"] is True
+    assert box.upload_problem is None
+    # A rotated log goes once; the status and screenshot every round.
+    box.poll_once()
+    puts = [line for line in nginx.requests() if line.startswith("PUT")]
+    assert sum("play-2026-12-18" in line for line in puts) == 1 and sum("status.json" in line for line in puts) == 2
+    assert "play-2026-12-18.jsonl" in json.loads((state / UPLOADED_FILE).read_text())
+
+
+def test_a_box_may_not_write_another_boxes_folder_nor_write_without_its_token(server, tmp_path):
+    nginx, url = server
+    state = state_folder(tmp_path)
+    intruder = uploader(url, state, box="box-2", token="one-secret")  # box-1's token on box-2's folder
+    intruder.poll_once()
+    assert "HTTP 403" in intruder.upload_problem and not (nginx.root / "fleet" / "box-2").exists()
+    anonymous = requests.put(f"{url}box-1/status.json", data=b"{}", timeout=5)
+    assert anonymous.status_code == 401
+    assert requests.delete(f"{url}box-1/status.json", headers={"Authorization": "Bearer one-secret"},
+                           timeout=5).status_code in (403, 405)
+
+
+def test_the_office_lists_the_boxes_as_json(server, tmp_path):
+    nginx, url = server
+    uploader(url, state_folder(tmp_path)).poll_once()
+    listing = requests.get(url, timeout=5).json()
+    assert [entry["name"] for entry in listing] == ["box-1"]
+    files = {entry["name"] for entry in requests.get(f"{url}box-1/", timeout=5).json()}
+    assert {"status.json", "screen.jpg"} <= files
+
+
+def test_when_the_server_is_down_nothing_is_lost_and_it_is_said_once(tmp_path, caplog):
+    from .servers import free_port
+
+    state = state_folder(tmp_path)
+    box = uploader(f"http://127.0.0.1:{free_port()}/fleet/", state)
+    box.poll_once()
+    box.poll_once()
+    assert caplog.text.count("uploads to") == 1 and box.upload_problem
+    assert not (state / UPLOADED_FILE).exists()  # the log is still to be sent
+
+
+def test_folder_urls_are_for_uploads():
+    assert is_folder_url("https://kiosk.example.org/fleet/") and not is_folder_url("https://example.org/beat")
+
+
+def test_the_install_docs_show_the_configuration_the_tests_run():
+    from .conftest import REPO
+    from .servers import fleet_nginx_conf
+
+    shown = fleet_nginx_conf(Path("/var/www/kiosk"), "80",
+                             {"giant-box-1": "TOKEN-OF-giant-box-1", "tall-case-1": "TOKEN-OF-tall-case-1"})
+    assert shown.strip("\n") in (REPO / "docs" / "install.md").read_text(encoding="utf-8")
