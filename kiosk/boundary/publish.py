@@ -141,6 +141,9 @@ def publish(
         log.info("published version %s: %d files, %d bytes", version, len(entries), sum(e.size for e in entries))
     write_atomically(site / _INDEX, json.dumps(new_index))
     removed = _collect_garbage(site, {e.sha256 for e in entries}, grace_seconds, clock())
+    from kiosk.boundary.fleetpage import write_fleet_page
+
+    write_fleet_page(site)  # the office's page of every screen (docs/operations.md)
     return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
 
 
