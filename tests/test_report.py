@@ -64,3 +64,39 @@ def test_times_with_and_without_a_zone_and_bad_seconds_are_skipped_and_counted()
     text = report_text(report)
     assert "7 unreadable play-log lines skipped" in text
     assert "nan" not in text and "inf" not in text and "-2777" not in text
+
+
+# --- the fleet: the uploaded play logs of every box ---------------------------------------------
+
+def test_the_fleet_report_adds_up_every_box_and_says_how_fairly_answers_were_exposed(tmp_path, capsys):
+    import csv
+    import json
+
+    from kiosk.app.cli import main
+
+    fleet = tmp_path / "fleet"
+    plays = {
+        "giant-box-1": [("contribute/c1.png", "contribute", 12), ("answers/a1.jpg", "answer", 8),
+                        ("answers/a2.jpg", "answer", 8)],
+        "tall-case-1": [("answers/a1.jpg", "answer", 10), ("answers/a1.jpg", "answer", 10)],
+    }
+    for box, records in plays.items():
+        (fleet / box).mkdir(parents=True)
+        lines = [json.dumps({"time": f"2026-12-18T12:00:{index:02d}.000+09:00", "path": path, "kind": kind,
+                             "seconds": seconds}) for index, (path, kind, seconds) in enumerate(records)]
+        (fleet / box / "play-2026-12-18.jsonl").write_text("\n".join(lines) + "\n{torn\n")
+    out = tmp_path / "report.csv"
+    assert main(["report", str(fleet), "--json", "--csv", str(out), "--png", str(tmp_path / "chart.png")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(report["boxes"]) == ["giant-box-1", "tall-case-1"]
+    assert report["plaza"]["plays"] == 5 and report["plaza"]["skipped_records"] == 2
+    assert report["boxes"]["tall-case-1"]["per_kind"] == {"answer": {"plays": 2, "seconds": 20.0}}
+    assert report["fleet_fairness"] == {"answers": 2, "fewest_seconds": 8.0, "most_seconds": 28.0,
+                                        "fewest_screens": 1, "most_screens": 2}
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"box": "plaza", "path": "answers/a1.jpg", "kind": "answer", "plays": "3", "seconds": "28.0"} in rows
+    assert (tmp_path / "chart.png").stat().st_size > 1000
+    # One box's folder works too, and so does text.
+    assert main(["report", str(fleet / "tall-case-1")]) == 0
+    assert "the plaza, 1 box:" in capsys.readouterr().out

@@ -220,18 +220,43 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    config = load_or_log(args.config)
-    if config is None:
-        return EXIT_FAILURE
+    from kiosk.app.report import build_fleet_report, build_report, draw_chart, fleet_text, report_text, write_csv
     from kiosk.boundary.playlog import load_play_logs
-    from kiosk.app.report import build_report, draw_chart, report_text
 
-    records, skipped = load_play_logs(config.state.dir)
-    report = build_report(records, args.since, skipped)
-    if args.png:
-        draw_chart(report, args.png, config.captions.font)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+    config = load_or_log(args.config) if not args.folders else None
+    if not args.folders and config is None:
+        return EXIT_FAILURE
+    font = config.captions.font if config is not None else None
+    if args.folders:
+        boxes = {name: load_play_logs(folder) for name, folder in _box_folders(args.folders)}
+        if not boxes:
+            log.error("no play logs in %s", ", ".join(str(f) for f in args.folders))
+            return EXIT_FAILURE
+        fleet = build_fleet_report(boxes, args.since)
+        report, text = fleet, fleet_text(fleet)
+        chart = fleet["plaza"]
     else:
-        print(report_text(report))
+        records, skipped = load_play_logs(config.state.dir)  # type: ignore[union-attr]
+        report = chart = build_report(records, args.since, skipped)
+        text = report_text(report)
+        fleet = None
+    if args.png:
+        from kiosk.core.assets import DEFAULT_FONT
+
+        draw_chart(chart, args.png, font or DEFAULT_FONT)
+    if args.csv:
+        write_csv(fleet or {"boxes": {}, "plaza": report}, args.csv)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else text)
     return EXIT_OK
+
+
+def _box_folders(folders: list) -> list:
+    """(box name, folder) for each folder given: a box's own (it holds play logs), or one of boxes' folders."""
+    boxes = []
+    for folder in folders:
+        if any(folder.glob("play*.jsonl")):
+            boxes.append((folder.name, folder))
+        elif folder.is_dir():
+            boxes += [(sub.name, sub) for sub in sorted(folder.iterdir())
+                      if sub.is_dir() and any(sub.glob("play*.jsonl"))]
+    return boxes

@@ -157,3 +157,58 @@ def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (12
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, format="PNG")
+
+
+# --- the fleet: every box's uploaded play logs ----------------------------------------------
+
+def build_fleet_report(boxes: dict[str, tuple[list[dict], int]], since: dt.date | None = None) -> dict:
+    """The report of each box and of the whole plaza, and how fairly the answers were exposed across it.
+
+    `boxes` maps a box's name to its records and the lines its logs could not parse.
+    """
+    per_box = {name: build_report(records, since, skipped) for name, (records, skipped) in sorted(boxes.items())}
+    plaza = build_report([r for records, _ in boxes.values() for r in records], since,
+                         sum(skipped for _, skipped in boxes.values()))
+    screens: dict[str, set[str]] = defaultdict(set)
+    for name, report in per_box.items():
+        for slide in report["per_slide"]:
+            if slide["kind"] == "answer":
+                screens[slide["path"]].add(name)
+    answers = [s for s in plaza["per_slide"] if s["kind"] == "answer"]
+    seconds = [s["seconds"] for s in answers]
+    return {
+        "boxes": per_box,
+        "plaza": plaza,
+        "fleet_fairness": {
+            "answers": len(answers),
+            "fewest_seconds": min(seconds) if seconds else 0,
+            "most_seconds": max(seconds) if seconds else 0,
+            "fewest_screens": min((len(screens[s["path"]]) for s in answers), default=0),
+            "most_screens": max((len(screens[s["path"]]) for s in answers), default=0),
+        },
+    }
+
+
+def fleet_text(report: dict) -> str:
+    fairness = report["fleet_fairness"]
+    count = len(report["boxes"])
+    lines = [f"the plaza, {count} box{'es' if count != 1 else ''}:", report_text(report["plaza"]), "",
+             f"fairness across the plaza: {fairness['answers']} answers, each on screen "
+             f"{fairness['fewest_seconds'] / 60:.1f} to {fairness['most_seconds'] / 60:.1f} min in all, "
+             f"on {fairness['fewest_screens']} to {fairness['most_screens']} screens"]
+    for name, box in report["boxes"].items():
+        lines += ["", f"box {name}:", report_text(box)]
+    return "\n".join(lines)
+
+
+def write_csv(report: dict, path: Path) -> None:
+    """One row per box and slide, and the plaza's totals per slide (box `plaza`): for the campaign's report."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["box", "path", "kind", "plays", "seconds"])
+        for name, box in [*report["boxes"].items(), ("plaza", report["plaza"])]:
+            for slide in box["per_slide"]:
+                writer.writerow([name, slide["path"], slide["kind"], slide["plays"], slide["seconds"]])
