@@ -87,7 +87,7 @@ def test_the_page_lists_every_box_and_flags_the_ones_that_need_a_look(office):
     assert by_box["tall-case-3"] == ["fallback", "unusable"]
     assert "3 screens · 1 healthy · 2 need a look" in page
     assert "contribute/08-together.png (contribute)" in page and "giant-box" in page
-    assert "p99 gap 18 ms" in page and "8 contribute, 26 answers" in page
+    assert "63 fps in fades, p99 gap 18 ms" in page and "8 contribute, 26 answers" in page
     assert 'src="fleet/giant-box-1/screen.jpg?' in page
 
 

@@ -104,3 +104,19 @@ def test_the_install_docs_show_the_configuration_the_tests_run():
     shown = fleet_nginx_conf(Path("/var/www/kiosk"), "80",
                              {"giant-box-1": "TOKEN-OF-giant-box-1", "tall-case-1": "TOKEN-OF-tall-case-1"})
     assert shown.strip("\n") in (REPO / "docs" / "install.md").read_text(encoding="utf-8")
+
+
+def test_the_fleet_report_reads_the_uploaded_logs_over_http(server, tmp_path, capsys):
+    from kiosk.app.cli import main
+
+    nginx, url = server
+    for box, token in TOKENS.items():
+        state = tmp_path / box
+        state.mkdir()
+        (state / "play-2026-12-18.jsonl").write_text(
+            '{"time": "2026-12-18T12:00:00.000+09:00", "path": "answers/a.jpg", "kind": "answer", "seconds": 8}\n')
+        uploader(url, state, box=box, token=token).poll_once()
+    assert main(["report", url, "--json", "--config", str(tmp_path / "none.yaml")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(report["boxes"]) == ["box-1", "box-2"] and report["plaza"]["plays"] == 2
+    assert report["fleet_fairness"]["most_screens"] == 2

@@ -70,9 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync_cmd.add_argument("--once", action="store_true", help="one sync; exit 0 when the folder matches")
 
     report = command("report", "proof of play from the play logs: this box's, or the uploaded ones of every box")
-    report.add_argument("folders", type=Path, nargs="*", metavar="FOLDER",
-                        help="boxes' folders of uploaded play logs (or the folder holding them, e.g. "
-                             "/var/www/kiosk/fleet); default: this box's state folder")
+    report.add_argument("folders", nargs="*", metavar="FOLDER_OR_URL",
+                        help="boxes' folders of uploaded play logs, the folder holding them (/var/www/kiosk/fleet) "
+                             "or its URL (https://kiosk.example.org/fleet/); default: this box's state folder")
     report.add_argument("--csv", type=Path, help="also write one row per box and slide to this CSV file")
     report.add_argument("--since", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
     report.add_argument("--json", action="store_true", help="print JSON")

@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import json
 import os
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
 from kiosk.boundary.folder import scan
@@ -223,12 +223,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     from kiosk.app.report import build_fleet_report, build_report, draw_chart, fleet_text, report_text, write_csv
     from kiosk.boundary.playlog import load_play_logs
 
-    config = load_or_log(args.config) if not args.folders else None
+    config = load_or_log(args.config) if not args.folders or args.config.exists() else None
     if not args.folders and config is None:
         return EXIT_FAILURE
     font = config.captions.font if config is not None else None
     if args.folders:
-        boxes = {name: load_play_logs(folder) for name, folder in _box_folders(args.folders)}
+        import tempfile
+
+        downloads = tempfile.TemporaryDirectory(prefix="kiosk-report-")
+        folders = [_downloaded(f, Path(downloads.name)) if f.startswith(("http://", "https://"))
+                   else Path(f) for f in args.folders]
+        boxes = {name: load_play_logs(folder) for name, folder in _box_folders(folders)}
+        downloads.cleanup()
         if not boxes:
             log.error("no play logs in %s", ", ".join(str(f) for f in args.folders))
             return EXIT_FAILURE
@@ -248,6 +254,26 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_csv(fleet or {"boxes": {}, "plaza": report}, args.csv)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else text)
     return EXIT_OK
+
+
+def _downloaded(url: str, into: Path) -> Path:
+    """The play logs under a fleet URL (nginx's JSON autoindex of `fleet/`), downloaded into `into`."""
+    import requests
+
+    from kiosk.boundary.playlog import is_play_log_name
+
+    base = url if url.endswith("/") else url + "/"
+    session = requests.Session()
+    for box in session.get(base, timeout=30).json():
+        if box.get("type") != "directory" or "/" in box["name"] or box["name"] in (".", ".."):
+            continue
+        folder = into / box["name"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for item in session.get(f"{base}{box['name']}/", timeout=30).json():
+            if item.get("type") == "file" and is_play_log_name(item["name"]):
+                response = session.get(f"{base}{box['name']}/{item['name']}", timeout=60)
+                (folder / item["name"]).write_bytes(response.content[:64 * 1024 * 1024])
+    return into
 
 
 def _box_folders(folders: list) -> list:

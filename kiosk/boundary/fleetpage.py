@@ -109,8 +109,8 @@ function card(name, status, reported, problem) {
       (content.arriving ? ", " + content.arriving + " arriving" : "")],
     ["last sync", sync.configured ? (sync.last_result || "not yet") + (sync.last_time ? " · " + sync.last_time : "")
       : "not configured"],
-    ["fade frames", frames.fade_gap_seconds ? "p99 gap " + Math.round(1000 * frames.fade_gap_seconds["0.99"]) + " ms"
-      : "no fade yet"],
+    ["frame rate", frames.fade_gap_seconds ? Math.round(1 / frames.fade_gap_seconds["0.5"]) + " fps in fades, p99 gap " +
+      Math.round(1000 * frames.fade_gap_seconds["0.99"]) + " ms" : "no fade yet"],
     ["reported", ago(age)],
   ];
   if (problem) lines.push(["problem", problem]);

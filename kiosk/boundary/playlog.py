@@ -76,6 +76,11 @@ class PlayLog:
             old.unlink(missing_ok=True)
 
 
+def is_play_log_name(name: str) -> bool:
+    """play.jsonl or a rotated play-YYYY-MM-DD[.N].jsonl."""
+    return name == PLAY_LOG_FILE or _ROTATED.match(name) is not None
+
+
 def rotated_logs(folder: Path) -> list[Path]:
     """Rotated play logs, oldest first."""
     found = []
