@@ -294,3 +294,20 @@ def test_a_file_added_before_the_watch_took_hold_is_found_by_the_first_round(tmp
     watcher.tick(woken=False)
     assert watcher.listings == 2, "after that, quiet rounds cost one stat"
     watcher.stop()
+
+
+def test_a_file_renamed_into_place_needs_no_settle_wait_but_one_written_in_place_does(tmp_path):
+    root = tmp_path / "slides"
+    (root / "answers").mkdir(parents=True)
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=30, rescan_seconds=600)  # a long settle, to tell them apart
+    watcher.accept_initial()
+    watcher.start()
+    try:
+        make_picture(root / "answers" / ".renamed.jpg.tmp", fmt="JPEG")  # written whole under a hidden name, as rsync does
+        os.rename(root / "answers" / ".renamed.jpg.tmp", root / "answers" / "renamed.jpg")
+        make_picture(root / "answers" / "copied.jpg")  # written in place: may still be growing
+        message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait(), timeout=10)
+        assert [s.path for s in message.catalogue.answers] == ["answers/renamed.jpg"]
+    finally:
+        watcher.stop()

@@ -162,10 +162,26 @@ class FolderWatcher(_WatchThread):
         self._published: Catalogue | None = None
         self._recheck_at: float | None = None
         self._rescan_at = clock() + rescan_seconds
-        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=lambda _event: self.wake())
+        self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self._on_event)
+        self._renamed: set[str] = set()  # paths renamed into place since the last listing: complete already
+        self._renamed_lock = threading.Lock()
         self._last_health = 0.0
         self._list_again = False
         self.listings = 0  # full listings since start: what a burst of events costs
+
+    def _on_event(self, event: FileSystemEvent) -> None:
+        """Every event wakes the watcher; a rename into place also says its file is complete.
+
+        A file renamed into the folder (rsync's and the sync's own last step, `mv`
+        within one disk) was written whole under another name: it needs no settle wait.
+        """
+        destination = getattr(event, "dest_path", "") if event.event_type == "moved" else ""
+        if destination:
+            relative = os.path.relpath(os.fsdecode(destination), os.fsdecode(self.root))
+            if not relative.startswith(".."):
+                with self._renamed_lock:
+                    self._renamed.add(relative.replace(os.sep, "/"))
+        self.wake()
 
     def accept_initial(self) -> Catalogue:
         """Lists the folder once and takes everything as complete: the start of the show."""
@@ -191,6 +207,11 @@ class FolderWatcher(_WatchThread):
         listing = list_folder(self.root)
         self._list_again = False
         self.listings += 1
+        with self._renamed_lock:
+            renamed, self._renamed = self._renamed, set()
+        if renamed:
+            self._settler.accept([info for info in listing.files if info.path in renamed
+                                  or any(info.path.startswith(f"{folder}/") for folder in renamed)], now)
         fleet = next(((info.size, info.mtime_ns) for info in listing.files if info.path == FLEET_FILE), None)
         if fleet != self._fleet_seen:
             self._fleet_seen = fleet
