@@ -24,15 +24,22 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
     readable by others (`mode`), as node_exporter, running as its own user,
     must read kiosk.prom.
     """
+    # A stray name that is not UTF-8 is written escaped, never fails the whole file.
+    replace_file(path, text.encode("utf-8", errors="backslashreplace"), mode)
+
+
+def replace_file(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+    """Replaces `path` with `data`, whole, by a rename; `durable=False` skips the fsyncs (screen.jpg:
+    readers still never see half a file, but a power cut may leave the previous one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
-        # A stray name that is not UTF-8 is written escaped, never fails the whole file.
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         try:
@@ -40,7 +47,8 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
         except FileNotFoundError:
             pass
         raise
-    fsync_folder(path.parent)
+    if durable:
+        fsync_folder(path.parent)
 
 
 class WriteTrouble:

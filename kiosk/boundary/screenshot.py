@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from PIL import Image
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble
+from kiosk.boundary.files import WriteTrouble, replace_file
 from kiosk.core.frames import Frame
 from kiosk.picture.compose import to_viewers
 
@@ -78,24 +76,8 @@ class ScreenshotWriter(BackgroundThread):
             return
         data = screenshot_jpeg(None if latest is _DARK else latest, self.panel, self.rotation)  # type: ignore[arg-type]
         try:
-            _replace_without_fsync(self.path, data)
+            replace_file(self.path, data, durable=False)
         except OSError as exc:
             self.trouble.failed(f"cannot write {self.path}: {exc.strerror or exc}")
             return
         self.trouble.worked(f"{self.path} is written again")
-
-
-def _replace_without_fsync(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
