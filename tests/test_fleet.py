@@ -161,4 +161,4 @@ def test_a_fleet_file_that_is_not_a_regular_file_is_refused(tmp_path):
     box(tmp_path)
     os.mkfifo(tmp_path / "slides" / "fleet.yaml")
     state = load_fleet(tmp_path / "slides", tmp_path / "state")
-    assert state.refused == ("fleet.yaml: not a regular file",)
+    assert state.refused == ("fleet.yaml: not a regular file (a FIFO, socket or device)",)

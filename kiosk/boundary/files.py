@@ -77,11 +77,11 @@ def inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def open_regular_file(path: Path, root: Path | None = None) -> BinaryIO:
+def open_regular_file(path: Path, root: Path | None = None, follow_links: bool = True) -> BinaryIO:
     """Opens a regular file for reading without ever blocking.
 
     Raises UnsafeFile for what is not a regular file inside `root`, OSError
-    when the file cannot be opened.
+    when the file cannot be opened (ELOOP for a link, with `follow_links=False`).
 
     A FIFO or device (perhaps a link target swapped since the listing) is
     refused before a single read, and with `root` so is a file whose real
@@ -89,7 +89,7 @@ def open_regular_file(path: Path, root: Path | None = None) -> BinaryIO:
     """
     if root is not None and not inside(os.path.realpath(path), os.path.realpath(root)):
         raise UnsafeFile("a link to outside the slide folder")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UnsafeFile("not a regular file (a FIFO, socket or device)")

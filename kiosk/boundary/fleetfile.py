@@ -11,15 +11,13 @@ withdrawn, the box goes back to its own config alone.
 from __future__ import annotations
 
 import logging
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.boundary.files import write_atomically
+from kiosk.boundary.files import open_regular_file, write_atomically
 from kiosk.core.catalogue import FLEET_FILE
 from kiosk.core.config import MAX_CONFIG_BYTES, Config, load_config
-from kiosk.core.errors import ConfigError
+from kiosk.core.errors import ConfigError, UnsafeFile
 from kiosk.core.fleet import Fleet, parse_fleet
 
 log = logging.getLogger(__name__)
@@ -42,18 +40,14 @@ class FleetState:
 def read_text(path: Path) -> str | None:
     """A regular file's UTF-8 text, bounded; None if there is none. Raises ConfigError if it cannot be used."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        with open_regular_file(path, follow_links=False) as handle:  # the sync only ever places regular files
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return None
+    except UnsafeFile as exc:
+        raise ConfigError([f"{path.name}: {exc}"]) from None
     except OSError as exc:
         raise ConfigError([f"{path.name}: cannot be read: {exc.strerror or exc}"]) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError([f"{path.name}: not a regular file"])
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    finally:
-        os.close(fd)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

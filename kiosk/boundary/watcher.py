@@ -316,7 +316,18 @@ class ConfigWatcher(_WatchThread):
             return None
 
     def _texts(self) -> tuple[str | None, str | None]:
-        return self._read(self.path), self._read(self.fleet_path)
+        return self._read(self.path), self._read_fleet()
+
+    def _read_fleet(self) -> str | None:
+        """The fleet file's text, bounded like every file from the central server (None: none, or unusable)."""
+        from kiosk.boundary.fleetfile import read_text
+
+        if self.fleet_path is None:
+            return None
+        try:
+            return read_text(self.fleet_path)
+        except ConfigError:
+            return None
 
     @staticmethod
     def _stamp(path: Path | None) -> tuple[int, int, int] | None:
