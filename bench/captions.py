@@ -80,7 +80,8 @@ def main() -> int:
         compose_frame(plain, caption, "answer", layout, fonts)  # the fonts loaded, as in a running worker
 
         def first_showing() -> None:
-            fonts.itemized.clear()  # laid out from scratch, as the first time a caption is shown
+            fonts.itemized.clear()  # laid out and measured from scratch, as the first time a caption is shown
+            fonts.widths.clear()
             compose_frame(plain, caption, "answer", layout, fonts)
 
         first = median_ms(first_showing, args.runs)

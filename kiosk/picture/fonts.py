@@ -80,6 +80,8 @@ class FontBook:
         # Paragraphs already itemized (kiosk.picture.textlayout): a caption comes back every
         # rotation, and breaking and font choice cost more than drawing it.
         self.itemized: OrderedDict[str, tuple] = OrderedDict()
+        # Run widths by (size, run): measured while a caption is wrapped, needed again to draw it.
+        self.widths: OrderedDict[tuple, float] = OrderedDict()
 
     def coverage(self, face: Face) -> frozenset[int]:
         points = self._covers.get(face)

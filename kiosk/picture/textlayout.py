@@ -26,6 +26,7 @@ from kiosk.picture.fonts import RAQM, Face, FontBook, script_of
 
 ELLIPSIS = "\u2026"
 ITEMIZED_KEPT = 512  # paragraphs remembered per font book
+WIDTHS_KEPT = 8192  # run widths remembered per font book
 
 
 @dataclass(frozen=True)
@@ -137,22 +138,26 @@ def runs_of(clusters: tuple[Cluster, ...] | list[Cluster]) -> tuple[list[Run], l
 
 
 class Measure:
-    """Widths of runs at one size, remembered (a caption is measured many times while it is wrapped)."""
+    """Widths of runs at one size, remembered in the font book (a caption is measured many times while it
+    is wrapped, and again when it is drawn)."""
 
     def __init__(self, fonts: FontBook, px: int) -> None:
         self.fonts = fonts
         self.px = px
-        self._widths: dict[Run, float] = {}
 
     def run(self, run: Run) -> float:
-        width = self._widths.get(run)
+        widths = self.fonts.widths
+        key = (self.px, run)
+        width = widths.get(key)
         if width is None:
             font = self.fonts.at(self.px, run.face)
             if RAQM:
                 width = font.getlength(run.text, direction="rtl" if run.rtl else "ltr")
             else:
                 width = font.getlength(run.text)
-            self._widths[run] = width
+            widths[key] = width
+            if len(widths) > WIDTHS_KEPT:
+                widths.popitem(last=False)
         return width
 
     def line(self, clusters: tuple[Cluster, ...] | list[Cluster]) -> float:
