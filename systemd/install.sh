@@ -84,7 +84,7 @@ fi
 
 step "folders $STATE and $CONTENT"
 mkdir -p "$STATE" "$CONTENT"
-# node_exporter, as its own user, reads kiosk.prom here.
+# Readable by other users (the office's tools read the play logs); kiosk.prom is in /run/kiosk.
 chmod 0755 "$STATE"
 if [ "$demo" = yes ] && [ -z "$(ls -A "$CONTENT")" ]; then
     cp -r "$SOURCE/slides/." "$CONTENT/"

@@ -79,3 +79,39 @@ def test_version_follows_size_and_mtime():
     one = build_catalogue([FileInfo("answers/a.jpg", 10, 5)], {}).get("answers/a.jpg")
     two = build_catalogue([FileInfo("answers/a.jpg", 10, 6)], {}).get("answers/a.jpg")
     assert one.version != two.version
+
+
+# --- the next catalogue from a few changes ------------------------------------------------
+
+from hypothesis import given, settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kiosk.core.catalogue import Catalogue  # noqa: E402
+
+_NAMES = st.sampled_from([f"{kind}/{stem}{number}{suffix}" for kind in ("answers", "contribute", "override")
+                          for stem in ("a", "A", "b", "photo-") for number in (1, 2, 10, 99) for suffix in (".jpg", ".PNG")])
+
+
+@hypothesis_settings(max_examples=200)
+@given(st.dictionaries(_NAMES, st.integers(1, 3)), st.lists(st.tuples(_NAMES, st.integers(0, 3)), max_size=12))
+def test_a_catalogue_changed_step_by_step_equals_one_built_from_scratch(start, steps):
+    files = dict(start)
+    catalogue = build_catalogue([FileInfo(p, size, 1) for p, size in files.items()], {})
+    lineage, generation = catalogue.lineage, catalogue.generation
+    added = []
+    for path, size in steps:
+        if size == 0:
+            files.pop(path, None)
+            catalogue = catalogue.with_changes(remove=[path])
+        else:
+            if path not in files and path.startswith("answers/"):
+                added.append(path)
+            files[path] = size
+            slide = build_catalogue([FileInfo(path, size, 1)], {}).get(path)
+            catalogue = catalogue.with_changes(upsert=[slide])
+    scratch = build_catalogue([FileInfo(p, size, 1) for p, size in files.items()], {})
+    assert catalogue == scratch
+    assert catalogue.answer_paths == tuple(s.path for s in scratch.answers)
+    assert all(catalogue.get(s.path) == s for s in scratch.slides()) and len(catalogue._index) == len(scratch.slides())
+    assert catalogue.added_since(lineage, generation) == tuple(added)
+    assert catalogue.added_since(Catalogue().lineage, 0) is None  # another listing: compare by name

@@ -369,7 +369,8 @@ def test_a_broken_slide_planned_ahead_is_passed_over_while_the_picture_stands():
     ahead = next(r for r in box.requests if r.priority == Priority.AHEAD)
     box.requests.clear()
     box.send(FrameFailed(ahead.key, "not a picture"))
-    assert ahead.key.path in box.director.content.unusable_now()
+    assert ahead.key.path in box.director.content.unusable  # and out of the rotation:
+    assert box.director.catalogue.get(ahead.key.path) is None
     assert box.requests and ahead.key.path not in {r.key.path for r in box.requests}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,3 +79,12 @@ def sync_settings(config: Config) -> SyncSettings:
         min_bytes_per_second=config.sync.min_kilobytes_per_second * 1024,
         reserve_bytes=config.sync.reserve_megabytes * 1024 * 1024,
     )
+
+
+def runtime_folder(config: Config) -> Path:
+    """Where the files that change every few seconds go: `state.runtime_dir`, else systemd's
+    RuntimeDirectory (in RAM, given as $RUNTIME_DIRECTORY), else the state folder."""
+    if config.state.runtime_dir is not None:
+        return config.state.runtime_dir
+    given = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    return Path(given) if given and os.path.isabs(given) else config.state.dir

@@ -8,7 +8,7 @@ import queue
 import signal
 from pathlib import Path
 
-from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, seed_of, sync_settings
+from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
 from kiosk.core.config import Config
 from kiosk.core.errors import DisplayError
@@ -98,10 +98,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.slides.folder.is_dir():
         log.warning("slide folder %s does not exist; showing the fallback slide until it does", config.slides.folder)
     report_catalogue(catalogue)
-    crashed_on = left_in_flight(config.state.dir)
+    runtime = runtime_folder(config)
+    crashed_on = left_in_flight(runtime)
     worker = DecodeWorker(
         inbox, config.slides.folder, config.captions.font, config.decoding.max_pixels,
-        in_flight=InFlightFile(config.state.dir),
+        in_flight=InFlightFile(runtime),
     )
     screen = ChosenScreen(
         config.display.renderer, args.size or config.display.size, args.windowed,
@@ -131,7 +132,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     session = new_session(sync_settings(config)) if config.heartbeat.url else None
     folder = is_folder_url(config.heartbeat.url)
     status_writer = StatusWriter(
-        config.state.dir,
+        runtime,
+        disk=config.state.dir,
         heartbeat_url="" if folder else config.heartbeat.url,
         heartbeat_interval=config.heartbeat.interval_seconds,
         session=None if folder else session,
@@ -140,12 +142,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     uploader = None if not folder or session is None else Uploader(
         config.heartbeat.url, config.box.name, config.state.dir, session, config.heartbeat.interval_seconds,
-        timeout, verify, config.sync.min_kilobytes_per_second * 1024,
+        timeout, verify, config.sync.min_kilobytes_per_second * 1024, runtime_dir=runtime,
     )
     show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter
 
-    screenshots = ScreenshotWriter(config.state.dir, config.display.size or (1920, 1080), config.display.rotation)
+    screenshots = ScreenshotWriter(runtime, config.display.size or (1920, 1080), config.display.rotation)
     show.screenshots = screenshots
     threads = [worker, folder_watcher, config_watcher, recorder, status_writer, screenshots] + (
         [sync_thread] if sync_thread else []) + ([uploader] if uploader else [])

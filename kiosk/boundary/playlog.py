@@ -36,6 +36,7 @@ class PlayLog:
         self.keep = keep
         self.trouble = WriteTrouble(log)
         self._day: dt.date | None = _day_of_last_record(self.path)
+        self._torn = _ends_torn(self.path)  # a line cut short by a kill or a power cut: the next starts anew
 
     def append(self, record: dict) -> None:
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -45,7 +46,8 @@ class PlayLog:
             if self._day is not None and (day != self._day or self._size() + len(line) > self.max_bytes):
                 self._rotate(self._day)
             with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write(line)
+                handle.write("\n" + line if self._torn else line)
+            self._torn = False
             self._day = day
             self.trouble.worked(f"the play log {self.path} is written again")
         except OSError as exc:
@@ -72,6 +74,7 @@ class PlayLog:
             target = self.folder / f"{stem}.{number}.jsonl"
             number += 1
         os.replace(self.path, target)
+        self._torn = False
         for old in rotated_logs(self.folder)[: -self.keep or None] if self.keep > 0 else []:
             old.unlink(missing_ok=True)
 
@@ -96,6 +99,18 @@ def _record_day(record: dict) -> dt.date | None:
         return dt.datetime.fromisoformat(record["time"]).date()
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _ends_torn(path: Path) -> bool:
+    """True if the file's last line has no end: what a write cut short leaves."""
+    try:
+        with path.open("rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def _day_of_last_record(path: Path) -> dt.date | None:
@@ -152,3 +167,28 @@ def load_play_logs(folder: Path, rotated: bool = True) -> tuple[list[dict], int]
                 else:
                     skipped += 1
     return records, skipped
+
+
+def last_records(folder: Path, count: int) -> list[object]:
+    """The last `count` readable records of the play log, newest first (the newest rotated file if
+    play.jsonl is missing or empty). Torn lines are skipped; only the file's end is read."""
+    candidates = [folder / PLAY_LOG_FILE] + list(reversed(rotated_logs(folder)))[:1]
+    for path in candidates:
+        try:
+            with path.open("rb") as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(max(0, size - count * 4096))
+                lines = handle.read().splitlines()
+        except OSError:
+            continue
+        records: list[object] = []
+        for raw in reversed(lines):
+            if len(records) >= count:
+                break
+            try:
+                records.append(loads_json(raw))
+            except ValueError:
+                continue
+        if records:
+            return records
+    return []

@@ -1,8 +1,11 @@
-"""The saved rotation in `state.dir`: written atomically, read forgivingly, off the render loop.
+"""The saved rotation in `state.dir`: a checkpoint and the play log, written off the render loop.
 
-A power cut in the middle of a write leaves the previous file intact
-(temporary file, fsync, rename, fsync of the folder). A file that cannot be
-read gives a warning and a fresh rotation, never a crash.
+How little is written, and what a kill or a power cut costs, is in
+kiosk.core.journal. The checkpoint `rotation.json` is replaced atomically
+(temporary file, fsync, rename, fsync of the folder), so a power cut in the
+middle of a write leaves the previous one; the play log gets one line per
+slide. A file that cannot be read gives a warning and a fresh rotation,
+never a crash.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import hashlib
 import json
 import logging
 import queue
+import secrets
+import time
 from pathlib import Path
+from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import WriteTrouble, write_atomically
+from kiosk.boundary.playlog import PlayLog, last_records
+from kiosk.core.journal import LINE_KEY, Checkpoint, checkpoint_due, line_state, read_checkpoint, resume
 from kiosk.core.playlist import Rotation, SavedState
-from kiosk.boundary.playlog import PlayLog
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -24,6 +31,7 @@ log = logging.getLogger(__name__)
 ROTATION_FILE = "rotation.json"
 # A rotation of 100,000 answers is about 4 MB; anything far larger is not ours.
 MAX_STATE_BYTES = 64 * 1024 * 1024
+RESUME_LINES = 64  # play-log lines read back at a start, newest first
 
 
 def default_seed(box_name: str) -> int:
@@ -32,11 +40,13 @@ def default_seed(box_name: str) -> int:
 
 
 class RotationStore:
-    """Loads and saves the rotation in one folder."""
+    """Loads the rotation from one folder, and writes its checkpoints there."""
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.path = folder / ROTATION_FILE
         self.trouble = WriteTrouble(log)
+        self.checkpoint: Checkpoint | None = None  # the one on disk, once loaded or written
 
     @property
     def problem(self) -> str | None:
@@ -50,53 +60,53 @@ class RotationStore:
                 text = handle.read(MAX_STATE_BYTES + 1)
             if len(text) > MAX_STATE_BYTES:
                 raise ValueError(f"larger than {MAX_STATE_BYTES:,} bytes")
-            data = loads_json(text)
-            rotation = Rotation.from_json(data["rotation"])
-            # "bad" is what earlier kiosks called it: their rotation files still resume.
-            known = data.get("unusable", data.get("bad", {}))
-            unusable = {str(p): (int(v[0]), int(v[1])) for p, v in known.items()}
+            checkpoint = read_checkpoint(loads_json(text))
         except FileNotFoundError:
             return SavedState(Rotation(seed=seed))
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
+        except (OSError, ValueError) as exc:
             log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
             return SavedState(Rotation(seed=seed))
-        return SavedState(rotation, unusable)
+        self.checkpoint = checkpoint if checkpoint.ident else None  # an older format is written anew
+        return resume(checkpoint, last_records(self.folder, RESUME_LINES))
 
-    def save(self, state: SavedState) -> None:
-        data = {
-            "rotation": state.rotation.to_json(),
-            "unusable": {path: list(version) for path, version in sorted(state.unusable.items())},
-        }
+    def save(self, state: SavedState, now: float = 0.0) -> Checkpoint | None:
+        """Writes a checkpoint of this state; the checkpoint, or None if the disk refused it."""
+        checkpoint = Checkpoint(secrets.token_hex(8), state, now)
         try:
-            write_atomically(self.path, json.dumps(data, ensure_ascii=False))
+            write_atomically(self.path, json.dumps(checkpoint.to_json(), ensure_ascii=False))
         except OSError as exc:
             # A full or read-only disk: said once (and in status.json), not at every slide.
             self.trouble.failed(f"cannot save the rotation to {self.path}: {exc.strerror or exc}")
-            return
+            return None
         self.trouble.worked(f"the rotation is saved again in {self.path}")
+        self.checkpoint = checkpoint
+        return checkpoint
 
 
 class SlideRecorder:
-    """Records each slide start: the rotation first (atomic, fsynced), then its play-log line.
+    """Records each slide start: a checkpoint when one is due (atomic, fsynced), then its play-log line.
 
-    In that order, a line in the play log means the rotation after that
-    slide is on disk, so a kiosk killed at any moment resumes without
-    repeating a logged slide.
+    The line carries the rotation's position after its slide, so a line in
+    the play log means the rotation after that slide is recorded, and a
+    kiosk killed at any moment resumes without repeating a logged slide.
     """
 
-    def __init__(self, store: RotationStore, play_log: PlayLog) -> None:
+    def __init__(self, store: RotationStore, play_log: PlayLog, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.play_log = play_log
+        self.clock = clock
 
     def slide_started(self, state: SavedState, record: dict) -> None:
         self.record([(state, record)])
 
     def record(self, starts: list[tuple[SavedState, dict]]) -> None:
-        """Several slide starts at once: only the newest rotation needs saving."""
-        if not starts:
-            return
-        self.store.save(starts[-1][0])
-        for _state, record in starts:
+        """Slide starts, in order: each line after the checkpoint it continues."""
+        for state, record in starts:
+            checkpoint = self.store.checkpoint
+            if checkpoint_due(checkpoint, state, self.clock()):
+                checkpoint = self.store.save(state, self.clock())
+            if checkpoint is not None:
+                record = {**record, LINE_KEY: line_state(checkpoint, state.rotation)}
             self.play_log.append(record)
 
 

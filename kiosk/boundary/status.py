@@ -22,7 +22,7 @@ from typing import Callable
 import requests
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble, write_atomically
+from kiosk.boundary.files import WriteTrouble, replace_file
 from kiosk.boundary.heartbeat import Heartbeat
 from kiosk.core.prometheus import prometheus_text
 
@@ -57,9 +57,13 @@ class StatusWriter(BackgroundThread):
         timeout: tuple[float, float] = (10.0, 30.0),
         verify: bool | str = True,
         clock: Callable[[], float] = time.monotonic,
+        disk: Path | None = None,
     ) -> None:
+        """`folder` takes the files (in RAM on a box: they change at every slide); `disk` is the
+        state folder whose free space kiosk.prom reports (`folder` if not given)."""
         super().__init__()
         self.folder = folder
+        self.disk = disk or folder
         self.min_interval = min_interval
         self.heartbeat = Heartbeat(heartbeat_url, session, timeout, verify) if heartbeat_url and session else None
         self.heartbeat_interval = heartbeat_interval
@@ -95,8 +99,11 @@ class StatusWriter(BackgroundThread):
 
     def _write_files(self, status: dict) -> None:
         try:
-            write_atomically(self.folder / STATUS_FILE, json.dumps(status, ensure_ascii=False, indent=1))
-            write_atomically(self.folder / PROMETHEUS_FILE, prometheus_text(status, time.time(), _free(self.folder)))
+            # Whole files by rename, without fsync: a power cut may leave the previous status, never half of one.
+            replace_file(self.folder / STATUS_FILE, json.dumps(status, ensure_ascii=False, indent=1).encode(),
+                         durable=False)
+            replace_file(self.folder / PROMETHEUS_FILE,
+                         prometheus_text(status, time.time(), _free(self.disk)).encode(), durable=False)
         except OSError as exc:
             # Every few seconds on a full disk: said once, and again only once it works.
             self.trouble.failed(f"cannot write status files in {self.folder}: {exc.strerror or exc}")

@@ -63,10 +63,12 @@ class Uploader(BackgroundThread):
         verify: bool | str = True,
         min_bytes_per_second: int = 20 * 1024,
         clock: Callable[[], float] = time.monotonic,
+        runtime_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.folder_url = f"{url}{quote(box, safe='')}/"
         self.state_dir = state_dir
+        self.runtime_dir = runtime_dir or state_dir  # status.json and screen.jpg
         self.session = session
         self.interval_seconds = interval_seconds
         self.timeout = timeout
@@ -86,7 +88,7 @@ class Uploader(BackgroundThread):
         """One round: the status and the screenshot, then each rotated play log not yet sent."""
         problems = []
         for name in (STATUS_FILE, SCREENSHOT_FILE):
-            problem = self._put(self.state_dir / name, name)
+            problem = self._put(self.runtime_dir / name, name)
             if problem:
                 problems.append(problem)
         sent = read_json_object(self.state_dir / UPLOADED_FILE)

@@ -29,6 +29,7 @@ from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import FLEET_FILE, Catalogue, FileInfo, build_catalogue, is_temporary_name
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import list_folder
+from kiosk.core.admission import differences
 from kiosk.core.messages import ConfigChanged, ContentChanged
 from kiosk.core.settling import Settler
 
@@ -228,8 +229,10 @@ class FolderWatcher(_WatchThread):
         if now >= self._rescan_at:
             self._rescan_at = now + self.rescan_seconds
         if catalogue != self._published:
+            # What changed is worked out here, off the render loop, which then costs only that much.
+            changed, removed = differences(self._published or Catalogue(), catalogue)
             self._published = catalogue
-            self.inbox.put(ContentChanged(catalogue))
+            self.inbox.put(ContentChanged(catalogue, tuple(changed), tuple(removed)))
 
     def _round(self, woken: bool) -> None:
         self.tick(woken)

@@ -8,6 +8,11 @@ content cannot be shown is unusable until it changes; a failure its content
 does not explain (memory, I/O) is tried again later with backoff and never
 marks the file. Pure: the director passes in the time and carries out the
 requests it returns.
+
+Everything here costs in proportion to what changed: the watcher says which
+slides changed, and the admitted catalogue is made from the last one by
+`Catalogue.with_changes`. Only a listing without that news (a test, a config
+that changes the selection) is compared name by name.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from typing import Iterable
+
 from kiosk.core.catalogue import Catalogue, Slide
 from kiosk.core.frames import FrameKey, frame_key
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import PlaylistSettings, entry_for
-from kiosk.core.plaza import selected
+from kiosk.core.plaza import selected, selection
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +68,12 @@ class Admission:
         self.retry: dict[str, Retry] = {}
         self.unusable: dict[str, Unusable] = {path: Unusable(version) for path, version in unusable.items()}
         self._unusable_now: set[str] | None = None  # of the catalogue's slides; kept between changes
-        self._dirty = False
+        self._pending: dict[str, Slide | None] = {}  # changes to the admitted catalogue at the next settle
 
     # --- what the playlist may not choose ------------------------------------------
 
     def unusable_now(self) -> set[str]:
-        """Slides of the catalogue known not to decode in their present version.
+        """Listed slides known not to decode in their present version.
 
         Kept up to date between changes: with thousands of broken files,
         working it out at every pick cost 5 ms.
@@ -74,7 +81,7 @@ class Admission:
         if self._unusable_now is None:
             self._unusable_now = {
                 path for path, known in self.unusable.items()
-                if (slide := self.catalogue.get(path)) is not None and slide.version == known.version
+                if (slide := self.listed.get(path)) is not None and slide.version == known.version
             }
         return self._unusable_now
 
@@ -97,37 +104,64 @@ class Admission:
         if (settings.kinds, settings.include, settings.exclude, settings.role) == \
                 (before.kinds, before.include, before.exclude, before.role):
             return []
-        return self.listed_changed(self.everything)
+        changed, removed = differences(self.listed, selected(self.everything, settings))
+        return self._take(changed, removed, self.everything.problems)
 
-    def listed_changed(self, everything: Catalogue) -> list[str]:
-        """Takes the watcher's new listing; returns the paths whose prepared frames are now stale."""
+    def listed_changed(self, everything: Catalogue, changed: Iterable[Slide] | None = None,
+                       removed: Iterable[str] | None = None) -> list[str]:
+        """Takes the watcher's new listing and what changed in it (compared here if not given);
+        returns the paths whose prepared frames are now stale."""
+        if changed is None or removed is None:
+            changed, removed = differences(self.everything, everything)
         self.everything = everything
-        listed = selected(everything, self.settings)
-        previous, self.listed = self.listed, listed
-        for path in [p for p, slide in self.awaiting.items() if getattr(listed.get(p), "version", None) != slide.version]:
-            del self.awaiting[path]
+        return self._take(changed, removed, everything.problems)
+
+    def _take(self, changed: Iterable[Slide], removed: Iterable[str], problems: tuple[str, ...]) -> list[str]:
+        wanted = selection(self.settings)
+        upsert: list[Slide] = []
+        gone: list[str] = [path for path in removed if self.listed.get(path) is not None]
+        for slide in changed:
+            if wanted(slide):
+                upsert.append(slide)
+            elif self.listed.get(slide.path) is not None:
+                gone.append(slide.path)
+        previous = self.listed
+        self.listed = previous.with_changes(upsert, gone, problems)
+        if upsert:
+            self._unusable_now = None  # a new version of an unusable file may be fine
         stale: list[str] = []
-        for slide in listed.slides():
+        for slide in upsert:
             before = previous.get(slide.path)
+            waiting = self.awaiting.get(slide.path)
+            if waiting is not None and waiting.version != slide.version:
+                del self.awaiting[slide.path]
+                waiting = None
             if before is not None and before.version == slide.version:
+                if waiting is None and self.catalogue.get(slide.path) is not None:
+                    self._pending[slide.path] = slide  # its sidecar changed: no new decode needed
                 continue
             known = self.unusable.get(slide.path)
-            if (known is not None and known.version == slide.version) or slide.path in self.awaiting:
+            if known is not None and known.version == slide.version:
+                if self.catalogue.get(slide.path) is not None:
+                    self._pending[slide.path] = None
+                continue
+            if waiting is not None:
                 continue
             self.awaiting[slide.path] = slide
             stale.append(slide.path)
-        for slide in previous.slides():
-            if listed.get(slide.path) is None:
-                self.unusable.pop(slide.path, None)
-                self.retry.pop(slide.path, None)
-                self._unusable_now = None
-                stale.append(slide.path)
-                log.info("removed %s", slide.path)
-        known_problems = set(previous.problems)
-        for problem in listed.problems:
-            if problem not in known_problems:
-                log.warning("%s", problem)
-        self._dirty = True
+        for path in gone:
+            self.awaiting.pop(path, None)
+            self.unusable.pop(path, None)
+            self.retry.pop(path, None)
+            self._pending[path] = None
+            self._unusable_now = None
+            stale.append(path)
+            log.info("removed %s", path)
+        if problems != previous.problems:
+            known_problems = set(previous.problems)
+            for problem in problems:
+                if problem not in known_problems:
+                    log.warning("%s", problem)
         return stale
 
     def decoded(self, key: FrameKey) -> bool:
@@ -142,7 +176,7 @@ class Admission:
             self.unusable.pop(key.path, None)
             self._unusable_now = None
             log.info("%s %s", "updated" if self.catalogue.get(key.path) else "added", key.path)
-            self._dirty = True
+            self._pending[key.path] = self.listed.get(key.path)
         return spare
 
     def failed(self, key: FrameKey, reason: str, passing: bool, now: float) -> None:
@@ -154,7 +188,8 @@ class Admission:
         waiting = self.awaiting.get(key.path)
         if waiting is not None and waiting.version == key.version:
             del self.awaiting[key.path]
-            self._dirty = True
+            if self.catalogue.get(key.path) is not None:
+                self._pending[key.path] = None  # its earlier version leaves too: the file is this one now
 
     def mark_unusable(self, path: str, version: tuple[int, int], reason: str) -> None:
         """Skips this version of the file until it changes, with one log line."""
@@ -162,8 +197,11 @@ class Admission:
             log.warning("skipping %s: %s", path, reason)
         self.unusable[path] = Unusable(version, reason)
         self.retry.pop(path, None)
+        listed = self.listed.get(path)
+        if listed is not None and listed.version == version and self.catalogue.get(path) is not None:
+            self._pending[path] = None  # leaves the rotation at the next settle
         if self._unusable_now is not None:  # kept up to date: thousands of failures in a row must stay cheap
-            slide = self.catalogue.get(path)
+            slide = self.listed.get(path)
             if slide is not None and slide.version == version:
                 self._unusable_now.add(path)
             else:
@@ -181,28 +219,18 @@ class Admission:
     # --- what follows ------------------------------------------------------------------
 
     def settle(self) -> bool:
-        """Rebuilds the catalogue once for all the changes just taken; True if it changed."""
-        if not self._dirty:
+        """Makes the admitted catalogue once for all the changes just taken; True if it changed."""
+        if not self._pending:
             return False
-        self._dirty = False
-        slides: list[Slide] = []
-        for slide in self.listed.slides():
-            known = self.unusable.get(slide.path)
-            if known is not None and known.version == slide.version:
-                continue  # known undecodable until the file changes
-            if slide.path in self.awaiting:
-                admitted = self.catalogue.get(slide.path)
-                if admitted is not None:
-                    slides.append(admitted)  # at its last admitted state
-            else:
-                slides.append(slide)
-        catalogue = Catalogue.of(slides, self.listed.problems)
-        if catalogue == self.catalogue:
+        pending, self._pending = self._pending, {}
+        upsert = [slide for slide in pending.values() if slide is not None]
+        remove = [path for path, slide in pending.items() if slide is None and self.catalogue.get(path) is not None]
+        if not remove and all(self.catalogue.get(slide.path) == slide for slide in upsert):
             return False
-        self.catalogue = catalogue
+        self.catalogue = self.catalogue.with_changes(upsert, remove, self.listed.problems)
         self._unusable_now = None
         log.debug("rotation now has %d contribute and %d answer slides",
-                  catalogue.count("contribute"), catalogue.count("answer"))
+                  self.catalogue.count("contribute"), self.catalogue.count("answer"))
         return True
 
     def to_decode(self, layout: Layout, settings: PlaylistSettings, now: float) -> list[FrameKey]:
@@ -221,3 +249,10 @@ class Admission:
             self.admitting.add(key)
             keys.append(key)
         return keys
+
+
+def differences(before: Catalogue, after: Catalogue) -> tuple[list[Slide], list[str]]:
+    """The slides new or changed in `after`, and the paths it no longer has: name by name."""
+    changed = [slide for slide in after.slides() if before.get(slide.path) != slide]
+    removed = [slide.path for slide in before.slides() if after.get(slide.path) is None]
+    return changed, removed

@@ -7,7 +7,9 @@ use for incomplete files never become slides.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -55,6 +57,15 @@ def natural_key(path: str) -> tuple:
     )
 
 
+def slide_order(slide: "Slide") -> tuple:
+    """The order of slides of one kind: natural filename order, exact name as the tie-break."""
+    return (natural_key(slide.path), slide.path)
+
+
+ADDED_GENERATIONS = 64  # the answers each of the last few changes added, for the rotation to admit
+_lineages = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class FileInfo:
     """One file of the slide folder as the scanner saw it."""
@@ -82,24 +93,39 @@ class Slide:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Every slide in the folder, each kind in filename order."""
+    """Every slide in the folder, each kind in filename order.
+
+    `with_changes()` makes the next catalogue from a few changes at the cost
+    of those changes (and a copy of pointers), not of the folder, and
+    remembers which answers each change added (`added_since()`), so the
+    rotation can take in new answers without comparing 20,000 names.
+    """
 
     contribute: tuple[Slide, ...] = ()
     answers: tuple[Slide, ...] = ()
     problems: tuple[str, ...] = ()
     overrides: tuple[Slide, ...] = ()
-    _index: dict[str, Slide] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Slide] | None = field(default=None, compare=False, repr=False)
+    answer_paths: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    lineage: int = field(default=0, compare=False, repr=False)  # catalogues made by with_changes share it
+    generation: int = field(default=0, compare=False, repr=False)
+    added: tuple[tuple[int, tuple[str, ...]], ...] = field(default=(), compare=False, repr=False)
+    added_from: int = field(default=0, compare=False, repr=False)  # `added` is complete after this generation
 
     def __post_init__(self) -> None:
-        for slide in self.slides():
-            self._index[slide.path] = slide
+        if self._index is None:
+            object.__setattr__(self, "_index", {slide.path: slide for slide in self.slides()})
+        if self.answer_paths is None:
+            object.__setattr__(self, "answer_paths", tuple(slide.path for slide in self.answers))
+        if self.lineage == 0:
+            object.__setattr__(self, "lineage", next(_lineages))
 
     def slides(self) -> tuple[Slide, ...]:
         """Every slide of every kind, overrides included."""
         return (*self.contribute, *self.answers, *self.overrides)
 
     def get(self, path: str) -> Slide | None:
-        return self._index.get(path)
+        return self._index.get(path)  # type: ignore[union-attr]
 
     def __len__(self) -> int:
         """The slides of the rotation (contribute and answers; overrides stand apart)."""
@@ -118,6 +144,81 @@ class Catalogue:
             problems=problems,
             overrides=tuple(s for s in items if s.kind == "override"),
         )
+
+    def with_changes(self, upsert: Iterable[Slide] = (), remove: Iterable[str] = (),
+                     problems: tuple[str, ...] | None = None) -> "Catalogue":
+        """This catalogue with slides added or replaced and paths removed; each kind stays in order.
+
+        The kinds must be in `slide_order` (as build_catalogue and this method keep them).
+        """
+        index = dict(self._index)  # type: ignore[arg-type]
+        lists: dict[str, list[Slide]] = {}
+        paths: list[str] | None = None
+        added: list[str] = []
+
+        def kind_list(kind: str) -> list[Slide]:
+            if kind not in lists:
+                lists[kind] = list({"contribute": self.contribute, "answer": self.answers,
+                                    "override": self.overrides}[kind])
+            return lists[kind]
+
+        def take_out(slide: Slide) -> None:
+            nonlocal paths
+            items = kind_list(slide.kind)
+            at = bisect.bisect_left(items, slide_order(slide), key=slide_order)
+            if at < len(items) and items[at].path == slide.path:
+                del items[at]
+                if slide.kind == "answer":
+                    paths = paths if paths is not None else list(self.answer_paths or ())
+                    del paths[at]
+
+        for path in remove:
+            old = index.pop(path, None)
+            if old is not None:
+                take_out(old)
+        for slide in upsert:
+            old = index.get(slide.path)
+            if old is not None:
+                take_out(old)
+            elif slide.kind == "answer":
+                added.append(slide.path)
+            items = kind_list(slide.kind)
+            at = bisect.bisect_left(items, slide_order(slide), key=slide_order)
+            items.insert(at, slide)
+            if slide.kind == "answer":
+                paths = paths if paths is not None else list(self.answer_paths or ())
+                paths.insert(at, slide.path)
+            index[slide.path] = slide
+        generation = self.generation + 1
+        history = self.added + ((generation, tuple(added)),) if added else self.added
+        added_from = self.added_from
+        if len(history) > ADDED_GENERATIONS:
+            added_from = history[-ADDED_GENERATIONS - 1][0]
+            history = history[-ADDED_GENERATIONS:]
+        return Catalogue(
+            contribute=tuple(lists["contribute"]) if "contribute" in lists else self.contribute,
+            answers=tuple(lists["answer"]) if "answer" in lists else self.answers,
+            problems=self.problems if problems is None else problems,
+            overrides=tuple(lists["override"]) if "override" in lists else self.overrides,
+            _index=index,
+            answer_paths=tuple(paths) if paths is not None else self.answer_paths,
+            lineage=self.lineage,
+            generation=generation,
+            added=history,
+            added_from=added_from,
+        )
+
+    def added_since(self, lineage: int, generation: int) -> tuple[str, ...] | None:
+        """The answers added after `generation` of this catalogue's lineage; None if that is not known."""
+        if lineage != self.lineage or generation > self.generation or generation < self.added_from:
+            return None  # another listing, or older than the history kept
+        if generation == self.generation:
+            return ()
+        found: list[str] = []
+        for number, paths in self.added:
+            if number > generation:
+                found.extend(paths)
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -152,7 +253,7 @@ def build_catalogue(
             problems.append(problem)
         slides[kind].append(Slide(info.path, kind, info.size, info.mtime_ns, meta))
     for kind in KINDS:
-        slides[kind].sort(key=lambda slide: natural_key(slide.path))
+        slides[kind].sort(key=slide_order)
     return Catalogue(
         contribute=tuple(slides["contribute"]),
         answers=tuple(slides["answer"]),

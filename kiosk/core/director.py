@@ -179,7 +179,7 @@ class Director:
         if isinstance(message, FrameFailed):
             return self._frame_failed(message, now)
         if isinstance(message, ContentChanged):
-            for path in self.content.listed_changed(message.catalogue):
+            for path in self.content.listed_changed(message.catalogue, message.changed, message.removed):
                 self.lineup.cache.discard_path(path)
             return []
         if isinstance(message, ConfigChanged):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kiosk.core.catalogue import Catalogue
+    from kiosk.core.catalogue import Catalogue, Slide
     from kiosk.core.config import Config
     from kiosk.core.frames import Frame, FrameKey
 
@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ContentChanged:
     catalogue: Catalogue
+    # What changed since the watcher's previous catalogue, when it knows: new or changed
+    # slides, and removed paths. Without them the director compares the two, name by name.
+    changed: tuple[Slide, ...] | None = None
+    removed: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,19 @@
 """The rotation: which slide comes next, as a pure function of state and time.
 
 The pattern is one contribute slide, then `answers_per_contribute` answers,
-then the next contribute slide in filename order. Answers come from a
-shuffled bag: each is shown once before any repeats, and a refill never
-starts with the answer that was just shown. The bag is shuffled with a seed
-kept in the state, so `kiosk plan` and `kiosk run` agree slide for slide.
+then the next contribute slide in filename order. Answers come in rounds:
+each is shown once before any repeats, and a round never starts with the
+answer that was just shown. A round holds the answers listed when it began
+(`members`, in filename order) and draws them through a permutation keyed by
+the seed and the round number (kiosk.core.shuffle), so `kiosk plan` and
+`kiosk run` agree slide for slide, and the round's place is one number.
+Answers that arrive during a round join it (`fresh`), first if
+`playlist.new_first`; answers passed over while they could not be shown
+(their dates, a retry) wait in `deferred` and come as soon as they can.
+
+Every choice costs in proportion to what changed, not to the folder: the
+catalogue says which answers each change added (Catalogue.added_since), and
+the rotation never copies or searches its 20,000 names.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from typing import Callable, Collection, TYPE_CHECKING
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.schedule import Schedule
+from kiosk.core.shuffle import permuted
 from kiosk.core.sidecar import within_window
 from kiosk.core.values import printable_name
 
@@ -66,25 +76,51 @@ class Rotation:
 
     seed: int
     round: int = 0
-    bag: tuple[str, ...] = ()
-    seen: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # the round's answers, in filename order when it began
+    shuffled: bool = True  # drawn through the round's permutation; False: in the order of `members`
+    drawn: int = 0  # positions of `members` passed
+    first_swapped: bool = False  # positions 0 and 1 swap: the round does not begin with the answer just shown
+    fresh: tuple[str, ...] = ()  # answers that arrived during the round, in the order they came
+    fresh_drawn: int = 0
+    deferred: tuple[str, ...] = ()  # passed over while they could not be shown; first once they can
     last_answer: str | None = None
     last_contribute: str | None = None
     answers_since_contribute: int | None = None
     last_override: str | None = None  # the override shown last, while overrides are in the folder
+    # The catalogue whose answers the rotation has taken in: (lineage, generation). Not saved.
+    taken_in: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self) | {"bag": list(self.bag), "seen": list(self.seen)}
+        data = dataclasses.asdict(self) | {"members": list(self.members), "fresh": list(self.fresh),
+                                           "deferred": list(self.deferred)}
+        del data["taken_in"]
+        return data
+
+    def position(self) -> dict:
+        """The part that changes at every slide: small, for the play log (kiosk.core.journal)."""
+        return {
+            "round": self.round, "drawn": self.drawn, "fresh_drawn": self.fresh_drawn,
+            "deferred": list(self.deferred), "last_answer": self.last_answer,
+            "last_contribute": self.last_contribute, "answers_since_contribute": self.answers_since_contribute,
+            "last_override": self.last_override,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "Rotation":
-        """Rebuilds a rotation from `to_json()` output; raises ValueError if malformed."""
+        """Rebuilds a rotation from `to_json()` output, or from an earlier kiosk's; raises ValueError if malformed."""
         try:
+            if "members" not in data and ("bag" in data or "seen" in data):
+                return cls._from_bag(data)
             rotation = cls(
                 seed=int(data["seed"]),
                 round=int(data.get("round", 0)),
-                bag=tuple(str(p) for p in data.get("bag", ())),
-                seen=tuple(str(p) for p in data.get("seen", ())),
+                members=_paths(data.get("members", ())),
+                shuffled=bool(data.get("shuffled", True)),
+                drawn=int(data.get("drawn", 0)),
+                first_swapped=bool(data.get("first_swapped", False)),
+                fresh=_paths(data.get("fresh", ())),
+                fresh_drawn=int(data.get("fresh_drawn", 0)),
+                deferred=_paths(data.get("deferred", ())),
                 last_answer=_optional_str(data.get("last_answer")),
                 last_contribute=_optional_str(data.get("last_contribute")),
                 answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
@@ -92,7 +128,60 @@ class Rotation:
             )
         except (KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
-        return rotation
+        return rotation.checked()
+
+    @classmethod
+    def _from_bag(cls, data: dict) -> "Rotation":
+        """The format of kiosks before 2026-12: the round's shuffled bag still to show, and those seen.
+
+        The seen ones come first and count as drawn; the bag follows in its own order.
+        """
+        seen, bag = _paths(data.get("seen", ())), _paths(data.get("bag", ()))
+        return cls(
+            seed=int(data["seed"]),
+            round=int(data.get("round", 0)),
+            members=seen + bag,
+            shuffled=False,
+            drawn=len(seen),
+            last_answer=_optional_str(data.get("last_answer")),
+            last_contribute=_optional_str(data.get("last_contribute")),
+            answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
+            last_override=_optional_str(data.get("last_override")),
+        ).checked()
+
+    def with_position(self, position: dict) -> "Rotation":
+        """This rotation moved on to a `position()` written later in the same round; ValueError if it cannot be."""
+        try:
+            moved = dataclasses.replace(
+                self,
+                round=int(position["round"]),
+                drawn=int(position["drawn"]),
+                fresh_drawn=int(position["fresh_drawn"]),
+                deferred=_paths(position.get("deferred", ())),
+                last_answer=_optional_str(position.get("last_answer")),
+                last_contribute=_optional_str(position.get("last_contribute")),
+                answers_since_contribute=_optional_int(position.get("answers_since_contribute")),
+                last_override=_optional_str(position.get("last_override")),
+            )
+        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
+            raise ValueError(f"malformed rotation position: {str(exc)[:200]}") from None
+        if moved.round != self.round:
+            raise ValueError("the position belongs to another round")
+        return moved.checked()
+
+    def checked(self) -> "Rotation":
+        """Itself if every number is in range; ValueError otherwise (it came from a file)."""
+        if self.round < 0 or not 0 <= self.drawn <= len(self.members) or not 0 <= self.fresh_drawn <= len(self.fresh):
+            raise ValueError("rotation position out of range")
+        if self.answers_since_contribute is not None and not 0 <= self.answers_since_contribute <= 1_000_000:
+            raise ValueError("rotation count out of range")
+        return self
+
+
+def _paths(value: object) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("a list of paths was expected")
+    return tuple(str(p) for p in value)
 
 
 @dataclass(frozen=True)
@@ -239,50 +328,117 @@ def _next_answer(
     now: dt.datetime,
     skip: Collection[str],
 ) -> tuple[Slide, Rotation] | None:
-    present = {s.path: s for s in catalogue.answers if s.path not in skip}
-    if not present:
+    if not catalogue.answers:
         return None
-    if rotation.round > 0:
-        rotation = _admit_new_answers(rotation, present, settings)
+    rotation = take_in(rotation, catalogue, settings)
     for _attempt in range(2):
-        for path in rotation.bag:
-            slide = present.get(path)
-            if slide is not None and within_window(slide.meta, now):
-                bag = tuple(p for p in rotation.bag if p != path and p in present)
-                seen = (*rotation.seen, path)
-                return slide, dataclasses.replace(rotation, bag=bag, seen=seen, last_answer=path)
-        # Every answer still in the bag is gone or out of its dates: new round.
-        rotation = _refill(rotation, sorted(present, key=natural_key), settings)
+        if rotation.round > 0:
+            picked = _draw(rotation, catalogue, settings, now, skip)
+            if picked is not None:
+                return picked
+        # Every answer of the round is shown, gone, or out of its dates: a new round.
+        rotation = _refill(rotation, catalogue, settings)
     return None
 
 
-def _refill(rotation: Rotation, paths: list[str], settings: PlaylistSettings) -> Rotation:
-    round_number = rotation.round + 1
-    bag = list(paths)
-    if settings.order == "shuffle":
-        random.Random(f"{rotation.seed}:{round_number}").shuffle(bag)
-    if len(bag) > 1 and bag[0] == rotation.last_answer:
-        # Never the same answer twice in a row across a refill.
-        bag.append(bag.pop(0))
-    return dataclasses.replace(rotation, round=round_number, bag=tuple(bag), seen=())
+def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, now: dt.datetime,
+          skip: Collection[str]) -> tuple[Slide, Rotation] | None:
+    """The round's next answer that can be shown now, or None when the round has none left."""
+
+    def showable(path: str) -> Slide | None | bool:
+        """The slide; None if it left the folder; False if it cannot be shown now."""
+        slide = catalogue.get(path)
+        if slide is None or slide.kind != "answer":
+            return None
+        return slide if path not in skip and within_window(slide.meta, now) else False
+
+    if rotation.deferred:
+        waiting: list[str] = []
+        for at, path in enumerate(rotation.deferred):
+            slide = showable(path)
+            if slide:
+                rest = (*waiting, *rotation.deferred[at + 1:])
+                return slide, dataclasses.replace(rotation, deferred=rest, last_answer=path)  # type: ignore[return-value]
+            if slide is False:
+                waiting.append(path)
+        rotation = dataclasses.replace(rotation, deferred=tuple(waiting))
+    deferred = list(rotation.deferred)
+    drawn, fresh_drawn = rotation.drawn, rotation.fresh_drawn
+    members, fresh = rotation.members, rotation.fresh
+    while drawn < len(members) or fresh_drawn < len(fresh):
+        if _fresh_next(rotation, settings, drawn, fresh_drawn):
+            path = fresh[fresh_drawn]
+            fresh_drawn += 1
+        else:
+            path = members[_member_at(rotation, drawn)]
+            drawn += 1
+            if path in fresh:
+                continue  # it left and came back during the round: it is drawn as a new answer
+        slide = showable(path)
+        if slide is None:
+            continue
+        if slide is False:
+            deferred.append(path)
+            continue
+        return slide, dataclasses.replace(  # type: ignore[return-value]
+            rotation, drawn=drawn, fresh_drawn=fresh_drawn, deferred=tuple(deferred), last_answer=path,
+        )
+    return None
 
 
-def _admit_new_answers(rotation: Rotation, present: dict[str, Slide], settings: PlaylistSettings) -> Rotation:
-    """Puts answers that appeared since the bag was filled into this round."""
-    known = set(rotation.bag)
-    known.update(rotation.seen)
-    # Only the new ones are sorted: this runs for every slide.
-    new = sorted((p for p in present if p not in known), key=natural_key)
-    if not new:
-        return rotation
-    bag = list(rotation.bag)
+def _member_at(rotation: Rotation, position: int) -> int:
+    """Which of the round's members is drawn at this position."""
+    if rotation.first_swapped and position < 2:
+        position = 1 - position
+    if not rotation.shuffled:
+        return position
+    return permuted(f"{rotation.seed}:{rotation.round}", len(rotation.members), position)
+
+
+def _fresh_next(rotation: Rotation, settings: PlaylistSettings, drawn: int, fresh_drawn: int) -> bool:
+    """Whether the next answer comes from those that arrived during the round."""
+    fresh_left = len(rotation.fresh) - fresh_drawn
+    members_left = len(rotation.members) - drawn
+    if fresh_left == 0 or members_left == 0:
+        return fresh_left > 0
     if settings.new_first:
-        # Staff who just dropped in a photo want to see it soon.
-        bag = new + bag
-    elif settings.order == "sorted":
-        bag = sorted(bag + new, key=natural_key)
+        return True  # staff who just dropped in a photo want to see it soon
+    if settings.order == "sorted":
+        return natural_key(rotation.fresh[fresh_drawn]) < natural_key(rotation.members[_member_at(rotation, drawn)])
+    # A fair merge: each remaining answer is as likely to come next as any other.
+    chance = random.Random(f"{rotation.seed}:{rotation.round}:{drawn}:{fresh_drawn}")
+    return chance.randrange(fresh_left + members_left) < fresh_left
+
+
+def _refill(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings) -> Rotation:
+    """A new round of every answer in the catalogue; costs no more than a reference to its names."""
+    members = catalogue.answer_paths or ()
+    rotation = dataclasses.replace(
+        rotation, round=rotation.round + 1, members=members, shuffled=settings.order == "shuffle",
+        drawn=0, first_swapped=False, fresh=(), fresh_drawn=0, deferred=(),
+        taken_in=(catalogue.lineage, catalogue.generation),
+    )
+    if len(members) > 1 and members[_member_at(rotation, 0)] == rotation.last_answer:
+        rotation = dataclasses.replace(rotation, first_swapped=True)  # never the same answer twice in a row
+    return rotation
+
+
+def take_in(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings) -> Rotation:
+    """Puts answers that appeared since the round began into it.
+
+    From the catalogue's record of what each change added, in proportion to
+    the change; only a catalogue of another listing (a start, `kiosk plan`)
+    is compared name by name, once.
+    """
+    mark = (catalogue.lineage, catalogue.generation)
+    if rotation.round == 0 or rotation.taken_in == mark:
+        return rotation
+    added = None if rotation.taken_in is None else catalogue.added_since(*rotation.taken_in)
+    if added is None:
+        known = set(rotation.members)
+        known.update(rotation.fresh)
+        added = tuple(path for path in catalogue.answer_paths or () if path not in known)
     else:
-        rng = random.Random(f"{rotation.seed}:{rotation.round}:{len(rotation.seen)}:{len(bag)}")
-        for path in new:
-            bag.insert(rng.randint(0, len(bag)), path)
-    return dataclasses.replace(rotation, bag=tuple(bag))
+        fresh = set(rotation.fresh)
+        added = tuple(path for path in dict.fromkeys(added) if path not in fresh and catalogue.get(path) is not None)
+    return dataclasses.replace(rotation, fresh=rotation.fresh + added, taken_in=mark)

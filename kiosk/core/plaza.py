@@ -29,7 +29,7 @@ import random
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Collection
+from typing import Callable, Collection
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry
@@ -38,23 +38,30 @@ from kiosk.core.sidecar import within_window
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def selected(catalogue: Catalogue, settings: PlaylistSettings) -> Catalogue:
-    """The slides this box shows: its kinds, paths its patterns allow, the overrides for its role."""
+def selection(settings: PlaylistSettings) -> Callable[[Slide], bool]:
+    """Whether this box shows a slide: its kinds, paths its patterns allow, the overrides for its role."""
 
     def wanted(slide: Slide) -> bool:
+        if slide.kind == "override":
+            parts = PurePosixPath(slide.path).parts
+            return len(parts) == 2 or parts[1] == settings.role
+        if slide.kind not in settings.kinds:
+            return False
         if settings.include and not any(fnmatchcase(slide.path, pattern) for pattern in settings.include):
             return False
         return not any(fnmatchcase(slide.path, pattern) for pattern in settings.exclude)
 
-    def for_me(slide: Slide) -> bool:
-        parts = PurePosixPath(slide.path).parts
-        return len(parts) == 2 or parts[1] == settings.role
+    return wanted
 
+
+def selected(catalogue: Catalogue, settings: PlaylistSettings) -> Catalogue:
+    """The slides this box shows (see `selection`)."""
+    wanted = selection(settings)
     return Catalogue(
-        contribute=tuple(s for s in catalogue.contribute if "contribute" in settings.kinds and wanted(s)),
-        answers=tuple(s for s in catalogue.answers if "answer" in settings.kinds and wanted(s)),
+        contribute=tuple(s for s in catalogue.contribute if wanted(s)),
+        answers=tuple(s for s in catalogue.answers if wanted(s)),
         problems=catalogue.problems,
-        overrides=tuple(s for s in catalogue.overrides if for_me(s)),
+        overrides=tuple(s for s in catalogue.overrides if wanted(s)),
     )
 
 

@@ -86,8 +86,14 @@ class SlidesConfig(Section):
 class StateConfig(Section):
     key_prefix = "state."
     dir: Path = setting(Path("state"), rule=rules.path, restart=True,
-                        doc="the rotation (`rotation.json`, for resuming after a restart), the play log `play.jsonl` "
-                            "and the status files. Must be writable; one kiosk per folder.")
+                        doc="the rotation (`rotation.json`, for resuming after a restart) and the play log "
+                            "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
+                            "per folder.")
+    runtime_dir: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, shown="",
+                                       doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
+                                           "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
+                                           "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
+                                           "across restarts with `RuntimeDirectoryPreserve=restart`), else `state.dir`")
     play_log_max_megabytes: int = setting(16, rule=rules.integer(1, 4096),
                                           doc="the play log starts a new file every day and when it reaches this size")
     play_log_keep: int = setting(60, rule=rules.integer(1, 10000),

@@ -1,0 +1,123 @@
+"""The saved rotation's pure rules: when a checkpoint is due, what a play-log line carries, how a start resumes."""
+
+import dataclasses
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.core.catalogue import FileInfo, build_catalogue
+from kiosk.core.journal import FRESH_IN_LINE, LINE_KEY, UNUSABLE_SECONDS, Checkpoint, checkpoint_due, line_state, read_checkpoint, resume
+from kiosk.core.playlist import PlaylistSettings, Rotation, SavedState, plan
+
+NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+
+def catalogue(answers=40, extra=()):
+    paths = ["contribute/c1.png", "contribute/c2.png"] + [f"answers/a{i:03d}.jpg" for i in range(answers)] + list(extra)
+    return build_catalogue([FileInfo(p, 10, 1) for p in paths], {})
+
+
+def shown(rotation, cat, count, settings=PlaylistSettings()):
+    planned, rotation = plan(rotation, cat, settings, NOW, count)
+    return [p.entry.path for p in planned], rotation
+
+
+def journal_of(states):
+    """What a recorder writes: checkpoints when due, and a line per slide start."""
+    checkpoint, lines, written = None, [], 0
+    for moment, state in enumerate(states):
+        if checkpoint_due(checkpoint, state, float(moment)):
+            checkpoint = Checkpoint(f"cp{written}", state, float(moment))
+            written += 1
+        lines.append({"path": "x", LINE_KEY: line_state(checkpoint, state.rotation), "on_disk": checkpoint})
+    return checkpoint, lines, written
+
+
+def states_of(rotation, cat, count, settings=PlaylistSettings()):
+    states = []
+    for _ in range(count):
+        _paths, rotation = shown(rotation, cat, 1, settings)
+        states.append(SavedState(rotation))
+    return states
+
+
+def test_a_round_needs_one_checkpoint_and_every_slide_resumes_exactly():
+    cat = catalogue(40)
+    states = states_of(Rotation(seed=3), cat, 40)
+    checkpoint, lines, written = journal_of(states)
+    assert written == 2  # the first slide (a contribute slide), then the round's first answer; nothing else
+    for cut in range(1, len(lines) + 1):
+        resumed = resume(lines[cut - 1]["on_disk"], list(reversed(lines[:cut])))
+        assert resumed == states[cut - 1]
+        # ...and goes on exactly as the uninterrupted show did
+        assert shown(resumed.rotation, cat, 5)[0] == shown(states[cut - 1].rotation, cat, 5)[0]
+
+
+def test_a_new_round_writes_a_checkpoint():
+    cat = catalogue(5)
+    states = states_of(Rotation(seed=3), cat, 20, PlaylistSettings(answers_per_contribute=5))
+    _checkpoint, _lines, written = journal_of(states)
+    assert written == len({s.rotation.round for s in states})
+
+
+def test_answers_that_arrive_ride_in_the_lines_until_there_are_too_many():
+    cat = catalogue(40)
+    _paths, rotation = shown(Rotation(seed=3), cat, 4)
+    state = SavedState(rotation)
+    checkpoint = Checkpoint("cp", state, 0.0)
+    grown = build_catalogue([FileInfo(f"answers/new{i}.jpg", 10, 1) for i in range(3)]
+                            + [FileInfo(s.path, 10, 1) for s in cat.slides()], {})
+    _paths, after = shown(rotation, grown, 2)  # a contribute slide, then an answer: the new ones join
+    assert len(after.fresh) == 3 and not checkpoint_due(checkpoint, SavedState(after), 1.0)
+    line = line_state(checkpoint, after)
+    assert sorted(line["fresh"]) == [f"answers/new{i}.jpg" for i in range(3)]
+    assert resume(checkpoint, [{LINE_KEY: line}]).rotation == after
+    flood = dataclasses.replace(after, fresh=tuple(f"answers/f{i}.jpg" for i in range(FRESH_IN_LINE + 1)))
+    assert checkpoint_due(checkpoint, SavedState(flood), 1.0)
+
+
+def test_a_new_unusable_file_waits_a_little_for_its_checkpoint():
+    state = SavedState(Rotation(seed=1, round=1, members=("answers/a.jpg",)))
+    checkpoint = Checkpoint("cp", state, 100.0)
+    broken = SavedState(state.rotation, {"answers/a.jpg": (1, 2)})
+    assert not checkpoint_due(checkpoint, broken, 100.0 + UNUSABLE_SECONDS - 1)
+    assert checkpoint_due(checkpoint, broken, 100.0 + UNUSABLE_SECONDS)
+
+
+def test_lines_of_another_checkpoint_and_torn_lines_are_passed_over():
+    cat = catalogue(10)
+    states = states_of(Rotation(seed=3), cat, 6)
+    checkpoint, lines, _written = journal_of(states)
+    other = {"path": "x", LINE_KEY: {**lines[-1][LINE_KEY], "checkpoint": "an older life"}}
+    torn = {"path": "x", LINE_KEY: {"checkpoint": checkpoint.ident, "round": "1e400"}}
+    newest_first = [other, torn, "not even an object"] + list(reversed(lines[:4]))
+    assert resume(checkpoint, newest_first) == states[3]
+
+
+def test_the_file_of_an_earlier_kiosk_resumes_where_it_stood():
+    earlier = {
+        "rotation": {"seed": 9, "round": 2, "bag": ["answers/a003.jpg", "answers/a001.jpg"],
+                     "seen": ["answers/a000.jpg", "answers/a002.jpg"], "last_answer": "answers/a002.jpg",
+                     "last_contribute": "contribute/c1.png", "answers_since_contribute": 1},
+        "bad": {"answers/a009.jpg": [1, 2]},
+    }
+    checkpoint = read_checkpoint(earlier)
+    assert checkpoint.ident == ""  # written anew at the next slide
+    state = resume(checkpoint, [{LINE_KEY: {"checkpoint": ""}}])
+    assert state.unusable == {"answers/a009.jpg": (1, 2)}
+    cat = catalogue(4)
+    paths, _ = shown(state.rotation, cat, 4)
+    # The rest of its bag in its order, then a new round; nothing seen comes again before it.
+    assert paths[:3] == ["answers/a003.jpg", "answers/a001.jpg", "contribute/c2.png"]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+                    max_leaves=30))
+def test_any_checkpoint_or_line_reads_or_is_refused_with_value_error(data):
+    try:
+        checkpoint = read_checkpoint({"format": 2, "checkpoint": "c", "rotation": data} if isinstance(data, dict) else data)
+    except ValueError:
+        return
+    resume(checkpoint, [{LINE_KEY: data}, data])
