@@ -230,9 +230,12 @@ class FolderWatcher(_WatchThread):
             self._rescan_at = now + self.rescan_seconds
         if catalogue != self._published:
             # What changed is worked out here, off the render loop, which then costs only that much.
-            changed, removed = differences(self._published or Catalogue(), catalogue)
-            self._published = catalogue
-            self.inbox.put(ContentChanged(catalogue, tuple(changed), tuple(removed)))
+            # The published catalogue is the last one changed, not the new listing: the two share
+            # their unchanged slides, so the render loop, dropping the old one, frees only what changed.
+            previous = self._published or Catalogue()
+            changed, removed = differences(previous, catalogue)
+            self._published = previous.with_changes(changed, removed, catalogue.problems)
+            self.inbox.put(ContentChanged(self._published, tuple(changed), tuple(removed)))
 
     def _round(self, woken: bool) -> None:
         self.tick(woken)
