@@ -14,7 +14,6 @@ each. It is a benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import gc
 import json

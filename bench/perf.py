@@ -180,10 +180,14 @@ STILL = {
 }
 
 
-def kiosk_run(work: Path, folder: Path, size: str, seconds: float, idle: float | None, settings: dict) -> dict:
+def kiosk_run(work: Path, folder: Path, size: str, seconds: float, idle: float | None, settings: dict,
+              root: Path = ROOT, prefix: tuple[str, ...] = (), during=None) -> dict:
     """Runs the kiosk with the shipped config changed by `settings`; returns the time to
-    READY=1, status.json, CPU use in an idle window and peak resident memory."""
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    READY=1, status.json, CPU use in an idle window and peak resident memory.
+
+    `root` runs another checkout; `prefix` goes before the command (taskset); `during()`
+    runs once the first slide is up (new photos arriving)."""
+    text = (root / "config.yaml").read_text(encoding="utf-8")
     for old, new in settings.items():
         text = text.replace(old, new)
     state = work / f"state-{time.monotonic_ns()}"
@@ -197,14 +201,17 @@ def kiosk_run(work: Path, folder: Path, size: str, seconds: float, idle: float |
     notify.settimeout(120)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", size],
-        env=dict(ENV, NOTIFY_SOCKET=notify_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        [*prefix, sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", size],
+        env=dict(ENV, NOTIFY_SOCKET=notify_path, PYTHONPATH=str(root)), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, cwd=root,
     )
     ready = None
     try:
         while ready is None:
             if notify.recv(4096).startswith(b"READY=1"):
                 ready = time.monotonic() - started
+        if during is not None:
+            during()
         idle_cpu = None
         if idle:
             time.sleep(3)

@@ -112,6 +112,6 @@ def test_a_catalogue_changed_step_by_step_equals_one_built_from_scratch(start, s
     scratch = build_catalogue([FileInfo(p, size, 1) for p, size in files.items()], {})
     assert catalogue == scratch
     assert catalogue.answer_paths == tuple(s.path for s in scratch.answers)
-    assert all(catalogue.get(s.path) == s for s in scratch.slides()) and len(catalogue._index) == len(scratch.slides())
+    assert all(catalogue.get(s.path) == s for s in scratch.slides()) and len(catalogue.slides()) == len(scratch.slides())
     assert catalogue.added_since(lineage, generation) == tuple(added)
     assert catalogue.added_since(Catalogue().lineage, 0) is None  # another listing: compare by name

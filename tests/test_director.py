@@ -401,14 +401,18 @@ def test_the_slides_after_the_next_are_requested_in_plan_order():
     assert len(requested) > 1
 
 
-@pytest.mark.parametrize(("frames", "expected"), [(4, 2), (4 - 1e-9, 1)])
-def test_prefetch_stays_within_half_the_cache_at_the_frames_real_size(frames, expected):
-    box = Box(open_now=False)
+def test_without_a_configured_cache_it_holds_three_frames_of_the_panel_at_their_real_size():
+    box = Box()
     layout_bytes = PANEL[0] * PANEL[1] * 4  # BGRX: 4 bytes a pixel, not 3
-    box.director.lineup.cache.max_bytes = int(layout_bytes * frames)
-    box.take(box.director.open(PANEL, "BGRX", box.now, box.wall))
     assert box.director.lineup.layout.frame_bytes == layout_bytes
-    assert len(box.requests) == expected
+    assert box.director.lineup.cache.max_bytes == 3 * layout_bytes
+    assert len(box.requests) == 2  # the next slide, and one ahead: the third frame is the one on screen
+
+
+def test_a_configured_cache_prepares_every_planned_slide_it_has_room_for():
+    box = Box(config_of(FAST + "decoding:\n  cache_megabytes: 16\n"))
+    assert box.director.lineup.cache.max_bytes == 16 * 1024 * 1024
+    assert len(box.requests) == 4  # the next slide and the three planned after it
 
 
 # --- keys ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from kiosk.core.messages import ConfigChanged, ContentChanged
-from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
+from kiosk.boundary.watcher import RELIST_AFTER_START_SECONDS, ConfigWatcher, FolderWatcher
 
 from .conftest import FakeClock, make_picture, write_config
 
@@ -280,19 +280,24 @@ def test_between_events_only_the_root_is_checked_and_the_rescan_still_comes(tmp_
     watcher.stop()
 
 
-def test_a_file_added_before_the_watch_took_hold_is_found_by_the_first_round(tmp_path, clock):
+def test_a_file_added_before_the_watch_took_hold_is_found_by_the_listing_after_start(tmp_path, clock):
     root = tmp_path / "slides"
     make_picture(root / "answers" / "a.jpg")
     inbox: queue.Queue = queue.Queue()
     watcher = FolderWatcher(root, inbox, mode="poll", settle_seconds=0.5, rescan_seconds=600, clock=clock)
     watcher.accept_initial()
     make_picture(root / "answers" / "early.jpg")  # the polling observer may snapshot it: no event
-    watcher.tick(woken=False)  # the first round lists anyway, and starts the settle wait
+    watcher.tick(woken=False)
+    assert watcher.listings == 0, "not while the first slide is being prepared"
+    clock.advance(RELIST_AFTER_START_SECONDS)
+    watcher.tick(woken=False)  # lists anyway, and starts the settle wait
     clock.advance(0.6)
     watcher.tick(woken=False)
     assert paths(inbox) == ["answers/a.jpg", "answers/early.jpg"]
     watcher.tick(woken=False)
-    assert watcher.listings == 2, "after that, quiet rounds cost one stat"
+    assert (watcher.listings, watcher.looks) == (1, 1), "the settle check looks at the one file again"
+    watcher.tick(woken=False)
+    assert (watcher.listings, watcher.looks) == (1, 1), "after that, quiet rounds cost one stat"
     watcher.stop()
 
 
@@ -311,3 +316,80 @@ def test_a_file_renamed_into_place_needs_no_settle_wait_but_one_written_in_place
         assert [s.path for s in message.catalogue.answers] == ["answers/renamed.jpg"]
     finally:
         watcher.stop()
+
+
+# --- a change costs what the change is, not what the folder holds ----------------------------
+
+
+def _messages(inbox):
+    found = []
+    while not inbox.empty():
+        found.append(inbox.get_nowait())
+    return found
+
+
+def test_with_a_thousand_photos_a_new_one_is_looked_at_alone_and_reported_as_the_change(tmp_path):
+    root = tmp_path / "slides"
+    (root / "answers").mkdir(parents=True)
+    for index in range(1000):
+        (root / "answers" / f"photo-{index:04d}.jpg").write_bytes(b"x" * 10)
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.3, rescan_seconds=600)
+    assert len(watcher.accept_initial().answers) == 1000
+    watcher._list_again_at = None  # this test is about notifications alone
+    watcher.start()
+    try:
+        (root / "answers" / ".new.jpg.part").write_bytes(b"y" * 20)
+        os.rename(root / "answers" / ".new.jpg.part", root / "answers" / "new.jpg")
+        message = wait_for(lambda: next(iter(_messages(inbox)), None), timeout=10)
+        assert [s.path for s in message.changed] == ["answers/new.jpg"] and message.removed == ()
+        assert len(message.catalogue.answers) == 1001
+        (root / "answers" / "photo-0007.jpg").unlink()
+        message = wait_for(lambda: next(iter(_messages(inbox)), None), timeout=10)
+        assert message.removed == ("answers/photo-0007.jpg",) and message.changed == ()
+        assert watcher.listings == 0 and watcher.looks < 20
+    finally:
+        watcher.stop()
+
+
+def test_a_sidecar_written_later_changes_its_picture_and_a_folder_comes_and_goes_whole(tmp_path):
+    root = tmp_path / "slides"
+    (root / "answers").mkdir(parents=True)
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.2, rescan_seconds=600)
+    watcher.accept_initial()
+    watcher._list_again_at = None
+    watcher.start()
+    try:
+        (root / "answers" / "a.yaml").write_text("caption: Migration means hoping together\n", encoding="utf-8")
+        message = wait_for(lambda: next(iter(_messages(inbox)), None), timeout=10)
+        assert [s.meta.caption for s in message.changed] == ["Migration means hoping together"]
+        batch = tmp_path / "batch"
+        for index in range(3):
+            make_picture(batch / f"b{index}.jpg")
+        os.rename(batch, root / "answers" / "batch")  # a folder moved in whole
+        message = wait_for(lambda: next(iter(_messages(inbox)), None), timeout=10)
+        assert sorted(s.path for s in message.changed) == [f"answers/batch/b{index}.jpg" for index in range(3)]
+        os.rename(root / "answers" / "batch", tmp_path / "gone")  # and out again
+        message = wait_for(lambda: next(iter(_messages(inbox)), None), timeout=10)
+        assert sorted(message.removed) == [f"answers/batch/b{index}.jpg" for index in range(3)]
+        assert [s.path for s in message.catalogue.answers] == ["answers/a.jpg"]
+        assert watcher.listings == 0
+    finally:
+        watcher.stop()
+
+
+def test_the_rescan_repairs_what_no_notification_said(tmp_path, clock):
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.0, rescan_seconds=60, clock=clock, use_events=False)
+    watcher.accept_initial()
+    make_picture(root / "answers" / "missed.jpg")
+    (root / "answers" / "a.jpg").unlink()
+    watcher.tick(woken=False)
+    assert paths(inbox) is None, "nothing said, nothing looked at before the rescan"
+    clock.advance(60)
+    watcher.tick(woken=False)
+    assert paths(inbox) == ["answers/missed.jpg"]

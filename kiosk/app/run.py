@@ -53,6 +53,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if lock is None:
         return EXIT_FAILURE
     from kiosk.boundary.background import stop_all
+    from kiosk.boundary.memory import keep_big_buffers_mapped
+
+    keep_big_buffers_mapped()
     from kiosk.boundary.clock import clock_synchronised
     from kiosk.boundary.screens import ChosenScreen  # needs SDL: imported only here
     from kiosk.boundary.inflight import InFlightFile, left_in_flight
@@ -60,7 +63,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.boundary.playlog import PlayLog
     from kiosk.app.show import Show
     from kiosk.boundary.status import StatusWriter
-    from kiosk.boundary.sync import new_session
     from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
     from kiosk.boundary.worker import DecodeWorker
 
@@ -125,12 +127,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     running.update(show=show, config_watcher=config_watcher)
 
     sync_thread = _sync_thread(config, inbox)
-    from kiosk.boundary.upload import Uploader, is_folder_url
-
     timeout = (config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds)
     verify = str(config.sync.ca_bundle) if config.sync.ca_bundle else True
-    session = new_session(sync_settings(config)) if config.heartbeat.url else None
-    folder = is_folder_url(config.heartbeat.url)
+    session, folder, uploader = None, False, None
+    if config.heartbeat.url:  # requests is imported only by a box that talks to a server
+        from kiosk.boundary.sync import new_session
+        from kiosk.boundary.upload import Uploader, is_folder_url
+
+        session = new_session(sync_settings(config))
+        folder = is_folder_url(config.heartbeat.url)
+        if folder:
+            uploader = Uploader(
+                config.heartbeat.url, config.box.name, config.state.dir, session, config.heartbeat.interval_seconds,
+                timeout, verify, config.sync.min_kilobytes_per_second * 1024, runtime_dir=runtime,
+            )
     status_writer = StatusWriter(
         runtime,
         disk=config.state.dir,
@@ -139,10 +149,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         session=None if folder else session,
         timeout=timeout,
         verify=verify,
-    )
-    uploader = None if not folder or session is None else Uploader(
-        config.heartbeat.url, config.box.name, config.state.dir, session, config.heartbeat.interval_seconds,
-        timeout, verify, config.sync.min_kilobytes_per_second * 1024, runtime_dir=runtime,
     )
     show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter

@@ -17,14 +17,15 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import requests
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import WriteTrouble, replace_file
-from kiosk.boundary.heartbeat import Heartbeat
 from kiosk.core.prometheus import prometheus_text
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,11 @@ class StatusWriter(BackgroundThread):
         self.folder = folder
         self.disk = disk or folder
         self.min_interval = min_interval
-        self.heartbeat = Heartbeat(heartbeat_url, session, timeout, verify) if heartbeat_url and session else None
+        self.heartbeat = None
+        if heartbeat_url and session:
+            from kiosk.boundary.heartbeat import Heartbeat  # requests, imported only by a box that uses it
+
+            self.heartbeat = Heartbeat(heartbeat_url, session, timeout, verify)
         self.heartbeat_interval = heartbeat_interval
         self.clock = clock
         self._latest: dict | None = None

@@ -4,11 +4,14 @@ The watchers only report. They post `ContentChanged` (a new catalogue of
 complete files) and `ConfigChanged` (a new valid config) on the render
 loop's inbox; the loop alone decides what the screen shows.
 
-Events only wake a watcher early. What it reports always comes from a fresh
-listing, so it does not matter which events arrive, in which order, or
-whether inotify dropped some on an overflow: a periodic full rescan repairs
-anything missed, and a root folder that is deleted and re-created gets a
-new observer.
+A change notification names a path; the folder watcher looks at that path
+again (one stat, or the walk of a folder that arrived), not at the whole
+folder, and reports what changed: with 20,000 photos, a new one costs what
+one photo costs. Which events arrive, and in which order, does not matter:
+each only says where to look. A full listing runs at start, a moment after
+the watch took hold, when the root folder is replaced, and every
+`slides.rescan_seconds`, and repairs anything missed (an inotify overflow);
+a root folder that is deleted and re-created gets a new observer.
 """
 
 from __future__ import annotations
@@ -26,16 +29,19 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.core.catalogue import FLEET_FILE, Catalogue, FileInfo, build_catalogue, is_temporary_name
+from kiosk.core.catalogue import (
+    FLEET_FILE, Catalogue, FileInfo, Slide, is_temporary_name, kind_of, picture_stem, slide_for,
+)
 from kiosk.core.errors import ConfigError
-from kiosk.boundary.folder import list_folder
-from kiosk.core.admission import differences
+from kiosk.boundary.folder import Listing, list_folder, look_at
 from kiosk.core.messages import ConfigChanged, ContentChanged
+from kiosk.core.sidecar import SIDECAR_SUFFIXES
 from kiosk.core.settling import Settler
 
 log = logging.getLogger(__name__)
 
 HEALTH_CHECK_SECONDS = 1.0  # how often the root folder's identity is checked
+RELIST_AFTER_START_SECONDS = 2.0  # the listing again after the watch took hold (see accept_initial)
 DEBOUNCE_SECONDS = 0.2  # events closer together than this are one change
 # Reading a file produces these; they change nothing, and our own reads would wake us.
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
@@ -159,83 +165,197 @@ class FolderWatcher(_WatchThread):
         self.inbox = inbox
         self.rescan_seconds = rescan_seconds
         self._settler = Settler(settle_seconds)
-        self._texts: dict[str, str] = {}
+        self._texts: dict[str, object] = {}  # settled sidecars' texts (or UnreadableSidecar)
         self._published: Catalogue | None = None
         self._recheck_at: float | None = None
         self._rescan_at = clock() + rescan_seconds
         self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self._on_event)
-        self._renamed: set[str] = set()  # paths renamed into place since the last listing: complete already
-        self._renamed_lock = threading.Lock()
+        self._renamed: set[str] = set()  # paths renamed into place since the last look: complete already
+        self._dirty: set[str] = set()  # paths the notifications named since the last look
+        self._paths_lock = threading.Lock()
         self._last_health = 0.0
-        self._list_again = False
+        self._list_again_at: float | None = None
+        self._listing_problems: tuple[str, ...] = ()
+        self._slide_problems: dict[str, str] = {}  # per picture or sidecar: an empty file, a broken sidecar
+        # picture stem -> its picture, for a sidecar that changes (a.jpg and a.png both: the rest in _more_stems)
+        self._stems: dict[str, str] = {}
+        self._more_stems: dict[str, set[str]] = {}
         self.listings = 0  # full listings since start: what a burst of events costs
+        self.looks = 0  # paths looked at one by one
 
     def _on_event(self, event: FileSystemEvent) -> None:
-        """Every event wakes the watcher; a rename into place also says its file is complete.
+        """Every event wakes the watcher and names the paths to look at again; a rename into place
+        also says its file is complete.
 
         A file renamed into the folder (rsync's and the sync's own last step, `mv`
         within one disk) was written whole under another name: it needs no settle wait.
         """
-        destination = getattr(event, "dest_path", "") if event.event_type == "moved" else ""
-        if destination:
-            relative = os.path.relpath(os.fsdecode(destination), os.fsdecode(self.root))
-            if not relative.startswith(".."):
-                with self._renamed_lock:
-                    self._renamed.add(relative.replace(os.sep, "/"))
+        if event.is_directory and event.event_type == "modified":
+            self.wake()  # a file inside changed: its own event names it
+            return
+        named = [event.src_path, getattr(event, "dest_path", "") if event.event_type == "moved" else ""]
+        relative = [self._relative(path) for path in named if path]
+        with self._paths_lock:
+            self._dirty.update(path for path in relative if path is not None)
+            if event.event_type == "moved" and relative[-1] is not None and len(relative) == 2:
+                self._renamed.add(relative[-1])
         self.wake()
 
+    def _relative(self, path: str | bytes) -> str | None:
+        relative = os.path.relpath(os.fsdecode(path), os.fsdecode(self.root))
+        if relative == "." or relative.startswith(".."):
+            return None  # the root itself, or above it: the root check and the rescan see to it
+        return relative.replace(os.sep, "/")
+
     def accept_initial(self) -> Catalogue:
-        """Lists the folder once and takes everything as complete: the start of the show."""
+        """Lists the folder once and takes everything as complete: the start of the show.
+
+        The kernel's watch (inotify) is set before the listing, so nothing added
+        meanwhile goes unseen: its notification waits for the first round. A
+        polling observer takes its first look later, on its own thread, so the
+        folder is listed again a moment after the start.
+        """
+        native = self.use_events and self._observed.mode != "poll"
+        if native:
+            self._observed.ensure()
         listing = list_folder(self.root)
         self._fleet_seen = next(((info.size, info.mtime_ns) for info in listing.files if info.path == FLEET_FILE), None)
         self._settler.accept(listing.files, self.clock())
+        self._settler.take_changes()
         self._texts = dict(listing.sidecars)
-        self._published = build_catalogue(listing.files, listing.sidecars, listing.problems)
-        if self.use_events:
+        self._listing_problems = tuple(listing.problems)
+        slides: list[Slide] = []
+        for info in listing.files:
+            slide, problem = slide_for(info, self._texts)
+            self._note(info.path, slide, problem)
+            if slide is not None:
+                slides.append(slide)
+        self._published = Catalogue.in_order(slides, self._problems())
+        if self.use_events and not native:
             self._observed.ensure()
-            # A file added between that listing and the watch taking hold (a polling
-            # observer takes its first snapshot later, on its own thread) sends no event.
-            self._list_again = True
+            # Listed again a moment later: not while the first slide is being decoded.
+            self._list_again_at = self.clock() + RELIST_AFTER_START_SECONDS
         return self._published
 
-    def poll_once(self, root_checked: bool = False) -> None:
+    def poll_once(self, root_checked: bool = False, full: bool = True) -> None:
+        """Looks at the folder again, whole (`full`) or only where notifications pointed, and
+        reports what changed."""
         now = self.clock()
         if root_checked or (self.use_events and self._observed.ensure()):
+            full = True
             if self.root.is_dir():
                 log.info("slide folder %s appeared or was replaced; watching it", self.root)
             else:
                 log.warning("slide folder %s is missing; waiting for it to come back", self.root)
-        listing = list_folder(self.root)
-        self._list_again = False
-        self.listings += 1
-        with self._renamed_lock:
+        with self._paths_lock:
             renamed, self._renamed = self._renamed, set()
-        if renamed:
-            self._settler.accept([info for info in listing.files if info.path in renamed
-                                  or any(info.path.startswith(f"{folder}/") for folder in renamed)], now)
-        fleet = next(((info.size, info.mtime_ns) for info in listing.files if info.path == FLEET_FILE), None)
+            dirty, self._dirty = self._dirty, set()
+        if full:
+            listing = list_folder(self.root)
+            self._list_again_at = None
+            self.listings += 1
+            self._listing_problems = tuple(listing.problems)
+            self._accept_renamed(listing.files, renamed, now)
+            self._recheck_at = self._settler.observe(listing.files, now)
+            if now >= self._rescan_at:
+                self._rescan_at = now + self.rescan_seconds
+        else:
+            listing, gone = self._look_again(dirty | set(self._settler.waiting()))
+            self._accept_renamed(listing.files, renamed, now)
+            self._recheck_at = self._settler.observe_some(listing.files, gone, now)
+        fleet_file = self._settler.settled_file(FLEET_FILE)
+        fleet = None if fleet_file is None else (fleet_file.size, fleet_file.mtime_ns)
         if fleet != self._fleet_seen:
             self._fleet_seen = fleet
             if self.on_fleet_file is not None:
                 self.on_fleet_file()
-        self._recheck_at = self._settler.observe(listing.files, now)
+        self._report(listing)
+
+    def _look_again(self, paths: set[str]) -> tuple[Listing, list[str]]:
+        """The named paths as they are now, and those that are gone (with what was inside them)."""
+        found = Listing()
+        gone: list[str] = []
+        for path in sorted(paths):
+            self.looks += 1
+            part = look_at(self.root, path)
+            found.files += part.files
+            found.sidecars.update(part.sidecars)
+            present = {info.path for info in part.files}
+            if path not in present:
+                if self._settler.known(path):
+                    gone.append(path)
+                elif "." not in path.rsplit("/", 1)[-1]:
+                    # Perhaps a folder: what it held and no longer holds is gone (one pass over the names).
+                    gone += [known for known in self._settler.known_under(path) if known not in present]
+        return found, gone
+
+    def _accept_renamed(self, files: list[FileInfo], renamed: set[str], now: float) -> None:
+        if renamed:
+            self._settler.accept([info for info in files if info.path in renamed
+                                  or any(info.path.startswith(f"{folder}/") for folder in renamed)], now)
+
+    def _report(self, listing: Listing) -> None:
+        """Turns what settled, changed or went into slides, and posts them if anything changed."""
         for path, text in listing.sidecars.items():
             if self._settler.is_settled(path):
                 self._texts[path] = text
-        settled: list[FileInfo] = self._settler.settled()
-        present = {info.path for info in settled}
-        self._texts = {path: text for path, text in self._texts.items() if path in present}
-        catalogue = build_catalogue(settled, self._texts, listing.problems)
-        if now >= self._rescan_at:
-            self._rescan_at = now + self.rescan_seconds
-        if catalogue != self._published:
-            # What changed is worked out here, off the render loop, which then costs only that much.
-            # The published catalogue is the last one changed, not the new listing: the two share
-            # their unchanged slides, so the render loop, dropping the old one, frees only what changed.
-            previous = self._published or Catalogue()
-            changed, removed = differences(previous, catalogue)
-            self._published = previous.with_changes(changed, removed, catalogue.problems)
+        changes = self._settler.take_changes()
+        pictures: set[str] = set()
+        for path, info in changes.items():
+            if path.lower().endswith(SIDECAR_SUFFIXES):
+                if info is None:
+                    self._texts.pop(path, None)
+                    self._slide_problems.pop(path, None)
+                stem = picture_stem(path)
+                if stem in self._stems:
+                    pictures.add(self._stems[stem])
+                pictures.update(self._more_stems.get(stem, ()))
+            elif kind_of(path) is not None:
+                pictures.add(path)
+        previous = self._published or Catalogue()
+        changed: list[Slide] = []
+        removed: list[str] = []
+        for path in sorted(pictures):
+            info = self._settler.settled_file(path)
+            slide, problem = slide_for(info, self._texts) if info is not None else (None, None)
+            self._note(path, slide, problem)
+            if slide is None:
+                if previous.get(path) is not None:
+                    removed.append(path)
+            elif previous.get(path) != slide:
+                changed.append(slide)
+        problems = self._problems()
+        if changed or removed or problems != previous.problems:
+            # The published catalogue is the last one changed: the two share their unchanged
+            # slides, so the render loop, dropping the old one, frees only what changed.
+            self._published = previous.with_changes(changed, removed, problems)
             self.inbox.put(ContentChanged(self._published, tuple(changed), tuple(removed)))
+
+    def _note(self, path: str, slide: Slide | None, problem: str | None) -> None:
+        """Keeps a picture's problem and its stem (for its sidecars) up to date."""
+        if problem:
+            self._slide_problems[path] = problem
+        else:
+            self._slide_problems.pop(path, None)
+        stem = picture_stem(path)
+        if slide is not None or (problem and self._settler.settled_file(path) is not None):
+            if self._stems.setdefault(stem, path) != path:
+                self._more_stems.setdefault(stem, set()).add(path)
+        else:
+            if self._stems.get(stem) == path:
+                del self._stems[stem]
+                others = self._more_stems.pop(stem, set())
+                if others:
+                    self._stems[stem] = others.pop()
+                    if others:
+                        self._more_stems[stem] = others
+            elif stem in self._more_stems:
+                self._more_stems[stem].discard(path)
+                if not self._more_stems[stem]:
+                    del self._more_stems[stem]
+
+    def _problems(self) -> tuple[str, ...]:
+        return self._listing_problems + tuple(self._slide_problems.values())
 
     def _round(self, woken: bool) -> None:
         self.tick(woken)
@@ -249,14 +369,19 @@ class FolderWatcher(_WatchThread):
         now = self.clock()
         replaced = self.use_events and self._observed.ensure()
         recheck_due = self._recheck_at is not None and now >= self._recheck_at
-        if woken or replaced or recheck_due or self._list_again or now >= self._rescan_at:
-            self.poll_once(root_checked=replaced)
+        list_again = self._list_again_at is not None and now >= self._list_again_at
+        whole = replaced or list_again or now >= self._rescan_at
+        if woken or recheck_due or whole:
+            # Without notifications only a whole listing can see what changed.
+            self.poll_once(root_checked=replaced, full=whole or not self.use_events)
 
     def _next_poll_in(self) -> float:
         now = self.clock()
         moments = [self._rescan_at, now + HEALTH_CHECK_SECONDS]
         if self._recheck_at is not None:
             moments.append(self._recheck_at)
+        if self._list_again_at is not None:
+            moments.append(self._list_again_at)
         return min(moments) - now
 
     def _close(self) -> None:

@@ -44,6 +44,17 @@ class Unusable:
     reason: str = UNKNOWN_REASON
 
 
+class Listed:
+    """What this box shows of the folder's listing, by path; changed in place, by the render loop alone."""
+
+    def __init__(self, slides: Iterable[Slide], problems: tuple[str, ...]) -> None:
+        self.slides: dict[str, Slide] = {slide.path: slide for slide in slides}
+        self.problems = problems
+
+    def get(self, path: str) -> Slide | None:
+        return self.slides.get(path)
+
+
 @dataclass(frozen=True)
 class Retry:
     """A file whose last try failed for a passing reason, and when to try again."""
@@ -61,8 +72,9 @@ class Admission:
                  settings: PlaylistSettings = PlaylistSettings()) -> None:
         self.settings = settings
         self.everything = listed  # what the folder watcher last reported
-        self.listed = selected(listed, settings)  # of it, what this box shows (its role's selection)
-        self.catalogue = self.listed  # what the playlist draws from: admitted slides only
+        self.catalogue = selected(listed, settings)  # what the playlist draws from: admitted slides only
+        # Of the listing, what this box shows (its role's selection), admitted or not.
+        self.listed = Listed(self.catalogue.slides(), listed.problems)
         self.awaiting: dict[str, Slide] = {}  # new or changed pictures to decode first, oldest first
         self.admitting: set[FrameKey] = set()  # the few of them the worker has now
         self.retry: dict[str, Retry] = {}
@@ -104,7 +116,9 @@ class Admission:
         if (settings.kinds, settings.include, settings.exclude, settings.role) == \
                 (before.kinds, before.include, before.exclude, before.role):
             return []
-        changed, removed = differences(self.listed, selected(self.everything, settings))
+        wanted = selection(settings)
+        changed = [slide for slide in self.everything.slides() if wanted(slide) and self.listed.get(slide.path) != slide]
+        removed = [path for path, slide in self.listed.slides.items() if not wanted(slide)]
         return self._take(changed, removed, self.everything.problems)
 
     def listed_changed(self, everything: Catalogue, changed: Iterable[Slide] | None = None,
@@ -118,20 +132,17 @@ class Admission:
 
     def _take(self, changed: Iterable[Slide], removed: Iterable[str], problems: tuple[str, ...]) -> list[str]:
         wanted = selection(self.settings)
-        upsert: list[Slide] = []
-        gone: list[str] = [path for path in removed if self.listed.get(path) is not None]
-        for slide in changed:
-            if wanted(slide):
-                upsert.append(slide)
-            elif self.listed.get(slide.path) is not None:
-                gone.append(slide.path)
-        previous = self.listed
-        self.listed = previous.with_changes(upsert, gone, problems)
-        if upsert:
-            self._unusable_now = None  # a new version of an unusable file may be fine
+        listed = self.listed.slides
+        gone: list[str] = [path for path in removed if path in listed]
         stale: list[str] = []
-        for slide in upsert:
-            before = previous.get(slide.path)
+        for slide in changed:
+            if not wanted(slide):
+                if slide.path in listed:
+                    gone.append(slide.path)
+                continue
+            before = listed.get(slide.path)
+            listed[slide.path] = slide
+            self._unusable_now = None  # a new version of an unusable file may be fine
             waiting = self.awaiting.get(slide.path)
             if waiting is not None and waiting.version != slide.version:
                 del self.awaiting[slide.path]
@@ -150,6 +161,7 @@ class Admission:
             self.awaiting[slide.path] = slide
             stale.append(slide.path)
         for path in gone:
+            del listed[path]
             self.awaiting.pop(path, None)
             self.unusable.pop(path, None)
             self.retry.pop(path, None)
@@ -157,11 +169,12 @@ class Admission:
             self._unusable_now = None
             stale.append(path)
             log.info("removed %s", path)
-        if problems != previous.problems:
-            known_problems = set(previous.problems)
+        if problems != self.listed.problems:
+            known_problems = set(self.listed.problems)
             for problem in problems:
                 if problem not in known_problems:
                     log.warning("%s", problem)
+            self.listed.problems = problems
         return stale
 
     def decoded(self, key: FrameKey) -> bool:

@@ -26,7 +26,7 @@ from kiosk.core.effects import (
     ReleaseWorker, RunDisplayCommand, SlideBegan,
 )
 from kiosk.core.layout import Layout
-from kiosk.core.lineup import HOLD_BEFORE_DUE_SECONDS, Lineup, OnScreen, Upcoming
+from kiosk.core.lineup import HOLD_BEFORE_DUE_SECONDS, Lineup, OnScreen, Upcoming, cache_bytes
 from kiosk.core.offhours import OffHours
 from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone
 from kiosk.core.playlist import SavedState, play_record, playlist_settings
@@ -117,6 +117,7 @@ class Director:
         """The screen is open: choose the first slide, or start dark if the schedule says so."""
         self.panel, self.pixel_format = panel, pixel_format
         self.lineup.layout = Layout.from_config(self.config, panel, pixel_format)
+        self.lineup.cache.max_bytes = cache_bytes(self.config, self.lineup.layout)
         wall = self.local(wall)
         self.hours.screen_on = self.hours.on_at(wall, clock_trusted) or self._override_wants_screen(wall)
         if self.hours.screen_on:
@@ -227,8 +228,8 @@ class Director:
         effects: Effects = [ConfigureWorker(self.slide_folder, config.captions.font, config.decoding.max_pixels)]
         for path in self.content.reselect(playlist_settings(config)):
             self.lineup.cache.discard_path(path)
-        self.lineup.cache.max_bytes = config.decoding.cache_megabytes * 1024 * 1024
         layout = Layout.from_config(config, self.panel, self.pixel_format)
+        self.lineup.cache.max_bytes = cache_bytes(config, layout)
         if layout != self.lineup.layout:
             self.lineup.layout = layout
             self.lineup.cache.clear()

@@ -31,6 +31,14 @@ HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 # The decode worker starts no new job this close to a prepared slide's due moment: its
 # Python parts (caption layout) hold the interpreter, and the first frame must not wait.
 HOLD_BEFORE_DUE_SECONDS = 0.15
+CACHE_FRAMES = 3  # without decoding.cache_megabytes: the frame on screen, the next one, one more ahead
+
+
+def cache_bytes(config: Config, layout: Layout | None) -> int:
+    """The frame cache's size: as configured, or room for CACHE_FRAMES frames of the panel."""
+    if config.decoding.cache_megabytes is not None:
+        return config.decoding.cache_megabytes * 1024 * 1024
+    return CACHE_FRAMES * (layout.frame_bytes if layout is not None else 1920 * 1080 * 4)
 
 
 @dataclass
@@ -65,7 +73,7 @@ class Lineup:
     def __init__(self, config: Config, content: Admission) -> None:
         self.config = config
         self.content = content
-        self.cache = FrameCache(config.decoding.cache_megabytes * 1024 * 1024)
+        self.cache = FrameCache(cache_bytes(config, None))
         self.layout: Layout | None = None
         self.upcoming: Upcoming | None = None
         self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
@@ -110,15 +118,16 @@ class Lineup:
     def prefetch(self, now: float) -> list[Any]:
         """Requests the frames of the slides after the next one, in plan order.
 
-        Half the cache is the budget, so prefetched frames are not evicted
-        before they are shown; the plan is a hint, and a content change only
-        costs the work done for it.
+        What the cache holds beyond the frame on screen and the next one is
+        the budget, so prefetched frames are not evicted before they are
+        shown; the plan is a hint, and a content change only costs the work
+        done for it.
         """
         upcoming = self.upcoming
         if upcoming is None or self.layout is None:
             return []
         frame_bytes = self.layout.frame_bytes
-        budget = self.cache.max_bytes // 2 - frame_bytes
+        budget = self.cache.max_bytes - 2 * frame_bytes
         start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
         planned, _rotation = plan(
             upcoming.rotation, self.content.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,

@@ -193,9 +193,10 @@ class DecodingConfig(Section):
     max_pixels: int = setting(50_000_000, rule=rules.integer(1_000_000, 1_000_000_000),
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
-    cache_megabytes: int = setting(64, rule=rules.integer(16, 65536),
-                                   doc="memory for finished frames (a 1920×1080 frame is 8 MB, 4K 33 MB): the next "
-                                       "slides, prepared ahead in half of it, and recently shown ones")
+    cache_megabytes: int | None = setting(None, rule=rules.optional(rules.integer(16, 65536)), shown="",
+                                          doc="memory for finished frames: the one on screen, the next, and those "
+                                              "prepared ahead. Empty: room for three frames of the panel (25 MB at "
+                                              "1920×1080, 100 MB at 3840×2160)")
 
 
 @dataclass(frozen=True)

@@ -9,49 +9,103 @@ leaves at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from kiosk.core.catalogue import FileInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Sighting:
     info: FileInfo
     since: float
 
 
 class Settler:
-    """Tracks files across listings and says which ones have settled."""
+    """Tracks files across listings and says which ones have settled, and what changed."""
 
     def __init__(self, settle_seconds: float) -> None:
         self.settle_seconds = settle_seconds
         self._sightings: dict[str, _Sighting] = {}
         self._settled: dict[str, FileInfo] = {}
+        self._waiting: dict[str, float] = {}  # seen but not settled yet: when they may be
+        self._changes: dict[str, FileInfo | None] = {}  # settled since take_changes(); None: gone
 
-    def accept(self, files: list[FileInfo], now: float) -> None:
-        """Takes files as complete without waiting: the listing made at start."""
+    def accept(self, files: Iterable[FileInfo], now: float) -> None:
+        """Takes files as complete without waiting: the listing made at start, or files renamed into place."""
         for info in files:
             self._sightings[info.path] = _Sighting(info, now - self.settle_seconds)
-            self._settled[info.path] = info
+            self._waiting.pop(info.path, None)
+            self._settle(info)
 
-    def observe(self, files: list[FileInfo], now: float) -> float | None:
-        """Records a listing; returns when to look again, or None if all has settled."""
-        current = {info.path: info for info in files}
-        recheck: float | None = None
-        for path, info in current.items():
+    def observe(self, files: Iterable[FileInfo], now: float) -> float | None:
+        """Records a whole listing (what it lacks is gone); returns when to look again, or None if all has settled."""
+        current: set[str] = set()
+        for info in files:
+            current.add(info.path)
+            self._look((info,), now)
+        for path in [p for p in self._sightings if p not in current]:
+            self._forget(path)
+        return self.recheck_at()
+
+    def observe_some(self, files: Iterable[FileInfo], gone: Iterable[str], now: float) -> float | None:
+        """Records a few paths looked at again: `files` as found, `gone` no longer there."""
+        files = list(files)
+        self._look(files, now)
+        found = {info.path for info in files}
+        for path in gone:
+            if path not in found:
+                self._forget(path)
+        return self.recheck_at()
+
+    def _look(self, files: Iterable[FileInfo], now: float) -> None:
+        for info in files:
+            path = info.path
             seen = self._sightings.get(path)
             if seen is None or _stamp(seen.info) != _stamp(info):
                 self._sightings[path] = seen = _Sighting(info, now)
             if self._settled.get(path) == info:
+                self._waiting.pop(path, None)
                 continue
             ready_at = seen.since + self.settle_seconds
             if now >= ready_at:
-                self._settled[path] = info
+                self._waiting.pop(path, None)
+                self._settle(info)
             else:
-                recheck = ready_at if recheck is None else min(recheck, ready_at)
-        for path in [p for p in self._sightings if p not in current]:
-            del self._sightings[path]
-            self._settled.pop(path, None)
-        return recheck
+                self._waiting[path] = ready_at
+
+    def _settle(self, info: FileInfo) -> None:
+        if self._settled.get(info.path) != info:
+            self._settled[info.path] = info
+            self._changes[info.path] = info
+
+    def _forget(self, path: str) -> None:
+        self._sightings.pop(path, None)
+        self._waiting.pop(path, None)
+        if self._settled.pop(path, None) is not None:
+            self._changes[path] = None
+
+    def recheck_at(self) -> float | None:
+        return min(self._waiting.values()) if self._waiting else None
+
+    def waiting(self) -> list[str]:
+        """Paths seen but not settled yet: to look at again."""
+        return list(self._waiting)
+
+    def known(self, path: str) -> bool:
+        return path in self._sightings
+
+    def known_under(self, folder: str) -> list[str]:
+        """Paths seen inside a folder (a folder removed or renamed takes them along)."""
+        prefix = folder.rstrip("/") + "/"
+        return [path for path in self._sightings if path.startswith(prefix)]
+
+    def take_changes(self) -> dict[str, FileInfo | None]:
+        """What settled, changed or went since the last call."""
+        changes, self._changes = self._changes, {}
+        return changes
+
+    def settled_file(self, path: str) -> FileInfo | None:
+        return self._settled.get(path)
 
     def settled(self) -> list[FileInfo]:
         """The complete files: for a file being rewritten, its last complete state."""

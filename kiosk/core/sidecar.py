@@ -24,7 +24,7 @@ _KEYS = ("caption", "seconds", "start", "end", "off_hours")
 Moment = dt.date | dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands of them: no dict each
 class SlideMeta:
     """What a sidecar says about its picture; empty when there is none."""
 
