@@ -509,4 +509,5 @@ def test_a_download_does_not_storm_the_folder_watcher(faulty, site, tmp_path):
         time.sleep(0.5)
     finally:
         watcher.stop()
-    assert 1 <= watcher.listings <= 4, watcher.listings
+    # No listing of the folder at all: the paths named by the notifications are looked at, a few times.
+    assert watcher.listings == 0 and 1 <= watcher.looks <= 8, (watcher.listings, watcher.looks)
