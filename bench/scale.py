@@ -101,7 +101,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kiosk-scale-"))
     baseline = work / "baseline"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(baseline), args.baseline], check=True)
-    result: dict = {"size": args.size, "baseline": args.baseline}
+    result: dict = {"size": args.size, "baseline_commit": args.baseline}
     try:
         for name, root in (("this", ROOT), ("baseline", baseline)):
             result.setdefault(name, {})["decisions"] = {n: decisions(root, n) for n in (2000, 20000)}

@@ -379,17 +379,3 @@ def test_a_sidecar_written_later_changes_its_picture_and_a_folder_comes_and_goes
     finally:
         watcher.stop()
 
-
-def test_the_rescan_repairs_what_no_notification_said(tmp_path, clock):
-    root = tmp_path / "slides"
-    make_picture(root / "answers" / "a.jpg")
-    inbox: queue.Queue = queue.Queue()
-    watcher = FolderWatcher(root, inbox, settle_seconds=0.0, rescan_seconds=60, clock=clock, use_events=False)
-    watcher.accept_initial()
-    make_picture(root / "answers" / "missed.jpg")
-    (root / "answers" / "a.jpg").unlink()
-    watcher.tick(woken=False)
-    assert paths(inbox) is None, "nothing said, nothing looked at before the rescan"
-    clock.advance(60)
-    watcher.tick(woken=False)
-    assert paths(inbox) == ["answers/missed.jpg"]

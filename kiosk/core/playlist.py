@@ -70,13 +70,19 @@ def playlist_settings(config: Config) -> PlaylistSettings:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rotation:
-    """Where the show stands: everything needed to continue it exactly."""
+    """Where the show stands: everything needed to continue it exactly.
+
+    Two rotations are equal when they would continue the same way: their
+    members compared by path, whether held as paths or as slides.
+    """
 
     seed: int
     round: int = 0
-    members: tuple[str, ...] = ()  # the round's answers, in filename order when it began
+    # The round's answers, in filename order when it began: their paths, or (a round begun by
+    # this kiosk) the catalogue's own tuple of slides, taken as it is: no pass over 20,000.
+    members: tuple[str | Slide, ...] = ()
     shuffled: bool = True  # drawn through the round's permutation; False: in the order of `members`
     drawn: int = 0  # positions of `members` passed
     first_swapped: bool = False  # positions 0 and 1 swap: the round does not begin with the answer just shown
@@ -91,10 +97,27 @@ class Rotation:
     taken_in: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
-        data = dataclasses.asdict(self) | {"members": list(self.members), "fresh": list(self.fresh),
-                                           "deferred": list(self.deferred)}
-        del data["taken_in"]
-        return data
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.name != "taken_in"}
+        return data | {"members": [_path(member) for member in self.members], "fresh": list(self.fresh),
+                       "deferred": list(self.deferred)}
+
+    def _compared(self) -> tuple:
+        return tuple(getattr(self, field.name) for field in dataclasses.fields(self)
+                     if field.name not in ("members", "taken_in")) + (tuple(map(_path, self.members)),)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rotation):
+            return NotImplemented
+        if self.members is not other.members and len(self.members) != len(other.members):
+            return False
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def member(self, position: int) -> str:
+        """The path of the answer drawn at this position of the round."""
+        return _path(self.members[_member_at(self, position)])
 
     def position(self) -> dict:
         """The part that changes at every slide: small, for the play log (kiosk.core.journal)."""
@@ -120,11 +143,7 @@ class Rotation:
                 first_swapped=bool(data.get("first_swapped", False)),
                 fresh=_paths(data.get("fresh", ())),
                 fresh_drawn=int(data.get("fresh_drawn", 0)),
-                deferred=_paths(data.get("deferred", ())),
-                last_answer=_optional_str(data.get("last_answer")),
-                last_contribute=_optional_str(data.get("last_contribute")),
-                answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
-                last_override=_optional_str(data.get("last_override")),
+                **_small_fields(data),
             )
         except (KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
@@ -143,10 +162,7 @@ class Rotation:
             members=seen + bag,
             shuffled=False,
             drawn=len(seen),
-            last_answer=_optional_str(data.get("last_answer")),
-            last_contribute=_optional_str(data.get("last_contribute")),
-            answers_since_contribute=_optional_int(data.get("answers_since_contribute")),
-            last_override=_optional_str(data.get("last_override")),
+            **_small_fields(data),
         ).checked()
 
     def with_position(self, position: dict) -> "Rotation":
@@ -157,11 +173,7 @@ class Rotation:
                 round=int(position["round"]),
                 drawn=int(position["drawn"]),
                 fresh_drawn=int(position["fresh_drawn"]),
-                deferred=_paths(position.get("deferred", ())),
-                last_answer=_optional_str(position.get("last_answer")),
-                last_contribute=_optional_str(position.get("last_contribute")),
-                answers_since_contribute=_optional_int(position.get("answers_since_contribute")),
-                last_override=_optional_str(position.get("last_override")),
+                **_small_fields(position),
             )
         except (KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise ValueError(f"malformed rotation position: {str(exc)[:200]}") from None
@@ -176,6 +188,21 @@ class Rotation:
         if self.answers_since_contribute is not None and not 0 <= self.answers_since_contribute <= 1_000_000:
             raise ValueError("rotation count out of range")
         return self
+
+
+def _path(member: "str | Slide") -> str:
+    return member if isinstance(member, str) else member.path
+
+
+def _small_fields(data: dict) -> dict:
+    """The fields that change at every slide, as the saved state and the play log carry them."""
+    return {
+        "deferred": _paths(data.get("deferred", ())),
+        "last_answer": _optional_str(data.get("last_answer")),
+        "last_contribute": _optional_str(data.get("last_contribute")),
+        "answers_since_contribute": _optional_int(data.get("answers_since_contribute")),
+        "last_override": _optional_str(data.get("last_override")),
+    }
 
 
 def _paths(value: object) -> tuple[str, ...]:
@@ -370,7 +397,7 @@ def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, 
             path = fresh[fresh_drawn]
             fresh_drawn += 1
         else:
-            path = members[_member_at(rotation, drawn)]
+            path = rotation.member(drawn)
             drawn += 1
             if path in fresh:
                 continue  # it left and came back during the round: it is drawn as a new answer
@@ -404,21 +431,21 @@ def _fresh_next(rotation: Rotation, settings: PlaylistSettings, drawn: int, fres
     if settings.new_first:
         return True  # staff who just dropped in a photo want to see it soon
     if settings.order == "sorted":
-        return natural_key(rotation.fresh[fresh_drawn]) < natural_key(rotation.members[_member_at(rotation, drawn)])
+        return natural_key(rotation.fresh[fresh_drawn]) < natural_key(rotation.member(drawn))
     # A fair merge: each remaining answer is as likely to come next as any other.
     chance = random.Random(f"{rotation.seed}:{rotation.round}:{drawn}:{fresh_drawn}")
     return chance.randrange(fresh_left + members_left) < fresh_left
 
 
 def _refill(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings) -> Rotation:
-    """A new round of every answer in the catalogue; costs no more than a reference to its names."""
-    members = catalogue.answer_paths or ()
+    """A new round of every answer in the catalogue; costs no more than a reference to its slides."""
+    members = catalogue.answers
     rotation = dataclasses.replace(
         rotation, round=rotation.round + 1, members=members, shuffled=settings.order == "shuffle",
         drawn=0, first_swapped=False, fresh=(), fresh_drawn=0, deferred=(),
         taken_in=(catalogue.lineage, catalogue.generation),
     )
-    if len(members) > 1 and members[_member_at(rotation, 0)] == rotation.last_answer:
+    if len(members) > 1 and rotation.member(0) == rotation.last_answer:
         rotation = dataclasses.replace(rotation, first_swapped=True)  # never the same answer twice in a row
     return rotation
 
@@ -435,7 +462,7 @@ def take_in(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings
         return rotation
     added = None if rotation.taken_in is None else catalogue.added_since(*rotation.taken_in)
     if added is None:
-        known = set(rotation.members)
+        known = {_path(member) for member in rotation.members}
         known.update(rotation.fresh)
         added = tuple(path for path in catalogue.answer_paths or () if path not in known)
     else:
