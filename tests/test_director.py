@@ -401,12 +401,22 @@ def test_the_slides_after_the_next_are_requested_in_plan_order():
     assert len(requested) > 1
 
 
-def test_without_a_configured_cache_it_holds_three_frames_of_the_panel_at_their_real_size():
+def test_without_a_configured_cache_it_holds_two_frames_of_the_panel_at_their_real_size():
     box = Box()
     layout_bytes = PANEL[0] * PANEL[1] * 4  # BGRX: 4 bytes a pixel, not 3
     assert box.director.lineup.layout.frame_bytes == layout_bytes
-    assert box.director.lineup.cache.max_bytes == 3 * layout_bytes
-    assert len(box.requests) == 2  # the next slide, and one ahead: the third frame is the one on screen
+    assert box.director.lineup.cache.max_bytes == 2 * layout_bytes
+    assert len(box.requests) == 2  # the next slide, and one ahead
+
+
+def test_a_frame_prepared_ahead_never_pushes_out_the_next_slides():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 3)
+    for _ in range(40):
+        box.answer()
+        upcoming = box.director.upcoming
+        assert upcoming is None or upcoming.key in box.director.lineup.cache or upcoming.key in box.director.lineup.asked
+        box.advance(0.25)
 
 
 def test_a_configured_cache_prepares_every_planned_slide_it_has_room_for():

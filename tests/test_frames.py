@@ -32,6 +32,16 @@ def test_cache_is_bounded_in_bytes_and_evicts_least_recently_used():
     assert cache.nbytes == 200
 
 
+def test_cache_never_evicts_a_frame_it_is_told_to_keep():
+    cache = FrameCache(max_bytes=250)
+    cache.put(frame("next", 100))
+    cache.put(frame("on screen", 100))  # shown later than the next was prepared: more recently used
+    cache.put(frame("ahead", 100), keep=[key("next")])
+    assert key("next") in cache and key("ahead") in cache and key("on screen") not in cache
+    cache.put(frame("more", 100), keep=[key("next"), key("ahead")])
+    assert cache.nbytes == 300 and len(cache) == 3  # over the bound rather than lose what must stay
+
+
 def test_cache_keeps_one_frame_even_if_larger_than_the_bound():
     cache = FrameCache(max_bytes=10)
     cache.put(frame("a", 100))

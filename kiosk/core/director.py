@@ -174,7 +174,7 @@ class Director:
             if self.content.decoded(key):
                 self.lineup.cache.put_spare(message.frame)  # kept only if it evicts nothing the show prepared
             else:
-                self.lineup.cache.put(message.frame)
+                self.lineup.cache.put(message.frame, keep=self.lineup.keep())
             self.lineup.ahead.discard(key)
             return []
         if isinstance(message, FrameFailed):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import mmap
 from collections import OrderedDict
+from typing import Collection
 from dataclasses import dataclass
 
 from kiosk.core.layout import Layout
@@ -64,15 +65,19 @@ class FrameCache:
             self._frames.move_to_end(key)
         return frame
 
-    def put(self, frame: Frame) -> None:
+    def put(self, frame: Frame, keep: Collection[FrameKey] = ()) -> None:
+        """Adds a frame; the least recently used go to make room, but never one in `keep`
+        (the next slide's: with room for two frames, a frame prepared ahead must not push it out)."""
         old = self._frames.pop(frame.key, None)
         if old is not None:
             self._bytes -= old.nbytes
         self._frames[frame.key] = frame
         self._bytes += frame.nbytes
         while self._bytes > self.max_bytes and len(self._frames) > 1:
-            _key, evicted = self._frames.popitem(last=False)
-            self._bytes -= evicted.nbytes
+            victim = next((key for key in self._frames if key not in keep and key != frame.key), None)
+            if victim is None:
+                break
+            self._bytes -= self._frames.pop(victim).nbytes
 
     def put_spare(self, frame: Frame) -> bool:
         """Keeps a frame nobody asked to show yet, only if that evicts nothing; True if kept.

@@ -31,7 +31,9 @@ HISTORY_LENGTH = 20  # slides remembered for the "previous" key
 # The decode worker starts no new job this close to a prepared slide's due moment: its
 # Python parts (caption layout) hold the interpreter, and the first frame must not wait.
 HOLD_BEFORE_DUE_SECONDS = 0.15
-CACHE_FRAMES = 3  # without decoding.cache_megabytes: the frame on screen, the next one, one more ahead
+# Without decoding.cache_megabytes: the next frame and one ahead. The frame on screen is a surface
+# by then and goes first when room is needed (a "previous" key decodes it again).
+CACHE_FRAMES = 2
 
 
 def cache_bytes(config: Config, layout: Layout | None) -> int:
@@ -82,6 +84,10 @@ class Lineup:
         self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)  # for "previous"
         self.held_for_due = False  # the worker held just before the next slide is due
 
+    def keep(self) -> tuple[FrameKey, ...]:
+        """The frames the cache must not give up for another: the next slide's."""
+        return (self.upcoming.key,) if self.upcoming is not None else ()
+
     def request(self, key: FrameKey, priority: Priority) -> list[Any]:
         self.asked.add(key)
         return [RequestFrame(key, priority)]
@@ -118,16 +124,16 @@ class Lineup:
     def prefetch(self, now: float) -> list[Any]:
         """Requests the frames of the slides after the next one, in plan order.
 
-        What the cache holds beyond the frame on screen and the next one is
-        the budget, so prefetched frames are not evicted before they are
-        shown; the plan is a hint, and a content change only costs the work
-        done for it.
+        What the cache holds beyond the next frame is the budget (the next
+        frame is never evicted for one prepared ahead, and the frame on screen,
+        a surface already, goes first); the plan is a hint, and a content
+        change only costs the work done for it.
         """
         upcoming = self.upcoming
         if upcoming is None or self.layout is None:
             return []
         frame_bytes = self.layout.frame_bytes
-        budget = self.cache.max_bytes - 2 * frame_bytes
+        budget = self.cache.max_bytes - frame_bytes
         start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
         planned, _rotation = plan(
             upcoming.rotation, self.content.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,

@@ -194,9 +194,9 @@ class DecodingConfig(Section):
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
     cache_megabytes: int | None = setting(None, rule=rules.optional(rules.integer(16, 65536)), shown="",
-                                          doc="memory for finished frames: the one on screen, the next, and those "
-                                              "prepared ahead. Empty: room for three frames of the panel (25 MB at "
-                                              "1920×1080, 100 MB at 3840×2160)")
+                                          doc="memory for finished frames: the next slide's and those prepared "
+                                              "ahead (and recently shown ones while there is room). Empty: room for "
+                                              "two frames of the panel (17 MB at 1920×1080, 66 MB at 3840×2160)")
 
 
 @dataclass(frozen=True)
