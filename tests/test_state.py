@@ -267,6 +267,10 @@ def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_pat
         time.sleep(chance.uniform(0.0, 0.5))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+        # A kill in the middle of a decode leaves decoding.json naming the picture, which the next
+        # start skips as the likely cause (kiosk.boundary.inflight). These kills are the test's,
+        # not the picture's: without this, that answer would rightly leave the rotation.
+        (state / "decoding.json").unlink(missing_ok=True)
     shown = [r["path"] for r in read_play_log(state)]
     assert len(shown) >= 16
 
@@ -280,7 +284,7 @@ def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_pat
     for path in shown:
         if planned[at] != path:
             at, gaps = at + 1, gaps + 1  # one slide chosen and checkpointed, then killed before its line
-        assert planned[at] == path, f"slide {at}: {path} logged, {planned[at]} planned"
+        assert planned[at] == path, f"slide {at}: {path} logged, {planned[at]} planned\n{shown}\n{planned}"
         at += 1
     assert gaps <= 8
 
