@@ -30,7 +30,7 @@ from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import (
-    FLEET_FILE, Catalogue, FileInfo, Slide, is_temporary_name, kind_of, picture_stem, slide_for,
+    FLEET_FILE, PICTURE_SUFFIXES, Catalogue, FileInfo, Slide, is_temporary_name, kind_of, picture_stem, slide_for,
 )
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import Listing, list_folder, look_at
@@ -177,9 +177,6 @@ class FolderWatcher(_WatchThread):
         self._list_again_at: float | None = None
         self._listing_problems: tuple[str, ...] = ()
         self._slide_problems: dict[str, str] = {}  # per picture or sidecar: an empty file, a broken sidecar
-        # picture stem -> its picture, for a sidecar that changes (a.jpg and a.png both: the rest in _more_stems)
-        self._stems: dict[str, str] = {}
-        self._more_stems: dict[str, set[str]] = {}
         self.listings = 0  # full listings since start: what a burst of events costs
         self.looks = 0  # paths looked at one by one
 
@@ -306,10 +303,7 @@ class FolderWatcher(_WatchThread):
                 if info is None:
                     self._texts.pop(path, None)
                     self._slide_problems.pop(path, None)
-                stem = picture_stem(path)
-                if stem in self._stems:
-                    pictures.add(self._stems[stem])
-                pictures.update(self._more_stems.get(stem, ()))
+                pictures.update(self._pictures_of(path))
             elif kind_of(path) is not None:
                 pictures.add(path)
         previous = self._published or Catalogue()
@@ -332,27 +326,22 @@ class FolderWatcher(_WatchThread):
             self.inbox.put(ContentChanged(self._published, tuple(changed), tuple(removed)))
 
     def _note(self, path: str, slide: Slide | None, problem: str | None) -> None:
-        """Keeps a picture's problem and its stem (for its sidecars) up to date."""
+        """Keeps a picture's problem (an empty file, a broken sidecar) up to date."""
         if problem:
             self._slide_problems[path] = problem
         else:
             self._slide_problems.pop(path, None)
-        stem = picture_stem(path)
-        if slide is not None or (problem and self._settler.settled_file(path) is not None):
-            if self._stems.setdefault(stem, path) != path:
-                self._more_stems.setdefault(stem, set()).add(path)
-        else:
-            if self._stems.get(stem) == path:
-                del self._stems[stem]
-                others = self._more_stems.pop(stem, set())
-                if others:
-                    self._stems[stem] = others.pop()
-                    if others:
-                        self._more_stems[stem] = others
-            elif stem in self._more_stems:
-                self._more_stems[stem].discard(path)
-                if not self._more_stems[stem]:
-                    del self._more_stems[stem]
+
+    def _pictures_of(self, sidecar: str) -> set[str]:
+        """The settled pictures a sidecar belongs to: the usual suffixes first, a pass over the names
+        only for an unusual spelling (a.Jpg)."""
+        stem = picture_stem(sidecar)
+        found = {stem + suffix for suffix in (*PICTURE_SUFFIXES, *(s.upper() for s in PICTURE_SUFFIXES))
+                 if self._settler.settled_file(stem + suffix) is not None}
+        if not found:
+            found = {info.path for info in self._settler.settled_files()
+                     if info.path.startswith(stem) and picture_stem(info.path) == stem and kind_of(info.path)}
+        return found
 
     def _problems(self) -> tuple[str, ...]:
         return self._listing_problems + tuple(self._slide_problems.values())

@@ -57,9 +57,16 @@ def selection(settings: PlaylistSettings) -> Callable[[Slide], bool]:
 def selected(catalogue: Catalogue, settings: PlaylistSettings) -> Catalogue:
     """The slides this box shows (see `selection`)."""
     wanted = selection(settings)
+    every = not settings.include and not settings.exclude  # then a kind is shown whole, as it is
+
+    def kind(slides: tuple[Slide, ...], name: str) -> tuple[Slide, ...]:
+        if every:
+            return slides if name in settings.kinds else ()
+        return tuple(s for s in slides if wanted(s))
+
     return Catalogue(
-        contribute=tuple(s for s in catalogue.contribute if wanted(s)),
-        answers=tuple(s for s in catalogue.answers if wanted(s)),
+        contribute=kind(catalogue.contribute, "contribute"),
+        answers=kind(catalogue.answers, "answer"),
         problems=catalogue.problems,
         overrides=tuple(s for s in catalogue.overrides if wanted(s)),
     )
