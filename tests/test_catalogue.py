@@ -115,3 +115,12 @@ def test_a_catalogue_changed_step_by_step_equals_one_built_from_scratch(start, s
     assert all(catalogue.get(s.path) == s for s in scratch.slides()) and len(catalogue.slides()) == len(scratch.slides())
     assert catalogue.added_since(lineage, generation) == tuple(added)
     assert catalogue.added_since(Catalogue().lineage, 0) is None  # another listing: compare by name
+
+
+@given(st.lists(st.sampled_from(["answers", "contribute", "override", "other", "", ".", ".hidden", "~lock", "a.part",
+                                 "sub", "a.jpg", "A.JPG", ".a.jpg", "b.png", "c.tmp", "x", ".jpg"]), max_size=5))
+def test_the_quick_way_to_a_paths_kind_agrees_with_the_careful_one(parts):
+    from kiosk.core.catalogue import _kind_of_odd_path, kind_of
+
+    path = "/".join(parts)
+    assert kind_of(path) == _kind_of_odd_path(path)

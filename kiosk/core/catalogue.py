@@ -43,6 +43,20 @@ def kind_of(path: str) -> str | None:
 
     String operations, not PurePosixPath: a start lists 20,000 of them.
     """
+    top, _, rest = path.partition("/")
+    kind = KIND_BY_FOLDER.get(top)
+    if kind is None or not rest:
+        return _kind_of_odd_path(path) if top in ("", ".") else None
+    if "/" not in rest:  # the usual "answers/NAME.jpg": one name to check
+        dot = rest.rfind(".")
+        if dot <= 0 or rest[0] in ".~" or rest[dot:].lower() not in PICTURE_SUFFIXES:
+            return None
+        return kind
+    return _kind_of_odd_path(path)
+
+
+def _kind_of_odd_path(path: str) -> str | None:
+    """kind_of for sub-folders, and for paths with empty or "." parts."""
     parts = [part for part in path.split("/") if part and part != "."]
     if len(parts) < 2 or any(is_temporary_name(part) for part in parts):
         return None
