@@ -379,3 +379,23 @@ def test_a_sidecar_written_later_changes_its_picture_and_a_folder_comes_and_goes
     finally:
         watcher.stop()
 
+
+
+def test_an_override_folder_removed_without_a_word_about_its_file_is_still_seen(tmp_path):
+    """The kernel may not have watched a folder made a moment earlier (the sync's override/);
+    the root's own change is enough to notice the folder, and its file, are gone."""
+    from watchdog.events import DirModifiedEvent
+
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    make_picture(root / "override" / "ceremony.png")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.0, rescan_seconds=600, use_events=True)
+    watcher.accept_initial()
+    (root / "override" / "ceremony.png").unlink()
+    (root / "override").rmdir()
+    watcher._on_event(DirModifiedEvent(str(root)))  # all the kernel said
+    watcher.poll_once(full=False)
+    message = inbox.get_nowait()
+    assert message.removed == ("override/ceremony.png",) and watcher.listings == 0
+    watcher.stop()

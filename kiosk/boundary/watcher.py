@@ -30,7 +30,7 @@ from watchdog.observers.polling import PollingObserver
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import (
-    FLEET_FILE, PICTURE_SUFFIXES, Catalogue, FileInfo, Slide, is_temporary_name, kind_of, picture_stem, slide_for,
+    FLEET_FILE, KIND_BY_FOLDER, PICTURE_SUFFIXES, Catalogue, FileInfo, Slide, is_temporary_name, kind_of, picture_stem, slide_for,
 )
 from kiosk.core.errors import ConfigError
 from kiosk.boundary.folder import Listing, list_folder, look_at
@@ -41,7 +41,8 @@ from kiosk.core.settling import Settler
 log = logging.getLogger(__name__)
 
 HEALTH_CHECK_SECONDS = 1.0  # how often the root folder's identity is checked
-RELIST_AFTER_START_SECONDS = 2.0  # the listing again after the watch took hold (see accept_initial)
+RELIST_AFTER_START_SECONDS = 2.0
+SMALL_FOLDER_FILES = 64  # a folder with no more files than this is looked at whole when it changes  # the listing again after the watch took hold (see accept_initial)
 DEBOUNCE_SECONDS = 0.2  # events closer together than this are one change
 # Reading a file produces these; they change nothing, and our own reads would wake us.
 _IGNORED_EVENTS = {"opened", "closed_no_write"}
@@ -172,6 +173,7 @@ class FolderWatcher(_WatchThread):
         self._observed = ObservedFolder(root, recursive=True, mode=mode, on_event=self._on_event)
         self._renamed: set[str] = set()  # paths renamed into place since the last look: complete already
         self._dirty: set[str] = set()  # paths the notifications named since the last look
+        self._folders_changed: set[str] = set()  # folders whose entries changed ("" the root)
         self._paths_lock = threading.Lock()
         self._last_health = 0.0
         self._list_again_at: float | None = None
@@ -188,7 +190,13 @@ class FolderWatcher(_WatchThread):
         within one disk) was written whole under another name: it needs no settle wait.
         """
         if event.is_directory and event.event_type == "modified":
-            self.wake()  # a file inside changed: its own event names it
+            # A file inside changed: its own event names it, if the kernel watched that folder in
+            # time. A folder made a moment earlier (the sync's override/) may not have been, so a
+            # small folder is looked at whole, and a change at the root checks the kind folders.
+            relative = self._relative(event.src_path)
+            with self._paths_lock:
+                self._folders_changed.add(relative or "")
+            self.wake()
             return
         named = [event.src_path, getattr(event, "dest_path", "") if event.event_type == "moved" else ""]
         relative = [self._relative(path) for path in named if path]
@@ -247,6 +255,8 @@ class FolderWatcher(_WatchThread):
         with self._paths_lock:
             renamed, self._renamed = self._renamed, set()
             dirty, self._dirty = self._dirty, set()
+            folders, self._folders_changed = self._folders_changed, set()
+        dirty |= self._folders_to_look_at(folders)
         if full:
             listing = list_folder(self.root)
             self._list_again_at = None
@@ -267,6 +277,19 @@ class FolderWatcher(_WatchThread):
             if self.on_fleet_file is not None:
                 self.on_fleet_file()
         self._report(listing)
+
+    def _folders_to_look_at(self, folders: set[str]) -> set[str]:
+        """Of folders whose entries changed: the kind folders gone from the root, and small
+        sub-folders (the two big kind folders were watched from the start: their files' own
+        events say what changed)."""
+        paths: set[str] = set()
+        for folder in folders:
+            if folder == "":
+                paths.update(top for top in KIND_BY_FOLDER if not (self.root / top).is_dir())
+            elif folder.startswith("override") or "/" in folder:
+                if len(self._settler.known_under(folder)) <= SMALL_FOLDER_FILES:
+                    paths.add(folder)
+        return paths
 
     def _look_again(self, paths: set[str]) -> tuple[Listing, list[str]]:
         """The named paths as they are now, and those that are gone (with what was inside them)."""
