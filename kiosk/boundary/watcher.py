@@ -232,7 +232,7 @@ class FolderWatcher(_WatchThread):
         slides: list[Slide] = []
         for info in listing.files:
             slide, problem = slide_for(info, self._texts)
-            self._note(info.path, slide, problem)
+            self._note(info.path, problem)
             if slide is not None:
                 slides.append(slide)
         self._published = Catalogue.in_order(slides, self._problems())
@@ -335,7 +335,7 @@ class FolderWatcher(_WatchThread):
         for path in sorted(pictures):
             info = self._settler.settled_file(path)
             slide, problem = slide_for(info, self._texts) if info is not None else (None, None)
-            self._note(path, slide, problem)
+            self._note(path, problem)
             if slide is None:
                 if previous.get(path) is not None:
                     removed.append(path)
@@ -348,7 +348,7 @@ class FolderWatcher(_WatchThread):
             self._published = previous.with_changes(changed, removed, problems)
             self.inbox.put(ContentChanged(self._published, tuple(changed), tuple(removed)))
 
-    def _note(self, path: str, slide: Slide | None, problem: str | None) -> None:
+    def _note(self, path: str, problem: str | None) -> None:
         """Keeps a picture's problem (an empty file, a broken sidecar) up to date."""
         if problem:
             self._slide_problems[path] = problem
@@ -362,7 +362,7 @@ class FolderWatcher(_WatchThread):
         found = {stem + suffix for suffix in (*PICTURE_SUFFIXES, *(s.upper() for s in PICTURE_SUFFIXES))
                  if self._settler.settled_file(stem + suffix) is not None}
         if not found:
-            found = {info.path for info in self._settler.settled_files()
+            found = {info.path for info in self._settler.settled()
                      if info.path.startswith(stem) and picture_stem(info.path) == stem and kind_of(info.path)}
         return found
 

@@ -179,17 +179,6 @@ class Catalogue:
         return len({"contribute": self.contribute, "answer": self.answers, "override": self.overrides}[kind])
 
     @classmethod
-    def of(cls, slides: Iterable[Slide], problems: tuple[str, ...] = ()) -> "Catalogue":
-        """The slides sorted into their kinds (kept in the order given)."""
-        items = list(slides)
-        return cls(
-            contribute=tuple(s for s in items if s.kind == "contribute"),
-            answers=tuple(s for s in items if s.kind == "answer"),
-            problems=problems,
-            overrides=tuple(s for s in items if s.kind == "override"),
-        )
-
-    @classmethod
     def in_order(cls, slides: Iterable[Slide], problems: tuple[str, ...] = ()) -> "Catalogue":
         """The slides sorted into their kinds, each in `slide_order`."""
         kinds: dict[str, list[Slide]] = {kind: [] for kind in KINDS}

@@ -114,9 +114,6 @@ class Settler:
     def settled_file(self, path: str) -> FileInfo | None:
         return self._settled.get(path)
 
-    def settled_files(self) -> Iterable[FileInfo]:
-        return self._settled.values()
-
     def settled(self) -> list[FileInfo]:
         """The complete files: for a file being rewritten, its last complete state."""
         return list(self._settled.values())
