@@ -39,7 +39,10 @@ def io_bytes(pid: int) -> int:
 
 def slide_folder(work: Path, answers: int) -> Path:
     folder = work / "slides"
-    shutil.copytree(ROOT / "slides" / "contribute", folder / "contribute")
+    # The pictures only: a sidecar's own `seconds` (the ceremony slide's 15 s) would not scale with --speed.
+    (folder / "contribute").mkdir(parents=True)
+    for picture in sorted((ROOT / "slides" / "contribute").glob("*.png")):
+        shutil.copy(picture, folder / "contribute" / picture.name)
     (folder / "answers").mkdir(parents=True)
     sources = sorted((ROOT / "slides" / "answers").glob("*.jpg"))
     for index in range(answers):
@@ -89,6 +92,7 @@ def measure(root: Path, answers: int, minutes: float, speed: float) -> dict:
         "answers": answers,
         "box_hours": round(box_seconds / 3600, 2),
         "slides": slides,
+        "slides_per_day": round(slides * 86400 / box_seconds),
         "bytes_written": after - before,
         "mb_per_day": round((after - before) * 86400 / box_seconds / 1e6, 2),
         "state_files": state_files,

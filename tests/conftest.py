@@ -59,12 +59,15 @@ def slide_folder(tmp_path: Path) -> Path:
     return root
 
 
-def write_config(folder: Path, body: str = "", slides: Path | None = None, slides_extra: str = "") -> Path:
+def write_config(folder: Path, body: str = "", slides: Path | None = None, slides_extra: str = "",
+                 state_extra: str = "  play_log_lines_per_write: 1\n") -> Path:
     """Writes a config.yaml whose slide and state folders live in `folder`.
 
-    `slides_extra` holds more keys of the slides section (indented lines)."""
+    `slides_extra` and `state_extra` hold more keys of those sections (indented lines). By default the
+    play log is written at every slide, so that a test can watch it; `state_extra=""` keeps a box's
+    default (lines written eight at a time, kept in the ring of marks meanwhile)."""
     slides_line = (f"  folder: {slides}\n" if slides is not None else "") + slides_extra
-    text = f"slides:\n{slides_line}state:\n  dir: {folder / 'state'}\n" + textwrap.dedent(body)
+    text = f"slides:\n{slides_line}state:\n  dir: {folder / 'state'}\n{state_extra}" + textwrap.dedent(body)
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return path

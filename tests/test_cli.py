@@ -75,7 +75,7 @@ def test_check_exits_1_on_bad_config(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "check", "--json", "--config", str(config))
     assert code == 1
     errors = json.loads(out)["config_errors"]
-    assert len(errors) == 1 and ":5: timing.answer_seconds: must be a number of seconds > 0" in errors[0]
+    assert len(errors) == 1 and ":6: timing.answer_seconds: must be a number of seconds > 0" in errors[0]
 
 
 def test_run_exits_1_on_bad_config_with_the_key_in_the_log(tmp_path):

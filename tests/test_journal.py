@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.core.catalogue import FileInfo, build_catalogue
-from kiosk.core.journal import FRESH_IN_LINE, LINE_KEY, UNUSABLE_SECONDS, Checkpoint, checkpoint_due, line_state, read_checkpoint, resume
+from kiosk.core.journal import (FRESH_IN_LINE, LINE_HOLD_SECONDS, LINE_KEY, LINES_PER_WRITE, UNUSABLE_SECONDS, Checkpoint,
+                                checkpoint_due, line_state, lines_due, read_checkpoint, resume, unlogged)
 from kiosk.core.playlist import PlaylistSettings, Rotation, SavedState, plan
 
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
@@ -25,12 +26,13 @@ def shown(rotation, cat, count, settings=PlaylistSettings()):
 
 def journal_of(states):
     """What a recorder writes: checkpoints when due, and a line per slide start."""
-    checkpoint, lines, written = None, [], 0
+    checkpoint, lines, written, step = None, [], 0, -1
     for moment, state in enumerate(states):
         if checkpoint_due(checkpoint, state, float(moment)):
             checkpoint = Checkpoint(f"cp{written}", state, float(moment))
-            written += 1
-        lines.append({"path": "x", LINE_KEY: line_state(checkpoint, state.rotation), "on_disk": checkpoint})
+            written, step = written + 1, -1
+        step += 1
+        lines.append({"path": "x", LINE_KEY: line_state(checkpoint, state.rotation, step), "on_disk": checkpoint})
     return checkpoint, lines, written
 
 
@@ -52,6 +54,36 @@ def test_a_round_needs_one_checkpoint_and_every_slide_resumes_exactly():
         assert resumed == states[cut - 1]
         # ...and goes on exactly as the uninterrupted show did
         assert shown(resumed.rotation, cat, 5)[0] == shown(states[cut - 1].rotation, cat, 5)[0]
+
+
+def test_after_a_power_cut_the_marks_keep_the_place_the_lost_lines_held():
+    """The kernel had written the play log up to 30 s back; the marks went through at every slide."""
+    cat = catalogue(40)
+    states = states_of(Rotation(seed=3), cat, 30)
+    _checkpoint, lines, _written = journal_of(states)
+    for cut in range(1, len(lines) + 1):
+        marks = list(reversed(lines[:cut]))[:16]  # the ring keeps the last sixteen
+        written_back = list(reversed(lines[:max(0, cut - 4)]))
+        assert resume(lines[cut - 1]["on_disk"], written_back, marks) == states[cut - 1]
+
+
+def test_a_line_further_on_than_the_newest_mark_wins():
+    """The ring failed for a while (a disk error) and the play log went on."""
+    cat = catalogue(40)
+    states = states_of(Rotation(seed=3), cat, 12)
+    checkpoint, lines, _written = journal_of(states)
+    marks = list(reversed(lines[:5]))
+    assert resume(checkpoint, list(reversed(lines)), marks) == states[-1]
+    torn = {"path": "x", LINE_KEY: {**lines[-1][LINE_KEY], "drawn": "1e400"}}
+    assert resume(checkpoint, list(reversed(lines[:6])), [torn] + marks) == states[5]
+
+
+def test_many_long_names_since_the_checkpoint_force_a_new_one():
+    long_names = tuple(f"answers/{'x' * 200}-{i}.jpg" for i in range(30))
+    before = Checkpoint("a", SavedState(Rotation(seed=1, round=1, members=("answers/a.jpg",))))
+    grown = SavedState(dataclasses.replace(before.state.rotation, fresh=long_names[:10]))
+    assert not checkpoint_due(before, grown, 0.0)
+    assert checkpoint_due(before, SavedState(dataclasses.replace(before.state.rotation, fresh=long_names)), 0.0)
 
 
 def test_a_new_round_writes_a_checkpoint():
@@ -121,3 +153,33 @@ def test_any_checkpoint_or_line_reads_or_is_refused_with_value_error(data):
     except ValueError:
         return
     resume(checkpoint, [{LINE_KEY: data}, data])
+
+
+def logged(number, minute=0):
+    return {"time": f"2026-12-18T10:{minute:02d}:{number:02d}.000+09:00", "path": f"answers/a{number:03d}.jpg",
+            "kind": "answer", "seconds": 8.0, LINE_KEY: {"checkpoint": "cp", "step": number}}
+
+
+def test_the_lines_held_when_the_power_went_are_written_back_from_the_marks():
+    records = [logged(n) for n in range(12)]
+    lines = list(reversed(records[:7]))
+    marks = list(reversed(records))[:16]
+    assert unlogged(lines, marks) == records[7:]
+    assert unlogged(list(reversed(records)), marks) == []
+
+
+def test_lines_older_than_the_ring_keep_what_is_later_and_a_missing_log_takes_every_mark():
+    records = [logged(n) for n in range(40)]
+    marks = list(reversed(records))[:16]
+    assert unlogged(list(reversed(records[:10])), marks) == records[24:]  # lines 10..23 are lost for good
+    assert unlogged([], marks) == records[24:]
+    assert unlogged(["torn", {"no": "time"}], ["not a mark", {"time": 3}]) == []
+
+
+def test_held_lines_are_written_in_batches_in_time_and_at_once_without_marks():
+    assert not lines_due(0, 1e9, True)
+    assert not lines_due(LINES_PER_WRITE - 1, LINE_HOLD_SECONDS - 1, True)
+    assert lines_due(LINES_PER_WRITE, 0.0, True)
+    assert lines_due(1, LINE_HOLD_SECONDS, True)
+    assert lines_due(1, 0.0, False)
+    assert lines_due(1, 0.0, True, per_write=1)

@@ -210,7 +210,7 @@ def test_invalid_config_edit_keeps_the_last_good_config(live):
     while "config not applied" not in kiosk.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got 'soon'" in kiosk.log()
-    assert ":9: timing.answer_seconds" in kiosk.log()
+    assert ":10: timing.answer_seconds" in kiosk.log()
     plays = kiosk.wait_for_plays(6)
     assert all(r["seconds"] == 0.3 for r in plays if r["kind"] == "answer")
 

@@ -73,6 +73,7 @@ slides:
   settle_seconds: 0.2
 state:
   dir: {folder / 'state'}
+  play_log_lines_per_write: 1
 timing:
   contribute_seconds: 0.6
   answer_seconds: 0.4

@@ -48,17 +48,17 @@ def start(number: int) -> tuple[SavedState, dict]:
 
 
 class RoundsSeenByPlayLog(PlayLog):
-    """A real play log that notes, at each append, which round the saved rotation had reached."""
+    """A real play log that notes, at each line taken, which round the saved rotation had reached."""
 
     def __init__(self, folder, store):
         super().__init__(folder)
         self.store = store
         self.rounds_on_disk: list[tuple[int, int]] = []
 
-    def append(self, record):
+    def hold(self, record):
         logged = int(record["path"][len("answers/"):-len(".jpg")])
         self.rounds_on_disk.append((logged, self.store.load(seed=0).rotation.round))
-        super().append(record)
+        super().hold(record)
 
 
 def test_the_rotation_is_saved_before_its_play_log_line(tmp_path):
@@ -253,7 +253,7 @@ def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_pat
         make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(index * 40, 50, 50))
     body = ("timing:\n  contribute_seconds: 0.12\n  answer_seconds: 0.08\n  transition_seconds: 0\n"
             "playlist:\n  answers_per_contribute: 5\n  seed: 5\n")
-    config = write_config(tmp_path, body, slides=slides)
+    config = write_config(tmp_path, body, slides=slides, state_extra="")  # lines held, as on a box
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
     state = tmp_path / "state"
@@ -342,3 +342,115 @@ def test_a_round_of_two_thousand_answers_is_checkpointed_once_and_each_line_stay
     sizes = [len(line) for line in (tmp_path / "play.jsonl").read_bytes().splitlines()]
     assert max(sizes) < 400
     assert RotationStore(tmp_path).load(seed=0).rotation == rotation
+
+
+def test_a_power_cut_that_loses_the_last_lines_still_resumes_with_the_next_planned_slide(tmp_path):
+    """A real kiosk killed, then its play log cut back by three lines, as a power cut leaves it when
+    the kernel had not yet written them back. Each slide's line went through to the disk as a mark
+    first, so the restart writes the lost lines back and shows the next planned slide: the play log
+    ends up the uninterrupted plan, every slide once."""
+    import contextlib
+    import io
+    import signal
+    import subprocess
+    import sys
+
+    from kiosk.app.cli import main
+
+    from .conftest import make_picture, write_config
+
+    slides = tmp_path / "slides"
+    make_picture(slides / "contribute" / "c1.png", size=(64, 36))
+    for index in range(9):
+        make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(index * 25, 50, 50))
+    body = ("timing:\n  contribute_seconds: 0.12\n  answer_seconds: 0.08\n  transition_seconds: 0\n"
+            "playlist:\n  answers_per_contribute: 3\n  seed: 8\n")
+    config = write_config(tmp_path, body, slides=slides, state_extra="")  # lines held, as on a box
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
+    state = tmp_path / "state"
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(read_play_log(state)) < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    (state / "decoding.json").unlink(missing_ok=True)  # the test's kill, not the picture's fault
+    lines = (state / "play.jsonl").read_bytes().splitlines(keepends=True)
+    (state / "play.jsonl").write_bytes(b"".join(lines[:-3]))
+
+    process = subprocess.Popen(command + ["--exit-after", "1.2"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    assert process.wait(timeout=60) == 0
+    shown = [r["path"] for r in read_play_log(state)]
+
+    (tmp_path / "again").mkdir()
+    fresh = write_config(tmp_path / "again", body, slides=slides)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["plan", "--json", "--count", str(len(shown)), "--config", str(fresh)])
+    planned = [row["path"] for row in json.loads(out.getvalue())]
+    assert len(shown) >= len(lines) + 3
+    assert shown == planned
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_play_log_lines_are_held_and_written_eight_at_a_time_or_within_a_minute(tmp_path):
+    from kiosk.core.journal import LINE_HOLD_SECONDS, LINES_PER_WRITE
+
+    clock = FakeClock()
+    recorder = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), clock, lines_per_write=LINES_PER_WRITE)
+    for number in range(1, LINES_PER_WRITE):
+        recorder.slide_started(*start(number))
+    assert read_play_log(tmp_path) == []
+    recorder.slide_started(*start(LINES_PER_WRITE))
+    assert len(read_play_log(tmp_path)) == LINES_PER_WRITE
+    recorder.slide_started(*start(LINES_PER_WRITE + 1))
+    assert recorder.seconds_to_flush() == LINE_HOLD_SECONDS
+    clock.now += LINE_HOLD_SECONDS
+    recorder.flush_if_due()
+    assert len(read_play_log(tmp_path)) == LINES_PER_WRITE + 1 and recorder.seconds_to_flush() is None
+
+
+def test_lines_held_when_the_kiosk_was_killed_are_written_back_at_the_next_start(tmp_path):
+    from kiosk.core.journal import LINES_PER_WRITE
+
+    killed = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
+    for number in range(1, 12):
+        killed.slide_started(*start(number))
+    assert len(read_play_log(tmp_path)) == 8  # the last three were held when the kill came
+    restarted = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
+    assert restarted.recover() == 3
+    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, 12)]
+    assert SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path)).recover() == 0
+
+
+def test_the_background_recorder_writes_held_lines_when_it_stops(tmp_path):
+    from kiosk.core.journal import LINES_PER_WRITE
+
+    recorder = BackgroundRecorder(SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path),
+                                                lines_per_write=LINES_PER_WRITE))
+    recorder.start()
+    for number in range(1, 4):
+        recorder.slide_started(*start(number))
+    recorder.stop()
+    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, 4)]
+
+
+def test_while_marks_fail_each_line_is_written_at_once(tmp_path):
+    from kiosk.core.journal import LINES_PER_WRITE
+
+    store = RotationStore(tmp_path)
+    store.marks.path = tmp_path / "no-such-folder" / "blocked" / "position.ring"
+    (tmp_path / "no-such-folder").write_text("a file where a folder should be")
+    recorder = SlideRecorder(store, PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
+    recorder.slide_started(*start(1))
+    assert store.problem and len(read_play_log(tmp_path)) == 1

@@ -230,7 +230,7 @@ def test_invalid_edit_is_logged_once_and_the_old_config_stays(config_watch, cloc
         settle(watcher, clock)
     assert inbox.empty()
     assert caplog.text.count("timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got -1") == 1
-    assert ":5: timing.answer_seconds" in caplog.text
+    assert ":6: timing.answer_seconds" in caplog.text
     path.write_text(path.read_text().replace("answer_seconds: -1", "answer_seconds: 6"))
     settle(watcher, clock)
     assert inbox.get_nowait().config.timing.answer_seconds == 6

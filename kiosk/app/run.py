@@ -112,7 +112,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     store = RotationStore(config.state.dir)
     play_log = PlayLog(config.state.dir, config.state.play_log_max_megabytes * 1024 * 1024, config.state.play_log_keep)
-    recorder = BackgroundRecorder(SlideRecorder(store, play_log))
+    slide_recorder = SlideRecorder(store, play_log, lines_per_write=config.state.play_log_lines_per_write)
+    slide_recorder.recover()  # lines a kill or a power cut took while they were held
+    recorder = BackgroundRecorder(slide_recorder)
     show = Show(
         config, screen, worker, inbox, catalogue, store, play_log, seed_of(config),
         notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised, fleet=fleet.status(),

@@ -37,21 +37,52 @@ class PlayLog:
         self.trouble = WriteTrouble(log)
         self._day: dt.date | None = _day_of_last_record(self.path)
         self._torn = _ends_torn(self.path)  # a line cut short by a kill or a power cut: the next starts anew
+        self._held: list[dict] = []
 
     def append(self, record: dict) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        day = _record_day(record)
+        """Writes one record now (and any held before it)."""
+        self.hold(record)
+        self.flush()
+
+    def hold(self, record: dict) -> None:
+        """Keeps a record to be written with the next ones at `flush()`: lines written a few at a
+        time cost the SD card a page per batch, not a page per slide (kiosk.core.journal)."""
+        self._held.append(record)
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def flush(self) -> None:
+        """Writes the records held so far; a full or read-only disk costs them, said once."""
+        if not self._held:
+            return
+        held, self._held = self._held, []
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if self._day is not None and (day != self._day or self._size() + len(line) > self.max_bytes):
-                self._rotate(self._day)
-            with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write("\n" + line if self._torn else line)
-            self._torn = False
-            self._day = day
+            text: list[str] = []
+            size = self._size()
+            for record in held:
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+                day = _record_day(record)
+                if self._day is not None and (day != self._day or size + len(line) > self.max_bytes):
+                    self._write(text)
+                    text = []
+                    self._rotate(self._day)
+                    size = 0
+                text.append("\n" + line if self._torn and not text else line)
+                self._torn = False
+                size += len(line)
+                self._day = day
+            self._write(text)
             self.trouble.worked(f"the play log {self.path} is written again")
         except OSError as exc:
             self.trouble.failed(f"cannot write the play log {self.path}: {exc.strerror or exc}")
+
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write("".join(lines))
 
     @property
     def problem(self) -> str | None:

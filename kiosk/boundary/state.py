@@ -1,11 +1,11 @@
-"""The saved rotation in `state.dir`: a checkpoint and the play log, written off the render loop.
+"""The saved rotation in `state.dir`: a checkpoint, marks and the play log, written off the render loop.
 
 How little is written, and what a kill or a power cut costs, is in
 kiosk.core.journal. The checkpoint `rotation.json` is replaced atomically
 (temporary file, fsync, rename, fsync of the folder), so a power cut in the
-middle of a write leaves the previous one; the play log gets one line per
-slide. A file that cannot be read gives a warning and a fresh rotation,
-never a crash.
+middle of a write leaves the previous one; each slide gets a mark in
+`position.ring` (kiosk.boundary.marks) and a line in the play log. A file
+that cannot be read gives a warning and a fresh rotation, never a crash.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import WriteTrouble, write_atomically
+from kiosk.boundary.marks import MarkRing, last_marks
 from kiosk.boundary.playlog import PlayLog, last_records
-from kiosk.core.journal import LINE_KEY, Checkpoint, checkpoint_due, line_state, read_checkpoint, resume
+from kiosk.core.journal import (LINE_HOLD_SECONDS, LINE_KEY, Checkpoint, checkpoint_due, line_state, lines_due, read_checkpoint,
+                                resume_step, unlogged)
 from kiosk.core.playlist import Rotation, SavedState
 from kiosk.core.values import loads_json
 
@@ -47,11 +49,13 @@ class RotationStore:
         self.path = folder / ROTATION_FILE
         self.trouble = WriteTrouble(log)
         self.checkpoint: Checkpoint | None = None  # the one on disk, once loaded or written
+        self.step = -1  # slides recorded since that checkpoint, less one
+        self.marks = MarkRing(folder)
 
     @property
     def problem(self) -> str | None:
-        """Why the last save failed, until one works."""
-        return self.trouble.problem
+        """Why the last save (of a checkpoint or a mark) failed, until one works."""
+        return self.trouble.problem or self.marks.problem
 
     def load(self, seed: int) -> SavedState:
         """The saved state, or a fresh one (with a warning if the file was bad)."""
@@ -67,7 +71,8 @@ class RotationStore:
             log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
             return SavedState(Rotation(seed=seed))
         self.checkpoint = checkpoint if checkpoint.ident else None  # an older format is written anew
-        return resume(checkpoint, last_records(self.folder, RESUME_LINES))
+        state, self.step = resume_step(checkpoint, last_records(self.folder, RESUME_LINES), last_marks(self.folder))
+        return state
 
     def save(self, state: SavedState, now: float = 0.0) -> Checkpoint | None:
         """Writes a checkpoint of this state; the checkpoint, or None if the disk refused it."""
@@ -80,21 +85,55 @@ class RotationStore:
             return None
         self.trouble.worked(f"the rotation is saved again in {self.path}")
         self.checkpoint = checkpoint
+        self.step = -1
         return checkpoint
 
 
 class SlideRecorder:
-    """Records each slide start: a checkpoint when one is due (atomic, fsynced), then its play-log line.
+    """Records each slide start: a checkpoint when one is due (atomic, fsynced), its mark (through to
+    the disk), then its play-log line.
 
-    The line carries the rotation's position after its slide, so a line in
-    the play log means the rotation after that slide is recorded, and a
-    kiosk killed at any moment resumes without repeating a logged slide.
+    The mark and the line carry the rotation's position after the slide, so
+    a kiosk killed or cut off at any moment resumes without repeating a
+    recorded slide (kiosk.core.journal).
     """
 
-    def __init__(self, store: RotationStore, play_log: PlayLog, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, store: RotationStore, play_log: PlayLog, clock: Callable[[], float] = time.monotonic,
+                 lines_per_write: int = 1) -> None:
+        """`lines_per_write` above 1 holds the play log's lines and writes them together (kiosk run:
+        LINES_PER_WRITE); 1 writes each at once (a kiosk in a test, a tool)."""
         self.store = store
         self.play_log = play_log
         self.clock = clock
+        self.lines_per_write = lines_per_write
+        self._held_since: float | None = None
+
+    def recover(self) -> int:
+        """Writes to the play log the lines a kill or a power cut took while they were held (their
+        marks are in the ring); how many. Called once at start, before the first slide."""
+        missing = unlogged(last_records(self.store.folder, 1), last_marks(self.store.folder))
+        for record in missing:
+            self.play_log.hold(record)
+        self.play_log.flush()
+        if missing:
+            log.info("wrote %d play-log lines kept only in %s since the last stop", len(missing), self.store.marks.path)
+        return len(missing)
+
+    def flush_if_due(self) -> None:
+        """Writes the held play-log lines if it is time (kiosk.core.journal.lines_due)."""
+        held_for = 0.0 if self._held_since is None else self.clock() - self._held_since
+        if lines_due(self.play_log.held, held_for, self.store.marks.problem is None, self.lines_per_write):
+            self.flush()
+
+    def flush(self) -> None:
+        self.play_log.flush()
+        self._held_since = None
+
+    def seconds_to_flush(self) -> float | None:
+        """How long the held lines may still wait; None if none are held."""
+        if self._held_since is None:
+            return None
+        return max(0.0, self._held_since + LINE_HOLD_SECONDS - self.clock())
 
     def slide_started(self, state: SavedState, record: dict) -> None:
         self.record([(state, record)])
@@ -106,8 +145,13 @@ class SlideRecorder:
             if checkpoint_due(checkpoint, state, self.clock()):
                 checkpoint = self.store.save(state, self.clock())
             if checkpoint is not None:
-                record = {**record, LINE_KEY: line_state(checkpoint, state.rotation)}
-            self.play_log.append(record)
+                self.store.step += 1
+                record = {**record, LINE_KEY: line_state(checkpoint, state.rotation, self.store.step)}
+            self.store.marks.write(record)
+            self.play_log.hold(record)
+            if self._held_since is None:
+                self._held_since = self.clock()
+            self.flush_if_due()
 
 
 class BackgroundRecorder(BackgroundThread):
@@ -140,8 +184,14 @@ class BackgroundRecorder(BackgroundThread):
                 break
         if starts:
             self.recorder.record(starts)
+        else:
+            self.recorder.flush_if_due()
         return bool(starts)
+
+    def _seconds_to_next_round(self) -> float | None:
+        return self.recorder.seconds_to_flush()  # held lines are written within their time, slide or not
 
     def _after_stop(self) -> None:
         if not self.running:  # never started, or ended: nothing writes concurrently
             self._survive(self.poll_once)
+            self._survive(self.recorder.flush)

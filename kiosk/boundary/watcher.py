@@ -152,6 +152,7 @@ class FolderWatcher(_WatchThread):
         clock: Callable[[], float] = time.monotonic,
         use_events: bool = True,
         on_fleet_file: Callable[[], None] | None = None,
+        wall_clock: Callable[[], int] = time.time_ns,
     ) -> None:
         """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow).
 
@@ -159,6 +160,7 @@ class FolderWatcher(_WatchThread):
         content that came with it is reported: the role's settings apply first.
         """
         self.on_fleet_file = on_fleet_file
+        self.wall_clock = wall_clock  # what the files' modification times are compared with
         self._fleet_seen: tuple[int, int] | None = None
         super().__init__(clock)
         self.root = root
@@ -263,13 +265,13 @@ class FolderWatcher(_WatchThread):
             self.listings += 1
             self._listing_problems = tuple(listing.problems)
             self._accept_renamed(listing.files, renamed, now)
-            self._recheck_at = self._settler.observe(listing.files, now)
+            self._recheck_at = self._settler.observe(listing.files, now, self.wall_clock())
             if now >= self._rescan_at:
                 self._rescan_at = now + self.rescan_seconds
         else:
             listing, gone = self._look_again(dirty | set(self._settler.waiting()))
             self._accept_renamed(listing.files, renamed, now)
-            self._recheck_at = self._settler.observe_some(listing.files, gone, now)
+            self._recheck_at = self._settler.observe_some(listing.files, gone, now, self.wall_clock())
         fleet_file = self._settler.settled_file(FLEET_FILE)
         fleet = None if fleet_file is None else (fleet_file.size, fleet_file.mtime_ns)
         if fleet != self._fleet_seen:

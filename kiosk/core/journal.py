@@ -10,29 +10,39 @@ wrote 0.75 GB a day. Now:
   `FRESH_IN_LINE` answers arrived since the last one, when the unusable files
   changed (at most every `UNUSABLE_SECONDS`), and at the first slide after a
   start from an older format;
-* each **play-log line** carries the rotation's position after its slide
+* each slide's **position** is what changes: the rotation's place after it
   (`Rotation.position()`, a few hundred bytes), the answers that arrived since
-  the checkpoint, and the checkpoint's id. The line is written anyway, so the
-  position costs no extra write.
+  the checkpoint, the checkpoint's id and the step (slides since the
+  checkpoint). It is written twice: through to the disk as a **mark** in a
+  small ring (kiosk.boundary.marks, one 512-byte sector), then in the slide's
+  **play-log line**, which is written anyway.
 
-Resuming takes the checkpoint and the newest play-log line that names it.
-After SIGKILL that is the last line written: the page cache outlives the
-process, so the show goes on with the next planned slide, exactly as before.
-After a power cut, the lines the kernel had not yet written (its writeback
-runs every 30 s) are lost, so up to that much of the show is shown again; no
-answer is skipped. Pure: the boundary (kiosk.boundary.state) reads and writes.
+Resuming takes the checkpoint and the furthest place that names it: the
+newest whole mark or play-log line, whichever has the larger step. After
+SIGKILL and after a power cut that is the slide before the kill, so the show
+goes on with the next planned slide and every answer keeps its turn, exactly
+as when the whole rotation was fsynced at every slide. A power cut in the
+middle of a mark leaves it torn; the mark before it is used, and that one
+slide is shown again. Where the ring cannot be written, the play log alone
+keeps the place: after SIGKILL exactly (the page cache outlives the
+process), after a power cut up to the kernel's writeback interval (30 s)
+behind. Pure: the boundary (kiosk.boundary.state) reads and writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 
 from kiosk.core.playlist import Rotation, SavedState
 
 FORMAT = 2
 FRESH_IN_LINE = 64  # answers that arrived since the checkpoint, carried by each line; more: a new checkpoint
-UNUSABLE_SECONDS = 60.0  # a change to the unusable files waits this long for a checkpoint
+FRESH_BYTES = 4096  # ... or more than this many bytes of their names: a line and its mark stay small
+UNUSABLE_SECONDS = 60.0
+LINES_PER_WRITE = 8  # play-log lines held and written together (the ring keeps twice as many marks)
+LINE_HOLD_SECONDS = 60.0  # ...or once the oldest has waited this long  # a change to the unusable files waits this long for a checkpoint
 LINE_KEY = "rotation"
 
 
@@ -65,18 +75,58 @@ def checkpoint_due(last: Checkpoint | None, state: SavedState, now: float) -> bo
         return True
     if len(rotation.fresh) < len(before.fresh) or rotation.fresh[:len(before.fresh)] != before.fresh:
         return True
-    if len(rotation.fresh) - len(before.fresh) > FRESH_IN_LINE:
+    since = rotation.fresh[len(before.fresh):]
+    if len(since) > FRESH_IN_LINE or sum(len(path) for path in since) > FRESH_BYTES:
         return True
     return state.unusable != last.state.unusable and now - last.written_at >= UNUSABLE_SECONDS
 
 
-def line_state(checkpoint: Checkpoint, rotation: Rotation) -> dict:
-    """What a play-log line carries: the checkpoint it continues, the position, the answers since."""
+def line_state(checkpoint: Checkpoint, rotation: Rotation, step: int = 0) -> dict:
+    """What a play-log line (and its mark) carries: the checkpoint it continues, how many slides
+    after it (`step`, so the newer of a mark and a line is known), the position, the answers since."""
     return {
         "checkpoint": checkpoint.ident,
+        "step": step,
         **rotation.position(),
         "fresh": list(rotation.fresh[len(checkpoint.state.rotation.fresh):]),
     }
+
+
+def lines_due(held: int, oldest_held_for: float, marked: bool, per_write: int = LINES_PER_WRITE) -> bool:
+    """Whether the play-log lines held so far are written now: when there are `per_write` of them,
+    when the oldest has waited long enough, or at once while marks are failing (nothing else keeps them)."""
+    return held > 0 and (not marked or held >= per_write or oldest_held_for >= LINE_HOLD_SECONDS)
+
+
+def unlogged(lines_newest_first: list[object], marks_newest_first: list[object]) -> list[dict]:
+    """The marks whose play-log lines were never written (a kill or a power cut took them while they
+    were held), oldest first: those after the mark of the newest line, or, if the ring no longer holds
+    that one, those later than it."""
+    marks = [mark for mark in marks_newest_first
+             if isinstance(mark, dict) and isinstance(mark.get("time"), str) and isinstance(mark.get("path"), str)]
+    newest = next((line for line in lines_newest_first if isinstance(line, dict) and "time" in line), None)
+    if newest is None:
+        return list(reversed(marks))
+    for at, mark in enumerate(marks):
+        if mark == newest:
+            return list(reversed(marks[:at]))
+    newest_time = _moment(newest.get("time"))
+    if newest_time is None:
+        return []
+    later = []
+    for mark in marks:
+        moment = _moment(mark["time"])
+        if moment is not None and moment > newest_time:
+            later.append(mark)
+    return list(reversed(later))
+
+
+def _moment(text: object) -> "dt.datetime | None":
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def read_checkpoint(data: object) -> Checkpoint:
@@ -94,23 +144,44 @@ def read_checkpoint(data: object) -> Checkpoint:
     return Checkpoint(ident, SavedState(rotation, unusable))
 
 
-def resume(checkpoint: Checkpoint, lines_newest_first: list[object]) -> SavedState:
-    """The checkpoint moved on to the newest play-log line that continues it (if any)."""
+def resume(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: list[object] = ()) \
+        -> SavedState:
+    """The checkpoint moved on to the furthest place that continues it: the newest mark
+    (kiosk.boundary.marks) or play-log line naming it, whichever has the larger step."""
+    return resume_step(checkpoint, lines_newest_first, marks_newest_first)[0]
+
+
+def resume_step(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: list[object] = ()) \
+        -> tuple[SavedState, int]:
+    """`resume`, and the step it resumed at (-1 at the checkpoint itself)."""
     if not checkpoint.ident:
-        return checkpoint.state  # an earlier kiosk's file: its lines carry no position
-    for line in lines_newest_first:
-        if not isinstance(line, dict):
-            continue
-        position = line.get(LINE_KEY)
-        if not isinstance(position, dict) or position.get("checkpoint") != checkpoint.ident:
-            continue
-        try:
-            fresh = position.get("fresh", [])
-            if not isinstance(fresh, list) or len(fresh) > 100 * FRESH_IN_LINE:
-                raise ValueError("malformed answers since the checkpoint")
-            base = checkpoint.state.rotation
-            grown = dataclasses.replace(base, fresh=base.fresh + tuple(str(p) for p in fresh))
-            return SavedState(grown.with_position(position), checkpoint.state.unusable)
-        except (ValueError, TypeError):
-            continue  # a torn or altered line: an older one may still continue the checkpoint
-    return checkpoint.state
+        return checkpoint.state, -1  # an earlier kiosk's file: its lines carry no position
+    lines = (line.get(LINE_KEY) if isinstance(line, dict) else None for line in lines_newest_first)
+    marks = (mark.get(LINE_KEY) if isinstance(mark, dict) else None for mark in marks_newest_first)
+    best: tuple[SavedState, int] | None = None
+    for source in (marks, lines):
+        for position in source:
+            found = _continued(checkpoint, position)
+            if found is not None:
+                if best is None or found[1] > best[1]:
+                    best = found
+                break  # older ones of the same source are behind it
+    return best if best is not None else (checkpoint.state, -1)
+
+
+def _continued(checkpoint: Checkpoint, position: object) -> tuple[SavedState, int] | None:
+    """The checkpoint moved on to one recorded position, or None if it is torn, altered or another's."""
+    if not isinstance(position, dict) or position.get("checkpoint") != checkpoint.ident:
+        return None
+    try:
+        fresh = position.get("fresh", [])
+        if not isinstance(fresh, list) or len(fresh) > 100 * FRESH_IN_LINE:
+            raise ValueError("malformed answers since the checkpoint")
+        step = position.get("step", 0)
+        if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= 1 << 40:
+            raise ValueError("malformed step")
+        base = checkpoint.state.rotation
+        grown = dataclasses.replace(base, fresh=base.fresh + tuple(str(p) for p in fresh))
+        return SavedState(grown.with_position(position), checkpoint.state.unusable), step
+    except (ValueError, TypeError):
+        return None  # an older one may still continue the checkpoint

@@ -2,8 +2,10 @@
 
 Pure: the folder watcher feeds it listings and the time. A file that a sync
 tool or a slow writer is still filling keeps changing, so it stays out until
-it has been seen unchanged for `settle_seconds`. A file that disappears
-leaves at once.
+it has been seen unchanged for `settle_seconds`, or its own modification time
+says it was last written that long ago (given the wall clock: a file found
+by a poll a second after it arrived need not wait another second). A file
+that disappears leaves at once.
 """
 
 from __future__ import annotations
@@ -41,28 +43,31 @@ class Settler:
             self._waiting.pop(info.path, None)
             self._settle(info)
 
-    def observe(self, files: Iterable[FileInfo], now: float) -> float | None:
-        """Records a whole listing (what it lacks is gone); returns when to look again, or None if all has settled."""
+    def observe(self, files: Iterable[FileInfo], now: float, wall_ns: int | None = None) -> float | None:
+        """Records a whole listing (what it lacks is gone); returns when to look again, or None if all has settled.
+
+        `now` is the monotonic clock; `wall_ns` the wall clock the files' times come from, if known."""
         current: set[str] = set()
         for info in files:
             current.add(info.path)
-            self._look(info, now)
+            self._look(info, now, wall_ns)
         for path in [p for p in (*self._settled, *self._sightings) if p not in current]:
             self._forget(path)
         return self.recheck_at()
 
-    def observe_some(self, files: Iterable[FileInfo], gone: Iterable[str], now: float) -> float | None:
+    def observe_some(self, files: Iterable[FileInfo], gone: Iterable[str], now: float,
+                     wall_ns: int | None = None) -> float | None:
         """Records a few paths looked at again: `files` as found, `gone` no longer there."""
         found: set[str] = set()
         for info in files:
             found.add(info.path)
-            self._look(info, now)
+            self._look(info, now, wall_ns)
         for path in gone:
             if path not in found:
                 self._forget(path)
         return self.recheck_at()
 
-    def _look(self, info: FileInfo, now: float) -> None:
+    def _look(self, info: FileInfo, now: float, wall_ns: int | None) -> None:
         path = info.path
         settled = self._settled.get(path)
         if settled == info:
@@ -73,6 +78,9 @@ class Settler:
         if seen is None or _stamp(seen.info) != _stamp(info):
             self._sightings[path] = seen = _Sighting(info, now)
         ready_at = seen.since + self.settle_seconds
+        if wall_ns is not None and wall_ns >= info.mtime_ns:  # a time in the future proves nothing
+            unwritten_for = (wall_ns - info.mtime_ns) / 1e9
+            ready_at = min(ready_at, now + max(0.0, self.settle_seconds - unwritten_for))
         if now >= ready_at:
             self._sightings.pop(path, None)
             self._waiting.pop(path, None)
