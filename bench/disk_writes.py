@@ -50,15 +50,46 @@ def slide_folder(work: Path, answers: int) -> Path:
     return folder
 
 
-def measure(root: Path, answers: int, minutes: float, speed: float) -> dict:
+def device_sectors_written(device: str) -> int:
+    return int(Path(f"/sys/block/{device}/stat").read_text().split()[6])
+
+
+class Ext4Image:
+    """A journaled ext4 file system on a loop device, as a box's SD card has (`mount_options` such as
+    lazytime), so that what reaches the device is counted: data, journal and inode tables alike.
+    Its journal commits every second: `--speed 5` matches a box's default of 5 s."""
+
+    def __init__(self, folder: Path, mount_options: str) -> None:
+        self.image = folder / "ext4.img"
+        self.mount = folder / "mnt"
+        subprocess.run(["truncate", "-s", "512M", str(self.image)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", str(self.image)], check=True)
+        self.mount.mkdir()
+        options = ",".join(filter(None, ["loop", "commit=1", mount_options]))
+        subprocess.run(["mount", "-o", options, str(self.image), str(self.mount)], check=True)
+        source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(self.mount)], check=True,
+                                capture_output=True, text=True).stdout.strip()
+        self.device = Path(source).name
+
+    def close(self) -> None:
+        subprocess.run(["umount", str(self.mount)], check=False)
+
+
+def measure(root: Path, answers: int, minutes: float, speed: float, state_extra: str = "",
+            ext4: str | None = None) -> dict:
     work = Path(tempfile.mkdtemp(prefix="kiosk-disk-", dir=ROOT / "bench"))  # on the disk, not in /tmp's tmpfs
     runtime = Path(tempfile.mkdtemp(prefix="kiosk-run-", dir="/dev/shm"))
     saved = {name: (VM / name).read_text().strip() for name in TIMERS}
+    image = None
     try:
+        state = work / "state"
+        if ext4 is not None:
+            image = Ext4Image(work, ext4)
+            state = image.mount / "state"
         folder = slide_folder(work, answers)
         config = work / "config.yaml"
         config.write_text(
-            f"slides:\n  folder: {folder}\nstate:\n  dir: {work / 'state'}\n"
+            f"slides:\n  folder: {folder}\nstate:\n  dir: {state}\n{state_extra}"
             f"timing:\n  contribute_seconds: {12 / speed}\n  answer_seconds: {8 / speed}\n"
             f"  transition_seconds: {1 / speed}\n", encoding="utf-8")
         for name in TIMERS:
@@ -69,20 +100,24 @@ def measure(root: Path, answers: int, minutes: float, speed: float) -> dict:
                                RUNTIME_DIRECTORY=str(runtime)),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        play_log = work / "state" / "play.jsonl"
+        play_log = state / "play.jsonl"
         deadline = time.monotonic() + 120
         while not play_log.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(2)
+        device_before = device_sectors_written(image.device) if image else 0
         before, started = io_bytes(process.pid), time.monotonic()
         lines_before = len(play_log.read_bytes().splitlines())
         time.sleep(minutes * 60)
         after, seconds = io_bytes(process.pid), time.monotonic() - started
+        device_after = device_sectors_written(image.device) if image else 0
         slides = len(play_log.read_bytes().splitlines()) - lines_before
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-        state_files = {p.name: p.stat().st_size for p in (work / "state").iterdir() if p.is_file()}
+        state_files = {p.name: p.stat().st_size for p in state.iterdir() if p.is_file()}
     finally:
+        if image is not None:
+            image.close()
         for name, value in saved.items():
             (VM / name).write_text(value)
         shutil.rmtree(work, ignore_errors=True)
@@ -96,6 +131,9 @@ def measure(root: Path, answers: int, minutes: float, speed: float) -> dict:
         "bytes_written": after - before,
         "mb_per_day": round((after - before) * 86400 / box_seconds / 1e6, 2),
         "state_files": state_files,
+        **({"ext4": ext4 or "defaults", "device_bytes_written": (device_after - device_before) * 512,
+            "device_mb_per_day": round((device_after - device_before) * 512 * 86400 / box_seconds / 1e6, 2)}
+           if image else {}),
     }
 
 
@@ -105,8 +143,12 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--speed", type=float, default=16.0)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run (default: this one)")
+    parser.add_argument("--lines-per-write", type=int, help="state.play_log_lines_per_write (default: the kiosk's)")
+    parser.add_argument("--ext4", metavar="OPTIONS", help="put the state folder on a journaled ext4 on a loop "
+                        "device, mounted with these options ('' for defaults, 'lazytime'), and count its writes too")
     args = parser.parse_args()
-    result = measure(args.root.resolve(), args.answers, args.minutes, args.speed)
+    extra = "" if args.lines_per_write is None else f"  play_log_lines_per_write: {args.lines_per_write}\n"
+    result = measure(args.root.resolve(), args.answers, args.minutes, args.speed, extra, args.ext4)
     print(json.dumps(result, indent=1))
     return 0
 

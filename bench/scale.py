@@ -14,7 +14,9 @@ out in a git worktree; f68ebd7 is main as it was when issue 16 was filed):
   renamed into answers/);
 * the same at 2,000 answers with the kiosk on one core (taskset -c 0);
 * the disk: write_bytes per day at 8 s slides with 2,000 answers
-  (bench/disk_writes.py, which needs root to scale the kernel's writeback);
+  (bench/disk_writes.py, which needs root to scale the kernel's writeback),
+  and what reaches the device, journal included, with the state folder on a
+  journaled ext4 on a loop device, as on a box's SD card;
 * a photo renamed into the folder: time until it is in the rotation
   (bench/watch_latency.py).
 
@@ -131,6 +133,11 @@ def main() -> int:
                                       str(args.disk_minutes), "--root", str(root)], capture_output=True, text=True,
                                      check=True)
                 result[name]["disk"] = json.loads(out.stdout)
+                # What the SD card itself gets (data, journal, inode tables) on a journaled ext4 as a box has.
+                out = subprocess.run([sys.executable, str(ROOT / "bench" / "disk_writes.py"), "--minutes", "2",
+                                      "--speed", "5", "--ext4", "", "--root", str(root)], capture_output=True,
+                                     text=True, check=True)
+                result[name]["disk_journaled_ext4"] = json.loads(out.stdout)
         for mode in ("native", "poll"):
             subprocess.run([sys.executable, str(ROOT / "bench" / "watch_latency.py"), "--watch", mode, "--runs", "20"],
                            capture_output=True, text=True, check=True)

@@ -65,7 +65,7 @@ def write_config(folder: Path, body: str = "", slides: Path | None = None, slide
 
     `slides_extra` and `state_extra` hold more keys of those sections (indented lines). By default the
     play log is written at every slide, so that a test can watch it; `state_extra=""` keeps a box's
-    default (lines written eight at a time, kept in the ring of marks meanwhile)."""
+    default (lines written sixteen at a time, kept in the ring of marks meanwhile)."""
     slides_line = (f"  folder: {slides}\n" if slides is not None else "") + slides_extra
     text = f"slides:\n{slides_line}state:\n  dir: {folder / 'state'}\n{state_extra}" + textwrap.dedent(body)
     path = folder / "config.yaml"

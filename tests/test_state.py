@@ -424,12 +424,12 @@ def test_lines_held_when_the_kiosk_was_killed_are_written_back_at_the_next_start
     from kiosk.core.journal import LINES_PER_WRITE
 
     killed = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
-    for number in range(1, 12):
+    for number in range(1, LINES_PER_WRITE + 4):
         killed.slide_started(*start(number))
-    assert len(read_play_log(tmp_path)) == 8  # the last three were held when the kill came
+    assert len(read_play_log(tmp_path)) == LINES_PER_WRITE  # the last three were held when the kill came
     restarted = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
     assert restarted.recover() == 3
-    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, 12)]
+    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, LINES_PER_WRITE + 4)]
     assert SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path)).recover() == 0
 
 

@@ -8,7 +8,7 @@ fdatasync) would keep the place exactly, but a synced write costs a whole
 So each slide's play-log line, which carries the place, goes first to a
 small ring of its own; the play log gets the lines a few at a time, and a
 start writes back any that a kill or a power cut took while they were held.
-The ring is 128 kB, made once
+The ring is 256 kB, made once
 with every block written, then only overwritten in place: each mark goes
 to the next slot with direct I/O and O_DSYNC, one 512-byte sector (two for
 a long one) straight to the device, and the file's size and blocks never
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 RING_FILE = "position.ring"
 SECTOR = 512
 SLOT = 8192
-SLOTS = 16  # twice the play-log lines held at once (kiosk.core.journal.LINES_PER_WRITE)
+SLOTS = 32  # twice the play-log lines held at once (kiosk.core.journal.LINES_PER_WRITE)
 RING_BYTES = SLOT * SLOTS
 MAGIC = b"KPM1"
 HEADER = struct.Struct("<4sQII")  # magic, sequence, payload length, CRC-32 of the payload

@@ -40,9 +40,9 @@ from kiosk.core.playlist import Rotation, SavedState
 FORMAT = 2
 FRESH_IN_LINE = 64  # answers that arrived since the checkpoint, carried by each line; more: a new checkpoint
 FRESH_BYTES = 4096  # ... or more than this many bytes of their names: a line and its mark stay small
-UNUSABLE_SECONDS = 60.0
-LINES_PER_WRITE = 8  # play-log lines held and written together (the ring keeps twice as many marks)
-LINE_HOLD_SECONDS = 60.0  # ...or once the oldest has waited this long  # a change to the unusable files waits this long for a checkpoint
+UNUSABLE_SECONDS = 60.0  # a change to the unusable files waits this long for a checkpoint
+LINES_PER_WRITE = 16  # play-log lines held and written together (the ring keeps twice as many marks)
+LINE_HOLD_SECONDS = 300.0  # ...or once the oldest has waited this long (a show paused for the night)
 LINE_KEY = "rotation"
 
 

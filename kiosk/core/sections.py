@@ -99,12 +99,11 @@ class StateConfig(Section):
     play_log_keep: int = setting(60, rule=rules.integer(1, 10000),
                                  doc="old play log files kept (`play-YYYY-MM-DD.jsonl`); older ones are deleted")
     play_log_lines_per_write: int = setting(
-        8, rule=rules.integer(1, 8), restart=True,
-        doc="play-log lines written together (or once the oldest has waited a minute). Each slide's line goes "
-            "through to the disk at once as a mark in `position.ring` (one 512-byte sector), so a kill or a power "
-            "cut loses none: the next start writes back any that were held. 8 keeps a box's writes within 20 MB "
-            "a day at 8 s slides (docs/performance.md); 1 writes each line at once, so `play.jsonl` is current "
-            "at every slide, at about twice the writes")
+        16, rule=rules.integer(1, 16), restart=True,
+        doc="play-log lines written together (or once the oldest has waited five minutes). Each slide's line "
+            "goes through to the disk at once as a mark in `position.ring` (one 512-byte sector), so a kill or a "
+            "power cut loses none: the next start writes back any that were held. 1 writes each line at once, "
+            "so that `play.jsonl` is current at every slide, at more writes to the SD card (docs/performance.md)")
 
 
 @dataclass(frozen=True)
