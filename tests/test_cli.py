@@ -50,7 +50,8 @@ def test_check_reports_every_bad_file(tmp_path, slide_folder, capsys):
     report = json.loads(out)
     by_path = {s["path"]: s for s in report["slides"]}
     assert report["config_errors"] == []
-    assert by_path["answers/a1.jpg"] == {"path": "answers/a1.jpg", "kind": "answer", "ok": True, "error": None}
+    assert by_path["answers/a1.jpg"] == {"path": "answers/a1.jpg", "kind": "answer", "ok": True, "error": None,
+                                         "format": "JPEG", "colour_profile": None, "private_metadata": []}
     assert by_path["contribute/c1.png"]["kind"] == "contribute"
     assert "cannot decode" in by_path["answers/truncated.jpg"]["error"]
     assert "answers/empty.jpg" not in by_path  # nothing to decode: not a slide until it has content
@@ -148,6 +149,29 @@ def test_snapshot_honours_exif_orientation(tmp_path, capsys):
     assert shot.getpixel((225, 150))[0] > 200  # top-right quarter is the white marker
     assert shot.getpixel((75, 150))[0] < 60
     assert shot.getpixel((75, 450))[0] < 60
+
+
+def test_snapshot_of_phone_photos_heic_upright_and_display_p3_in_srgb(tmp_path, capsys):
+    """As the panel shows them: a HEIC turned by its orientation, and a Display P3 photo whose
+    colours arrive converted to sRGB (not the P3 numbers shown as if they were sRGB)."""
+    import io as _io
+
+    from PIL import Image, ImageCms
+
+    from .colour import display_p3_profile
+
+    make_picture(tmp_path / "slides" / "answers" / "phone.heic", size=(600, 300), orientation=6, marker=True,
+                 colour=(20, 20, 20), fmt="HEIF")
+    shot = one_slide(capsys, tmp_path, "display:\n  fit: contain\n", "answers/phone.heic", size="300x600")
+    assert shot.getpixel((225, 150))[0] > 200 and shot.getpixel((75, 150))[0] < 60
+
+    p3 = display_p3_profile()
+    Image.new("RGB", (320, 180), (200, 100, 50)).save(tmp_path / "slides" / "answers" / "p3.png", icc_profile=p3)
+    expected = ImageCms.profileToProfile(Image.new("RGB", (1, 1), (200, 100, 50)),
+                                         ImageCms.ImageCmsProfile(_io.BytesIO(p3)),
+                                         ImageCms.createProfile("sRGB")).getpixel((0, 0))
+    shot = one_slide(capsys, tmp_path, "display:\n  fit: cover\n", "answers/p3.png", size="320x180")
+    assert shot.getpixel((160, 90)) == expected != (200, 100, 50)
 
 
 @pytest.mark.parametrize("rotation, white_corner", [(90, (300, 20)), (270, (20, 160)), (180, (300, 160))])
@@ -499,3 +523,27 @@ def test_publish_refuses_a_fleet_file_every_box_would_refuse(tmp_path, slide_fol
     assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site")]) == 0
     manifest = json.loads((tmp_path / "site" / "manifest.json").read_text())
     assert "fleet.yaml" in [item["path"] for item in manifest["files"]]
+
+
+def test_check_reports_phone_formats_colour_profiles_private_metadata_and_a_corrupt_heic(tmp_path, capsys):
+    from .test_rendition import phone_photo
+
+    answers = tmp_path / "slides" / "answers"
+    answers.mkdir(parents=True)
+    phone_photo(answers / "iphone.heic", size=(400, 300), fmt="HEIF")
+    make_picture(answers / "android.avif", size=(64, 48), fmt="AVIF")
+    make_picture(answers / "plain.jpg", size=(64, 48))
+    whole = make_picture(tmp_path / "whole.heic", size=(256, 192), fmt="HEIF").read_bytes()
+    (answers / "cut.heic").write_bytes(whole[: len(whole) // 3])
+    config = write_config(tmp_path, "", slides=tmp_path / "slides")
+    code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
+    report = {slide["path"]: slide for slide in json.loads(out)["slides"]}
+    assert report["answers/cut.heic"]["ok"] is False and report["answers/cut.heic"]["error"]
+    iphone = report["answers/iphone.heic"]
+    assert iphone["ok"] and iphone["format"] == "HEIF" and iphone["colour_profile"].startswith("Display P3")
+    assert {"GPS position", "camera serial number"} <= set(iphone["private_metadata"])
+    assert report["answers/android.avif"]["format"] == "AVIF" and report["answers/plain.jpg"]["private_metadata"] == []
+    code, out, _err = run_cli(capsys, "check", "--config", str(config))
+    assert "1 unusable" in out and "unusable: answers/cut.heic" in out and "1 AVIF, 1 HEIF, 1 JPEG" in out
+    assert "shown converted to sRGB: answers/iphone.heic (Display P3" in out
+    assert "private metadata" in out and "GPS position" in out

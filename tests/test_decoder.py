@@ -222,3 +222,85 @@ def test_a_folder_named_like_a_picture_is_not_a_picture(tmp_path):
     folder.mkdir()
     with pytest.raises(UnsafeFile, match="not a regular file"):
         decode_picture(folder, LIMIT)
+
+
+# --- phone formats and colour profiles (HEIC, AVIF, Display P3) ------------------------
+
+import io  # noqa: E402
+
+from .colour import display_p3_profile  # noqa: E402
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".heic", "HEIF"), (".avif", "AVIF")])
+def test_heic_and_avif_written_by_their_libraries_decode(tmp_path, suffix, fmt):
+    path = make_picture(tmp_path / f"phone{suffix}", size=(64, 48), colour=(250, 10, 10), fmt=fmt)
+    image = decode_picture(path, LIMIT)
+    assert image.mode == "RGB" and image.size == (64, 48)
+    red, green, blue = image.getpixel((32, 24))
+    assert red > 200 and green < 60 and blue < 60
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".heic", "HEIF"), (".avif", "AVIF")])
+def test_heic_and_avif_turned_by_their_orientation_show_upright(tmp_path, suffix, fmt):
+    """The marker starts top-left; orientation 6 turns it a quarter clockwise, to the top right.
+    libheif applies a HEIC's turn itself (and resets its EXIF); an AVIF is turned from its EXIF."""
+    path = make_picture(tmp_path / f"phone{suffix}", size=(400, 300), orientation=6, marker=True, fmt=fmt)
+    image = decode_picture(path, LIMIT)
+    assert image.size == (300, 400)
+    assert image.getpixel((250, 50))[1] > 200
+    assert image.getpixel((50, 50))[1] < 100 and image.getpixel((50, 350))[1] < 100
+
+
+@pytest.mark.parametrize("cut", [0.2, 0.6, 0.95])
+def test_a_corrupt_or_cut_heic_is_refused_as_that_file(tmp_path, cut):
+    whole = make_picture(tmp_path / "whole.heic", size=(256, 192), fmt="HEIF").read_bytes()
+    path = tmp_path / "cut.heic"
+    path.write_bytes(whole[: int(len(whole) * cut)])
+    with pytest.raises(DecodeError):
+        decode_picture(path, LIMIT)
+    noise = bytearray(whole)
+    noise[len(noise) // 2: len(noise) // 2 + 64] = bytes(64)
+    (tmp_path / "noise.heic").write_bytes(bytes(noise))
+    try:
+        decode_picture(tmp_path / "noise.heic", LIMIT)  # the codec may conceal it: then a picture, whole
+    except DecodeError:
+        pass
+
+
+def test_a_heic_larger_than_the_limit_is_refused_before_its_pixels(tmp_path):
+    path = make_picture(tmp_path / "big.heic", size=(640, 480), fmt="HEIF")
+    with pytest.raises(PictureTooLarge):
+        decode_picture(path, 640 * 480 - 1)
+
+
+def _tagged(path, colour, profile, fmt="PNG"):
+    Image.new("RGB", (32, 32), colour).save(path, format=fmt, icc_profile=profile, quality=100)
+    return path
+
+
+def test_a_display_p3_photo_reaches_the_panel_converted_to_srgb(tmp_path):
+    from PIL import ImageCms
+
+    p3 = display_p3_profile()
+    expected = ImageCms.profileToProfile(Image.new("RGB", (1, 1), (200, 100, 50)),
+                                         ImageCms.ImageCmsProfile(io.BytesIO(p3)),
+                                         ImageCms.createProfile("sRGB")).getpixel((0, 0))
+    assert expected[0] - 200 > 8  # P3's red is redder than sRGB's: the numbers must change
+    decoded = decode_picture(_tagged(tmp_path / "p3.png", (200, 100, 50), p3), LIMIT).getpixel((16, 16))
+    assert decoded == expected
+    jpeg = decode_picture(_tagged(tmp_path / "p3.jpg", (200, 100, 50), p3, "JPEG"), LIMIT).getpixel((16, 16))
+    assert all(abs(a - b) <= 3 for a, b in zip(jpeg, expected))
+    heic = decode_picture(_tagged(tmp_path / "p3.heic", (200, 100, 50), p3, "HEIF"), LIMIT).getpixel((16, 16))
+    assert all(abs(a - b) <= 4 for a, b in zip(heic, expected))
+
+
+def test_srgb_untagged_and_damaged_profiles_leave_the_pixels_as_they_are(tmp_path):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    for name, profile in (("srgb.png", srgb), ("none.png", None), ("junk.png", b"\x00" * 200 + b"not a profile"),
+                          ("cut.png", display_p3_profile()[:300])):
+        path = tmp_path / name
+        image = Image.new("RGB", (8, 8), (200, 100, 50))
+        image.save(path, **({"icc_profile": profile} if profile else {}))
+        assert decode_picture(path, LIMIT).getpixel((4, 4)) == (200, 100, 50), name

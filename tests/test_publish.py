@@ -128,3 +128,67 @@ def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path,
     assert any("'answers/Strasse.jpg' and 'answers/Straße.jpg'" in p for p in problems)
     assert not (tmp_path / "site" / "manifest.json").exists()
     assert main(["publish", str(source), "--out", str(tmp_path / "site")]) == 1
+
+
+# --- renditions: what leaves the publishing machine -------------------------------------
+
+def test_published_photos_are_renditions_without_gps_or_serial_numbers(tmp_path):
+    from PIL import Image
+
+    from kiosk.picture.rendition import RenditionSettings
+
+    from .test_rendition import GPS, phone_photo
+
+    source = tmp_path / "slides"
+    phone_photo((source / "answers").mkdir(parents=True) or source / "answers" / "seoul.jpg", size=(1600, 1200))
+    phone_photo(source / "answers" / "mayor.heic", size=(1200, 900), fmt="HEIF")
+    (source / "answers" / "mayor.yaml").write_text("caption: To me, migration means hoping together.\n")
+    make_picture(source / "contribute" / "c1.png", size=(64, 36))
+    site = tmp_path / "site"
+    result = publish(source, site, renditions=RenditionSettings(panels=((640, 360),)))
+    paths = {entry.path: entry for entry in manifest_of(site).files}
+    assert set(paths) == {"answers/seoul.jpg", "answers/mayor.jpg", "answers/mayor.yaml", "contribute/c1.webp"}
+    for entry in paths.values():
+        data = (site / OBJECTS / entry.sha256).read_bytes()
+        assert b"SERIAL-0042" not in data and b"PhoneMaker" not in data
+        if not entry.path.endswith(".yaml"):
+            with Image.open(site / OBJECTS / entry.sha256) as picture:
+                assert not picture.getexif() and not picture.getexif().get_ifd(GPS)
+                assert "icc_profile" not in picture.info
+    with Image.open(site / OBJECTS / paths["answers/mayor.jpg"].sha256) as mayor:
+        assert mayor.size == (640, 854)  # upright (900x1200), and still covering a 640x360 panel
+    assert result.objects_added == 4
+
+    again = publish(source, site, renditions=RenditionSettings(panels=((640, 360),)))
+    assert again.objects_added == 0 and not again.changed  # no picture decoded again
+    originals = publish(source, site)
+    assert {e.path for e in manifest_of(site).files} >= {"answers/seoul.jpg", "answers/mayor.heic"}
+    assert originals.changed
+    seoul = next(e for e in manifest_of(site).files if e.path == "answers/seoul.jpg")
+    assert b"SERIAL-0042" in (site / OBJECTS / seoul.sha256).read_bytes()  # --originals: byte for byte
+
+
+def test_a_picture_that_cannot_be_decoded_is_left_out_and_said(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "slides"
+    make_picture(source / "answers" / "good.jpg", size=(64, 36))
+    (source / "answers" / "broken.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(100))
+    publish(source, tmp_path / "site", renditions=RenditionSettings(panels=((64, 36),)))
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/good.jpg"]
+    assert "not published: answers/broken.heic" in caplog.text
+
+
+def test_kiosk_publish_sends_renditions_sized_for_the_fleets_turned_panels(tmp_path):
+    from PIL import Image
+
+    from kiosk.app.cli import main
+
+    source = tmp_path / "slides"
+    make_picture(source / "answers" / "wide.jpg", size=(4000, 3000))
+    (source / "fleet.yaml").write_text("roles:\n  tall-case:\n    display: {rotation: 90}\n", encoding="utf-8")
+    assert main(["publish", str(source), "--out", str(tmp_path / "site"), "--max-size", "1920x1080"]) == 0
+    entry = next(e for e in manifest_of(tmp_path / "site").files if e.path == "answers/wide.jpg")
+    with Image.open(tmp_path / "site" / OBJECTS / entry.sha256) as wide:
+        assert wide.size == (2560, 1920)  # covers a 1080x1920 panel too
+    assert main(["publish", str(source), "--out", str(tmp_path / "site2"), "--max-size", "huge"]) == 1

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish_cmd.add_argument("--watch", action="store_true", help="publish again whenever SRC_DIR changes")
     publish_cmd.add_argument("--grace-hours", type=float, default=24.0,
                              help="keep objects no manifest names for this long (default 24)")
+    publish_cmd.add_argument("--max-size", metavar="WxH", default="1920x1080",
+                             help="the fleet's largest panel; pictures are published at the size that covers it "
+                                  "(and its quarter turn, if a role in fleet.yaml rotates by 90 or 270) "
+                                  "(default 1920x1080)")
+    publish_cmd.add_argument("--originals", action="store_true",
+                             help="send the pictures' original files, metadata and all, instead of renditions")
 
     sync_cmd = command("sync", "make the slide folder match the central server (sync.url)")
     sync_cmd.add_argument("--once", action="store_true", help="one sync; exit 0 when the folder matches")

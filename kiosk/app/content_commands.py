@@ -58,7 +58,7 @@ def _shaped(char: str) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kiosk.picture.decoder import decode_picture
+    from kiosk.picture.decoder import decode_picture, picture_facts
 
     from kiosk.boundary.fleetfile import load_box_config
 
@@ -79,7 +79,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             decode_picture(config.slides.folder / slide.path, config.decoding.max_pixels).close()
         except ContentError as exc:
             error = str(exc)
-        slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error})
+        facts = picture_facts(config.slides.folder / slide.path, config.slides.folder) if error is None else {}
+        slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error, **facts})
     glyphs, cleaned, text_warnings = _text_problems(config, catalogue)
     report = {
         "config_errors": [],
@@ -103,6 +104,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     for slide in bad:
         print(f"  unusable: {slide['path']}: {slide['error']}")
+    formats: dict[str, int] = {}
+    for slide in slides:
+        if slide.get("format"):
+            formats[slide["format"]] = formats.get(slide["format"], 0) + 1
+    if formats:
+        print("  formats: " + ", ".join(f"{count} {name}" for name, count in sorted(formats.items())))
+    converted = [s for s in slides if s.get("colour_profile")]
+    if converted:
+        print(f"  {len(converted)} pictures carry a colour profile and are shown converted to sRGB: "
+              + ", ".join(f"{s['path']} ({s['colour_profile']})" for s in converted[:5])
+              + (", ..." if len(converted) > 5 else ""))
+    private = [s for s in slides if s.get("private_metadata")]
+    if private:
+        print(f"  {len(private)} pictures carry private metadata, which `kiosk publish` leaves out of its "
+              "renditions: " + ", ".join(f"{s['path']} ({', '.join(s['private_metadata'])})" for s in private[:5])
+              + (", ..." if len(private) > 5 else ""))
     for problem in catalogue.problems:
         print(f"  problem: {problem}")
     for glyph in glyphs:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_or_log, log, sync_settings
 from kiosk.core.errors import PublishError
+
+if TYPE_CHECKING:
+    from kiosk.picture.rendition import RenditionSettings
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -33,6 +38,31 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def rendition_settings(source: Path, max_size: str) -> RenditionSettings:
+    """The panels renditions must cover: `--max-size`, turned as the fleet file's roles turn it."""
+    from kiosk.core import rules
+    from kiosk.core.catalogue import FLEET_FILE
+    from kiosk.core.errors import ConfigError
+    from kiosk.core.fleet import parse_fleet
+    from kiosk.picture.rendition import RenditionSettings, with_rotations
+
+    try:
+        size = rules.size(max_size.strip().lower())
+    except ValueError:
+        raise ValueError(f"--max-size {max_size!r}: expected WIDTHxHEIGHT, such as 1920x1080") from None
+    rotations: set[int] = set()
+    try:
+        fleet = parse_fleet((source / FLEET_FILE).read_text(encoding="utf-8"), source)
+        for layer in (*fleet.roles.values(), *fleet.boxes.values()):
+            if "rotation" in layer.get("display", {}):
+                rotations.add(int(layer["display"]["rotation"]) % 360)
+    except (OSError, UnicodeDecodeError, ConfigError):
+        pass  # no fleet file, or one that publish refuses anyway, with its reasons
+    if rotations:
+        rotations.add(0)  # boxes without a rotation of their own
+    return RenditionSettings(panels=with_rotations(size, rotations))
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from kiosk.boundary.publish import PublishWatcher, publish
 
@@ -40,15 +70,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
         log.error("%s is not a folder", args.source)
         return EXIT_FAILURE
     grace = args.grace_hours * 3600
+    try:
+        renditions = None if args.originals else rendition_settings(args.source, args.max_size)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return EXIT_FAILURE
     if args.watch:
-        watcher = PublishWatcher(args.source, args.out, grace)
+        watcher = PublishWatcher(args.source, args.out, grace, renditions=renditions)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: watcher.ask_to_stop())
         watcher.run_here()
         return EXIT_OK
         return EXIT_OK
     try:
-        result = publish(args.source, args.out, grace)
+        result = publish(args.source, args.out, grace, renditions=renditions)
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)

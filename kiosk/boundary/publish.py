@@ -3,6 +3,13 @@
     SITE/manifest.json      what the boxes should hold: path, sha256, size of each file
     SITE/files/<sha256>     each file's bytes under its hash; never changes, cache forever
 
+Pictures are published as renditions (kiosk.picture.rendition): decoded once,
+upright, in sRGB, sized for the fleet's panels, with no metadata at all, under
+the same stem as `.jpg` (photos) or `.webp` (graphics). The originals, with
+their GPS positions and serial numbers, stay on the publishing machine unless
+`originals=True` (`kiosk publish --originals`). A rendition is made again
+only when its picture or the settings change (`.renditions.json`).
+
 Re-publishing is incremental (objects already there are kept, unchanged
 files are not hashed again) and atomic (the manifest is replaced in one
 rename). Objects that no manifest names any more are deleted only after a
@@ -23,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.core.catalogue import FLEET_FILE, FileInfo
+from kiosk.core.catalogue import FLEET_FILE, PICTURE_SUFFIXES, FileInfo, kind_of
 from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
 from kiosk.core.errors import PublishError
@@ -37,7 +44,9 @@ from kiosk.core.manifest import (
     parse_manifest,
     path_conflicts,
 )
-from kiosk.boundary.files import read_json_object, sha256_cached, write_atomically
+from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
+from kiosk.core.errors import ContentError, PassingError
+from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,7 @@ MANIFEST = "manifest.json"
 OBJECTS = "files"
 _INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashing of unchanged files
 _UNREFERENCED = ".unreferenced.json"  # sha256 -> when it was first seen unreferenced
+_RENDITIONS = ".renditions.json"  # "<source sha256>:<settings key>" -> [rendition sha256, size]
 CHUNK = 1024 * 1024
 
 
@@ -84,14 +94,48 @@ def _store_object(source: Path, site: Path, sha256: str) -> bool:
     return True
 
 
+def _store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
+    """Stores bytes as files/<sha256> unless they are there; their sha256, and whether they were new."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = site / OBJECTS / digest
+    if target.exists():
+        return digest, False
+    replace_file(target, data, 0o644)
+    return digest, True
+
+
+def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: RenditionSettings,
+               made: dict[str, list], cache: dict[str, list]) -> tuple[str, int, bool] | None:
+    """The rendition of one picture, as (sha256, size, whether its object is new), made or found
+    again; None if it cannot be made."""
+    key = f"{digest}:{settings.key()}"
+    known = cache.get(key)
+    if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
+            and (site / OBJECTS / known[0]).exists()):
+        made[key] = known
+        return known[0], known[1], False
+    try:
+        data = make_rendition(source / info.path, settings, root=source)
+    except (ContentError, PassingError) as exc:
+        log.warning("not published: %s: %s", info.path, exc)
+        return None
+    rendition, new = _store_bytes(data, site)
+    made[key] = [rendition, len(data)]
+    return rendition, len(data), new
+
+
 def publish(
     source: Path,
     site: Path,
     grace_seconds: float = 24 * 3600,
     files: list[FileInfo] | None = None,
     clock: Callable[[], float] = time.time,
+    renditions: RenditionSettings | None = None,
 ) -> PublishResult:
-    """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing."""
+    """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing.
+
+    `renditions` None publishes the pictures' original files byte for byte (`kiosk publish
+    --originals`); `kiosk publish` passes the fleet's panels."""
     site.mkdir(parents=True, exist_ok=True)
     if files is None:
         listing = list_folder(source)
@@ -102,9 +146,12 @@ def publish(
     if any(info.path == FLEET_FILE for info in files):
         refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE)
     index = read_json_object(site / _INDEX)
+    cache = read_json_object(site / _RENDITIONS) if renditions is not None else {}
+    made: dict[str, list] = {}
     new_index: dict[str, list] = {}
     entries: list[ManifestFile] = []
     added = 0
+    names = {info.path for info in files}
     for info in sorted(files, key=lambda f: f.path):
         if not is_publishable(info.path):
             continue
@@ -112,6 +159,19 @@ def publish(
             digest = sha256_cached(index, info.path, source / info.path, info.size, info.mtime_ns)
         except OSError as exc:
             log.warning("not published: %s (%s)", info.path, exc)
+            continue
+        if renditions is not None and _is_picture(info.path):
+            name = rendition_name(info.path)
+            if name != info.path and name in names:
+                name = info.path + name[name.rfind("."):]  # photo.heic beside photo.jpg: photo.heic.jpg
+                log.warning("%s: published as %s, since %s is another picture", info.path, name,
+                            rendition_name(info.path))
+            found = _rendition(source, info, digest, site, renditions, made, cache)
+            if found is None:
+                continue
+            added += found[2]
+            new_index[info.path] = [info.size, info.mtime_ns, digest]
+            entries.append(ManifestFile(name, found[0], found[1]))
             continue
         had = (site / OBJECTS / digest).exists()
         try:
@@ -126,6 +186,8 @@ def publish(
         new_index[info.path] = [info.size, info.mtime_ns, digest]
         entries.append(ManifestFile(info.path, digest, info.size))
 
+    entries.sort(key=lambda entry: entry.path)
+    refuse_what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
     version = manifest_version(tuple(entries))
     previous = _current_manifest(site)
     changed = previous is None or previous.version != version
@@ -140,11 +202,17 @@ def publish(
             os.utime(site / MANIFEST, (before + 1, before + 1))
         log.info("published version %s: %d files, %d bytes", version, len(entries), sum(e.size for e in entries))
     write_atomically(site / _INDEX, json.dumps(new_index))
+    if renditions is not None:
+        write_atomically(site / _RENDITIONS, json.dumps(made))
     removed = _collect_garbage(site, {e.sha256 for e in entries}, grace_seconds, clock())
     from kiosk.boundary.fleetpage import write_fleet_page
 
     write_fleet_page(site)  # the office's page of every screen (docs/operations.md)
     return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
+
+
+def _is_picture(path: str) -> bool:
+    return kind_of(path) is not None and path[path.rfind("."):].lower() in PICTURE_SUFFIXES
 
 
 def refuse_what_boxes_refuse(paths: list[str]) -> None:
@@ -216,10 +284,11 @@ def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now
     return removed
 
 
-def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo]) -> None:
+def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo],
+                        renditions: RenditionSettings | None) -> None:
     """One publish of the watch loop: a folder every box would refuse is explained, and left unpublished."""
     try:
-        publish(source, site, grace_seconds, files)
+        publish(source, site, grace_seconds, files, renditions=renditions)
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
@@ -237,10 +306,12 @@ class PublishWatcher(BackgroundThread):
     settle_seconds = 0.2  # a burst of events is one round
 
     def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = 1.0,
-                 rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 renditions: RenditionSettings | None = None) -> None:
         from kiosk.boundary.watcher import ObservedFolder
 
         super().__init__()
+        self.renditions = renditions
         self.source, self.site, self.grace_seconds = source, site, grace_seconds
         self.rescan_seconds = rescan_seconds
         self.clock = clock
@@ -256,13 +327,13 @@ class PublishWatcher(BackgroundThread):
             files = list_folder(self.source).files
             self._settler.accept(files, self.clock())
             self._published = sorted(files, key=lambda f: f.path)
-            _publish_or_explain(self.source, self.site, self.grace_seconds, self._published)
+            _publish_or_explain(self.source, self.site, self.grace_seconds, self._published, self.renditions)
             log.info("watching %s; publishing to %s", self.source, self.site)
             return
         self._recheck_at = self._settler.observe(list_folder(self.source).files, self.clock())
         settled = sorted(self._settler.settled(), key=lambda f: f.path)
         if settled != self._published:
-            _publish_or_explain(self.source, self.site, self.grace_seconds, settled)
+            _publish_or_explain(self.source, self.site, self.grace_seconds, settled, self.renditions)
             self._published = settled
 
     def _seconds_to_next_round(self) -> float:

@@ -19,7 +19,8 @@ from typing import Iterable, Mapping
 from kiosk.core.errors import SidecarError
 from kiosk.core.sidecar import SIDECAR_SUFFIXES, SlideMeta, parse_sidecar
 
-PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
+# HEIC/HEIF (iPhones) and AVIF (many Android phones) too: kiosk.picture.decoder reads them.
+PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif", ".avif")
 # override/ holds what staff put on every screen at once (override/<role>/ on one role's).
 KIND_BY_FOLDER = {"contribute": "contribute", "answers": "answer", "override": "override"}
 KINDS = ("contribute", "answer", "override")

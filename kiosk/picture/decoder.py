@@ -5,23 +5,36 @@ picture), refuses a picture whose header claims more than `max_pixels`
 before a single pixel is decoded, turns phone photos upright from their EXIF
 orientation, and asks the JPEG decoder for a reduced size with `draft()` so a
 12-megapixel photo is decoded close to screen size.
+
+Phone formats: HEIC/HEIF through pillow-heif (libheif), which applies the
+file's own rotation and mirroring and resets its EXIF orientation; AVIF
+through Pillow's own plugin, turned upright from EXIF like a JPEG. A picture
+with an embedded colour profile (Display P3 from phones, Adobe RGB from
+cameras) is converted to sRGB, what the panel shows, with lcms2 through
+ImageCms; untagged pictures are taken as sRGB.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+import pillow_heif
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
 from kiosk.boundary.files import open_regular_file
 
 # Pillow's own bomb guard stays as a second line behind ours.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+# HEIC and HEIF open like any other picture; thumbnails and depth maps are not wanted.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 _ORIENTATION_TAG = 0x0112
 # A picture file larger than this is refused unread: a JPEG header followed by
@@ -110,7 +123,8 @@ def _decode(
         if image.format != "JPEG":
             orientation = _orientation(image)
         upright = ImageOps.exif_transpose(image) if orientation != 1 else image
-        return _to_rgb(upright, background)
+        profile = image.info.get("icc_profile")
+        return in_srgb(_to_rgb(upright, background), profile)
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - any error while decoding refuses the file
@@ -154,6 +168,87 @@ def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
     return image.convert("RGB")
+
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+_TRANSFORMS: dict[bytes, "ImageCms.ImageCmsTransform | None"] = {}  # by the profile's hash; None: none needed
+_TRANSFORMS_MAX = 32
+_TRANSFORMS_LOCK = threading.Lock()
+
+
+def in_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
+    """An RGB picture converted from its embedded colour profile to sRGB (perceptual intent).
+
+    A profile that is sRGB already, or that lcms2 cannot read, leaves the
+    pixels as they are: a damaged profile costs the colours' accuracy, never
+    the picture. Transforms are built once per profile and kept.
+    """
+    if not isinstance(icc_profile, bytes) or not icc_profile or image.mode != "RGB":
+        return image
+    key = hashlib.sha256(icc_profile).digest()
+    with _TRANSFORMS_LOCK:
+        known = key in _TRANSFORMS
+        transform = _TRANSFORMS.get(key)
+    if not known:
+        transform = _transform_for(icc_profile)
+        with _TRANSFORMS_LOCK:
+            if len(_TRANSFORMS) >= _TRANSFORMS_MAX:
+                _TRANSFORMS.pop(next(iter(_TRANSFORMS)))
+            _TRANSFORMS[key] = transform
+    if transform is None:
+        return image
+    return ImageCms.applyTransform(image, transform)
+
+
+def _transform_for(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        if source.profile.xcolor_space.strip() != "RGB":
+            return None  # a grey or CMYK profile does not describe the RGB pixels it came with here
+        if "srgb" in (source.profile.profile_description or "").lower().replace(" ", ""):
+            return None
+        return ImageCms.buildTransform(source, _SRGB, "RGB", "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None
+
+
+# EXIF tags that say where a photo was taken, on what and by whom: never needed to show it.
+PRIVATE_TAGS = {0x8825: "GPS position", 0xA431: "camera serial number", 0xA435: "lens serial number",
+                0x927C: "maker notes", 0x013B: "artist", 0xA430: "camera owner", 0x010F: "camera maker",
+                0x0110: "camera model"}
+
+
+def picture_facts(path: Path, root: Path | None = None) -> dict:
+    """What `kiosk check` says of a picture, from its header alone: its format, the colour profile it
+    is converted from (None for sRGB or none), and the private metadata it carries."""
+    try:
+        handle = open_regular_file(path, root)
+    except OSError:
+        return {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(handle)
+        profile = image.info.get("icc_profile")
+        converted = None
+        if isinstance(profile, bytes) and profile and _transform_for(profile) is not None:
+            try:
+                description = ImageCms.ImageCmsProfile(io.BytesIO(profile)).profile.profile_description
+            except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+                description = ""
+            converted = (description or "an embedded profile").strip()[:80]
+        try:
+            exif = image.getexif()
+            private = sorted({name for tag, name in PRIVATE_TAGS.items()
+                              if tag in exif or (tag == 0x8825 and exif.get_ifd(tag))
+                              or tag in exif.get_ifd(0x8769)})
+        except Exception:  # noqa: BLE001 - a damaged EXIF block says nothing
+            private = []
+        return {"format": image.format, "colour_profile": converted, "private_metadata": private}
+    except Exception:  # noqa: BLE001 - the decode in check reports what is wrong with the file
+        return {}
+    finally:
+        handle.close()
 
 
 def _size(handle: BinaryIO) -> int | None:
