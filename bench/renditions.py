@@ -26,7 +26,6 @@ Writes bench/results/renditions.json. A benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -76,6 +75,7 @@ def phone_photos(folder: Path, count: int) -> list[Path]:
 
 
 def heic_photos(folder: Path, jpegs: list[Path]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     made = []
     for index, source in enumerate(jpegs[:10]):
         path = folder / f"photo-{index:03d}.heic"

@@ -232,31 +232,52 @@ def test_any_rotation_file_loads_or_starts_fresh(tmp_path, text):
 # --- kill -9 at any moment, and what a write cut short leaves -----------------------------
 
 
-def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_path):
-    """Eight kills at random moments, some while a checkpoint is written (a round here is six
-    slides): every restart goes on with the next planned slide. The logged show is the
-    uninterrupted plan; a kill between a checkpoint and its line may leave one slide unlogged."""
-    import contextlib
-    import io
-    import random
-    import signal
-    import subprocess
+def fast_kiosk(tmp_path, answers: int, per_contribute: int, seed: int):
+    """A real kiosk's command line on a slide folder of tiny pictures and fast slides, its play log
+    held as on a box: the command, its environment and its state folder."""
     import sys
-
-    from kiosk.app.cli import main
 
     from .conftest import make_picture, write_config
 
     slides = tmp_path / "slides"
     make_picture(slides / "contribute" / "c1.png", size=(64, 36))
-    for index in range(5):
-        make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(index * 40, 50, 50))
-    body = ("timing:\n  contribute_seconds: 0.12\n  answer_seconds: 0.08\n  transition_seconds: 0\n"
-            "playlist:\n  answers_per_contribute: 5\n  seed: 5\n")
-    config = write_config(tmp_path, body, slides=slides, state_extra="")  # lines held, as on a box
+    for index in range(answers):
+        make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(index * 25, 50, 50))
+    (tmp_path / "show.yaml").write_text(
+        "timing:\n  contribute_seconds: 0.12\n  answer_seconds: 0.08\n  transition_seconds: 0\n"
+        f"playlist:\n  answers_per_contribute: {per_contribute}\n  seed: {seed}\n", encoding="utf-8")
+    config = write_config(tmp_path, (tmp_path / "show.yaml").read_text(), slides=slides, state_extra="")
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
-    state = tmp_path / "state"
+    return command, env, tmp_path / "state"
+
+
+def uninterrupted_plan(tmp_path, count: int) -> list[str]:
+    """What `kiosk plan` says a fresh kiosk of fast_kiosk()'s show would show: `count` slides."""
+    import contextlib
+    import io
+
+    from kiosk.app.cli import main
+
+    from .conftest import write_config
+
+    (tmp_path / "again").mkdir()
+    fresh = write_config(tmp_path / "again", (tmp_path / "show.yaml").read_text(), slides=tmp_path / "slides")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["plan", "--json", "--count", str(count), "--config", str(fresh)])
+    return [row["path"] for row in json.loads(out.getvalue())]
+
+
+def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_path):
+    """Eight kills at random moments, some while a checkpoint is written (a round here is six
+    slides): every restart goes on with the next planned slide. The logged show is the
+    uninterrupted plan; a kill between a checkpoint and its line may leave one slide unlogged."""
+    import random
+    import signal
+    import subprocess
+
+    command, env, state = fast_kiosk(tmp_path, answers=5, per_contribute=5, seed=5)
     chance = random.Random(2026)
     for _kill in range(8):
         logged = len(read_play_log(state))
@@ -274,12 +295,7 @@ def test_kill_9_at_random_moments_logs_the_planned_show_without_a_repeat(tmp_pat
     shown = [r["path"] for r in read_play_log(state)]
     assert len(shown) >= 16
 
-    (tmp_path / "again").mkdir()
-    fresh = write_config(tmp_path / "again", body, slides=slides)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        main(["plan", "--json", "--count", str(len(shown) + 16), "--config", str(fresh)])
-    planned = [row["path"] for row in json.loads(out.getvalue())]
+    planned = uninterrupted_plan(tmp_path, len(shown) + 16)
     at, gaps = 0, 0
     for path in shown:
         if planned[at] != path:
@@ -349,26 +365,10 @@ def test_a_power_cut_that_loses_the_last_lines_still_resumes_with_the_next_plann
     the kernel had not yet written them back. Each slide's line went through to the disk as a mark
     first, so the restart writes the lost lines back and shows the next planned slide: the play log
     ends up the uninterrupted plan, every slide once."""
-    import contextlib
-    import io
     import signal
     import subprocess
-    import sys
 
-    from kiosk.app.cli import main
-
-    from .conftest import make_picture, write_config
-
-    slides = tmp_path / "slides"
-    make_picture(slides / "contribute" / "c1.png", size=(64, 36))
-    for index in range(9):
-        make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(index * 25, 50, 50))
-    body = ("timing:\n  contribute_seconds: 0.12\n  answer_seconds: 0.08\n  transition_seconds: 0\n"
-            "playlist:\n  answers_per_contribute: 3\n  seed: 8\n")
-    config = write_config(tmp_path, body, slides=slides, state_extra="")  # lines held, as on a box
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-    command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
-    state = tmp_path / "state"
+    command, env, state = fast_kiosk(tmp_path, answers=9, per_contribute=3, seed=8)
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -385,12 +385,7 @@ def test_a_power_cut_that_loses_the_last_lines_still_resumes_with_the_next_plann
     assert process.wait(timeout=60) == 0
     shown = [r["path"] for r in read_play_log(state)]
 
-    (tmp_path / "again").mkdir()
-    fresh = write_config(tmp_path / "again", body, slides=slides)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        main(["plan", "--json", "--count", str(len(shown)), "--config", str(fresh)])
-    planned = [row["path"] for row in json.loads(out.getvalue())]
+    planned = uninterrupted_plan(tmp_path, len(shown))
     assert len(shown) >= len(lines) + 3
     assert shown == planned
 

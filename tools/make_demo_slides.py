@@ -6,7 +6,8 @@ The eight "Migrants Contribute" slides are designed cards; the answers are
 stand-ins for #MigrationMeans photos (a person holding an answer card), with
 bilingual captions in sidecars. Among them are a portrait photo, JPEGs whose
 pixels are stored sideways with an EXIF orientation tag (they only look
-right when the tag is honoured), a PNG and a WebP. Output is deterministic.
+right when the tag is honoured), a PNG, a WebP, an AVIF and an iPhone-style
+HEIC (sideways, in Display P3). Output is deterministic.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.colour: the Display P3 profile
 FONT_BOLD = ROOT / "assets" / "fonts" / "NanumGothicBold.ttf"
 FONT_REGULAR = ROOT / "assets" / "fonts" / "NanumGothic.ttf"
 W, H = 1920, 1080
@@ -381,6 +383,24 @@ def build(out_slides: Path, out_assets: Path) -> dict[Path, bytes]:
             save(photo, stem.with_suffix(".png"), format="PNG", optimize=True)
         elif number == 17:
             save(photo, stem.with_suffix(".webp"), format="WEBP", quality=85)
+        elif number == 23:
+            # As an iPhone saves it: HEIC, stored sideways, in Display P3. Only the orientation
+            # makes it upright, and only the conversion to sRGB gives it its true colours.
+            import pillow_heif
+            from PIL import ImageCms
+
+            from tests.colour import display_p3_profile
+
+            pillow_heif.register_heif_opener()
+            p3 = display_p3_profile("Display P3")
+            in_p3 = ImageCms.profileToProfile(photo, ImageCms.createProfile("sRGB"),
+                                              ImageCms.ImageCmsProfile(io.BytesIO(p3)), outputMode="RGB")
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            save(in_p3.transpose(Image.Transpose.ROTATE_90), stem.with_suffix(".heic"), format="HEIF", quality=55,
+                 exif=exif.tobytes(), icc_profile=p3)
+        elif number == 26:
+            save(photo, stem.with_suffix(".avif"), format="AVIF", quality=75)  # as many Android phones save it
         else:
             save(photo, stem.with_suffix(".jpg"), format="JPEG", quality=86)
         # An answer written in its writer's own language carries it, with the Korean;

@@ -13,9 +13,12 @@ wrote 0.75 GB a day. Now:
 * each slide's **position** is what changes: the rotation's place after it
   (`Rotation.position()`, a few hundred bytes), the answers that arrived since
   the checkpoint, the checkpoint's id and the step (slides since the
-  checkpoint). It is written twice: through to the disk as a **mark** in a
-  small ring (kiosk.boundary.marks, one 512-byte sector), then in the slide's
-  **play-log line**, which is written anyway.
+  checkpoint). It rides in the slide's **play-log line**, and the line is
+  written twice: through to the disk at once as a **mark** in a small ring
+  (kiosk.boundary.marks, one 512-byte sector), and into the play log
+  `LINES_PER_WRITE` lines at a time (`lines_due`), which costs the SD card a
+  page per batch rather than a page per slide. A start writes back the lines
+  that only the ring holds (`unlogged`).
 
 Resuming takes the checkpoint and the furthest place that names it: the
 newest whole mark or play-log line, whichever has the larger step. After
@@ -23,10 +26,10 @@ SIGKILL and after a power cut that is the slide before the kill, so the show
 goes on with the next planned slide and every answer keeps its turn, exactly
 as when the whole rotation was fsynced at every slide. A power cut in the
 middle of a mark leaves it torn; the mark before it is used, and that one
-slide is shown again. Where the ring cannot be written, the play log alone
-keeps the place: after SIGKILL exactly (the page cache outlives the
-process), after a power cut up to the kernel's writeback interval (30 s)
-behind. Pure: the boundary (kiosk.boundary.state) reads and writes.
+slide is shown again. Where the ring cannot be written, each line is
+written to the play log at once and it alone keeps the place: after SIGKILL
+exactly (the page cache outlives the process), after a power cut up to the
+kernel's writeback interval (30 s) behind. Pure: the boundary (kiosk.boundary.state) reads and writes.
 """
 
 from __future__ import annotations
