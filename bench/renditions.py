@@ -49,6 +49,9 @@ from kiosk.picture.decoder import decode_picture  # noqa: E402
 from kiosk.picture.rendition import RenditionSettings, make_rendition  # noqa: E402
 from tests.colour import display_p3_profile  # noqa: E402
 from tests.servers import Nginx  # noqa: E402
+from kiosk.picture.decoder import register_heif  # noqa: E402
+
+register_heif()  # the HEICs this bench writes
 
 PANEL = (1920, 1080)
 LINK_MBIT = 20

@@ -16,6 +16,8 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from kiosk.picture.decoder import register_heif  # noqa: E402
+
 # Property tests of every parser of outside input: a quick pass in the suite,
 # 100,000 examples each with --hypothesis-profile=long (bench/fuzz_parsers.py).
 settings.register_profile("default", max_examples=150, deadline=None)
@@ -23,6 +25,9 @@ settings.register_profile("long", max_examples=int(os.environ.get("KIOSK_FUZZ_EX
 settings.load_profile("default")
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+register_heif()  # tests write HEIC files; the kiosk loads libheif at its first HEIF (test_decoder checks that)
 
 
 def make_picture(

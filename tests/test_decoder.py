@@ -294,3 +294,20 @@ def test_srgb_untagged_and_damaged_profiles_leave_the_pixels_as_they_are(tmp_pat
         image = Image.new("RGB", (8, 8), (200, 100, 50))
         image.save(path, **({"icc_profile": profile} if profile else {}))
         assert decode_picture(path, LIMIT).getpixel((4, 4)) == (200, 100, 50), name
+
+
+def test_libheif_loads_at_the_first_heif_not_at_start_and_a_heic_under_another_name_decodes(tmp_path):
+    import subprocess
+    import sys
+
+    make_picture(tmp_path / "made.heic", size=(64, 48), colour=(250, 10, 10), fmt="HEIF").rename(tmp_path / "x.jpg")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kiosk.picture.decoder import decode_picture\n"
+        "assert 'pillow_heif' not in sys.modules\n"
+        f"image = decode_picture(Path({str(tmp_path / 'x.jpg')!r}), 10**6)\n"
+        "assert 'pillow_heif' in sys.modules and image.getpixel((32, 24))[0] > 200\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

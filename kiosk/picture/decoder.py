@@ -25,7 +25,6 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-import pillow_heif
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
@@ -33,8 +32,26 @@ from kiosk.boundary.files import open_regular_file
 
 # Pillow's own bomb guard stays as a second line behind ours.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-# HEIC and HEIF open like any other picture; thumbnails and depth maps are not wanted.
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+HEIF_SUFFIXES = (".heic", ".heif")
+_heif = threading.Lock()
+_heif_registered = False
+
+
+def register_heif() -> bool:
+    """Lets Pillow open HEIC and HEIF (thumbnails and depth maps unwanted); True if this call did it.
+
+    Done at the first HEIF file, not at import: libheif and its codecs take
+    20 to 30 ms to load here, which a box without HEIC need not spend at start.
+    """
+    global _heif_registered
+    with _heif:
+        if _heif_registered:
+            return False
+        import pillow_heif
+
+        pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+        _heif_registered = True
+        return True
 
 _ORIENTATION_TAG = 0x0112
 # A picture file larger than this is refused unread: a JPEG header followed by
@@ -65,6 +82,8 @@ def decode_picture(
     not a picture, too large, not a regular file inside `root`) and
     PassingError when it is not (an I/O error, no memory).
     """
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        register_heif()
     try:
         # Our file handle, not Pillow's: closing it leaves the decoded pixels
         # alive, where closing the image would free them and force a copy.
@@ -99,6 +118,9 @@ def _decode(
     except UnidentifiedImageError:
         if _size(handle) == 0:
             raise DecodeError("empty file") from None
+        if register_heif():  # a HEIC under another name: try once more with the HEIF opener
+            handle.seek(0)
+            return _decode(handle, max_pixels, screen, background, cover)
         raise DecodeError("not a picture Pillow can read") from None
     except Exception as exc:  # noqa: BLE001 - a plugin may raise anything on a hostile header
         raise _failure("cannot open", exc) from None
@@ -224,6 +246,8 @@ PRIVATE_TAGS = {0x8825: "GPS position", 0xA431: "camera serial number", 0xA435: 
 def picture_facts(path: Path, root: Path | None = None) -> dict:
     """What `kiosk check` says of a picture, from its header alone: its format, the colour profile it
     is converted from (None for sRGB or none), and the private metadata it carries."""
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        register_heif()
     try:
         handle = open_regular_file(path, root)
     except OSError:
