@@ -311,3 +311,17 @@ def test_libheif_loads_at_the_first_heif_not_at_start_and_a_heic_under_another_n
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_transparent_display_p3_picture_kept_transparent_has_its_colours_converted(tmp_path):
+    from PIL import ImageCms
+
+    p3 = display_p3_profile()
+    image = Image.new("RGBA", (8, 8), (200, 100, 50, 255))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    image.save(tmp_path / "p3.png", icc_profile=p3)
+    expected = ImageCms.profileToProfile(Image.new("RGB", (1, 1), (200, 100, 50)), ImageCms.ImageCmsProfile(io.BytesIO(p3)),
+                                         ImageCms.createProfile("sRGB")).getpixel((0, 0))
+    kept = decode_picture(tmp_path / "p3.png", LIMIT, background=None)
+    assert kept.mode == "RGBA" and kept.getpixel((0, 0))[3] == 0 and kept.getpixel((4, 4)) == (*expected, 255)
+    assert decode_picture(tmp_path / "p3.png", LIMIT).getpixel((4, 4)) == expected

@@ -74,3 +74,12 @@ def test_the_fleets_rotations_add_the_turned_panel():
     assert with_rotations((1920, 1080), {0, 90}) == ((1080, 1920), (1920, 1080))
     assert with_rotations((1920, 1080), {270}) == ((1080, 1920),)
     assert RenditionSettings(((1920, 1080),)).key() != RenditionSettings(((1080, 1920), (1920, 1080))).key()
+
+
+def test_a_transparent_graphic_keeps_its_transparency_for_each_box_to_lay_on_its_own_background(tmp_path):
+    logo = Image.new("RGBA", (80, 40), (0, 0, 0, 0))
+    logo.paste((200, 20, 40, 255), (20, 10, 60, 30))
+    logo.save(tmp_path / "logo.png")
+    image = Image.open(io.BytesIO(make_rendition(tmp_path / "logo.png", RenditionSettings(panels=((80, 40),)))))
+    assert image.format == "WEBP" and image.mode == "RGBA"
+    assert image.getpixel((2, 2))[3] == 0 and image.getpixel((40, 20)) == (200, 20, 40, 255)

@@ -64,7 +64,7 @@ def decode_picture(
     path: Path,
     max_pixels: int,
     screen: tuple[int, int] | None = None,
-    background: tuple[int, int, int] = (0, 0, 0),
+    background: tuple[int, int, int] | None = (0, 0, 0),
     cover: bool = False,
     root: Path | None = None,
     max_bytes: int = MAX_FILE_BYTES,
@@ -105,7 +105,7 @@ def _decode(
     handle: BinaryIO,
     max_pixels: int,
     screen: tuple[int, int] | None,
-    background: tuple[int, int, int],
+    background: tuple[int, int, int] | None,
     cover: bool,
 ) -> Image.Image:
     try:
@@ -180,10 +180,12 @@ def _failure(what: str, exc: BaseException) -> KioskError:
     return DecodeError(f"{what}: {str(exc)[:200] or type(exc).__name__}")
 
 
-def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+def _to_rgb(image: Image.Image, background: tuple[int, int, int] | None) -> Image.Image:
     if image.mode == "RGB":
         return image
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha and background is None:
+        return image.convert("RGBA")
     if has_alpha:
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, background)
@@ -205,8 +207,13 @@ def in_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
     pixels as they are: a damaged profile costs the colours' accuracy, never
     the picture. Transforms are built once per profile and kept.
     """
-    if not isinstance(icc_profile, bytes) or not icc_profile or image.mode != "RGB":
+    if not isinstance(icc_profile, bytes) or not icc_profile or image.mode not in ("RGB", "RGBA"):
         return image
+    if image.mode == "RGBA":  # the colours converted, the transparency kept as it was
+        alpha = image.getchannel("A")
+        converted = in_srgb(image.convert("RGB"), icc_profile)
+        converted.putalpha(alpha)
+        return converted
     key = hashlib.sha256(icc_profile).digest()
     with _TRANSFORMS_LOCK:
         known = key in _TRANSFORMS

@@ -8,7 +8,8 @@ and truncation rules, EXIF orientation, colour profile to sRGB), scales it
 so that it still covers every panel of the fleet in every fit mode, and
 encodes it anew with nothing but pixels: no EXIF, XMP, ICC profile, comment
 or maker notes. Photos become JPEG at quality 90, graphics (PNG, GIF, BMP
-sources) lossless WebP. The name keeps its stem, so sidecars still match.
+sources) lossless WebP, transparency kept. The name keeps its stem, so
+sidecars still match.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kiosk.picture.decoder import decode_picture
 
 JPEG_QUALITY = 90  # visually lossless on a 1080p panel at viewing distance (docs/content.md)
 GRAPHIC_SUFFIXES = (".png", ".gif", ".bmp")
-RENDITION_VERSION = 1  # bumped when the recipe changes: every rendition is made anew
+RENDITION_VERSION = 2  # bumped when the recipe changes: every rendition is made anew
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,17 @@ def target_size(size: tuple[int, int], panels: tuple[tuple[int, int], ...]) -> t
 def make_rendition(path: Path, settings: RenditionSettings, root: Path | None = None) -> bytes:
     """The rendition's bytes; ContentError or PassingError as decode_picture raises them."""
     bound = (max(w for w, _h in settings.panels), max(h for _w, h in settings.panels))
-    picture = decode_picture(path, settings.max_pixels, screen=bound, cover=True, root=root)
+    graphic = path.suffix.lower() in GRAPHIC_SUFFIXES
+    # A graphic keeps its transparency: each box lays it on its own background, as it would the original.
+    picture = decode_picture(path, settings.max_pixels, screen=bound, cover=True, root=root,
+                             background=None if graphic else (0, 0, 0))
     size = target_size(picture.size, settings.panels)
     if size != picture.size:
         picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    clean = Image.frombytes("RGB", picture.size, picture.tobytes())  # pixels only: no info, no EXIF, no profile
+    clean = Image.frombytes(picture.mode, picture.size, picture.tobytes())  # pixels only: no info, EXIF, profile
     out = io.BytesIO()
-    if path.suffix.lower() in GRAPHIC_SUFFIXES:
-        clean.save(out, format="WEBP", lossless=True, quality=80, method=4)
+    if graphic:
+        clean.save(out, format="WEBP", lossless=True, quality=80, method=4, exact=True)
     else:
         clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()
