@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path, PurePosixPath
+from typing import Any, Callable
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
 from kiosk.boundary.folder import scan
@@ -110,16 +111,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             formats[slide["format"]] = formats.get(slide["format"], 0) + 1
     if formats:
         print("  formats: " + ", ".join(f"{count} {name}" for name, count in sorted(formats.items())))
-    converted = [s for s in slides if s.get("colour_profile")]
-    if converted:
-        print(f"  {len(converted)} pictures carry a colour profile and are shown converted to sRGB: "
-              + ", ".join(f"{s['path']} ({s['colour_profile']})" for s in converted[:5])
-              + (", ..." if len(converted) > 5 else ""))
-    private = [s for s in slides if s.get("private_metadata")]
-    if private:
-        print(f"  {len(private)} pictures carry private metadata, which `kiosk publish` leaves out of its "
-              "renditions: " + ", ".join(f"{s['path']} ({', '.join(s['private_metadata'])})" for s in private[:5])
-              + (", ..." if len(private) > 5 else ""))
+    _print_some(slides, "colour_profile", "carry a colour profile and are shown converted to sRGB", str)
+    _print_some(slides, "private_metadata", "carry private metadata, which `kiosk publish` leaves out of its "
+                "renditions", ", ".join)
     for problem in catalogue.problems:
         print(f"  problem: {problem}")
     for glyph in glyphs:
@@ -132,6 +126,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not config.slides.folder.is_dir():
         print(f"  slide folder {config.slides.folder} does not exist: the fallback slide will show")
     return EXIT_OK
+
+
+def _print_some(slides: list[dict], key: str, what: str, describe: Callable[[Any], str]) -> None:
+    """One line for the pictures whose `key` is set: how many, and the first five with it."""
+    found = [slide for slide in slides if slide.get(key)]
+    if found:
+        print(f"  {len(found)} pictures {what}: "
+              + ", ".join(f"{slide['path']} ({describe(slide[key])})" for slide in found[:5])
+              + (", ..." if len(found) > 5 else ""))
 
 
 def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.core.catalogue import FLEET_FILE, PICTURE_SUFFIXES, FileInfo, kind_of
+from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
-from kiosk.core.errors import PublishError
+from kiosk.core.errors import ContentError, PassingError, PublishError
 from kiosk.core.manifest import (
     Manifest,
     ManifestError,
@@ -45,7 +45,6 @@ from kiosk.core.manifest import (
     path_conflicts,
 )
 from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
-from kiosk.core.errors import ContentError, PassingError
 from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
 
 log = logging.getLogger(__name__)
@@ -160,12 +159,11 @@ def publish(
         except OSError as exc:
             log.warning("not published: %s (%s)", info.path, exc)
             continue
-        if renditions is not None and _is_picture(info.path):
+        if renditions is not None and kind_of(info.path) is not None:  # a picture
             name = rendition_name(info.path)
             if name != info.path and name in names:
-                name = info.path + name[name.rfind("."):]  # photo.heic beside photo.jpg: photo.heic.jpg
-                log.warning("%s: published as %s, since %s is another picture", info.path, name,
-                            rendition_name(info.path))
+                taken, name = name, info.path + name[name.rfind("."):]  # photo.heic beside photo.jpg: photo.heic.jpg
+                log.warning("%s: published as %s, since %s is another picture", info.path, name, taken)
             found = _rendition(source, info, digest, site, renditions, made, cache)
             if found is None:
                 continue
@@ -209,10 +207,6 @@ def publish(
 
     write_fleet_page(site)  # the office's page of every screen (docs/operations.md)
     return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
-
-
-def _is_picture(path: str) -> bool:
-    return kind_of(path) is not None and path[path.rfind("."):].lower() in PICTURE_SUFFIXES
 
 
 def refuse_what_boxes_refuse(paths: list[str]) -> None:

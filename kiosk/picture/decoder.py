@@ -214,29 +214,45 @@ def in_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
         converted = in_srgb(image.convert("RGB"), icc_profile)
         converted.putalpha(alpha)
         return converted
-    key = hashlib.sha256(icc_profile).digest()
-    with _TRANSFORMS_LOCK:
-        known = key in _TRANSFORMS
-        transform = _TRANSFORMS.get(key)
-    if not known:
-        transform = _transform_for(icc_profile)
-        with _TRANSFORMS_LOCK:
-            if len(_TRANSFORMS) >= _TRANSFORMS_MAX:
-                _TRANSFORMS.pop(next(iter(_TRANSFORMS)))
-            _TRANSFORMS[key] = transform
+    transform = _cached_transform(icc_profile)
     if transform is None:
         return image
     ImageCms.applyTransform(image, transform, inPlace=True)  # no second 3-megapixel buffer
     return image
 
 
-def _transform_for(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
+def _cached_transform(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
+    """The transform from this profile to sRGB, built once per profile; None if none is needed or possible."""
+    key = hashlib.sha256(icc_profile).digest()
+    with _TRANSFORMS_LOCK:
+        if key in _TRANSFORMS:
+            return _TRANSFORMS[key]
+    transform = _transform_for(icc_profile)
+    with _TRANSFORMS_LOCK:
+        if len(_TRANSFORMS) >= _TRANSFORMS_MAX:
+            _TRANSFORMS.pop(next(iter(_TRANSFORMS)))
+        _TRANSFORMS[key] = transform
+    return transform
+
+
+def _converted_from(icc_profile: bytes) -> "ImageCms.ImageCmsProfile | None":
+    """The embedded profile, if the pixels need converting from it: readable, RGB, and not sRGB."""
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
         if source.profile.xcolor_space.strip() != "RGB":
             return None  # a grey or CMYK profile does not describe the RGB pixels it came with here
         if "srgb" in (source.profile.profile_description or "").lower().replace(" ", ""):
             return None
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None
+    return source
+
+
+def _transform_for(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
+    source = _converted_from(icc_profile)
+    if source is None:
+        return None
+    try:
         # A finer precalculated table: measured 15-35 % faster than lcms2's default here.
         return ImageCms.buildTransform(source, _SRGB, "RGB", "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL,
                                        flags=ImageCms.Flags.HIGHRESPRECALC)
@@ -265,11 +281,9 @@ def picture_facts(path: Path, root: Path | None = None) -> dict:
             image = Image.open(handle)
         profile = image.info.get("icc_profile")
         converted = None
-        if isinstance(profile, bytes) and profile and _transform_for(profile) is not None:
-            try:
-                description = ImageCms.ImageCmsProfile(io.BytesIO(profile)).profile.profile_description
-            except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-                description = ""
+        if isinstance(profile, bytes) and profile and _cached_transform(profile) is not None:
+            source = _converted_from(profile)
+            description = source.profile.profile_description if source is not None else ""
             converted = (description or "an embedded profile").strip()[:80]
         try:
             exif = image.getexif()

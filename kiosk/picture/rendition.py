@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from kiosk.core.catalogue import picture_stem
 from kiosk.picture.decoder import decode_picture
 
 JPEG_QUALITY = 90  # visually lossless on a 1080p panel at viewing distance (docs/content.md)
@@ -51,11 +52,14 @@ def with_rotations(size: tuple[int, int], rotations: set[int]) -> tuple[tuple[in
     return tuple(sorted(panels))
 
 
+def is_graphic(path: str) -> bool:
+    """PNG, GIF and BMP: drawn, not photographed; their renditions stay lossless."""
+    return path.lower().endswith(GRAPHIC_SUFFIXES)
+
+
 def rendition_name(path: str) -> str:
     """The rendition's path: the same stem, `.jpg` for photos and `.webp` for graphics."""
-    slash, dot = path.rfind("/"), path.rfind(".")
-    stem, suffix = (path[:dot], path[dot:].lower()) if dot > slash + 1 else (path, "")
-    return stem + (".webp" if suffix in GRAPHIC_SUFFIXES else ".jpg")
+    return picture_stem(path) + (".webp" if is_graphic(path) else ".jpg")
 
 
 def target_size(size: tuple[int, int], panels: tuple[tuple[int, int], ...]) -> tuple[int, int]:
@@ -68,7 +72,7 @@ def target_size(size: tuple[int, int], panels: tuple[tuple[int, int], ...]) -> t
 def make_rendition(path: Path, settings: RenditionSettings, root: Path | None = None) -> bytes:
     """The rendition's bytes; ContentError or PassingError as decode_picture raises them."""
     bound = (max(w for w, _h in settings.panels), max(h for _w, h in settings.panels))
-    graphic = path.suffix.lower() in GRAPHIC_SUFFIXES
+    graphic = is_graphic(path.name)
     # A graphic keeps its transparency: each box lays it on its own background, as it would the original.
     picture = decode_picture(path, settings.max_pixels, screen=bound, cover=True, root=root,
                              background=None if graphic else (0, 0, 0))
