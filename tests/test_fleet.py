@@ -42,7 +42,7 @@ boxes:
 
 
 def config_for(local: str, fleet_text: str = FLEET):
-    return parse_config(local, Path("/etc/kiosk"), fleet=parse_fleet(fleet_text, Path("/srv/slides")))
+    return parse_config(local, Path("/etc/kiosk"), fleet=parse_fleet(fleet_text))
 
 
 def test_a_box_takes_its_roles_settings_over_its_own_file():
@@ -66,18 +66,19 @@ def test_a_box_without_a_role_or_entry_keeps_its_own_config():
 def test_keys_that_belong_to_the_box_are_refused_by_name_and_line():
     text = "roles:\n  tall-case:\n    display:\n      size: [1080, 1920]\n    sync:\n      url: http://evil/\n"
     with pytest.raises(ConfigError) as refused:
-        parse_fleet(text, Path("/srv"))
+        parse_fleet(text)
     assert refused.value.problems == [
         "fleet.yaml:4: roles.tall-case.display.size: belongs to each box and is set in its own config.yaml, "
-        "not centrally",
-        "fleet.yaml:6: roles.tall-case.sync.url: belongs to each box and is set in its own config.yaml, not centrally",
+        "never by the fleet file (docs/plaza.md)",
+        "fleet.yaml:6: roles.tall-case.sync.url: belongs to each box and is set in its own config.yaml, "
+        "never by the fleet file (docs/plaza.md)",
     ]
 
 
 def test_the_same_rules_and_messages_as_config_yaml():
     text = "boxes:\n  b1:\n    timing:\n      answer_secondz: 3\n      contribute_seconds: -1\n"
     with pytest.raises(ConfigError) as refused:
-        parse_fleet(text, Path("/srv"))
+        parse_fleet(text)
     assert refused.value.problems[0].startswith("fleet.yaml:4: boxes.b1.timing.answer_secondz: unknown key "
                                                 "(did you mean answer_seconds?)")
     assert refused.value.problems[1].startswith("fleet.yaml:5: boxes.b1.timing.contribute_seconds: must be")
@@ -85,16 +86,11 @@ def test_the_same_rules_and_messages_as_config_yaml():
 
 def test_only_roles_and_boxes_and_each_name_once():
     with pytest.raises(ConfigError) as refused:
-        parse_fleet("groups: {}\nroles:\n  a: {}\n  a: {}\n", Path("/srv"))
+        parse_fleet("groups: {}\nroles:\n  a: {}\n  a: {}\n")
     assert [problem.split(": ", 1)[1] for problem in refused.value.problems] == [
         "'groups': unknown section; a fleet file has roles: and boxes:",
         "roles.a: given twice",
     ]
-
-
-def test_relative_paths_are_relative_to_the_slide_folder():
-    fleet = parse_fleet("roles:\n  r:\n    schedule:\n      off_slide: night.png\n", Path("/srv/slides"))
-    assert fleet.roles["r"]["schedule"]["off_slide"] == Path("/srv/slides/night.png")
 
 
 @st.composite
@@ -110,7 +106,7 @@ def fleet_documents(draw):
 @given(st.one_of(fleet_documents(), yaml_documents(["roles", "boxes"])))
 def test_any_fleet_file_gives_a_fleet_or_short_errors(text):
     try:
-        parse_fleet(text, Path("/srv"))
+        parse_fleet(text)
     except ConfigError as exc:
         assert exc.problems and all(len(problem) < 600 for problem in exc.problems)
 

@@ -50,13 +50,19 @@ def reference_markdown() -> str:
         "",
         "A running kiosk keeps its last good config when config.yaml is saved with a mistake.",
         "",
+        "Keys marked *box only* are set in each box's own config.yaml and never by the plaza's central",
+        "`fleet.yaml`: they run a program, name a path on the box, decide where the box sends data or",
+        "credentials, or spend the box's own disk, memory or hardware. A fleet file that sets one is refused",
+        "whole, by `kiosk publish`, `kiosk check` and every box ([the plaza](plaza.md#what-only-each-box-sets)).",
+        "",
     ]
     for section in SECTIONS:
         lines += [f"## `{section}`", "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
         for name, item in keys(section).items():
-            restart = " *(restart)*" if item.metadata["restart"] else ""
+            marks = [mark for mark, flag in (("restart", "restart"), ("box only", "local_only")) if item.metadata[flag]]
+            marked = f" *({', '.join(marks)})*" if marks else ""
             allowed = getattr(item.metadata["rule"], "allowed", "")
-            lines.append(f"| `{section}.{name}` | {shown(item)} | {allowed} | {item.metadata['doc']}{restart} |")
+            lines.append(f"| `{section}.{name}` | {shown(item)} | {allowed} | {item.metadata['doc']}{marked} |")
         lines.append("")
     return "\n".join(lines)
 

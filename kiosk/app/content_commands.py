@@ -19,7 +19,9 @@ from kiosk.boundary.state import RotationStore
 from kiosk.core.catalogue import Catalogue
 from kiosk.core.config import Config
 from kiosk.core.errors import ConfigError, ContentError, DisplayError
-from kiosk.core.playlist import Entry, plan
+from kiosk.core.fleet import Fleet, empty_selections
+from kiosk.core.playlist import Entry, plan, playlist_settings
+from kiosk.core.plaza import choose, selected
 
 
 def _text_problems(config: Config, catalogue: Catalogue) -> tuple[list[dict], list[dict], list[str]]:
@@ -83,6 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         facts = picture_facts(config.slides.folder / slide.path, config.slides.folder) if error is None else {}
         slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error, **facts})
     glyphs, cleaned, text_warnings = _text_problems(config, catalogue)
+    selection_warnings = _empty_selections(config, fleet.fleet, catalogue)
     report = {
         "config_errors": [],
         "slides": slides,
@@ -91,6 +94,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "cleaned_text": cleaned,
         "text_warnings": text_warnings,
         "fleet": fleet.status(),
+        "selection_warnings": selection_warnings,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -99,6 +103,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"config: ok ({config.source})" + (f", with fleet.yaml {fleet.version}" if fleet.version else ""))
     for problem in fleet.refused:
         print(f"  fleet file refused: {problem}")
+    for warning in selection_warnings:
+        print(f"  warning: {warning}")
     print(
         f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
         f"{len(bad)} unusable"
@@ -128,6 +134,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _empty_selections(config: Config, fleet: Fleet | None, catalogue: Catalogue) -> list[str]:
+    """Each role or box of the fleet file in force, and this box itself, that would be left no slide."""
+    found = empty_selections(fleet, [slide.path for slide in catalogue.slides()]) if fleet is not None else []
+    mine = selected(catalogue, playlist_settings(config))
+    if catalogue.contribute + catalogue.answers and not mine.contribute + mine.answers:
+        role = f" (role {config.box.role})" if config.box.role else ""
+        found.append(f"this box{role} shows no slide: its playlist.kinds, include and exclude leave it "
+                     f"none of the {len(catalogue.contribute) + len(catalogue.answers)} slides; it shows the "
+                     "fallback card")
+    return found
+
+
 def _print_some(slides: list[dict], key: str, what: str, describe: Callable[[Any], str]) -> None:
     """One line for the pictures whose `key` is set: how many, and the first five with it."""
     found = [slide for slide in slides if slide.get(key)]
@@ -138,9 +156,6 @@ def _print_some(slides: list[dict], key: str, what: str, describe: Callable[[Any
 
 
 def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: int) -> list[tuple[dt.datetime, Entry]]:
-    from kiosk.core.playlist import playlist_settings
-    from kiosk.core.plaza import choose, selected
-
     catalogue = selected(catalogue, playlist_settings(config))  # this box's role
     saved = RotationStore(config.state.dir).load(seed_of(config))
     skip = {

@@ -52,7 +52,7 @@ def rendition_settings(source: Path, max_size: str) -> RenditionSettings:
         raise ValueError(f"--max-size {max_size!r}: expected WIDTHxHEIGHT, such as 1920x1080") from None
     rotations: set[int] = set()
     try:
-        fleet = parse_fleet((source / FLEET_FILE).read_text(encoding="utf-8"), source)
+        fleet = parse_fleet((source / FLEET_FILE).read_text(encoding="utf-8"))
         for layer in (*fleet.roles.values(), *fleet.boxes.values()):
             if "rotation" in layer.get("display", {}):
                 rotations.add(int(layer["display"]["rotation"]) % 360)

@@ -62,11 +62,11 @@ def load_fleet(slide_folder: Path, state_dir: Path) -> FleetState:
         if text is None:
             kept.unlink(missing_ok=True)  # withdrawn centrally: the box's own config alone
             return FleetState()
-        fleet = parse_fleet(text, slide_folder)
+        fleet = parse_fleet(text)
     except ConfigError as exc:
-        return FleetState(*_kept(kept, slide_folder), refused=tuple(exc.problems))
+        return FleetState(*_kept(kept), refused=tuple(exc.problems))
     except OSError as exc:
-        return FleetState(*_kept(kept, slide_folder), refused=(f"{FLEET_FILE}: {exc}",))
+        return FleetState(*_kept(kept), refused=(f"{FLEET_FILE}: {exc}",))
     try:
         if not kept.exists() or kept.read_text(encoding="utf-8") != text:
             write_atomically(kept, text)
@@ -75,12 +75,12 @@ def load_fleet(slide_folder: Path, state_dir: Path) -> FleetState:
     return FleetState(fleet, fleet.version)
 
 
-def _kept(kept: Path, slide_folder: Path) -> tuple[Fleet | None, str | None]:
+def _kept(kept: Path) -> tuple[Fleet | None, str | None]:
     try:
         text = read_text(kept)
         if text is None:
             return None, None
-        fleet = parse_fleet(text, slide_folder)
+        fleet = parse_fleet(text)
     except (ConfigError, OSError):
         return None, None
     return fleet, fleet.version
@@ -99,4 +99,7 @@ def load_box_config(path: Path, as_role: str | None = None, as_box: str | None =
     try:
         return load_config(path, fleet=state.fleet, as_role=as_role, as_box=as_box), state
     except ConfigError as exc:
-        return local, FleetState(None, None, state.refused + tuple(exc.problems))
+        # The box's own file passed alone: the fleet file's settings are what does not fit, so say so.
+        problems = tuple(problem if problem.startswith(FLEET_FILE) else f"{FLEET_FILE}: does not fit this box's "
+                         f"own settings: {problem}" for problem in exc.problems)
+        return local, FleetState(None, None, state.refused + problems)

@@ -33,7 +33,8 @@ from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
-from kiosk.core.errors import ContentError, PassingError, PublishError
+from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError
+from kiosk.core.fleet import Fleet, empty_selections, parse_fleet
 from kiosk.core.manifest import (
     Manifest,
     ManifestError,
@@ -142,8 +143,8 @@ def publish(
             log.warning("%s", problem)
         files = listing.files
     refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
-    if any(info.path == FLEET_FILE for info in files):
-        refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE)
+    fleet = refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE) if any(
+        info.path == FLEET_FILE for info in files) else None
     index = read_json_object(site / _INDEX)
     cache = read_json_object(site / _RENDITIONS) if renditions is not None else {}
     made: dict[str, list] = {}
@@ -186,6 +187,9 @@ def publish(
 
     entries.sort(key=lambda entry: entry.path)
     refuse_what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
+    if fleet is not None:
+        for problem in empty_selections(fleet, [entry.path for entry in entries]):  # by the names boxes receive
+            log.warning("%s", problem)
     version = manifest_version(tuple(entries))
     previous = _current_manifest(site)
     changed = previous is None or previous.version != version
@@ -226,13 +230,11 @@ def refuse_what_boxes_refuse(paths: list[str]) -> None:
         raise PublishError(problems)
 
 
-def refuse_a_fleet_file_boxes_refuse(path: Path) -> None:
-    """Raises PublishError with every problem of fleet.yaml: every box would refuse it whole."""
-    from kiosk.core.errors import ConfigError
-    from kiosk.core.fleet import parse_fleet
-
+def refuse_a_fleet_file_boxes_refuse(path: Path) -> Fleet:
+    """The fleet file, checked as each box checks it; PublishError with every problem if every box would refuse it
+    whole (a key only each box may set included)."""
     try:
-        parse_fleet(path.read_text(encoding="utf-8"), path.parent, source=FLEET_FILE)
+        return parse_fleet(path.read_text(encoding="utf-8"), source=FLEET_FILE)
     except (OSError, UnicodeDecodeError) as exc:
         raise PublishError([f"{FLEET_FILE}: cannot be read: {exc}"]) from None
     except ConfigError as exc:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from kiosk.core import safeyaml
+from kiosk.core.catalogue import FLEET_FILE
 from kiosk.core.errors import ConfigError
 from kiosk.core.sections import NEEDS_RESTART, SECTIONS, Config, keys
 
@@ -121,24 +122,35 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml", fleet: 
     for key, value in (("role", as_role), ("name", as_box)):
         if value is not None:
             sections.setdefault("box", {})[key] = value
+    setters = fleet.setters(sections) if fleet is not None else {}
     if fleet is not None:
         sections = fleet.applied_to(sections)
     config = Config(source=Path(source), **{name: SECTIONS[name](**values) for name, values in sections.items()})
-    problems = _cross_checks(config, source) + _font_problems(config, sections, source)
+    problems = _cross_checks(config, source, setters) + _font_problems(config, sections, source)
     if problems:
         raise ConfigError(problems)
     return config
 
 
-def _cross_checks(config: Config, source: str) -> list[str]:
-    """Rules between keys: settings each valid alone that together break the screen."""
+def _cross_checks(config: Config, source: str, setters: dict[str, str]) -> list[str]:
+    """Rules between keys: settings each valid alone that together break the screen.
+
+    `setters` names the part of the fleet file that set a key (`roles.tall-case`): a problem with
+    such a key names fleet.yaml and that part, since the fix is there, not in config.yaml.
+    """
+    def named(key: str) -> str:
+        return f"{setters[key]}.{key}" if key in setters else key
+
     size, lines = config.captions.size, config.captions.max_lines
     # Each caption line takes about 1.3 times the letter size, plus the band's padding.
     share = size * (lines * 1.3 + 1.0)
     if share > MAX_CAPTION_SHARE:
+        involved = ("captions.size", "captions.max_lines")
+        where = FLEET_FILE if any(key in setters for key in involved) else source
         return [
-            f"{source}: captions.size {size:g} with captions.max_lines {lines} would take {share:.0%} of the screen's "
-            f"height; together they may take at most {MAX_CAPTION_SHARE:.0%} (lower one of them)"
+            f"{where}: {named('captions.size')} {size:g} with {named('captions.max_lines')} {lines} would take "
+            f"{share:.0%} of the screen's height; together they may take at most {MAX_CAPTION_SHARE:.0%} "
+            "(lower one of them)"
         ]
     return []
 

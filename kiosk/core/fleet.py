@@ -13,31 +13,30 @@
 `kiosk publish` sends it with the content; each box applies it over its own
 config.yaml: the local file, then its role's settings, then its name's.
 Every value follows the same rules, with the same messages, as in
-config.yaml. Keys that belong to the box itself (its folders, its server,
-its token, its panel size, its name and role) cannot be set centrally. A
-file with any problem is refused whole, and the box keeps the last good one.
-Pure: text in, a Fleet or ConfigError out.
+config.yaml. The fleet file configures, it never commands: a key marked
+`local_only` in kiosk.core.sections (one that runs a program, names a path
+on the box, decides where the box sends data or credentials, or spends the
+box's own disk, memory or hardware) cannot be set centrally. A file with
+any problem, a local-only key included, is refused whole, and the box keeps
+the last good one. Pure: text in, a Fleet or ConfigError out.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
-from kiosk.core.catalogue import FLEET_FILE
+from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
 from kiosk.core.config import compose_yaml, read_sections
 from kiosk.core.errors import ConfigError
+from kiosk.core.playlist import PlaylistSettings
+from kiosk.core.plaza import selection
+from kiosk.core.sections import LOCAL_ONLY
 from kiosk.core.values import excerpt
 
-# Each box's own: where it keeps things, whom it trusts, what it is.
-LOCAL_ONLY = frozenset({
-    "slides.folder", "state.dir", "sync.url", "sync.token_file", "sync.ca_bundle", "display.size",
-    "box.name", "box.role",
-})
 _PARTS = ("roles", "boxes")
 
 
@@ -49,21 +48,42 @@ class Fleet:
     boxes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     version: str = ""  # a hash of the file's text, for status.json
 
-    def applied_to(self, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """The box's own sections with its role's settings, then its name's, over them."""
+    def __post_init__(self) -> None:
+        # However a Fleet is made, it never carries a key that only the box may set.
+        layers = [(f"roles.{name}", layer) for name, layer in self.roles.items()]
+        layers += [(f"boxes.{name}", layer) for name, layer in self.boxes.items()]
+        problems = [f"{FLEET_FILE}: {where}.{section}.{key}: {_BOX_ONLY}" for where, layer in layers
+                    for section, values in layer.items() for key in values if f"{section}.{key}" in LOCAL_ONLY]
+        if problems:
+            raise ConfigError(problems)
+
+    def layers_for(self, sections: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        """The parts that apply to a box of these sections, in order: its role's, then its name's."""
         import socket
 
         role = str(sections.get("box", {}).get("role", ""))
         name = str(sections.get("box", {}).get("name") or socket.gethostname())
+        return [(f"roles.{role}", self.roles.get(role, {}) if role else {}), (f"boxes.{name}", self.boxes.get(name, {}))]
+
+    def applied_to(self, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The box's own sections with its role's settings, then its name's, over them."""
         merged = {section: dict(values) for section, values in sections.items()}
-        for layer in (self.roles.get(role, {}) if role else {}, self.boxes.get(name, {})):
+        for _where, layer in self.layers_for(sections):
             for section, values in layer.items():
                 merged.setdefault(section, {}).update(values)
         return merged
 
+    def setters(self, sections: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """For each dotted key the fleet file sets on this box, the part that set it last (`roles.tall-case`)."""
+        return {f"{section}.{key}": where for where, layer in self.layers_for(sections)
+                for section, values in layer.items() for key in values}
 
-def parse_fleet(text: str, folder: Path, source: str = FLEET_FILE) -> Fleet:
-    """Validates fleet.yaml; relative paths in it are relative to `folder` (the slide folder it arrives in)."""
+
+_BOX_ONLY = "belongs to each box and is set in its own config.yaml, never by the fleet file (docs/plaza.md)"
+
+
+def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
+    """Validates fleet.yaml: every value by its key's rule, and no key that only the box may set."""
     root = compose_yaml(text, source, what="fleet file")
     problems: list[str] = []
     parts: dict[str, dict[str, dict[str, dict[str, Any]]]] = {part: {} for part in _PARTS}
@@ -92,11 +112,7 @@ def parse_fleet(text: str, folder: Path, source: str = FLEET_FILE) -> Fleet:
             prefix = f"{part}.{name}."
             sections = read_sections(settings_node, source, problems, prefix=prefix)
             problems += _local_only(settings_node, source, prefix)
-            parts[part][name] = {
-                section: {key: folder / value if isinstance(value, Path) and not value.is_absolute() else value
-                          for key, value in values.items()}
-                for section, values in sections.items()
-            }
+            parts[part][name] = sections
     if problems:
         raise ConfigError(problems)
     return Fleet(parts["roles"], parts["boxes"], hashlib.sha256(text.encode("utf-8")).hexdigest()[:12])
@@ -113,6 +129,38 @@ def _local_only(node: yaml.Node, source: str, prefix: str) -> list[str]:
         for key_node, _value in keys_node.value:
             dotted = f"{section_node.value}.{key_node.value}"
             if dotted in LOCAL_ONLY:
-                problems.append(f"{source}:{key_node.start_mark.line + 1}: {prefix}{dotted}: belongs to each box "
-                                "and is set in its own config.yaml, not centrally")
+                problems.append(f"{source}:{key_node.start_mark.line + 1}: {prefix}{dotted}: {_BOX_ONLY}")
+    return problems
+
+
+_SELECTION_KEYS = ("kinds", "include", "exclude")
+
+
+def empty_selections(fleet: Fleet, paths: Iterable[str]) -> list[str]:
+    """Each role (or box) of the fleet file whose selection leaves it none of these slides, said once each.
+
+    A part is judged by its own `playlist.kinds`, `include` and `exclude`
+    over the defaults, as the publishing side cannot know each box's own
+    file. Nothing is said when there are no slides at all.
+    """
+    slides = [Slide(path, kind, 0, 0) for path in paths if (kind := kind_of(path)) in ("contribute", "answer")]
+    if not slides:
+        return []
+    problems = []
+    parts = [(f"roles.{name}", name, layer) for name, layer in fleet.roles.items()]
+    parts += [(f"boxes.{name}", "", layer) for name, layer in fleet.boxes.items()]
+    for where, role, layer in parts:
+        chosen = {key: value for key, value in layer.get("playlist", {}).items() if key in _SELECTION_KEYS}
+        if not chosen:
+            continue
+        settings = PlaylistSettings(role=role, **chosen)
+        of_kinds = [slide for slide in slides if slide.kind in settings.kinds]
+        if not of_kinds:
+            problems.append(f"{FLEET_FILE}: {where}: shows no slide: none of the {len(slides)} slides is of its "
+                            f"playlist.kinds ({', '.join(settings.kinds)}); its boxes show the fallback card")
+        elif not any(map(selection(settings), of_kinds)):
+            patterns = [f"playlist.{key}" for key in ("include", "exclude") if key in chosen]
+            problems.append(f"{FLEET_FILE}: {where}: shows no slide: its {' and '.join(patterns)} "
+                            f"{'leave' if len(patterns) > 1 else 'leaves'} none of the "
+                            f"{len(of_kinds)} slides of its kinds; its boxes show the fallback card")
     return problems

@@ -33,14 +33,19 @@ def setting(
     empty_is_default: bool = False,
     shown: str | None = None,
     factory: Callable[[], Any] | None = None,
+    local_only: bool = False,
 ) -> Any:
     """A config key: its default, the rule its value follows, one line of docs, and whether it waits for a restart.
 
     `empty_is_default`: an empty value in the file (`key:`) means the default
     (the box's own screen size, the bundled font, the host name, ...).
     `shown`: how the reference shows the default, where the value itself would not say it well.
+    `local_only`: only the box's own config.yaml may set it, never the central fleet.yaml: every key
+    that runs a program, names a path on the box, decides where the box sends data or credentials,
+    or spends the box's own disk, memory or hardware (docs/plaza.md says why for each kind).
     """
-    metadata = {"rule": rule, "doc": doc, "restart": restart, "empty_is_default": empty_is_default, "shown": shown}
+    metadata = {"rule": rule, "doc": doc, "restart": restart, "empty_is_default": empty_is_default, "shown": shown,
+                "local_only": local_only}
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -69,15 +74,15 @@ SECONDS = rules.seconds()
 @dataclass(frozen=True)
 class SlidesConfig(Section):
     key_prefix = "slides."
-    folder: Path = setting(Path("slides"), rule=rules.path, restart=True,
+    folder: Path = setting(Path("slides"), local_only=True, rule=rules.path, restart=True,
                            doc="the folder with `contribute/` and `answers/`. If missing at start, the fallback card "
                                "shows until it appears.")
-    watch: str = setting("native", rule=rules.choice("native", "poll"), restart=True,
+    watch: str = setting("native", local_only=True, rule=rules.choice("native", "poll"), restart=True,
                          doc="`native`: the kernel reports changes (inotify); `poll`: look every second, for network "
                              "filesystems (NFS, SMB) where inotify sees nothing")
-    rescan_seconds: float = setting(60.0, rule=SECONDS, restart=True,
+    rescan_seconds: float = setting(60.0, local_only=True, rule=SECONDS, restart=True,
                                     doc="a full rescan at this interval repairs any change a notification missed")
-    settle_seconds: float = setting(1.0, rule=rules.seconds(3600), restart=True,
+    settle_seconds: float = setting(1.0, local_only=True, rule=rules.seconds(3600), restart=True,
                                     doc="a new or changed file must keep its size and time this long before it is "
                                         "decoded and enters the rotation")
 
@@ -85,21 +90,21 @@ class SlidesConfig(Section):
 @dataclass(frozen=True)
 class StateConfig(Section):
     key_prefix = "state."
-    dir: Path = setting(Path("state"), rule=rules.path, restart=True,
+    dir: Path = setting(Path("state"), local_only=True, rule=rules.path, restart=True,
                         doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
                             "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
                             "per folder.")
-    runtime_dir: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, shown="",
+    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
                                            "across restarts with `RuntimeDirectoryPreserve=restart`), else `state.dir`")
-    play_log_max_megabytes: int = setting(16, rule=rules.integer(1, 4096),
+    play_log_max_megabytes: int = setting(16, local_only=True, rule=rules.integer(1, 4096),
                                           doc="the play log starts a new file every day and when it reaches this size")
-    play_log_keep: int = setting(60, rule=rules.integer(1, 10000),
+    play_log_keep: int = setting(60, local_only=True, rule=rules.integer(1, 10000),
                                  doc="old play log files kept (`play-YYYY-MM-DD.jsonl`); older ones are deleted")
     play_log_lines_per_write: int = setting(
-        16, rule=rules.integer(1, 16), restart=True,
+        16, local_only=True, rule=rules.integer(1, 16), restart=True,
         doc="play-log lines written together (or once the oldest has waited five minutes). Each slide's line "
             "goes through to the disk at once as a mark in `position.ring` (one 512-byte sector), so a kill or a "
             "power cut loses none: the next start writes back any that were held. 1 writes each line at once, "
@@ -147,7 +152,7 @@ class PlaylistConfig(Section):
 @dataclass(frozen=True)
 class DisplayConfig(Section):
     key_prefix = "display."
-    size: tuple[int, int] | None = setting(None, rule=rules.optional(rules.size), restart=True, empty_is_default=True,
+    size: tuple[int, int] | None = setting(None, local_only=True, rule=rules.optional(rules.size), restart=True, empty_is_default=True,
                                            shown="empty", doc="panel size `[width, height]`; empty uses the screen's own mode")
     rotation: int = setting(0, rule=rules.choice(0, 90, 180, 270),
                             doc="`0`, `90`, `180`, `270`: 90 turns the picture clockwise, for a panel mounted with its "
@@ -157,8 +162,8 @@ class DisplayConfig(Section):
                            "`blur` (whole picture over a blurred, dimmed copy of itself)")
     background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
                                  doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`)")
-    max_fps: int = setting(60, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
-    renderer: str = setting("software", rule=rules.choice("software", "auto", "gpu"), restart=True,
+    max_fps: int = setting(60, local_only=True, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
+    renderer: str = setting("software", local_only=True, rule=rules.choice("software", "auto", "gpu"), restart=True,
                             doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
                                 "cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box has "
                                 "one, else software), `gpu` (textures always, on SDL's software renderer where no "
@@ -169,7 +174,7 @@ class DisplayConfig(Section):
 class CaptionsConfig(Section):
     key_prefix = "captions."
     enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
-    font: Path = setting(DEFAULT_FONT, rule=rules.path, empty_is_default=True, shown="empty",
+    font: Path = setting(DEFAULT_FONT, local_only=True, rule=rules.path, empty_is_default=True, shown="empty",
                          doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with letters "
                              "it lacks is drawn in the bundled Noto Sans Bold")
     size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
@@ -196,10 +201,10 @@ class OverlaysConfig(Section):
 @dataclass(frozen=True)
 class DecodingConfig(Section):
     key_prefix = "decoding."
-    max_pixels: int = setting(50_000_000, rule=rules.integer(1_000_000, 1_000_000_000),
+    max_pixels: int = setting(50_000_000, local_only=True, rule=rules.integer(1_000_000, 1_000_000_000),
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
-    cache_megabytes: int | None = setting(None, rule=rules.optional(rules.integer(16, 65536)), shown="",
+    cache_megabytes: int | None = setting(None, local_only=True, rule=rules.optional(rules.integer(16, 65536)), shown="",
                                           doc="memory for finished frames: the next slide's and those prepared "
                                               "ahead (and recently shown ones while there is room). Empty: room for "
                                               "two frames of the panel (17 MB at 1920×1080, 66 MB at 3840×2160)")
@@ -219,13 +224,13 @@ class ScheduleConfig(Section):
     timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
                             doc="IANA zone of the hours, dates and sidecar times, e.g. `Asia/Seoul`; empty = the box's "
                                 "own (`/etc/localtime`, with its daylight-saving rules)")
-    off_slide: Path | None = setting(None, rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
+    off_slide: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
                                      doc="a picture shown while the screen is off, instead of black (black for the "
                                          "moment it takes to prepare)")
-    display_off_command: str = setting("", rule=rules.command,
+    display_off_command: str = setting("", local_only=True, rule=rules.command,
                                        doc="run when the screen turns off, e.g. `vcgencmd display_power 0` or "
                                            "`wlr-randr --output HDMI-A-1 --off`")
-    display_on_command: str = setting("", rule=rules.command, doc="run when it turns on again")
+    display_on_command: str = setting("", local_only=True, rule=rules.command, doc="run when it turns on again")
 
     # Cached: the render loop asks for both on every pass, 60 times a second in a fade.
     @functools.cached_property
@@ -242,34 +247,34 @@ class ScheduleConfig(Section):
 @dataclass(frozen=True)
 class SyncConfig(Section):
     key_prefix = "sync."
-    url: str = setting("", rule=rules.url, restart=True,
+    url: str = setting("", local_only=True, rule=rules.url, restart=True,
                        doc="the central server's `manifest.json`; empty = no sync")
-    interval_seconds: float = setting(10.0, rule=SECONDS, restart=True,
+    interval_seconds: float = setting(10.0, local_only=True, rule=SECONDS, restart=True,
                                       doc="how often to check the manifest (one conditional GET, a 304 when "
                                           "nothing changed): a withdrawn photo leaves the screen within 30 s")
-    jitter_seconds: float = setting(5.0, rule=rules.seconds(allow_zero=True), restart=True,
+    jitter_seconds: float = setting(5.0, local_only=True, rule=rules.seconds(allow_zero=True), restart=True,
                                     doc="plus a random delay of up to this, so a fleet does not arrive in the same "
                                         "second (a box with an empty folder syncs at once)")
-    token_file: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
+    token_file: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
                                       shown="empty", doc="file with a bearer token for the server (never logged)")
-    ca_bundle: Path | None = setting(None, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
+    ca_bundle: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
                                      shown="empty", doc="CA bundle for a private CA; certificates are always checked")
-    max_file_bytes: int = setting(100 * 1024 * 1024, rule=rules.integer(1024, 1 << 40), restart=True,
+    max_file_bytes: int = setting(100 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 40), restart=True,
                                   doc="a manifest naming a larger file is refused whole")
-    max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, rule=rules.integer(1024, 1 << 44), restart=True,
+    max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 44), restart=True,
                                    doc="a manifest of more bytes in all is refused whole")
-    connect_timeout_seconds: float = setting(10.0, rule=rules.seconds(3600), restart=True,
+    connect_timeout_seconds: float = setting(10.0, local_only=True, rule=rules.seconds(3600), restart=True,
                                              doc="the longest wait to connect")
-    read_timeout_seconds: float = setting(30.0, rule=rules.seconds(3600), restart=True,
+    read_timeout_seconds: float = setting(30.0, local_only=True, rule=rules.seconds(3600), restart=True,
                                           doc="the longest wait for the next bytes from the server")
-    retries: int = setting(3, rule=rules.integer(0, 10), restart=True,
+    retries: int = setting(3, local_only=True, rule=rules.integer(0, 10), restart=True,
                            doc="tries after the first, backing off exponentially with jitter")
-    min_kilobytes_per_second: int = setting(20, rule=rules.integer(1, 1_000_000), restart=True,
+    min_kilobytes_per_second: int = setting(20, local_only=True, rule=rules.integer(1, 1_000_000), restart=True,
                                             doc="every request has a total deadline: a file gets connect + read timeout "
                                                 "+ its size at this rate, the manifest connect + read timeout + 60 s; "
                                                 "past it the connection is shut and the sync tried again at the next "
                                                 "interval")
-    reserve_megabytes: int = setting(64, rule=rules.integer(0, 1_000_000), restart=True,
+    reserve_megabytes: int = setting(64, local_only=True, rule=rules.integer(0, 1_000_000), restart=True,
                                      doc="left free on the disk: a sync that needs more than the free space less this "
                                          "is refused before it downloads anything")
 
@@ -277,20 +282,20 @@ class SyncConfig(Section):
 @dataclass(frozen=True)
 class HeartbeatConfig(Section):
     key_prefix = "heartbeat."
-    url: str = setting("", rule=rules.url, restart=True,
+    url: str = setting("", local_only=True, rule=rules.url, restart=True,
                        doc="a folder URL ending in `/` (`https://kiosk.example.org/fleet/`): PUT status.json, "
                            "screen.jpg and the rotated play logs into `<url><box name>/` (WebDAV); any other URL: "
                            "POST status.json there. With the token and TLS rules of sync; empty = none")
-    interval_seconds: float = setting(60.0, rule=SECONDS, restart=True, doc="how often")
+    interval_seconds: float = setting(60.0, local_only=True, rule=SECONDS, restart=True, doc="how often")
 
 
 @dataclass(frozen=True)
 class BoxConfig(Section):
     key_prefix = "box."
-    name: str = setting(rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
+    name: str = setting(local_only=True, rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
                         shown="empty", doc="this box's name in logs and status, and the default shuffle seed; "
                                            "empty is the host name")
-    role: str = setting("", rule=rules.optional_name, restart=True,
+    role: str = setting("", local_only=True, rule=rules.optional_name, restart=True,
                         doc="this box's job in the plaza (`giant-box`, `tall-case`): fleet.yaml's settings for "
                             "the role apply over this file; empty: none")
 
@@ -332,4 +337,8 @@ def keys(section: str) -> dict[str, dataclasses.Field]:
 # Settings read once at start; a running kiosk logs that they wait for a restart.
 NEEDS_RESTART = frozenset(
     f"{section}.{name}" for section in SECTIONS for name, item in keys(section).items() if item.metadata["restart"]
+)
+# Settings only the box's own config.yaml may set: the fleet file that sets one is refused whole.
+LOCAL_ONLY = frozenset(
+    f"{section}.{name}" for section in SECTIONS for name, item in keys(section).items() if item.metadata["local_only"]
 )
