@@ -353,3 +353,55 @@ def test_publish_and_check_warn_of_a_role_left_no_slide(tmp_path, slide_folder, 
     assert [warning.split(": shows no slide")[0].split(" ")[-1] for warning in warnings[:2]] == [
         "roles.tall-case", "roles.lobby"]
     assert len(warnings) == 3 and warnings[2].startswith("this box (role tall-case) shows no slide")
+
+
+# --- a running kiosk (a real process) given each box-only key at run time ----------------------
+
+def test_a_running_kiosk_refuses_each_box_only_key_and_keeps_its_config(tmp_path, slide_folder):
+    import os
+    import time
+
+    from .test_live import FAST, LiveKiosk
+
+    good = "roles:\n  r:\n    timing:\n      answer_seconds: 0.35\n"
+    fleet_path = slide_folder / "fleet.yaml"
+    fleet_path.write_text(good, encoding="utf-8")
+    before = sorted(path.relative_to(slide_folder) for path in slide_folder.rglob("*"))
+    kiosk = LiveKiosk(tmp_path, slide_folder, FAST + "box:\n  name: b1\n  role: r\n")
+    status_path = tmp_path / "state" / "status.json"
+
+    def fleet_status() -> dict:
+        try:
+            return json.loads(status_path.read_text(encoding="utf-8")).get("fleet") or {}
+        except (OSError, ValueError):
+            return {}
+
+    def wait_for(predicate, what: str) -> dict:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            assert kiosk.process.poll() is None, kiosk.log()
+            found = fleet_status()
+            if predicate(found):
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{what}: status.json says {fleet_status()}\n{kiosk.log()[-3000:]}")
+
+    try:
+        version = parse_fleet(good).version
+        wait_for(lambda fleet: fleet.get("version") == version and not fleet.get("refused"), "the good fleet file")
+        for key in sorted(LOCAL_ONLY):
+            # As sync places it: written aside, renamed into place.
+            (slide_folder / ".fleet.tmp").write_text(fleet_setting(key), encoding="utf-8")
+            os.replace(slide_folder / ".fleet.tmp", fleet_path)
+            fleet = wait_for(lambda fleet: any(refusal(key) in problem for problem in fleet.get("refused", ())),
+                             f"the refusal of {key}")
+            assert fleet["version"] == version  # the last good one stays in force
+            assert all(problem.startswith("fleet.yaml:") for problem in fleet["refused"])
+        answers = [play for play in kiosk.wait_for_plays(4) and kiosk.plays() if play["kind"] == "answer"]
+        assert answers and {play["seconds"] for play in answers} == {0.35}  # never the refused files' 0.5
+        assert "fleet file refused" in kiosk.log()
+        assert "config changed" not in kiosk.log()
+    finally:
+        kiosk.stop()
+    # Nothing of the box's own (status, screen, logs) was written into the slide folder.
+    assert sorted(path.relative_to(slide_folder) for path in slide_folder.rglob("*")) == before
