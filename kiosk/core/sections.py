@@ -1,4 +1,4 @@
-"""The config's sections, one frozen dataclass each: every key's rule, default, doc and restart flag on its field.
+"""The config's sections, one frozen dataclass each: every key's rule, default, doc and flags on its field.
 
 The one source of truth for the configuration: kiosk.core.config parses
 config.yaml into these, each section runs its rules in its constructor (so
@@ -152,7 +152,8 @@ class PlaylistConfig(Section):
 @dataclass(frozen=True)
 class DisplayConfig(Section):
     key_prefix = "display."
-    size: tuple[int, int] | None = setting(None, local_only=True, rule=rules.optional(rules.size), restart=True, empty_is_default=True,
+    size: tuple[int, int] | None = setting(None, local_only=True,
+                                           rule=rules.optional(rules.size), restart=True, empty_is_default=True,
                                            shown="empty", doc="panel size `[width, height]`; empty uses the screen's own mode")
     rotation: int = setting(0, rule=rules.choice(0, 90, 180, 270),
                             doc="`0`, `90`, `180`, `270`: 90 turns the picture clockwise, for a panel mounted with its "
@@ -204,7 +205,8 @@ class DecodingConfig(Section):
     max_pixels: int = setting(50_000_000, local_only=True, rule=rules.integer(1_000_000, 1_000_000_000),
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
-    cache_megabytes: int | None = setting(None, local_only=True, rule=rules.optional(rules.integer(16, 65536)), shown="",
+    cache_megabytes: int | None = setting(None, local_only=True,
+                                          rule=rules.optional(rules.integer(16, 65536)), shown="",
                                           doc="memory for finished frames: the next slide's and those prepared "
                                               "ahead (and recently shown ones while there is room). Empty: room for "
                                               "two frames of the panel (17 MB at 1920×1080, 66 MB at 3840×2160)")
@@ -224,7 +226,8 @@ class ScheduleConfig(Section):
     timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
                             doc="IANA zone of the hours, dates and sidecar times, e.g. `Asia/Seoul`; empty = the box's "
                                 "own (`/etc/localtime`, with its daylight-saving rules)")
-    off_slide: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
+    off_slide: Path | None = setting(None, local_only=True,
+                                     rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
                                      doc="a picture shown while the screen is off, instead of black (black for the "
                                          "moment it takes to prepare)")
     display_off_command: str = setting("", local_only=True, rule=rules.command,
@@ -255,13 +258,16 @@ class SyncConfig(Section):
     jitter_seconds: float = setting(5.0, local_only=True, rule=rules.seconds(allow_zero=True), restart=True,
                                     doc="plus a random delay of up to this, so a fleet does not arrive in the same "
                                         "second (a box with an empty folder syncs at once)")
-    token_file: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
+    token_file: Path | None = setting(None, local_only=True,
+                                      rule=rules.optional(rules.path), restart=True, empty_is_default=True,
                                       shown="empty", doc="file with a bearer token for the server (never logged)")
-    ca_bundle: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, empty_is_default=True,
+    ca_bundle: Path | None = setting(None, local_only=True,
+                                     rule=rules.optional(rules.path), restart=True, empty_is_default=True,
                                      shown="empty", doc="CA bundle for a private CA; certificates are always checked")
     max_file_bytes: int = setting(100 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 40), restart=True,
                                   doc="a manifest naming a larger file is refused whole")
-    max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 44), restart=True,
+    max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, local_only=True,
+                                   rule=rules.integer(1024, 1 << 44), restart=True,
                                    doc="a manifest of more bytes in all is refused whole")
     connect_timeout_seconds: float = setting(10.0, local_only=True, rule=rules.seconds(3600), restart=True,
                                              doc="the longest wait to connect")
@@ -292,7 +298,8 @@ class HeartbeatConfig(Section):
 @dataclass(frozen=True)
 class BoxConfig(Section):
     key_prefix = "box."
-    name: str = setting(local_only=True, rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
+    name: str = setting(local_only=True,
+                        rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
                         shown="empty", doc="this box's name in logs and status, and the default shuffle seed; "
                                            "empty is the host name")
     role: str = setting("", local_only=True, rule=rules.optional_name, restart=True,
