@@ -331,10 +331,11 @@ def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now
 
 
 def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo],
-                        renditions: RenditionSettings | None, signer: Signer | None = None) -> None:
+                        renditions: RenditionSettings | None, signer: Signer | None = None,
+                        wall: Callable[[], float] = time.time) -> None:
     """One publish of the watch loop: a folder every box would refuse is explained, and left unpublished."""
     try:
-        publish(source, site, grace_seconds, files, renditions=renditions, signer=signer)
+        publish(source, site, grace_seconds, files, wall, renditions=renditions, signer=signer)
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
@@ -376,7 +377,7 @@ class PublishWatcher(BackgroundThread):
             self._settler.accept(files, self.clock())
             self._published = sorted(files, key=lambda f: f.path)
             _publish_or_explain(self.source, self.site, self.grace_seconds, self._published, self.renditions,
-                                self.signer)
+                                self.signer, self.wall)
             log.info("watching %s; publishing to %s", self.source, self.site)
             return
         self._recheck_at = self._settler.observe(list_folder(self.source).files, self.clock())
@@ -384,7 +385,8 @@ class PublishWatcher(BackgroundThread):
         due = self.signer is not None and signature_due(*_current_manifest(self.site), self.signer, self.wall())
         if settled != self._published or due:
             # A watch that runs for weeks signs again before the manifest expires.
-            _publish_or_explain(self.source, self.site, self.grace_seconds, settled, self.renditions, self.signer)
+            _publish_or_explain(self.source, self.site, self.grace_seconds, settled, self.renditions, self.signer,
+                                self.wall)
             self._published = settled
 
     def _seconds_to_next_round(self) -> float:
