@@ -167,6 +167,7 @@ def test_forged_replayed_expired_then_resigned(plaza):
     # Expired: signed properly, with a higher serial, but already past its expiry (and without the new photo).
     (plaza.source / "answers" / "new.png").unlink()
     signer = Signer.from_files(plaza.key)
+    plaza.serve(good)  # the publishing machine's own site, as it was before the replay; then eight days back:
     publish(plaza.source, plaza.site, signer=signer, resign=True, clock=lambda: time.time() - 8 * 24 * 3600)
     (plaza.site / "manifest.json").chmod(0o644)
     refused_with(plaza, "expired at")
