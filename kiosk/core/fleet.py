@@ -37,6 +37,8 @@ from kiosk.core.values import excerpt
 LOCAL_ONLY = frozenset({
     "slides.folder", "state.dir", "sync.url", "sync.token_file", "sync.ca_bundle", "display.size",
     "box.name", "box.role",
+    # Which root key the box trusts, and when it judges expiry: a fleet file must never unpin a box.
+    "sync.root_key", "sync.trust_unsynchronised_clock",
 })
 _PARTS = ("roles", "boxes")
 
