@@ -300,3 +300,13 @@ def test_flipping_any_byte_of_a_signed_body_is_refused(data):
     changed = Signed(bytes(flipped), part.signatures)
     forged = Envelope(changed, good.manifest) if which == "keys" else Envelope(good.keys, changed)
     assert not verdict(forged.to_bytes()).accepted
+
+
+def test_the_rules_import_no_crypto_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, kiosk.core.trust, kiosk.core.showstatus, kiosk.core.prometheus; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cryptography', 'requests', 'pygame')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.strip() == "[]"

@@ -181,7 +181,8 @@ class SyncClient:
             expired = still_fresh(self._record, self.wall(), self._clock_trusted())
             if expired:
                 self._refuse(expired, {})
-        if unchanged and self._matched == manifest_text and self._quick_rounds < VERIFY_EVERY:
+        if unchanged and self._matched == manifest_text and self._quick_rounds < VERIFY_EVERY and \
+                self._refused is None:
             # Checked every few seconds so that a withdrawn photo leaves within 30 s: when the
             # server says nothing changed and the folder matched last time, that one small
             # request is all; the folder itself is listed and checked every VERIFY_EVERY rounds.
