@@ -164,7 +164,7 @@ def test_a_fleet_file_that_is_not_a_regular_file_is_refused(tmp_path):
     assert state.refused == ("fleet.yaml: not a regular file (a FIFO, socket or device)",)
 
 
-@pytest.mark.parametrize("key, value", [("root_key", "''"), ("root_key", "/tmp/mine.pub"),
+@pytest.mark.parametrize("key, value", [("root_key", "''"), ("root_key", "/home/someone/mine.pub"),
                                         ("trust_unsynchronised_clock", "true")])
 def test_a_fleet_file_cannot_unpin_a_box_or_choose_its_root_key(key, value, tmp_path):
     text = f"roles:\n  giant-box:\n    sync:\n      {key}: {value}\n"
