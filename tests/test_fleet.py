@@ -339,7 +339,8 @@ def test_publish_and_check_warn_of_a_role_left_no_slide(tmp_path, slide_folder, 
 
     (slide_folder / "fleet.yaml").write_text(ROLES_LEFT_NOTHING, encoding="utf-8")
     assert main(["publish", str(slide_folder), "--out", str(tmp_path / "site"), "--originals"]) == 0
-    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("WARNING")]
+    warned = [line for line in capsys.readouterr().err.splitlines()
+              if line.startswith("WARNING") and "shows no slide" in line]
     assert [line.split(": shows no slide")[0].split(" ")[-1] for line in warned] == ["roles.tall-case", "roles.lobby"]
     assert "its playlist.exclude leaves none of the 4 slides of its kinds" in warned[0]
     assert (tmp_path / "site" / "manifest.json").exists()  # a warning: the rest is published
@@ -405,3 +406,9 @@ def test_a_running_kiosk_refuses_each_box_only_key_and_keeps_its_config(tmp_path
         kiosk.stop()
     # Nothing of the box's own (status, screen, logs) was written into the slide folder.
     assert sorted(path.relative_to(slide_folder) for path in slide_folder.rglob("*")) == before
+@pytest.mark.parametrize("key, value", [("root_key", "''"), ("root_key", "/home/someone/mine.pub"),
+                                        ("trust_unsynchronised_clock", "true")])
+def test_a_fleet_file_cannot_unpin_a_box_or_choose_its_root_key(key, value, tmp_path):
+    text = f"roles:\n  giant-box:\n    sync:\n      {key}: {value}\n"
+    with pytest.raises(ConfigError, match=f"sync.{key}: belongs to each box"):
+        parse_fleet(text)

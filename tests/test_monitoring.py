@@ -33,6 +33,9 @@ def test_every_metric_the_rules_use_is_written_by_the_kiosk():
         "box": "b", "running": True, "screen": "on", "slides_shown": {}, "content": {}, "errors": {},
         "sync": {"configured": True}, "frames": {}, "threads": {"sync": {"running": True, "failing": None}},
         "worker_stuck": False, "clock_synchronised": True, "state_problems": [],
+        # A pinned box that has accepted a manifest: its serial and expiry are written only once known.
+        "trust": {"pinned": True, "state": "accepted", "version": 7, "expires": "2026-12-25T00:00:00Z",
+                  "refused": None, "refused_at": None},
     }
     written = {line.split("{")[0].split()[0] for line in prometheus_text(status, 1.0, 1000).splitlines()
                if line and not line.startswith("#")}

@@ -31,3 +31,18 @@ def test_a_refused_fleet_file_is_a_metric():
     assert "kiosk_fleet_refused 0" in prometheus_text(STATUS).splitlines()
     refused = {**STATUS, "fleet": {"version": "abc", "refused": ["fleet.yaml:2: ..."]}}
     assert "kiosk_fleet_refused 1" in prometheus_text(refused).splitlines()
+
+
+def test_trust_is_a_metric_with_the_serial_and_expiry_of_the_accepted_manifest():
+    lines = prometheus_text(STATUS).splitlines()
+    assert "kiosk_trust_refused 0" in lines and "kiosk_trust_pinned 0" in lines
+    assert not any(line.startswith("kiosk_manifest_serial") for line in lines)
+    trust = {"pinned": True, "state": "refused", "version": 1796411511826, "expires": "2026-12-11T19:11:51Z",
+             "refused": "rollback: ...", "refused_at": "2026-12-04T19:20:00+00:00"}
+    lines = prometheus_text({**STATUS, "trust": trust}).splitlines()
+    assert "kiosk_trust_refused 1" in lines and "kiosk_trust_pinned 1" in lines
+    assert "kiosk_manifest_serial 1796411511826" in lines
+    assert "kiosk_manifest_expires_timestamp_seconds 1797016311" in lines
+    for junk in (None, [], "x", {"version": "12", "expires": "not a time"}, {"expires": "2026-12-11T19:11:51"}):
+        text = prometheus_text({**STATUS, "trust": junk})
+        assert "kiosk_trust_refused 0" in text and "kiosk_manifest_expires" not in text

@@ -192,3 +192,102 @@ def test_kiosk_publish_sends_renditions_sized_for_the_fleets_turned_panels(tmp_p
     with Image.open(tmp_path / "site" / OBJECTS / entry.sha256) as wide:
         assert wide.size == (2560, 1920)  # covers a 1080x1920 panel too
     assert main(["publish", str(source), "--out", str(tmp_path / "site2"), "--max-size", "huge"]) == 1
+
+
+# --- signed publishes -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signer(tmp_path):
+    import datetime as dt
+
+    from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list
+    from kiosk.core.trust import KeyList, key_id
+
+    root, key = new_private_key(), new_private_key()
+    key_list = KeyList(1, dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365),
+                       {key_id(public_bytes(key)): public_bytes(key)})
+    made = Signer(key, sign_key_list(root, key_list), key_list, dt.timedelta(days=7))
+    made.root = public_bytes(root)
+    return made
+
+
+def signed_manifest(site, signer, now=None):
+    import datetime as dt
+
+    from kiosk.boundary.signing import verify
+    from kiosk.core.trust import judge
+
+    verdict = judge((site / MANIFEST).read_bytes(), signer.root, verify, None,
+                    now or dt.datetime.now(dt.timezone.utc), True, 1 << 30)
+    assert verdict.accepted, verdict.refused
+    return parse_manifest(verdict.body, 1 << 40, 1 << 40)
+
+
+DAY = 24 * 3600.0
+
+
+def test_a_signed_publish_carries_a_rising_serial_and_an_expiry(tmp_path, slide_folder, signer):
+    site = tmp_path / "site"
+    clock = FakeClock(1_800_000_000.0)
+    first = publish(slide_folder, site, signer=signer, clock=clock)
+    manifest = signed_manifest(site, signer)
+    assert first.serial == manifest.serial == 1_800_000_000_000
+    assert manifest.expires == "2027-01-22T08:00:00Z"  # seven days on
+    assert manifest.files == manifest_of_body(site).files
+    make_picture(slide_folder / "answers" / "new.png", size=(40, 30))
+    second = publish(slide_folder, site, signer=signer, clock=clock)  # the same millisecond: still one more
+    assert second.changed and second.serial == first.serial + 1
+
+
+def manifest_of_body(site):
+    from kiosk.core.trust import unpinned_body
+
+    return parse_manifest(unpinned_body((site / MANIFEST).read_bytes(), 1 << 40), 1 << 40, 1 << 40)
+
+
+def test_a_signed_manifest_is_signed_again_only_when_half_its_validity_is_gone(tmp_path, slide_folder, signer):
+    site = tmp_path / "site"
+    clock = FakeClock(1_800_000_000.0)
+    first = publish(slide_folder, site, signer=signer, clock=clock)
+    clock.advance(3 * DAY)
+    assert not publish(slide_folder, site, signer=signer, clock=clock).changed  # 4 of 7 days left
+    clock.advance(0.6 * DAY)
+    renewed = publish(slide_folder, site, signer=signer, clock=clock)
+    assert renewed.changed and renewed.serial > first.serial and renewed.version == first.version
+    assert signed_manifest(site, signer).expires == "2027-01-25T22:24:00Z"
+    forced = publish(slide_folder, site, signer=signer, clock=clock, resign=True)
+    assert forced.changed and forced.serial > renewed.serial
+
+
+def test_a_lost_site_folder_never_restarts_the_serial_below_what_boxes_hold(tmp_path, slide_folder, signer):
+    clock = FakeClock(1_800_000_000.0)
+    first = publish(slide_folder, tmp_path / "site", signer=signer, clock=clock)
+    clock.advance(60)
+    again = publish(slide_folder, tmp_path / "new-site", signer=signer, clock=clock)
+    assert again.serial > first.serial
+
+
+def test_publishing_unsigned_after_signed_writes_a_plain_manifest(tmp_path, slide_folder, signer, caplog):
+    site = tmp_path / "site"
+    publish(slide_folder, site, signer=signer)
+    result = publish(slide_folder, site)
+    assert result.changed and result.serial is None
+    assert manifest_of(site).serial is None
+    assert "publishing unsigned" in caplog.text
+
+
+def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folder, signer):
+    site = tmp_path / "site"
+    wall = FakeClock(1_800_000_000.0)
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.0, signer=signer, wall=wall)
+    try:
+        watcher.poll_once()
+        first = signed_manifest(site, signer).serial
+        watcher.poll_once()
+        assert signed_manifest(site, signer).serial == first  # nothing due
+        wall.advance(4 * DAY)
+        watcher.poll_once()
+        assert signed_manifest(site, signer).serial > first
+    finally:
+        watcher._close()

@@ -511,3 +511,204 @@ def test_a_download_does_not_storm_the_folder_watcher(faulty, site, tmp_path):
         watcher.stop()
     # No listing of the folder at all: the paths named by the notifications are looked at, a few times.
     assert watcher.listings == 0 and 1 <= watcher.looks <= 8, (watcher.listings, watcher.looks)
+
+
+# --- signed manifests: a box that pins a root key --------------------------------------------
+
+
+class Campaign:
+    """The campaign's keys, and a publish of the site signed with them at a chosen time."""
+
+    def __init__(self, source: Path, site: Path, keys: Path) -> None:
+        import datetime as dt
+
+        from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list, write_public_key
+        from kiosk.core.trust import KeyList, key_id
+
+        self.source, self.site = source, site
+        keys.mkdir(mode=0o700)
+        root, key = new_private_key(), new_private_key()
+        write_public_key(keys / "root.pub", root)
+        self.root_pub = keys / "root.pub"
+        key_list = KeyList(1, dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc),
+                           {key_id(public_bytes(key)): public_bytes(key)})
+        self.signer = Signer(key, sign_key_list(root, key_list), key_list, dt.timedelta(days=7))
+
+    def publish(self, at: float | None = None, resign: bool = True) -> bytes:
+        publish(self.source, self.site, signer=self.signer, resign=resign,
+                clock=(lambda: at) if at is not None else time.time)
+        (self.site / "manifest.json").chmod(0o644)
+        for path in (self.site / OBJECTS).iterdir():
+            path.chmod(0o644)
+        return (self.site / "manifest.json").read_bytes()
+
+    def serve(self, data: bytes) -> None:
+        """The server's manifest.json replaced (by an attacker, or a replay), with a new mtime for the ETag."""
+        path = self.site / "manifest.json"
+        before = path.stat().st_mtime
+        path.write_bytes(data)
+        os.utime(path, (before + 2, before + 2))
+
+
+class Wall:
+    """The box's wall clock, as an aware datetime that tests move on."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self.now = dt.datetime.now(dt.timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def campaign(site, tmp_path):
+    source, site_folder = site
+    signed = Campaign(source, site_folder, tmp_path / "keys")
+    signed.publish()
+    return signed
+
+
+def pinned(url, box: Path, campaign: Campaign, wall=None, synchronised=lambda: True) -> SyncClient:
+    options = {"retries": 0, "backoff_seconds": 0.01, "connect_timeout": 2, "read_timeout": 2,
+               "root_key": str(campaign.root_pub)}
+    return SyncClient(SyncSettings(url=url, **options), box / "slides", box / "state", sleep=lambda _s: None,
+                      wall=wall or Wall(), synchronised=synchronised)
+
+
+def forge(data: bytes) -> bytes:
+    """The envelope with one photo's hash in the signed manifest changed, the signature kept."""
+    import base64
+
+    envelope = json.loads(data)
+    body = base64.b64decode(envelope["manifest"]["body"])
+    manifest = json.loads(body)
+    manifest["files"][0]["sha256"] = "0" * 64
+    envelope["manifest"]["body"] = base64.b64encode(json.dumps(manifest).encode()).decode()
+    return json.dumps(envelope).encode()
+
+
+def own_keys(data: bytes) -> bytes:
+    """The manifest, a serial higher, signed by the attacker's own root and publish key."""
+    import base64
+    import datetime as dt
+
+    from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list
+    from kiosk.core.trust import KeyList, key_id
+
+    root, key = new_private_key(), new_private_key()
+    key_list = KeyList(9, dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc), {key_id(public_bytes(key)): public_bytes(key)})
+    manifest = json.loads(base64.b64decode(json.loads(data)["manifest"]["body"]))
+    manifest["serial"] += 1000
+    return Signer(key, sign_key_list(root, key_list), key_list).envelope(json.dumps(manifest).encode()).to_bytes()
+
+
+@needs_nginx
+def test_a_pinned_box_applies_a_signed_manifest_and_keeps_its_serial(nginx, campaign, tmp_path):
+    box = pinned(nginx.url, tmp_path, campaign)
+    result = box.sync_once()
+    assert result.ok and result.downloaded == 7, result.reason
+    assert result.trust["pinned"] and result.trust["state"] == "accepted" and result.trust["version"] > 0
+    kept = json.loads((tmp_path / "state" / "sync.json").read_text())["trust"]
+    assert kept["serial"] == result.trust["version"] and kept["expires"] == result.trust["expires"]
+
+
+@needs_nginx
+@pytest.mark.parametrize("attack, reason", [
+    (lambda campaign, good: forge(good), "altered or forged"),
+    (lambda campaign, good: json.dumps({"version": "x", "generated": "2026-12-18T00:00:00Z", "files": []}).encode(),
+     "unsigned"),
+    (lambda campaign, good: own_keys(good), "not signed by the pinned root key"),
+])
+def test_a_forged_or_unsigned_manifest_changes_nothing_and_is_reported(nginx, campaign, tmp_path, caplog, attack,
+                                                                       reason):
+    box = pinned(nginx.url, tmp_path, campaign)
+    good = (campaign.site / "manifest.json").read_bytes()
+    box.sync_once()
+    before = snapshot(tmp_path / "slides")
+    campaign.serve(attack(campaign, good))
+    result = box.sync_once()
+    assert not result.ok and "manifest refused, nothing changed" in result.reason and reason in result.reason
+    assert result.trust["state"] == "refused" and reason in result.trust["refused"] and result.trust["refused_at"]
+    assert result.trust["version"] is not None  # the last accepted one, still shown
+    assert snapshot(tmp_path / "slides") == before
+    assert caplog.text.count("manifest refused, the box keeps its last good content") == 1
+    box.sync_once()
+    assert caplog.text.count("manifest refused, the box keeps its last good content") == 1  # said once
+
+
+@needs_nginx
+def test_a_refused_manifest_is_not_downloaded_again_every_round(nginx, campaign, tmp_path):
+    box = pinned(nginx.url, tmp_path, campaign)
+    box.sync_once()
+    campaign.serve(forge((campaign.site / "manifest.json").read_bytes()))
+    assert not box.sync_once().ok
+    before = len(nginx.requests())
+    result = box.sync_once()
+    assert not result.ok and result.trust["state"] == "refused"
+    assert nginx.requests()[before:] == ["GET /manifest.json 304"]
+
+
+@needs_nginx
+def test_a_replayed_older_manifest_is_refused_even_after_a_restart(nginx, campaign, tmp_path):
+    old = (campaign.site / "manifest.json").read_bytes()
+    make_picture(campaign.source / "answers" / "new.png", size=(30, 20))
+    campaign.publish()
+    box = pinned(nginx.url, tmp_path, campaign)
+    assert box.sync_once().ok
+    held = snapshot(tmp_path / "slides")
+    assert "answers/new.png" in held
+    campaign.serve(old)
+    for client_now in (box, pinned(nginx.url, tmp_path, campaign)):  # the same process, and a restarted one
+        result = client_now.sync_once()
+        assert not result.ok and "rollback" in result.reason, result.reason
+        assert snapshot(tmp_path / "slides") == held
+
+
+@needs_nginx
+def test_an_expired_manifest_is_refused_once_the_clock_is_synchronised(nginx, campaign, tmp_path):
+    campaign.publish(at=time.time() - 8 * 24 * 3600)  # signed eight days ago, valid for seven
+    unsure = pinned(nginx.url, tmp_path / "unsure", campaign, synchronised=lambda: False)
+    result = unsure.sync_once()
+    assert result.ok and result.trust["state"] == "accepted", result.reason
+    box = pinned(nginx.url, tmp_path / "box", campaign)
+    result = box.sync_once()
+    assert not result.ok and "expired at" in result.reason
+    assert not (tmp_path / "box" / "slides" / "answers").exists()
+    campaign.publish()  # the re-signing timer runs again
+    result = box.sync_once()
+    assert result.ok and result.trust["state"] == "accepted" and result.trust["refused"] is None
+
+
+@needs_nginx
+def test_a_server_that_keeps_saying_unchanged_cannot_freeze_a_box_past_expiry(nginx, campaign, tmp_path):
+    import datetime as dt
+
+    wall = Wall()
+    box = pinned(nginx.url, tmp_path, campaign, wall=wall)
+    assert box.sync_once().ok
+    assert box.sync_once().reason == "unchanged"
+    wall.now += dt.timedelta(days=8)
+    before = len(nginx.requests())
+    result = box.sync_once()
+    assert nginx.requests()[before:] == ["GET /manifest.json 304"]
+    assert not result.ok and "expired" in result.reason and result.trust["state"] == "refused"
+
+
+@needs_nginx
+def test_a_root_key_file_others_can_write_refuses_everything(nginx, campaign, tmp_path):
+    campaign.root_pub.chmod(0o666)
+    result = pinned(nginx.url, tmp_path, campaign).sync_once()
+    assert not result.ok and "writable by its group or by anyone" in result.reason
+    assert result.trust["state"] == "refused"
+
+
+@needs_nginx
+def test_a_box_without_a_root_key_takes_signed_and_unsigned_manifests(nginx, campaign, site, tmp_path):
+    result = client(nginx.url, tmp_path).sync_once()
+    assert result.ok and result.downloaded == 7
+    assert result.trust == {"pinned": False, "state": "unpinned", "version": None, "expires": None,
+                            "refused": None, "refused_at": None}
+    publish(site[0], site[1])  # unsigned again
+    assert client(nginx.url, tmp_path).sync_once().ok

@@ -71,6 +71,39 @@ def build_parser() -> argparse.ArgumentParser:
                                   "(default 1920x1080)")
     publish_cmd.add_argument("--originals", action="store_true",
                              help="send the pictures' original files, metadata and all, instead of renditions")
+    publish_cmd.add_argument("--key", type=Path, metavar="KEY_FILE",
+                             help="sign the manifest with this publish key (from `kiosk keys`); keys.json is "
+                                  "read from beside it unless --keys names it (docs/trust.md)")
+    publish_cmd.add_argument("--keys", type=Path, metavar="KEYS_JSON", help="the root-signed key list")
+    publish_cmd.add_argument("--valid-days", type=float, default=7.0,
+                             help="a signed manifest expires after this many days; it is signed again when less "
+                                  "than half is left (default 7)")
+    publish_cmd.add_argument("--resign", action="store_true",
+                             help="sign the manifest again with a new serial and expiry even if nothing changed")
+
+    keys = commands.add_parser("keys", help="make and rotate the keys that sign what is published (docs/trust.md)",
+                               description="make and rotate the keys that sign what is published (docs/trust.md)")
+    keys.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def key_action(name: str, help_text: str, root: bool = True) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("folder", type=Path, metavar="KEYS_DIR", help="the folder of keys.json and the publish keys")
+        if root:
+            sub.add_argument("--root-key", type=Path, metavar="FILE",
+                             help="the offline root private key (default KEYS_DIR/root.key)")
+        sub.add_argument("--valid-days", type=float, default=365.0,
+                         help="the key list expires after this many days (default 365)")
+        return sub
+
+    key_action("init", "make a root key, a first publish key and keys.json signed by the root", root=False)
+    key_action("add-publish", "make another publish key and sign a new keys.json that lists it")
+    revoke = key_action("revoke", "sign a new keys.json without this publish key (lost or leaked)")
+    revoke.add_argument("keyid", metavar="KEYID", help="the key's id, or its first 8 or more hex digits")
+    key_action("rotate", "make a new publish key and sign a new keys.json that lists only it")
+    key_action("renew", "sign keys.json again, with the same keys, a higher version and a new expiry")
+    show = actions.add_parser("show", help="print keys.json's version, expiry and publish keys")
+    show.add_argument("folder", type=Path, metavar="KEYS_DIR")
 
     sync_cmd = command("sync", "make the slide folder match the central server (sync.url)")
     sync_cmd.add_argument("--once", action="store_true", help="one sync; exit 0 when the folder matches")
@@ -115,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Each command's module is imported only when it runs: `check` and `plan` never load SDL.
     if args.command == "run":
         from kiosk.app.run import cmd_run as handler
+    elif args.command == "keys":
+        from kiosk.app.keys_commands import cmd_keys as handler
     elif args.command in ("publish", "sync"):
         from kiosk.app import server_commands
 

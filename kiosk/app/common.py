@@ -78,6 +78,8 @@ def sync_settings(config: Config) -> SyncSettings:
         retries=config.sync.retries,
         min_bytes_per_second=config.sync.min_kilobytes_per_second * 1024,
         reserve_bytes=config.sync.reserve_megabytes * 1024 * 1024,
+        root_key=str(config.sync.root_key) if config.sync.root_key else None,
+        trust_unsynchronised_clock=config.sync.trust_unsynchronised_clock,
     )
 
 

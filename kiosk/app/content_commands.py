@@ -86,6 +86,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error, **facts})
     glyphs, cleaned, text_warnings = _text_problems(config, catalogue)
     selection_warnings = _empty_selections(config, fleet.fleet, catalogue)
+    from kiosk.boundary.sync import trust_report
+
+    trust, trust_problem = trust_report(config.sync.root_key, config.state.dir, bool(config.sync.url))
     report = {
         "config_errors": [],
         "slides": slides,
@@ -95,16 +98,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         "text_warnings": text_warnings,
         "fleet": fleet.status(),
         "selection_warnings": selection_warnings,
+        "trust": trust,
+        "trust_problem": trust_problem,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return EXIT_FAILURE if trust_problem else EXIT_OK
     bad = [s for s in slides if not s["ok"]]
     print(f"config: ok ({config.source})" + (f", with fleet.yaml {fleet.version}" if fleet.version else ""))
     for problem in fleet.refused:
         print(f"  fleet file refused: {problem}")
     for warning in selection_warnings:
         print(f"  warning: {warning}")
+    _print_trust(trust, trust_problem, config.sync.root_key)
     print(
         f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
         f"{len(bad)} unusable"
@@ -131,7 +137,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  text: {warning}")
     if not config.slides.folder.is_dir():
         print(f"  slide folder {config.slides.folder} does not exist: the fallback slide will show")
-    return EXIT_OK
+    return EXIT_FAILURE if trust_problem else EXIT_OK
+
+
+def _print_trust(trust: dict, problem: str | None, root_key: Path | None) -> None:
+    """One line on whether synced content must be signed (docs/trust.md)."""
+    if problem:
+        print(f"trust: every manifest will be refused: {problem}")
+    elif trust["state"] == "unpinned":
+        print("trust: unpinned: unsigned content accepted (sync.root_key is empty; see docs/trust.md)")
+    elif trust["pinned"]:
+        print(f"trust: signed content only, root key {root_key}"
+              + (f"; last accepted serial {trust['version']}, expires {trust['expires']}" if trust["version"]
+                 else "; nothing accepted yet"))
 
 
 def _empty_selections(config: Config, fleet: Fleet | None, catalogue: Catalogue) -> list[str]:

@@ -7,11 +7,15 @@ import os
 import queue
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
 from kiosk.core.config import Config
 from kiosk.core.errors import DisplayError
+
+if TYPE_CHECKING:
+    from kiosk.boundary.sync import SyncThread
 
 
 def _lock_state(folder: Path) -> object | None:
@@ -129,6 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     running.update(show=show, config_watcher=config_watcher)
 
     sync_thread = _sync_thread(config, inbox)
+    if sync_thread is not None:
+        show.director.health.trust = sync_thread.client.trust_status()  # before the first sync: what sync.json holds
     timeout = (config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds)
     verify = str(config.sync.ca_bundle) if config.sync.ca_bundle else True
     session, folder, uploader = None, False, None
@@ -174,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sync_thread(config: Config, inbox: "queue.Queue[object]") -> object | None:
+def _sync_thread(config: Config, inbox: "queue.Queue[object]") -> SyncThread | None:
     if not config.sync.url:
         return None
     from kiosk.boundary.sync import SyncClient, SyncThread

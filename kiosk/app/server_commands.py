@@ -75,22 +75,40 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except ValueError as exc:
         log.error("%s", exc)
         return EXIT_FAILURE
+    signer = None
+    if args.key is not None:
+        import datetime as dt
+
+        from kiosk.boundary.signing import Signer
+        from kiosk.core.trust import TrustError
+
+        if not 0 < args.valid_days <= 366:
+            log.error("--valid-days %g: expected more than 0 and at most 366", args.valid_days)
+            return EXIT_FAILURE
+        try:
+            signer = Signer.from_files(args.key, args.keys, dt.timedelta(days=args.valid_days))
+        except TrustError as exc:
+            log.error("not published: %s", exc)
+            return EXIT_FAILURE
+    elif args.keys is not None or args.resign:
+        log.error("--keys and --resign need --key: the publish key that signs")
+        return EXIT_FAILURE
     if args.watch:
-        watcher = PublishWatcher(args.source, args.out, grace, renditions=renditions)
+        watcher = PublishWatcher(args.source, args.out, grace, renditions=renditions, signer=signer)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda _signum, _frame: watcher.ask_to_stop())
         watcher.run_here()
         return EXIT_OK
-        return EXIT_OK
     try:
-        result = publish(args.source, args.out, grace, renditions=renditions)
+        result = publish(args.source, args.out, grace, renditions=renditions, signer=signer, resign=args.resign)
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
         log.error("nothing was published: every box would refuse this folder; fix what is named above")
         return EXIT_FAILURE
     print(
-        f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "
+        f"{'published' if result.changed else 'unchanged'}: version {result.version}"
+        f"{f', serial {result.serial} (signed)' if result.serial is not None else ' (unsigned)'}, {result.files} files, "
         f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"
     )
     return EXIT_OK

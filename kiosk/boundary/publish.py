@@ -1,6 +1,8 @@
 """`kiosk publish`: turns a slide folder into a static site that any web server or CDN can serve.
 
-    SITE/manifest.json      what the boxes should hold: path, sha256, size of each file
+    SITE/manifest.json      what the boxes should hold: path, sha256, size of each file; with a
+                            publish key (`kiosk publish --key`), in a signed envelope
+                            (kiosk.core.trust) with a serial that rises and an expiry
     SITE/files/<sha256>     each file's bytes under its hash; never changes, cache forever
 
 Pictures are published as renditions (kiosk.picture.rendition): decoded once,
@@ -14,6 +16,11 @@ Re-publishing is incremental (objects already there are kept, unchanged
 files are not hashed again) and atomic (the manifest is replaced in one
 rename). Objects that no manifest names any more are deleted only after a
 grace period, so a box that is still downloading finds them.
+
+A signed manifest is signed again, with a new serial and expiry, whenever
+its content or the key list changes, and when less than half of its
+validity is left: running publish daily (the kiosk-resign timer, or
+`--watch`) keeps boxes from ever seeing it expire.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
@@ -46,7 +53,11 @@ from kiosk.core.manifest import (
     path_conflicts,
 )
 from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
+from kiosk.core.trust import iso, looks_signed, parse_envelope
 from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
+
+if TYPE_CHECKING:
+    from kiosk.boundary.signing import Signer
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +77,7 @@ class PublishResult:
     objects_added: int
     objects_removed: int
     changed: bool
+    serial: int | None = None  # of a signed manifest; None: unsigned
 
 
 def _store_object(source: Path, site: Path, sha256: str) -> bool:
@@ -131,11 +143,14 @@ def publish(
     files: list[FileInfo] | None = None,
     clock: Callable[[], float] = time.time,
     renditions: RenditionSettings | None = None,
+    signer: Signer | None = None,
+    resign: bool = False,
 ) -> PublishResult:
     """Publishes the slide folder `source` into `site`; `files` limits it to a settled listing.
 
     `renditions` None publishes the pictures' original files byte for byte (`kiosk publish
-    --originals`); `kiosk publish` passes the fleet's panels."""
+    --originals`); `kiosk publish` passes the fleet's panels. `signer` signs the manifest
+    (`resign`: even when it would not be due)."""
     site.mkdir(parents=True, exist_ok=True)
     if files is None:
         listing = list_folder(source)
@@ -191,18 +206,37 @@ def publish(
         for problem in empty_selections(fleet, [entry.path for entry in entries]):  # by the names boxes receive
             log.warning("%s", problem)
     version = manifest_version(tuple(entries))
-    previous = _current_manifest(site)
+    previous, keys_body = _current_manifest(site)
     changed = previous is None or previous.version != version
+    now = clock()
+    if signer is not None and not changed:
+        changed = resign or signature_due(previous, keys_body, signer, now)
+    elif signer is None and previous is not None and previous.serial is not None:
+        changed = True  # unsigned from now on: said so below
+    serial = None
     if changed:
-        manifest = Manifest(version, dt.datetime.now().astimezone().isoformat(timespec="seconds"), tuple(entries))
+        moment = dt.datetime.fromtimestamp(now).astimezone()
+        expires = None
+        if signer is not None:
+            # Rises across publishes, and also if the site folder is lost and made anew.
+            serial = max(int(now * 1000), (previous.serial or 0) + 1 if previous else 1)
+            expires = iso(moment + signer.valid_for)
+        else:
+            log.warning("publishing unsigned (no --key): boxes that pin a root key (sync.root_key) refuse it")
+        manifest = Manifest(version, moment.isoformat(timespec="seconds"), tuple(entries), serial, expires)
+        body = (manifest.to_json() + "\n").encode("utf-8")
         before = _mtime_seconds(site / MANIFEST)
-        write_atomically(site / MANIFEST, manifest.to_json() + "\n")
+        replace_file(site / MANIFEST, signer.envelope(body).to_bytes() if signer is not None else body)
         os.chmod(site / MANIFEST, 0o644)
         if before is not None and _mtime_seconds(site / MANIFEST) <= before:
             # Web servers build ETag and Last-Modified from whole seconds (and size):
             # a second publish within the same second must still look new to the boxes.
             os.utime(site / MANIFEST, (before + 1, before + 1))
-        log.info("published version %s: %d files, %d bytes", version, len(entries), sum(e.size for e in entries))
+        log.info("published version %s%s: %d files, %d bytes", version,
+                 f" (serial {serial}, signed by {signer.keyid[:16]}, expires {expires})" if signer else "",
+                 len(entries), sum(e.size for e in entries))
+    elif previous is not None:
+        serial = previous.serial
     write_atomically(site / _INDEX, json.dumps(new_index))
     if renditions is not None:
         write_atomically(site / _RENDITIONS, json.dumps(made))
@@ -210,7 +244,19 @@ def publish(
     from kiosk.boundary.fleetpage import write_fleet_page
 
     write_fleet_page(site)  # the office's page of every screen (docs/operations.md)
-    return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
+    return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed, serial)
+
+
+def signature_due(previous: Manifest | None, keys_body: bytes | None, signer: Signer, now: float) -> bool:
+    """Whether the published manifest must be signed again: unsigned, under another key list, or with
+    less than half of its validity left (or an expiry that cannot be read)."""
+    if previous is None or previous.expires is None or keys_body != signer.keys.body:
+        return True
+    try:
+        expires = dt.datetime.fromisoformat(previous.expires.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return True
+    return expires - now < signer.valid_for.total_seconds() / 2
 
 
 def refuse_what_boxes_refuse(paths: list[str]) -> None:
@@ -248,11 +294,17 @@ def _mtime_seconds(path: Path) -> int | None:
         return None
 
 
-def _current_manifest(site: Path) -> Manifest | None:
+def _current_manifest(site: Path) -> tuple[Manifest | None, bytes | None]:
+    """The published manifest, and the key list its envelope carries (None if unsigned)."""
     try:
-        return parse_manifest((site / MANIFEST).read_text(encoding="utf-8"), 1 << 62, 1 << 62)
-    except (OSError, ValueError):
-        return None
+        data = (site / MANIFEST).read_bytes()
+        keys = None
+        if looks_signed(data):
+            envelope = parse_envelope(data, 1 << 40)
+            data, keys = envelope.manifest.body, envelope.keys.body
+        return parse_manifest(data, 1 << 62, 1 << 62), keys
+    except (OSError, ValueError, ManifestError):
+        return None, None
 
 
 def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now: float) -> int:
@@ -281,10 +333,11 @@ def _collect_garbage(site: Path, referenced: set[str], grace_seconds: float, now
 
 
 def _publish_or_explain(source: Path, site: Path, grace_seconds: float, files: list[FileInfo],
-                        renditions: RenditionSettings | None) -> None:
+                        renditions: RenditionSettings | None, signer: Signer | None = None,
+                        wall: Callable[[], float] = time.time) -> None:
     """One publish of the watch loop: a folder every box would refuse is explained, and left unpublished."""
     try:
-        publish(source, site, grace_seconds, files, renditions=renditions)
+        publish(source, site, grace_seconds, files, wall, renditions=renditions, signer=signer)
     except PublishError as exc:
         for problem in exc.problems:
             log.error("not published: %s", problem)
@@ -303,10 +356,12 @@ class PublishWatcher(BackgroundThread):
 
     def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = 1.0,
                  rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic,
-                 renditions: RenditionSettings | None = None) -> None:
+                 renditions: RenditionSettings | None = None, signer: Signer | None = None,
+                 wall: Callable[[], float] = time.time) -> None:
         from kiosk.boundary.watcher import ObservedFolder
 
         super().__init__()
+        self.signer, self.wall = signer, wall
         self.renditions = renditions
         self.source, self.site, self.grace_seconds = source, site, grace_seconds
         self.rescan_seconds = rescan_seconds
@@ -323,13 +378,17 @@ class PublishWatcher(BackgroundThread):
             files = list_folder(self.source).files
             self._settler.accept(files, self.clock())
             self._published = sorted(files, key=lambda f: f.path)
-            _publish_or_explain(self.source, self.site, self.grace_seconds, self._published, self.renditions)
+            _publish_or_explain(self.source, self.site, self.grace_seconds, self._published, self.renditions,
+                                self.signer, self.wall)
             log.info("watching %s; publishing to %s", self.source, self.site)
             return
         self._recheck_at = self._settler.observe(list_folder(self.source).files, self.clock())
         settled = sorted(self._settler.settled(), key=lambda f: f.path)
-        if settled != self._published:
-            _publish_or_explain(self.source, self.site, self.grace_seconds, settled, self.renditions)
+        due = self.signer is not None and signature_due(*_current_manifest(self.site), self.signer, self.wall())
+        if settled != self._published or due:
+            # A watch that runs for weeks signs again before the manifest expires.
+            _publish_or_explain(self.source, self.site, self.grace_seconds, settled, self.renditions, self.signer,
+                                self.wall)
             self._published = settled
 
     def _seconds_to_next_round(self) -> float:

@@ -9,6 +9,11 @@ manifest is staged are they renamed into place, then files that left the
 manifest are removed: additions before removals, so the screen never runs
 empty, and a failure at any point leaves the slides exactly as they were.
 
+A box that pins a root key (`sync.root_key`) applies only a manifest whose
+signatures, serial and expiry pass kiosk.core.trust, judged on its exact
+bytes before its content is read; a refused one changes nothing, and the
+refusal shows in the log and in status.json's `trust` block.
+
 The network sits behind one seam, a `requests.Session`, so tests use a real
 server on loopback (nginx) or a server of their own that injects faults.
 """
@@ -34,10 +39,12 @@ import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
+from kiosk.boundary.clock import clock_synchronised
 from kiosk.boundary.fetch import Fetcher
 from kiosk.core.errors import DeadlinePassed, Interrupted, SyncFailed
 from kiosk.boundary.folder import list_folder
 from kiosk.core.manifest import Manifest, ManifestError, is_publishable, parse_manifest
+from kiosk.core.trust import Record, TrustError, judge, still_fresh, trust_status, unpinned_body
 from kiosk.core.messages import SyncDone, SyncResult
 from kiosk.boundary.files import fsync_file, fsync_folder, read_json_object, sha256_cached, write_atomically
 
@@ -66,6 +73,8 @@ class SyncSettings:
     min_bytes_per_second: int = 20 * 1024  # a download slower than this over its whole length is cut off
     reserve_bytes: int = 64 * 1024 * 1024  # left free on the disk for the state, the logs and the system
     manifest_seconds: float = MANIFEST_SECONDS
+    root_key: str | None = None  # the pinned root public key's file; None: unsigned manifests are accepted
+    trust_unsynchronised_clock: bool = False  # judge expiry before NTP has set the clock (a real-time clock)
 
     def download_seconds(self, size: int) -> float:
         """The total deadline of one download of `size` bytes."""
@@ -98,6 +107,8 @@ class SyncClient:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         disk_free: Callable[[Path], int] = free_bytes,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+        synchronised: Callable[[], bool | None] = clock_synchronised,
     ) -> None:
         self.settings = settings
         self.folder = folder
@@ -107,6 +118,12 @@ class SyncClient:
         self._matched: str | None = None  # the manifest the folder matched at the last full check
         self._quick_rounds = 0
         self.disk_free = disk_free
+        self.wall = wall
+        self.synchronised = synchronised
+        self._record = Record.from_data(read_json_object(state_dir / STATE_FILE).get("trust"))
+        self._refused: str | None = None  # why the newest manifest was refused, until one is accepted
+        self._refused_at: str | None = None
+        self._refused_validators: dict = {}  # the refused manifest's ETag and Last-Modified: asked with them
 
     # --- one sync ------------------------------------------------------------------
 
@@ -116,6 +133,8 @@ class SyncClient:
             result = self._locked_sync()
         except SyncFailed as exc:
             result = SyncResult(False, str(exc), None)
+        except TrustError as exc:
+            result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
         except ManifestError as exc:
             result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
         except OSError as exc:
@@ -123,7 +142,16 @@ class SyncClient:
         except Exception as exc:  # noqa: BLE001 - counted as a failed sync like any other
             log.exception("sync: unexpected error")
             result = SyncResult(False, f"unexpected error: {type(exc).__name__}: {str(exc)[:200]}", None)
-        return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                                   trust=self.trust_status())
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.settings.root_key)
+
+    def trust_status(self) -> dict:
+        """status.json's `trust` block: pinned or not, the last accepted serial and expiry, the refusal."""
+        return trust_status(self.pinned, self._record, self._refused, self._refused_at)
 
     def _locked_sync(self) -> SyncResult:
         """One sync at a time per state folder: `kiosk sync --once` beside a running kiosk waits its turn."""
@@ -144,15 +172,24 @@ class SyncClient:
 
     def _sync(self) -> SyncResult:
         state = read_json_object(self.state_dir / STATE_FILE)
+        kept = Record.from_data(state.get("trust"))  # another process (`kiosk sync --once`) may have moved it on
+        if kept is not None and (self._record is None or kept.serial >= self._record.serial):
+            self._record = kept
         manifest_text, fresh_state = self._fetch_manifest(state)
         unchanged = fresh_state is state  # the server said 304
-        if unchanged and self._matched == manifest_text and self._quick_rounds < VERIFY_EVERY:
+        if unchanged and self.pinned:
+            expired = still_fresh(self._record, self.wall(), self._clock_trusted())
+            if expired:
+                self._refuse(expired, {})
+        if unchanged and self._matched == manifest_text and self._quick_rounds < VERIFY_EVERY and \
+                self._refused is None:
             # Checked every few seconds so that a withdrawn photo leaves within 30 s: when the
             # server says nothing changed and the folder matched last time, that one small
             # request is all; the folder itself is listed and checked every VERIFY_EVERY rounds.
             self._quick_rounds += 1
             return SyncResult(True, "unchanged", state.get("version"))
-        manifest = parse_manifest(manifest_text, self.settings.max_file_bytes, self.settings.max_total_bytes)
+        body = self._trusted_body(manifest_text, fresh_state)
+        manifest = parse_manifest(body, self.settings.max_file_bytes, self.settings.max_total_bytes)
         self._matched, self._quick_rounds = None, 0
         local = self._local_hashes()
         wanted = {f.path: f for f in manifest.files}
@@ -232,21 +269,71 @@ class SyncClient:
             if not entry.name.endswith(".part"):
                 entry.unlink(missing_ok=True)
 
+    # --- trust -----------------------------------------------------------------------
+
+    def _clock_trusted(self) -> bool:
+        return self.settings.trust_unsynchronised_clock or self.synchronised() is not False
+
+    def _trusted_body(self, manifest_text: str, fresh_state: dict) -> bytes:
+        """The manifest's body once its signatures, serial and expiry pass (a box without a root key:
+        as it is); raises TrustError, remembered for the status, when refused."""
+        data = manifest_text.encode("utf-8")
+        if not self.pinned:
+            body = unpinned_body(data, MAX_MANIFEST_BYTES)
+            return body
+        from kiosk.boundary.signing import load_root_key, verify
+
+        try:
+            root = load_root_key(Path(self.settings.root_key or ""))
+        except TrustError as exc:
+            self._refuse(str(exc), {})
+        verdict = judge(data, root, verify, self._record, self.wall(), self._clock_trusted(), MAX_MANIFEST_BYTES)
+        if not verdict.accepted:
+            self._refuse(verdict.refused or "", fresh_state)
+        if verdict.warning and self._record != verdict.record:
+            log.warning("sync: %s", verdict.warning)
+        if self._refused is not None:
+            log.info("sync: manifest serial %s accepted; the refusal is over", verdict.record and verdict.record.serial)
+        self._refused, self._refused_at, self._refused_validators = None, None, {}
+        if verdict.record != self._record:
+            self._record = verdict.record
+            # Kept at once, before any download: a later manifest older than this one is refused even if
+            # this sync goes no further.
+            state = read_json_object(self.state_dir / STATE_FILE)
+            state["trust"] = self._record.to_data() if self._record else None
+            write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
+        assert verdict.body is not None
+        return verdict.body
+
+    def _refuse(self, reason: str, fresh_state: dict) -> None:
+        """Remembers a refusal (logged once per reason) and raises it."""
+        if reason != self._refused:
+            log.error("sync: manifest refused, the box keeps its last good content: %s", reason)
+            self._refused_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        self._refused = reason
+        self._refused_validators = {key: fresh_state.get(key) for key in ("etag", "last_modified")}
+        raise TrustError(reason)
+
     # --- manifest --------------------------------------------------------------------
 
     def _fetch_manifest(self, state: dict) -> tuple[str, dict]:
         """The manifest text and the validators to keep; one small request when unchanged."""
         headers = {}
         saved = state.get("manifest") if state.get("url") == self.settings.url else None
-        if saved:
-            if state.get("etag"):
-                headers["If-None-Match"] = state["etag"]
-            if state.get("last_modified"):
-                headers["If-Modified-Since"] = state["last_modified"]
+        # While a manifest is refused, the box asks whether it changed: a refused 2 MB manifest is not
+        # downloaded again every round.
+        validators = self._refused_validators if self._refused_validators.get("etag") or \
+            self._refused_validators.get("last_modified") else state if saved else {}
+        if validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
         seconds = self.settings.connect_timeout + self.settings.read_timeout + self.settings.manifest_seconds
         with http.held_to(self.session, self.settings.url, seconds) as deadline:
             response = self.fetcher.request("GET", self.settings.url, deadline, headers=headers, stream=True)
             try:
+                if response.status_code == 304 and validators is self._refused_validators and self._refused:
+                    raise TrustError(self._refused)
                 if response.status_code == 304 and saved:
                     return saved, state
                 if response.status_code != 200:
@@ -272,7 +359,8 @@ class SyncClient:
         return text, fresh
 
     def _save_state(self, old: dict, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
-        state = dict(fresh, manifest=manifest_text, version=manifest.version)
+        state = dict(fresh, manifest=manifest_text, version=manifest.version,
+                     trust=self._record.to_data() if self._record else None)
         if state != old:
             write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
 
@@ -343,6 +431,21 @@ class SyncClient:
                 fsync_file(staged)
             placements[item.path] = staged
         return placements
+
+def trust_report(root_key: Path | None, state_dir: Path, syncing: bool) -> tuple[dict, str | None]:
+    """For `kiosk check`: the `trust` block as the box would start with it, and why the pinned root key
+    cannot be used (then every manifest is refused), if it cannot."""
+    record = Record.from_data(read_json_object(state_dir / STATE_FILE).get("trust"))
+    problem = None
+    if root_key is not None:
+        from kiosk.boundary.signing import load_root_key
+
+        try:
+            load_root_key(root_key)
+        except TrustError as exc:
+            problem = str(exc)
+    return trust_status(root_key is not None, record, problem, None, syncing), problem
+
 
 class SyncThread(BackgroundThread):
     """Runs `sync_once()` every interval (with jitter) and posts SyncDone to the loop."""

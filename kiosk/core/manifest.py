@@ -32,24 +32,22 @@ class ManifestFile:
 
 @dataclass(frozen=True)
 class Manifest:
-    version: str
+    version: str  # names the content: the same files, the same version
     generated: str
     files: tuple[ManifestFile, ...]
+    serial: int | None = None  # rises with every publish (signed manifests; kiosk.core.trust)
+    expires: str | None = None  # ISO-8601: a box with a synchronised clock refuses it after this
 
     @property
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "version": self.version,
-                "generated": self.generated,
-                "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
-            },
-            ensure_ascii=False,
-            indent=1,
-        )
+        data: dict[str, Any] = {"version": self.version, "generated": self.generated}
+        if self.serial is not None:
+            data.update(serial=self.serial, expires=self.expires)
+        data["files"] = [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files]
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def is_publishable(path: str) -> bool:
@@ -135,6 +133,11 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
         raise ManifestError("generated must be an ISO-8601 time")
     if not isinstance(entries, list):
         raise ManifestError("files must be a list")
+    serial, expires = data.get("serial"), data.get("expires")
+    if serial is not None and (isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial < 1 << 63):
+        raise ManifestError(f"serial must be a whole number from 1, got {excerpt(serial)}")
+    if expires is not None and (not isinstance(expires, str) or len(expires) > 40):
+        raise ManifestError(f"expires must be an ISO-8601 time, got {excerpt(expires)}")
     files: list[ManifestFile] = []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -151,7 +154,7 @@ def parse_manifest(text: str | bytes, max_file_bytes: int, max_total_bytes: int)
     conflicts = path_conflicts([item.path for item in files])
     if conflicts:
         raise ManifestError(conflicts[0])
-    manifest = Manifest(version, generated, tuple(files))
+    manifest = Manifest(version, generated, tuple(files), serial, expires)
     if manifest.total_bytes > max_total_bytes:
         raise ManifestError(f"{manifest.total_bytes} bytes in all is over sync.max_total_bytes ({max_total_bytes})")
     return manifest

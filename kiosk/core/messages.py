@@ -58,6 +58,7 @@ class SyncResult:
     downloaded: int = 0
     removed: int = 0
     finished: str = ""  # ISO-8601 wall-clock time
+    trust: dict | None = None  # status.json's `trust` block after this sync (kiosk.core.trust.trust_status)
 
     def line(self) -> str:
         if not self.ok:

@@ -6,6 +6,8 @@ text out. monitoring/kiosk-alerts.yml alerts on these metrics.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiosk.core.framestats import QUANTILES
 
 
@@ -65,6 +67,20 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     metric("kiosk_sync_configured", "gauge", "1 when the box syncs from a central server (sync.url).",
            [("", 1.0 if sync.get("configured") else 0.0)])
     metric("kiosk_sync_failures_total", "counter", "Failed syncs since start.", [("", float(sync.get("failures", 0)))])
+    trust = status.get("trust") if isinstance(status.get("trust"), dict) else {}
+    metric("kiosk_trust_pinned", "gauge", "1 when the box pins a root key and applies only signed manifests.",
+           [("", 1.0 if trust.get("pinned") else 0.0)])
+    metric("kiosk_trust_refused", "gauge", "1 while the newest manifest is refused (forged, replayed, expired); "
+           "the box shows its last good content.", [("", 1.0 if trust.get("state") == "refused" else 0.0)])
+    serial = trust.get("version")
+    if isinstance(serial, int) and not isinstance(serial, bool):
+        metric("kiosk_manifest_serial", "gauge", "Serial of the last signed manifest the box accepted.",
+               [("", float(serial))])
+    expires = _unix_time(trust.get("expires"))
+    if expires is not None:
+        metric("kiosk_manifest_expires_timestamp_seconds", "gauge",
+               "Unix time the accepted manifest expires; the publishing machine re-signs well before.",
+               [("", expires)])
     frames = status.get("frames", {})
     gap = frames.get("fade_gap_seconds", {})
     lines.append("# HELP kiosk_frame_seconds Time between frames presented during fades.")
@@ -77,6 +93,17 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
            [("", float(frames.get("late_frames", 0)))])
     metric("kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", [("", float(status.get("uptime_seconds", 0)))])
     return "\n".join(lines) + "\n"
+
+
+def _unix_time(value: object) -> float | None:
+    """An ISO-8601 time with an offset as Unix time; None for anything else."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment.timestamp()
 
 
 def _number(value: float) -> str:

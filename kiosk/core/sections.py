@@ -283,6 +283,15 @@ class SyncConfig(Section):
     reserve_megabytes: int = setting(64, local_only=True, rule=rules.integer(0, 1_000_000), restart=True,
                                      doc="left free on the disk: a sync that needs more than the free space less this "
                                          "is refused before it downloads anything")
+    root_key: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True,
+                                    empty_is_default=True,
+                                    shown="empty",
+                                    doc="the campaign's root public key (`root.pub` from `kiosk keys init`), in a "
+                                        "file only root can write: only manifests signed under it are applied "
+                                        "(docs/trust.md); empty = unsigned content is accepted")
+    trust_unsynchronised_clock: bool = setting(False, local_only=True, rule=rules.boolean, restart=True,
+                                               doc="refuse an expired manifest even before NTP has set the clock: "
+                                                   "for a box with a battery-backed real-time clock")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from kiosk import __version__
 from kiosk.core.config import Config
 from kiosk.core.effects import PublishStatus
 from kiosk.core.messages import SyncDone
+from kiosk.core.trust import trust_status
 
 if TYPE_CHECKING:
     from kiosk.core.director import Director
@@ -32,6 +33,9 @@ class Health:
         self.worker_stuck = False
         self.fleet: dict | None = None  # the central fleet file in force, and a refusal (kiosk.boundary.fleetfile)
         self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "last_success_unix": 0}
+        # Whether the synced content is signed and accepted (kiosk.core.trust.trust_status); until the
+        # sync client says more, what the config alone tells.
+        self.trust: dict = trust_status(bool(config.sync.root_key), None, None, None, syncing=bool(config.sync.url))
 
     def check_worker(self, busy: tuple[str, float] | None) -> list[Any]:
         """Notices a worker stuck on one picture: logged once, in the status, and the watchdog goes quiet."""
@@ -56,6 +60,8 @@ class Health:
             self.sync.update(last_success_unix=int(wall.timestamp()), manifest_version=result.version)
         else:
             self.sync["failures"] = self.sync.get("failures", 0) + 1
+        if result.trust is not None:
+            self.trust = result.trust
         return [PublishStatus()]
 
 
@@ -82,6 +88,7 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
         },
         "slides_shown": dict(director.counts.by_kind),
         "sync": dict(director.health.sync),
+        "trust": dict(director.health.trust),
         "errors": {
             # The first STATUS_LIST_LIMIT by name, and how many in all: thousands of broken
             # files must not make every status write (every slide start) a megabyte.
