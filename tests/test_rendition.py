@@ -83,3 +83,24 @@ def test_a_transparent_graphic_keeps_its_transparency_for_each_box_to_lay_on_its
     image = Image.open(io.BytesIO(make_rendition(tmp_path / "logo.png", RenditionSettings(panels=((80, 40),)))))
     assert image.format == "WEBP" and image.mode == "RGBA"
     assert image.getpixel((2, 2))[3] == 0 and image.getpixel((40, 20)) == (200, 20, 40, 255)
+
+
+# --- every PNG mode, over PngSuite: a rendition shows what the original shows ------------------------
+
+import pytest  # noqa: E402
+
+from .pngsuite import VALID, largest_difference, reference  # noqa: E402
+
+BACKGROUND = (30, 120, 200)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda path: path.stem)
+def test_every_valid_pngsuite_file_has_a_rendition_with_the_reference_pixels(path):
+    size, expected = reference(path, BACKGROUND)
+    data = make_rendition(path, RenditionSettings(panels=((64, 64),)))  # larger than any: no scaling
+    with Image.open(io.BytesIO(data)) as rendition:
+        assert rendition.format == "WEBP" and rendition.size == size
+        rgba = rendition.convert("RGBA")
+    flat = Image.new("RGB", size, BACKGROUND)
+    flat.paste(rgba, mask=rgba.getchannel("A"))  # as a box lays it on its background
+    assert largest_difference(list(flat.get_flattened_data()), expected) <= 1
