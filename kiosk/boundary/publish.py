@@ -55,6 +55,7 @@ _INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashin
 _UNREFERENCED = ".unreferenced.json"  # sha256 -> when it was first seen unreferenced
 _RENDITIONS = ".renditions.json"  # "<source sha256>:<settings key>" -> [rendition sha256, size]
 CHUNK = 1024 * 1024
+ORIGINAL = "original"  # what _rendition answers when the original must stand in for its rendition
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,13 @@ def _store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
 
 
 def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: RenditionSettings,
-               made: dict[str, list], cache: dict[str, list]) -> tuple[str, int, bool] | None:
+               made: dict[str, list], cache: dict[str, list]) -> "tuple[str, int, bool] | str | None":
     """The rendition of one picture, as (sha256, size, whether its object is new), made or found
-    again; None if it cannot be made."""
+    again; ORIGINAL if the original must stand in for it; None if the picture cannot be published.
+
+    Whatever goes wrong with this one file is said, naming it, and never
+    stops the publish: the rest of the folder, takedowns included, still goes out.
+    """
     key = f"{digest}:{settings.key()}"
     known = cache.get(key)
     if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
@@ -115,12 +120,30 @@ def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: 
         return known[0], known[1], False
     try:
         data = make_rendition(source / info.path, settings, root=source)
-    except (ContentError, PassingError) as exc:
+    except (ContentError, PassingError) as exc:  # the picture itself: no box could show it either
         log.warning("not published: %s: %s", info.path, exc)
         return None
+    except Exception as exc:  # noqa: BLE001 - an encoder or Pillow failing on one file must not stop the rest
+        return _instead_of_a_rendition(source, info, exc)
     rendition, new = _store_bytes(data, site)
     made[key] = [rendition, len(data)]
     return rendition, len(data), new
+
+
+
+def _instead_of_a_rendition(source: Path, info: FileInfo, exc: Exception) -> str | None:
+    """ORIGINAL when a picture that decodes has no rendition but its original is safe to send as it is;
+    None (said, naming the file) when the original would carry private metadata to every box."""
+    from kiosk.picture.decoder import picture_facts
+
+    reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    private = picture_facts(source / info.path, source).get("private_metadata", ["unreadable metadata"])
+    if private:
+        log.warning("not published: %s: its rendition could not be made (%s), and its original carries %s",
+                    info.path, reason, ", ".join(private))
+        return None
+    log.warning("%s: its rendition could not be made (%s); the original is published instead", info.path, reason)
+    return ORIGINAL
 
 
 def publish(
@@ -167,10 +190,12 @@ def publish(
             found = _rendition(source, info, digest, site, renditions, made, cache)
             if found is None:
                 continue
-            added += found[2]
-            new_index[info.path] = [info.size, info.mtime_ns, digest]
-            entries.append(ManifestFile(name, found[0], found[1]))
-            continue
+            if found != ORIGINAL:
+                added += found[2]
+                new_index[info.path] = [info.size, info.mtime_ns, digest]
+                entries.append(ManifestFile(name, found[0], found[1]))
+                continue
+            # The original stands in for the rendition: copied below, under its own name, like any other file.
         had = (site / OBJECTS / digest).exists()
         try:
             stored = _store_object(source / info.path, site, digest)
