@@ -286,3 +286,33 @@ def test_watch_keeps_publishing_past_a_file_it_cannot_render_and_takedowns_still
     finally:
         watcher.stop()
     assert caplog.text.count("not published: contribute/located.png") >= 3  # said every round, never fatal
+
+
+def test_a_site_that_cannot_be_written_stops_the_publish_instead_of_taking_every_slide_down(tmp_path, slide_folder,
+                                                                                          capsys):
+    """A full disk or a broken site is not one file's fault: skipping every file would publish an empty manifest."""
+    from kiosk.app.cli import main
+
+    site = tmp_path / "site"
+    publish(slide_folder, site)
+    before = (site / MANIFEST).read_bytes()
+    (site / OBJECTS).rename(tmp_path / "elsewhere")
+    (site / OBJECTS).write_bytes(b"not a folder")  # every object write now fails
+    make_picture(slide_folder / "answers" / "new.jpg")
+    with pytest.raises(OSError):
+        publish(slide_folder, site)
+    assert main(["publish", str(slide_folder), "--out", str(site), "--originals"]) == 1
+    assert "nothing was published" in capsys.readouterr().err
+    assert (site / MANIFEST).read_bytes() == before
+
+
+def test_a_slide_that_cannot_be_read_is_left_out_and_the_rest_publish(tmp_path, slide_folder, caplog):
+    from kiosk.core.catalogue import FileInfo
+    from kiosk.boundary.folder import list_folder
+
+    files = list_folder(slide_folder).files
+    gone = FileInfo("answers/gone.jpg", 10, 1)  # listed, then deleted before it was read
+    publish(slide_folder, tmp_path / "site", files=[*files, gone])
+    paths = [e.path for e in manifest_of(tmp_path / "site").files]
+    assert "answers/gone.jpg" not in paths and len(paths) == 7
+    assert "not published: answers/gone.jpg" in caplog.text

@@ -89,6 +89,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             log.error("not published: %s", problem)
         log.error("nothing was published: every box would refuse this folder; fix what is named above")
         return EXIT_FAILURE
+    except OSError as exc:  # the site, not one slide: the last good version stays published
+        log.error("nothing was published: %s cannot be written: %s", args.out, exc.strerror or exc)
+        return EXIT_FAILURE
     print(
         f"{'published' if result.changed else 'unchanged'}: version {result.version}, {result.files} files, "
         f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"

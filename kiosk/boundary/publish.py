@@ -77,8 +77,8 @@ def _store_object(source: Path, site: Path, sha256: str) -> bool:
     digest = hashlib.sha256()
     fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
-        with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
-            while chunk := reader.read(CHUNK):
+        with _source_read(source.open, "rb") as reader, os.fdopen(fd, "wb") as writer:
+            while chunk := _source_read(reader.read, CHUNK):
                 digest.update(chunk)
                 writer.write(chunk)
             writer.flush()
@@ -92,6 +92,21 @@ def _store_object(source: Path, site: Path, sha256: str) -> bool:
         Path(temp).unlink(missing_ok=True)
         raise
     return True
+
+
+class SourceUnreadable(Exception):
+    """One file of the slide folder could not be read: that file is left out, the rest published.
+
+    An error writing into the site is not this: it stops the publish, so a full
+    disk never publishes a manifest with every picture missing, which would take
+    every slide off every screen."""
+
+
+def _source_read(call, *args):  # noqa: ANN001, ANN202 - a read of the source, whose OSError is the file's
+    try:
+        return call(*args)
+    except OSError as exc:
+        raise SourceUnreadable(exc.strerror or str(exc)) from None
 
 
 def _store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
@@ -199,7 +214,7 @@ def publish(
         had = (site / OBJECTS / digest).exists()
         try:
             stored = _store_object(source / info.path, site, digest)
-        except OSError as exc:
+        except SourceUnreadable as exc:
             log.warning("not published: %s (%s)", info.path, exc)
             continue
         if not stored:

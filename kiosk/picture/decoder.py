@@ -344,7 +344,8 @@ PRIVATE_TAGS = {0x8825: "GPS position", 0xA431: "camera serial number", 0xA435: 
 
 def picture_facts(path: Path, root: Path | None = None) -> dict:
     """What `kiosk check` says of a picture, from its header alone: its format, the colour profile it
-    is converted from (None for sRGB or none), and the private metadata it carries."""
+    is converted from (None for sRGB or none), the private metadata it carries, and what of it the
+    box does not show as the file asks (`shown_differently`)."""
     if path.suffix.lower() in HEIF_SUFFIXES:
         register_heif()
     try:
@@ -368,11 +369,32 @@ def picture_facts(path: Path, root: Path | None = None) -> dict:
                               or tag in exif.get_ifd(0x8769)})
         except Exception:  # noqa: BLE001 - a damaged EXIF block says nothing
             private = []
-        return {"format": image.format, "colour_profile": converted, "private_metadata": private}
+        return {"format": image.format, "colour_profile": converted, "private_metadata": private,
+                "shown_differently": _shown_differently(image, handle)}
     except Exception:  # noqa: BLE001 - the decode in check reports what is wrong with the file
         return {}
     finally:
         handle.close()
+
+
+SRGB_GAMMA = 1 / 2.2  # what a PNG's gAMA chunk says for sRGB-like encoding (0.45455)
+
+
+def _shown_differently(image: Image.Image, handle: BinaryIO) -> list[str]:
+    """What the decoder cannot show exactly as the file asks, said plainly for `kiosk check`."""
+    notes = []
+    if getattr(image, "n_frames", 1) > 1:
+        notes.append(f"animated ({image.n_frames} frames): only the first frame shows")
+    gamma = image.info.get("gamma")
+    if (image.format == "PNG" and isinstance(gamma, (int, float)) and abs(gamma - SRGB_GAMMA) > 0.05
+            and "srgb" not in image.info and "icc_profile" not in image.info):
+        notes.append(f"its gAMA chunk asks for gamma {gamma:g}, which is not applied: it shows as sRGB, "
+                     "as Pillow and most image tools show it (a web browser would show it otherwise)")
+    if image.format == "PNG" and image.mode == "RGB" and "transparency" in image.info and _png_bit_depth(handle) == 16:
+        notes.append("its 16-bit transparent colour (tRNS) is matched on the top 8 bits of each sample")
+    if image.mode == "CMYK":
+        notes.append("CMYK: converted to RGB without a colour profile, so its colours are approximate")
+    return notes
 
 
 def _size(handle: BinaryIO) -> int | None:
