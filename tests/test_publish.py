@@ -110,24 +110,34 @@ def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_
     assert not watcher.running
 
 
-def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path, capsys):
-    import pytest
-
+def test_publish_leaves_out_what_every_box_would_refuse_naming_both_files_and_publishes_the_rest(tmp_path, caplog):
     from kiosk.app.cli import main
-    from kiosk.core.errors import PublishError
 
     source = tmp_path / "source"
     make_picture(source / "answers" / "A.jpg")
     make_picture(source / "answers" / "a.jpg")
     make_picture(source / "answers" / "Strasse.jpg")
     make_picture(source / "answers" / "Straße.jpg")
-    with pytest.raises(PublishError) as caught:
-        publish(source, tmp_path / "site")
-    problems = caught.value.problems
-    assert any("'answers/A.jpg' and 'answers/a.jpg'" in p for p in problems)
-    assert any("'answers/Strasse.jpg' and 'answers/Straße.jpg'" in p for p in problems)
-    assert not (tmp_path / "site" / "manifest.json").exists()
-    assert main(["publish", str(source), "--out", str(tmp_path / "site")]) == 1
+    make_picture(source / "answers" / "fine.jpg")
+    make_picture(source / "answers" / "tab\there.jpg")
+    publish(source, tmp_path / "site")
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/fine.jpg"]
+    assert "'answers/A.jpg' and 'answers/a.jpg'" in caplog.text
+    assert "'answers/Strasse.jpg' and 'answers/Straße.jpg'" in caplog.text
+    assert "control character" in caplog.text
+    assert main(["publish", str(source), "--out", str(tmp_path / "site2")]) == 0
+
+
+def test_renditions_whose_names_would_clash_are_left_out_not_the_whole_publish(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "source"
+    make_picture(source / "answers" / "X.JPG", size=(64, 36))  # published as X.jpg
+    make_picture(source / "answers" / "x.webp", size=(64, 36), fmt="WEBP")  # published as x.jpg
+    make_picture(source / "answers" / "fine.jpg", size=(64, 36))
+    publish(source, tmp_path / "site", renditions=RenditionSettings(((64, 36),)))
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/fine.jpg"]
+    assert "'answers/X.jpg' and 'answers/x.jpg'" in caplog.text
 
 
 # --- renditions: what leaves the publishing machine -------------------------------------

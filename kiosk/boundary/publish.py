@@ -26,7 +26,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
@@ -179,7 +179,8 @@ def publish(
         for problem in listing.problems:
             log.warning("%s", problem)
         files = listing.files
-    refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    refused = what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    files = [info for info in files if info.path not in refused]
     if any(info.path == FLEET_FILE for info in files):
         refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE)
     index = read_json_object(site / _INDEX)
@@ -224,8 +225,8 @@ def publish(
         new_index[info.path] = [info.size, info.mtime_ns, digest]
         entries.append(ManifestFile(info.path, digest, info.size))
 
-    entries.sort(key=lambda entry: entry.path)
-    refuse_what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
+    refused = what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
+    entries = sorted((entry for entry in entries if entry.path not in refused), key=lambda entry: entry.path)
     version = manifest_version(tuple(entries))
     previous = _current_manifest(site)
     changed = previous is None or previous.version != version
@@ -249,21 +250,36 @@ def publish(
     return PublishResult(version, len(entries), sum(e.size for e in entries), added, removed, changed)
 
 
-def refuse_what_boxes_refuse(paths: list[str]) -> None:
-    """Raises PublishError naming every path (and pair of paths) that every box would refuse.
+def what_boxes_refuse(paths: list[str]) -> dict[str, str]:
+    """The paths every box would refuse, each with why, said in the log: they are left out.
 
-    A box refuses a manifest whole for one bad path, so publishing it would
-    stop the whole fleet from updating.
+    A box refuses a manifest whole for one bad path (or pair of paths that
+    clash), so publishing one would stop the whole fleet from updating; and
+    refusing the whole publish for it would stop every other change, takedowns
+    included. Both paths of a clashing pair are left out: which was meant is
+    for staff to say, by renaming one.
     """
-    problems = []
+    refused: dict[str, str] = {}
     for path in paths:
         try:
             check_path(path)
         except ManifestError as exc:
-            problems.append(str(exc))
-    problems += path_conflicts(paths)
-    if problems:
-        raise PublishError(problems)
+            refused[path] = str(exc)
+    valid = [path for path in paths if path not in refused]
+    folded: dict[str, list[str]] = {}
+    for path in valid:
+        folded.setdefault(path.casefold(), []).append(path)
+    for group in folded.values():
+        if len(group) > 1:
+            refused.update(dict.fromkeys(group, "; ".join(path_conflicts(group))))
+    valid = [path for path in valid if path not in refused]
+    folders = {str(parent).casefold(): path for path in valid for parent in PurePosixPath(path).parents}
+    for path in valid:
+        if path.casefold() in folders:
+            refused[path] = path_conflicts([path, folders[path.casefold()]])[0]
+    for problem in dict.fromkeys(refused.values()):
+        log.warning("not published (every box would refuse it): %s", problem)
+    return refused
 
 
 def refuse_a_fleet_file_boxes_refuse(path: Path) -> None:
