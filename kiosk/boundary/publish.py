@@ -10,6 +10,11 @@ their GPS positions and serial numbers, stay on the publishing machine unless
 `originals=True` (`kiosk publish --originals`). A rendition is made again
 only when its picture or the settings change (`.renditions.json`).
 
+One file never stops a publish: a picture without a rendition, a slide that
+cannot be read, a name every box would refuse is left out with a warning
+naming it, and the rest goes out, takedowns included. Only the site itself
+failing (a full disk) stops it, leaving the last good version published.
+
 Re-publishing is incremental (objects already there are kept, unchanged
 files are not hashed again) and atomic (the manifest is replaced in one
 rename). Objects that no manifest names any more are deleted only after a
