@@ -51,7 +51,8 @@ def test_check_reports_every_bad_file(tmp_path, slide_folder, capsys):
     by_path = {s["path"]: s for s in report["slides"]}
     assert report["config_errors"] == []
     assert by_path["answers/a1.jpg"] == {"path": "answers/a1.jpg", "kind": "answer", "ok": True, "error": None,
-                                         "format": "JPEG", "colour_profile": None, "private_metadata": []}
+                                         "format": "JPEG", "colour_profile": None, "private_metadata": [],
+                                         "shown_differently": []}
     assert by_path["contribute/c1.png"]["kind"] == "contribute"
     assert "cannot decode" in by_path["answers/truncated.jpg"]["error"]
     assert "answers/empty.jpg" not in by_path  # nothing to decode: not a slide until it has content
@@ -547,3 +548,30 @@ def test_check_reports_phone_formats_colour_profiles_private_metadata_and_a_corr
     assert "1 unusable" in out and "unusable: answers/cut.heic" in out and "1 AVIF, 1 HEIF, 1 JPEG" in out
     assert "shown converted to sRGB: answers/iphone.heic (Display P3" in out
     assert "private metadata" in out and "GPS position" in out
+
+
+def test_check_calls_every_png_mode_fine_and_says_what_is_not_shown_as_the_file_asks(tmp_path, capsys):
+    """Issue 23: 16-bit greyscale showed white while check called it fine. Now it shows grey, and check
+    names what the box still shows otherwise than the file asks."""
+    import shutil
+
+    from .pngsuite import FOLDER
+
+    answers = tmp_path / "slides" / "answers"
+    answers.mkdir(parents=True)
+    for stem in ("basn0g16", "tbbn2c16", "g25n2c08", "basn3p04"):
+        shutil.copy(FOLDER / f"{stem}.png", answers / f"{stem}.png")
+    frames = [Image.new("RGB", (16, 16), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    frames[0].save(answers / "moving.gif", save_all=True, append_images=frames[1:], duration=100)
+    config = write_config(tmp_path, "", slides=tmp_path / "slides")
+    _code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
+    report = {slide["path"]: slide for slide in json.loads(out)["slides"]}
+    assert all(slide["ok"] for slide in report.values())
+    assert report["answers/basn3p04.png"]["shown_differently"] == ["its gAMA chunk asks for gamma 1, which is not "
+                                                                   "applied: it shows as sRGB, as Pillow and most image "
+                                                                   "tools show it (a web browser would show it otherwise)"]
+    assert any("gamma 2.5" in note for note in report["answers/g25n2c08.png"]["shown_differently"])
+    assert any("16-bit transparent colour" in note for note in report["answers/tbbn2c16.png"]["shown_differently"])
+    assert report["answers/moving.gif"]["shown_differently"] == ["animated (2 frames): only the first frame shows"]
+    _code, out, _err = run_cli(capsys, "check", "--config", str(config))
+    assert "5 pictures are not shown exactly as their files ask" in out and "0 unusable" in out

@@ -325,3 +325,76 @@ def test_a_transparent_display_p3_picture_kept_transparent_has_its_colours_conve
     kept = decode_picture(tmp_path / "p3.png", LIMIT, background=None)
     assert kept.mode == "RGBA" and kept.getpixel((0, 0))[3] == 0 and kept.getpixel((4, 4)) == (*expected, 255)
     assert decode_picture(tmp_path / "p3.png", LIMIT).getpixel((4, 4)) == expected
+
+
+# --- every PNG mode, over PngSuite, against an independent decoder (tests/pngsuite.py) ----------------
+
+from .pngsuite import INVALID, VALID, largest_difference, reference  # noqa: E402
+
+BACKGROUND = (30, 120, 200)  # neither black nor white: a wrongly composited alpha shows
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda path: path.stem)
+def test_every_valid_pngsuite_file_decodes_to_the_reference_pixels(path):
+    size, expected = reference(path, BACKGROUND)
+    image = decode_picture(path, LIMIT, background=BACKGROUND)
+    assert image.mode == "RGB" and image.size == size
+    assert largest_difference(list(image.get_flattened_data()), expected) <= 1
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda path: path.stem)
+def test_every_valid_pngsuite_file_keeps_its_transparency_when_asked(path):
+    size, expected = reference(path, BACKGROUND)
+    image = decode_picture(path, LIMIT, background=None)
+    assert image.size == size and image.mode in ("RGB", "RGBA")
+    flat = Image.new("RGB", image.size, BACKGROUND)
+    flat.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    assert largest_difference(list(flat.get_flattened_data()), expected) <= 1
+
+
+def test_sixteen_bit_greyscale_is_grey_not_white(tmp_path):
+    """Issue 23: 16-bit greyscale showed almost white. Pillow opens it as I;16 and clips at 255."""
+    ramp = Image.new("I;16", (256, 1))
+    for x in range(256):
+        ramp.putpixel((x, 0), x * 257)
+    ramp.save(tmp_path / "ramp.png")
+    with Image.open(tmp_path / "ramp.png") as opened:
+        assert opened.mode == "I;16"
+    image = decode_picture(tmp_path / "ramp.png", LIMIT)
+    assert [image.getpixel((x, 0)) for x in (0, 1, 128, 254, 255)] == [(0, 0, 0), (1, 1, 1), (128,) * 3,
+                                                                      (254,) * 3, (255,) * 3]
+
+
+@pytest.mark.parametrize("mode", ["I;16B", "I"])
+def test_every_wide_grey_mode_is_scaled_the_same(mode):
+    from kiosk.picture.decoder import _to_rgb
+
+    image = Image.new(mode, (3, 1))
+    for x, value in enumerate((0, 32896, 65535)):
+        image.putpixel((x, 0), value)
+    assert list(_to_rgb(image, (0, 0, 0)).get_flattened_data()) == [(0, 0, 0), (128,) * 3, (255,) * 3]
+
+
+def test_a_wide_picture_is_converted_in_strips_with_the_same_pixels(monkeypatch):
+    from kiosk.picture import decoder
+
+    image = Image.new("I;16", (7, 50))
+    for y in range(50):
+        for x in range(7):
+            image.putpixel((x, y), (x * 9000 + y * 1000) % 65536)
+    whole = decoder._to_rgb(image.copy(), (0, 0, 0)).tobytes()
+    monkeypatch.setattr(decoder, "_STRIP_PIXELS", 15)  # two rows a strip
+    assert decoder._to_rgb(image.copy(), (0, 0, 0)).tobytes() == whole
+
+
+@pytest.mark.parametrize("path", [p for p in INVALID if p.stem != "xcsn0g01"], ids=lambda path: path.stem)
+def test_corrupted_pngsuite_files_are_refused(path):
+    with pytest.raises(DecodeError):
+        decode_picture(path, LIMIT)
+
+
+def test_a_png_whose_only_fault_is_the_pixel_chunks_crc_shows_its_intact_pixels():
+    """Pillow does not check an IDAT chunk's CRC; zlib's own Adler-32 still guards every pixel."""
+    broken = next(p for p in INVALID if p.stem == "xcsn0g01")
+    intact = broken.with_name("basn0g01.png")
+    assert decode_picture(broken, LIMIT).tobytes() == decode_picture(intact, LIMIT).tobytes()

@@ -102,3 +102,37 @@ def test_bundled_fallback_picture_is_used(tmp_path):
     result = prepare_frame(key(FALLBACK_PATH, (0, 0), "fallback"), tmp_path, FontBook(DEFAULT_FONT), 50_000_000)
     pixels = set(result.data[i:i + 3] for i in range(0, len(result.data), 3 * 97))
     assert len(pixels) > 10  # a designed card, not a flat colour
+
+
+# --- what the panel shows of every PNG mode: decoder, frame and pygame together --------------------
+
+from .pngsuite import FOLDER, largest_difference, reference  # noqa: E402
+
+PNG_MODES = ["basn0g01", "basi0g02", "basn0g04", "basn0g16", "basi0g16", "tbwn0g16", "tbbn0g04", "basn2c16",
+             "tbrn2c08", "tbbn2c16", "basn3p02", "tbbn3p08", "basn4a08", "basn4a16", "basi6a16", "bgan6a16"]
+
+
+@pytest.mark.parametrize("stem", PNG_MODES)
+def test_the_screen_shows_every_png_mode_as_the_reference_decoder_does(tmp_path, stem):
+    import shutil
+
+    from kiosk.boundary.display import Screen
+
+    import pygame
+
+    background = (30, 120, 200)
+    shutil.copy(FOLDER / f"{stem}.png", tmp_path / "answer.png")
+    layout = Layout(size=(32, 32), fit="contain", background=background, captions=False, font=DEFAULT_FONT,
+                    pixel_format="BGRX")
+    frame = prepare_frame(FrameKey("answer.png", (1, 1), "", "answer", layout), tmp_path, FontBook(DEFAULT_FONT),
+                          50_000_000)
+    size, expected = reference(FOLDER / f"{stem}.png", background)
+    screen = Screen((32, 32), windowed=True)
+    try:
+        screen.open()
+        screen.show(screen.surface_for(frame))
+        shown = pygame.display.get_surface()
+        pixels = [tuple(shown.get_at((x, y)))[:3] for y in range(32) for x in range(32)]
+    finally:
+        screen.close()
+    assert size == (32, 32) and largest_difference(pixels, expected) <= 1

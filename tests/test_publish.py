@@ -110,24 +110,34 @@ def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_
     assert not watcher.running
 
 
-def test_publish_refuses_what_every_box_would_refuse_naming_both_files(tmp_path, capsys):
-    import pytest
-
+def test_publish_leaves_out_what_every_box_would_refuse_naming_both_files_and_publishes_the_rest(tmp_path, caplog):
     from kiosk.app.cli import main
-    from kiosk.core.errors import PublishError
 
     source = tmp_path / "source"
     make_picture(source / "answers" / "A.jpg")
     make_picture(source / "answers" / "a.jpg")
     make_picture(source / "answers" / "Strasse.jpg")
     make_picture(source / "answers" / "Straße.jpg")
-    with pytest.raises(PublishError) as caught:
-        publish(source, tmp_path / "site")
-    problems = caught.value.problems
-    assert any("'answers/A.jpg' and 'answers/a.jpg'" in p for p in problems)
-    assert any("'answers/Strasse.jpg' and 'answers/Straße.jpg'" in p for p in problems)
-    assert not (tmp_path / "site" / "manifest.json").exists()
-    assert main(["publish", str(source), "--out", str(tmp_path / "site")]) == 1
+    make_picture(source / "answers" / "fine.jpg")
+    make_picture(source / "answers" / "tab\there.jpg")
+    publish(source, tmp_path / "site")
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/fine.jpg"]
+    assert "'answers/A.jpg' and 'answers/a.jpg'" in caplog.text
+    assert "'answers/Strasse.jpg' and 'answers/Straße.jpg'" in caplog.text
+    assert "control character" in caplog.text
+    assert main(["publish", str(source), "--out", str(tmp_path / "site2")]) == 0
+
+
+def test_renditions_whose_names_would_clash_are_left_out_not_the_whole_publish(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "source"
+    make_picture(source / "answers" / "X.JPG", size=(64, 36))  # published as X.jpg
+    make_picture(source / "answers" / "x.webp", size=(64, 36), fmt="WEBP")  # published as x.jpg
+    make_picture(source / "answers" / "fine.jpg", size=(64, 36))
+    publish(source, tmp_path / "site", renditions=RenditionSettings(((64, 36),)))
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/fine.jpg"]
+    assert "'answers/X.jpg' and 'answers/x.jpg'" in caplog.text
 
 
 # --- renditions: what leaves the publishing machine -------------------------------------
@@ -291,3 +301,125 @@ def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folde
         assert signed_manifest(site, signer).serial > first
     finally:
         watcher._close()
+# --- one file never stops the publish (issue 23) ----------------------------------------------------
+
+def banner(path, width=17_000, height=120, exif=None):
+    """A wide PNG banner: under the pixel limit, over WebP's 16,383 pixels per side."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (width, height), (240, 200, 0))
+    image.paste((0, 60, 160), (0, 0, width // 2, height))
+    image.save(path, exif=exif or b"")
+    return path
+
+
+def gps_exif():
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (37.0, 33.0, 58.0), 3: "E", 4: (126.0, 58.0, 41.0)})
+    return exif.tobytes()
+
+
+def test_a_banner_over_webps_limit_publishes_a_rendition_that_fits(tmp_path):
+    from PIL import Image
+
+    from kiosk.app.cli import main
+
+    source = tmp_path / "slides"
+    banner(source / "contribute" / "banner.png")
+    make_picture(source / "answers" / "a.jpg", size=(64, 36))
+    assert main(["publish", str(source), "--out", str(tmp_path / "site"), "--max-size", "1920x1080"]) == 0
+    entries = {e.path: e for e in manifest_of(tmp_path / "site").files}
+    assert set(entries) == {"contribute/banner.webp", "answers/a.jpg"}
+    with Image.open(tmp_path / "site" / OBJECTS / entries["contribute/banner.webp"].sha256) as rendition:
+        assert rendition.size == (16_383, 116)  # the widest WebP, same shape
+        assert rendition.convert("RGB").getpixel((100, 50)) == (0, 60, 160)
+        assert rendition.convert("RGB").getpixel((16_000, 50)) == (240, 200, 0)
+
+
+# An encoder told it may take more than it can: libwebp then really refuses these real files.
+OVER_THE_ENCODERS_LIMIT = (("JPEG", 65_500), ("WEBP", 20_000))
+
+
+def test_a_picture_the_encoder_refuses_is_left_out_and_named_and_the_rest_publish(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "slides"
+    banner(source / "contribute" / "located.png", exif=gps_exif())
+    make_picture(source / "answers" / "a.jpg", size=(64, 36))
+    publish(source, tmp_path / "site", renditions=RenditionSettings(((640, 360),), max_sides=OVER_THE_ENCODERS_LIMIT))
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/a.jpg"]
+    assert "not published: contribute/located.png: its rendition could not be made" in caplog.text
+    assert "GPS position" in caplog.text  # why its original cannot stand in
+
+
+def test_a_picture_without_a_rendition_and_nothing_private_is_published_as_it_is(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "slides"
+    banner(source / "contribute" / "banner.png")
+    publish(source, tmp_path / "site", renditions=RenditionSettings(((640, 360),), max_sides=OVER_THE_ENCODERS_LIMIT))
+    [entry] = manifest_of(tmp_path / "site").files
+    assert entry.path == "contribute/banner.png"
+    assert (tmp_path / "site" / OBJECTS / entry.sha256).read_bytes() == (source / "contribute/banner.png").read_bytes()
+    assert "the original is published instead" in caplog.text
+
+
+def test_watch_keeps_publishing_past_a_file_it_cannot_render_and_takedowns_still_go_out(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "slides"
+    banner(source / "contribute" / "located.png", exif=gps_exif())
+    make_picture(source / "answers" / "withdrawn.jpg", size=(64, 36))
+    make_picture(source / "answers" / "stays.jpg", size=(64, 36), colour=(10, 10, 200))
+    clock = FakeClock()
+    watcher = PublishWatcher(source, tmp_path / "site", 3600, settle_seconds=1.0, clock=clock,
+                             renditions=RenditionSettings(((640, 360),), max_sides=OVER_THE_ENCODERS_LIMIT))
+    try:
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg", "answers/withdrawn.jpg"]
+        (source / "answers" / "withdrawn.jpg").unlink()  # staff withdraw a photo
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg"]
+        make_picture(source / "answers" / "new.jpg", size=(64, 36))
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/new.jpg", "answers/stays.jpg"]
+    finally:
+        watcher.stop()
+    assert caplog.text.count("not published: contribute/located.png") >= 3  # said every round, never fatal
+
+
+def test_a_site_that_cannot_be_written_stops_the_publish_instead_of_taking_every_slide_down(tmp_path, slide_folder,
+                                                                                          capsys):
+    """A full disk or a broken site is not one file's fault: skipping every file would publish an empty manifest."""
+    from kiosk.app.cli import main
+
+    site = tmp_path / "site"
+    publish(slide_folder, site)
+    before = (site / MANIFEST).read_bytes()
+    (site / OBJECTS).rename(tmp_path / "elsewhere")
+    (site / OBJECTS).write_bytes(b"not a folder")  # every object write now fails
+    make_picture(slide_folder / "answers" / "new.jpg")
+    with pytest.raises(OSError):
+        publish(slide_folder, site)
+    assert main(["publish", str(slide_folder), "--out", str(site), "--originals"]) == 1
+    assert "nothing was published" in capsys.readouterr().err
+    assert (site / MANIFEST).read_bytes() == before
+
+
+def test_a_slide_that_cannot_be_read_is_left_out_and_the_rest_publish(tmp_path, slide_folder, caplog):
+    from kiosk.core.catalogue import FileInfo
+    from kiosk.boundary.folder import list_folder
+
+    files = list_folder(slide_folder).files
+    gone = FileInfo("answers/gone.jpg", 10, 1)  # listed, then deleted before it was read
+    publish(slide_folder, tmp_path / "site", files=[*files, gone])
+    paths = [e.path for e in manifest_of(tmp_path / "site").files]
+    assert "answers/gone.jpg" not in paths and len(paths) == 7
+    assert "not published: answers/gone.jpg" in caplog.text

@@ -83,3 +83,46 @@ def test_a_transparent_graphic_keeps_its_transparency_for_each_box_to_lay_on_its
     image = Image.open(io.BytesIO(make_rendition(tmp_path / "logo.png", RenditionSettings(panels=((80, 40),)))))
     assert image.format == "WEBP" and image.mode == "RGBA"
     assert image.getpixel((2, 2))[3] == 0 and image.getpixel((40, 20)) == (200, 20, 40, 255)
+
+
+# --- every PNG mode, over PngSuite: a rendition shows what the original shows ------------------------
+
+import pytest  # noqa: E402
+
+from .pngsuite import VALID, largest_difference, reference  # noqa: E402
+
+BACKGROUND = (30, 120, 200)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda path: path.stem)
+def test_every_valid_pngsuite_file_has_a_rendition_with_the_reference_pixels(path):
+    size, expected = reference(path, BACKGROUND)
+    data = make_rendition(path, RenditionSettings(panels=((64, 64),)))  # larger than any: no scaling
+    with Image.open(io.BytesIO(data)) as rendition:
+        assert rendition.format == "WEBP" and rendition.size == size
+        rgba = rendition.convert("RGBA")
+    flat = Image.new("RGB", size, BACKGROUND)
+    flat.paste(rgba, mask=rgba.getchannel("A"))  # as a box lays it on its background
+    assert largest_difference(list(flat.get_flattened_data()), expected) <= 1
+
+
+@given(st.integers(1, 200_000), st.integers(1, 200_000), st.integers(1, 70_000))
+def test_a_size_within_an_encoders_limit_keeps_its_shape(width, height, limit):
+    from kiosk.picture.rendition import within
+
+    w, h = within((width, height), limit)
+    assert 1 <= w <= limit and 1 <= h <= limit
+    if max(width, height) <= limit:
+        assert (w, h) == (width, height)
+    else:
+        assert max(w, h) == limit and abs(w / limit - width / max(width, height)) <= 1 / limit + 1e-9
+
+
+def test_the_usual_limits_leave_the_keys_of_earlier_renditions_alone():
+    assert RenditionSettings(((1920, 1080),)).max_side("WEBP") == 16_383
+    assert RenditionSettings(((1920, 1080),)).max_side("JPEG") == 65_500  # libjpeg's, not 65,535
+    assert RenditionSettings(((1920, 1080),), max_sides=(("WEBP", 100),)).key() != RenditionSettings(((1920, 1080),)).key()
+    import hashlib
+
+    before = hashlib.sha256(b"v2;q90;1920x1080").hexdigest()[:16]  # the key before limits were settings
+    assert RenditionSettings(((1920, 1080),)).key() == before

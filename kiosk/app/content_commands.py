@@ -124,6 +124,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if formats:
         print("  formats: " + ", ".join(f"{count} {name}" for name, count in sorted(formats.items())))
     _print_some(slides, "colour_profile", "carry a colour profile and are shown converted to sRGB", str)
+    _print_some(slides, "shown_differently", "are not shown exactly as their files ask", "; ".join)
     _print_some(slides, "private_metadata", "carry private metadata, which `kiosk publish` leaves out of its "
                 "renditions", ", ".join)
     for problem in catalogue.problems:

@@ -106,6 +106,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             log.error("not published: %s", problem)
         log.error("nothing was published: every box would refuse this folder; fix what is named above")
         return EXIT_FAILURE
+    except OSError as exc:  # the site, not one slide: the last good version stays published
+        log.error("nothing was published: %s cannot be written: %s", args.out, exc.strerror or exc)
+        return EXIT_FAILURE
     print(
         f"{'published' if result.changed else 'unchanged'}: version {result.version}"
         f"{f', serial {result.serial} (signed)' if result.serial is not None else ' (unsigned)'}, {result.files} files, "

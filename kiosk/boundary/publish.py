@@ -12,6 +12,11 @@ their GPS positions and serial numbers, stay on the publishing machine unless
 `originals=True` (`kiosk publish --originals`). A rendition is made again
 only when its picture or the settings change (`.renditions.json`).
 
+One file never stops a publish: a picture without a rendition, a slide that
+cannot be read, a name every box would refuse is left out with a warning
+naming it, and the rest goes out, takedowns included. Only the site itself
+failing (a full disk) stops it, leaving the last good version published.
+
 Re-publishing is incremental (objects already there are kept, unchanged
 files are not hashed again) and atomic (the manifest is replaced in one
 rename). Objects that no manifest names any more are deleted only after a
@@ -33,7 +38,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
 from kiosk.boundary.background import BackgroundThread
@@ -67,6 +72,7 @@ _INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashin
 _UNREFERENCED = ".unreferenced.json"  # sha256 -> when it was first seen unreferenced
 _RENDITIONS = ".renditions.json"  # "<source sha256>:<settings key>" -> [rendition sha256, size]
 CHUNK = 1024 * 1024
+ORIGINAL = "original"  # what _rendition answers when the original must stand in for its rendition
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,8 @@ def _store_object(source: Path, site: Path, sha256: str) -> bool:
     digest = hashlib.sha256()
     fd, temp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
     try:
-        with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
-            while chunk := reader.read(CHUNK):
+        with _source_read(source.open, "rb") as reader, os.fdopen(fd, "wb") as writer:
+            while chunk := _source_read(reader.read, CHUNK):
                 digest.update(chunk)
                 writer.write(chunk)
             writer.flush()
@@ -106,6 +112,21 @@ def _store_object(source: Path, site: Path, sha256: str) -> bool:
     return True
 
 
+class SourceUnreadable(Exception):
+    """One file of the slide folder could not be read: that file is left out, the rest published.
+
+    An error writing into the site is not this: it stops the publish, so a full
+    disk never publishes a manifest with every picture missing, which would take
+    every slide off every screen."""
+
+
+def _source_read(call, *args):  # noqa: ANN001, ANN202 - a read of the source, whose OSError is the file's
+    try:
+        return call(*args)
+    except OSError as exc:
+        raise SourceUnreadable(exc.strerror or str(exc)) from None
+
+
 def _store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
     """Stores bytes as files/<sha256> unless they are there; their sha256, and whether they were new."""
     digest = hashlib.sha256(data).hexdigest()
@@ -117,9 +138,13 @@ def _store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
 
 
 def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: RenditionSettings,
-               made: dict[str, list], cache: dict[str, list]) -> tuple[str, int, bool] | None:
+               made: dict[str, list], cache: dict[str, list]) -> "tuple[str, int, bool] | str | None":
     """The rendition of one picture, as (sha256, size, whether its object is new), made or found
-    again; None if it cannot be made."""
+    again; ORIGINAL if the original must stand in for it; None if the picture cannot be published.
+
+    Whatever goes wrong with this one file is said, naming it, and never
+    stops the publish: the rest of the folder, takedowns included, still goes out.
+    """
     key = f"{digest}:{settings.key()}"
     known = cache.get(key)
     if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
@@ -128,12 +153,30 @@ def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: 
         return known[0], known[1], False
     try:
         data = make_rendition(source / info.path, settings, root=source)
-    except (ContentError, PassingError) as exc:
+    except (ContentError, PassingError) as exc:  # the picture itself: no box could show it either
         log.warning("not published: %s: %s", info.path, exc)
         return None
+    except Exception as exc:  # noqa: BLE001 - an encoder or Pillow failing on one file must not stop the rest
+        return _instead_of_a_rendition(source, info, exc)
     rendition, new = _store_bytes(data, site)
     made[key] = [rendition, len(data)]
     return rendition, len(data), new
+
+
+
+def _instead_of_a_rendition(source: Path, info: FileInfo, exc: Exception) -> str | None:
+    """ORIGINAL when a picture that decodes has no rendition but its original is safe to send as it is;
+    None (said, naming the file) when the original would carry private metadata to every box."""
+    from kiosk.picture.decoder import picture_facts
+
+    reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    private = picture_facts(source / info.path, source).get("private_metadata", ["unreadable metadata"])
+    if private:
+        log.warning("not published: %s: its rendition could not be made (%s), and its original carries %s",
+                    info.path, reason, ", ".join(private))
+        return None
+    log.warning("%s: its rendition could not be made (%s); the original is published instead", info.path, reason)
+    return ORIGINAL
 
 
 def publish(
@@ -157,7 +200,8 @@ def publish(
         for problem in listing.problems:
             log.warning("%s", problem)
         files = listing.files
-    refuse_what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    refused = what_boxes_refuse([info.path for info in files if is_publishable(info.path)])
+    files = [info for info in files if info.path not in refused]
     fleet = refuse_a_fleet_file_boxes_refuse(source / FLEET_FILE) if any(
         info.path == FLEET_FILE for info in files) else None
     index = read_json_object(site / _INDEX)
@@ -183,14 +227,16 @@ def publish(
             found = _rendition(source, info, digest, site, renditions, made, cache)
             if found is None:
                 continue
-            added += found[2]
-            new_index[info.path] = [info.size, info.mtime_ns, digest]
-            entries.append(ManifestFile(name, found[0], found[1]))
-            continue
+            if found != ORIGINAL:
+                added += found[2]
+                new_index[info.path] = [info.size, info.mtime_ns, digest]
+                entries.append(ManifestFile(name, found[0], found[1]))
+                continue
+            # The original stands in for the rendition: copied below, under its own name, like any other file.
         had = (site / OBJECTS / digest).exists()
         try:
             stored = _store_object(source / info.path, site, digest)
-        except OSError as exc:
+        except SourceUnreadable as exc:
             log.warning("not published: %s (%s)", info.path, exc)
             continue
         if not stored:
@@ -200,8 +246,8 @@ def publish(
         new_index[info.path] = [info.size, info.mtime_ns, digest]
         entries.append(ManifestFile(info.path, digest, info.size))
 
-    entries.sort(key=lambda entry: entry.path)
-    refuse_what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
+    refused = what_boxes_refuse([entry.path for entry in entries])  # the renditions' names too
+    entries = sorted((entry for entry in entries if entry.path not in refused), key=lambda entry: entry.path)
     if fleet is not None:
         for problem in empty_selections(fleet, [entry.path for entry in entries]):  # by the names boxes receive
             log.warning("%s", problem)
@@ -259,21 +305,36 @@ def signature_due(previous: Manifest | None, keys_body: bytes | None, signer: Si
     return expires - now < signer.valid_for.total_seconds() / 2
 
 
-def refuse_what_boxes_refuse(paths: list[str]) -> None:
-    """Raises PublishError naming every path (and pair of paths) that every box would refuse.
+def what_boxes_refuse(paths: list[str]) -> dict[str, str]:
+    """The paths every box would refuse, each with why, said in the log: they are left out.
 
-    A box refuses a manifest whole for one bad path, so publishing it would
-    stop the whole fleet from updating.
+    A box refuses a manifest whole for one bad path (or pair of paths that
+    clash), so publishing one would stop the whole fleet from updating; and
+    refusing the whole publish for it would stop every other change, takedowns
+    included. Both paths of a clashing pair are left out: which was meant is
+    for staff to say, by renaming one.
     """
-    problems = []
+    refused: dict[str, str] = {}
     for path in paths:
         try:
             check_path(path)
         except ManifestError as exc:
-            problems.append(str(exc))
-    problems += path_conflicts(paths)
-    if problems:
-        raise PublishError(problems)
+            refused[path] = str(exc)
+    valid = [path for path in paths if path not in refused]
+    folded: dict[str, list[str]] = {}
+    for path in valid:
+        folded.setdefault(path.casefold(), []).append(path)
+    for group in folded.values():
+        if len(group) > 1:
+            refused.update(dict.fromkeys(group, "; ".join(path_conflicts(group))))
+    valid = [path for path in valid if path not in refused]
+    folders = {str(parent).casefold(): path for path in valid for parent in PurePosixPath(path).parents}
+    for path in valid:
+        if path.casefold() in folders:
+            refused[path] = path_conflicts([path, folders[path.casefold()]])[0]
+    for problem in dict.fromkeys(refused.values()):
+        log.warning("not published (every box would refuse it): %s", problem)
+    return refused
 
 
 def refuse_a_fleet_file_boxes_refuse(path: Path) -> Fleet:

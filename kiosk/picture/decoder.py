@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
 from kiosk.boundary.files import open_regular_file
@@ -146,7 +146,8 @@ def _decode(
             orientation = _orientation(image)
         upright = ImageOps.exif_transpose(image) if orientation != 1 else image
         profile = image.info.get("icc_profile")
-        return in_srgb(_to_rgb(upright, background), profile)
+        depth = _png_bit_depth(handle) if image.format == "PNG" else 8
+        return in_srgb(_to_rgb(upright, background, depth), profile)
     except Image.DecompressionBombError as exc:
         raise PictureTooLarge(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - any error while decoding refuses the file
@@ -180,18 +181,93 @@ def _failure(what: str, exc: BaseException) -> KioskError:
     return DecodeError(f"{what}: {str(exc)[:200] or type(exc).__name__}")
 
 
-def _to_rgb(image: Image.Image, background: tuple[int, int, int] | None) -> Image.Image:
-    if image.mode == "RGB":
+# Pillow's modes for greyscale deeper than 8 bits (a 16-bit PNG opens as I;16). Its own
+# convert("RGB") clips them at 255, so all but the darkest 1/256 of the range shows white.
+WIDE_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+# 16-bit sample to 8-bit, rounded to nearest: what a 16-bit grey shows as on an 8-bit panel.
+_EIGHT_BITS = [(value * 255 + 32767) // 65535 for value in range(65536)]
+_STRIP_PIXELS = 1 << 20  # wide grey is converted a strip at a time: 4 MB of 32-bit samples at most
+
+
+def _to_rgb(image: Image.Image, background: tuple[int, int, int] | None, bit_depth: int = 8) -> Image.Image:
+    """RGB, or RGBA when `background` is None and the picture has transparency.
+
+    Handles what Pillow's own convert gets wrong: 16-bit greyscale (clipped
+    to white), and a PNG's transparent colour (tRNS) in greyscale or RGB,
+    which Pillow compares against the wrong scale below 8 and at 16 bits.
+    `bit_depth` is the PNG's bits per sample (8 for other formats).
+    """
+    key = image.info.pop("transparency", None) if image.mode != "P" else None
+    alpha = _colour_key_alpha(image, key, bit_depth) if key is not None else None
+    if image.mode in WIDE_GREY:
+        image = _grey_to_eight_bits(image)
+    if alpha is not None:
+        image = image.convert("RGB")
+        image.putalpha(alpha)
+    elif image.mode == "RGB":
         return image
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    if has_alpha and background is None:
-        return image.convert("RGBA")
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, background)
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return image.convert("RGB")
+    elif image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+    else:
+        return image.convert("RGB")
+    if background is None:
+        return image
+    flat = Image.new("RGB", image.size, background)
+    flat.paste(image, mask=image.getchannel("A"))
+    return flat
+
+
+def _grey_to_eight_bits(image: Image.Image) -> Image.Image:
+    """A 16-bit (or 32-bit) greyscale picture as 8-bit L, each sample rounded to nearest."""
+    return _by_strips(image, _EIGHT_BITS)
+
+
+def _by_strips(image: Image.Image, table: list[int]) -> Image.Image:
+    """`table` (65,536 entries) applied to a wide grey picture, giving L; converted a strip at a time
+    so that no full-size 32-bit copy is ever made."""
+    out = Image.new("L", image.size)
+    rows = max(1, _STRIP_PIXELS // image.width)
+    for top in range(0, image.height, rows):
+        strip = image.crop((0, top, image.width, min(image.height, top + rows)))
+        out.paste(strip.convert("I").point(table, "L"), (0, top))
+    return out
+
+
+def _colour_key_alpha(image: Image.Image, key: object, bit_depth: int) -> Image.Image | None:
+    """The alpha channel (L) a PNG's transparent colour gives: 0 where a pixel is that colour.
+
+    The key is in the file's own sample scale. Pillow scales greyscale of 1,
+    2 and 4 bits up to 8 (a 4-bit 15 becomes 255) but not the key, and keeps
+    only the top 8 bits of 16-bit RGB, against which the 16-bit key is matched
+    on its top 8 bits too.
+    """
+    if image.mode in WIDE_GREY and isinstance(key, int):
+        table = [255] * 65536
+        if 0 <= key < 65536:
+            table[key] = 0
+        return _by_strips(image, table)
+    if image.mode in ("1", "L") and isinstance(key, int):
+        grey = image.convert("L")
+        levels = (1 << bit_depth) - 1 if 1 <= bit_depth < 8 else 255
+        target = key * (255 // levels)
+        return grey.point([0 if value == target else 255 for value in range(256)])
+    if image.mode == "RGB" and isinstance(key, tuple) and len(key) == 3 and all(isinstance(k, int) for k in key):
+        target = tuple(k >> 8 for k in key) if bit_depth == 16 else key
+        masks = [band.point([255 if value == wanted else 0 for value in range(256)])
+                 for band, wanted in zip(image.split(), target)]
+        return ImageChops.invert(ImageChops.multiply(ImageChops.multiply(masks[0], masks[1]), masks[2]))
+    return None
+
+
+def _png_bit_depth(handle: BinaryIO) -> int:
+    """A PNG's bits per sample, read from its IHDR chunk (always the first); 8 if unreadable."""
+    try:
+        header = os.pread(handle.fileno(), 26, 0)
+    except (OSError, AttributeError, ValueError):
+        return 8
+    if len(header) == 26 and header[12:16] == b"IHDR" and header[24] in (1, 2, 4, 8, 16):
+        return header[24]
+    return 8
 
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -268,7 +344,8 @@ PRIVATE_TAGS = {0x8825: "GPS position", 0xA431: "camera serial number", 0xA435: 
 
 def picture_facts(path: Path, root: Path | None = None) -> dict:
     """What `kiosk check` says of a picture, from its header alone: its format, the colour profile it
-    is converted from (None for sRGB or none), and the private metadata it carries."""
+    is converted from (None for sRGB or none), the private metadata it carries, and what of it the
+    box does not show as the file asks (`shown_differently`)."""
     if path.suffix.lower() in HEIF_SUFFIXES:
         register_heif()
     try:
@@ -292,11 +369,32 @@ def picture_facts(path: Path, root: Path | None = None) -> dict:
                               or tag in exif.get_ifd(0x8769)})
         except Exception:  # noqa: BLE001 - a damaged EXIF block says nothing
             private = []
-        return {"format": image.format, "colour_profile": converted, "private_metadata": private}
+        return {"format": image.format, "colour_profile": converted, "private_metadata": private,
+                "shown_differently": _shown_differently(image, handle)}
     except Exception:  # noqa: BLE001 - the decode in check reports what is wrong with the file
         return {}
     finally:
         handle.close()
+
+
+SRGB_GAMMA = 1 / 2.2  # what a PNG's gAMA chunk says for sRGB-like encoding (0.45455)
+
+
+def _shown_differently(image: Image.Image, handle: BinaryIO) -> list[str]:
+    """What the decoder cannot show exactly as the file asks, said plainly for `kiosk check`."""
+    notes = []
+    if getattr(image, "n_frames", 1) > 1:
+        notes.append(f"animated ({image.n_frames} frames): only the first frame shows")
+    gamma = image.info.get("gamma")
+    if (image.format == "PNG" and isinstance(gamma, (int, float)) and abs(gamma - SRGB_GAMMA) > 0.05
+            and "srgb" not in image.info and "icc_profile" not in image.info):
+        notes.append(f"its gAMA chunk asks for gamma {gamma:g}, which is not applied: it shows as sRGB, "
+                     "as Pillow and most image tools show it (a web browser would show it otherwise)")
+    if image.format == "PNG" and image.mode == "RGB" and "transparency" in image.info and _png_bit_depth(handle) == 16:
+        notes.append("its 16-bit transparent colour (tRNS) is matched on the top 8 bits of each sample")
+    if image.mode == "CMYK":
+        notes.append("CMYK: converted to RGB without a colour profile, so its colours are approximate")
+    return notes
 
 
 def _size(handle: BinaryIO) -> int | None:

@@ -28,6 +28,9 @@ from kiosk.picture.decoder import decode_picture
 JPEG_QUALITY = 90  # visually lossless on a 1080p panel at viewing distance (docs/content.md)
 GRAPHIC_SUFFIXES = (".png", ".gif", ".bmp")
 RENDITION_VERSION = 2  # bumped when the recipe changes: every rendition is made anew
+# The encoders' own limits, pixels per side: libwebp's 16,383 and libjpeg's 65,500 (not 65,535).
+# A picture that would be larger is scaled down to fit: it covers the panels as far as the format allows.
+MAX_SIDES = (("JPEG", 65_500), ("WEBP", 16_383))
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,18 @@ class RenditionSettings:
 
     panels: tuple[tuple[int, int], ...] = ((1920, 1080),)
     max_pixels: int = 48_000_000
+    max_sides: tuple[tuple[str, int], ...] = MAX_SIDES  # (format, largest side) each encoder accepts
 
     def key(self) -> str:
         """Changes whenever a rendition made with these settings would differ."""
         text = f"v{RENDITION_VERSION};q{JPEG_QUALITY};" + ";".join(f"{w}x{h}" for w, h in sorted(set(self.panels)))
+        if self.max_sides != MAX_SIDES:  # the usual limits leave the keys of renditions made before them alone
+            text += ";" + ";".join(f"{name}<={side}" for name, side in self.max_sides)
         return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+    def max_side(self, fmt: str) -> int | None:
+        """The largest side the encoder of `fmt` accepts; None if it has no limit here."""
+        return next((side for name, side in self.max_sides if name == fmt), None)
 
 
 def with_rotations(size: tuple[int, int], rotations: set[int]) -> tuple[tuple[int, int], ...]:
@@ -69,14 +79,28 @@ def target_size(size: tuple[int, int], panels: tuple[tuple[int, int], ...]) -> t
     return max(1, math.ceil(width * scale - 1e-9)), max(1, math.ceil(height * scale - 1e-9))
 
 
+def within(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    """`size` scaled down, keeping its shape, until neither side is over `max_side`."""
+    width, height = size
+    if max_side is None or max(width, height) <= max_side:
+        return size
+    scale = max_side / max(width, height)
+    return min(max_side, max(1, round(width * scale))), min(max_side, max(1, round(height * scale)))
+
+
 def make_rendition(path: Path, settings: RenditionSettings, root: Path | None = None) -> bytes:
-    """The rendition's bytes; ContentError or PassingError as decode_picture raises them."""
+    """The rendition's bytes.
+
+    Raises ContentError or PassingError as decode_picture does; the encoders
+    (Pillow, libwebp, libjpeg) may raise anything else, which the caller
+    takes as this one file's failure.
+    """
     bound = (max(w for w, _h in settings.panels), max(h for _w, h in settings.panels))
     graphic = is_graphic(path.name)
     # A graphic keeps its transparency: each box lays it on its own background, as it would the original.
     picture = decode_picture(path, settings.max_pixels, screen=bound, cover=True, root=root,
                              background=None if graphic else (0, 0, 0))
-    size = target_size(picture.size, settings.panels)
+    size = within(target_size(picture.size, settings.panels), settings.max_side("WEBP" if graphic else "JPEG"))
     if size != picture.size:
         picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     clean = Image.frombytes(picture.mode, picture.size, picture.tobytes())  # pixels only: no info, EXIF, profile
