@@ -254,12 +254,21 @@ def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
 
 
 class FleetNginx(Nginx):
-    """nginx receiving the boxes' uploads (WebDAV PUT), each box into its own folder only."""
+    """nginx receiving the boxes' uploads (WebDAV PUT), each box into its own folder only.
 
-    def __init__(self, root: Path, tokens: dict[str, str]) -> None:
+    With `moved`, `/moved/...` answers 301 to the same path under `/`, as an
+    http-to-https move or a renamed folder does.
+    """
+
+    def __init__(self, root: Path, tokens: dict[str, str], moved: bool = False) -> None:
         self.root = root
         self.tokens = tokens
+        self.moved = moved
         super().__init__(root)
 
     def _server_block(self) -> str:
-        return fleet_nginx_conf(self.root, f"127.0.0.1:{self.port}", self.tokens)
+        block = fleet_nginx_conf(self.root, f"127.0.0.1:{self.port}", self.tokens)
+        if self.moved:
+            moved = f"    location /moved/ {{ rewrite ^/moved/(.*)$ http://127.0.0.1:{self.port}/$1 permanent; }}\n"
+            block = block.rstrip().removesuffix("}") + moved + "  }\n"
+        return block

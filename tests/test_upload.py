@@ -120,3 +120,89 @@ def test_the_fleet_report_reads_the_uploaded_logs_over_http(server, tmp_path, ca
     report = json.loads(capsys.readouterr().out)
     assert sorted(report["boxes"]) == ["box-1", "box-2"] and report["plaza"]["plays"] == 2
     assert report["fleet_fairness"]["most_screens"] == 2
+
+
+@pytest.fixture
+def moved_server():
+    root = Path(tempfile.mkdtemp(prefix="kiosk-fleet-"))
+    root.chmod(0o755)
+    (root / "fleet").mkdir()
+    nginx = FleetNginx(root, TOKENS, moved=True)
+    yield nginx, f"http://127.0.0.1:{nginx.port}/moved/fleet/"
+    nginx.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_upload_behind_a_redirect_fails_with_its_reason_and_wipes_nothing(moved_server, tmp_path):
+    nginx, url = moved_server
+    folder = nginx.root / "fleet" / "box-1"
+    folder.mkdir()
+    for name, data in (("status.json", b'{"box": "box-1"}'), ("screen.jpg", b"\xff\xd8 old"),
+                       ("play-2026-12-18.jsonl", b'{"path": "answers/a.jpg"}\n')):
+        (folder / name).write_bytes(data)  # what the office holds from before the move
+    state = state_folder(tmp_path)
+    box = uploader(url, state)
+    box.poll_once()
+    assert "redirected to http://127.0.0.1:" in box.upload_problem
+    assert "uploads do not follow redirects" in box.upload_problem
+    assert {p.name: p.stat().st_size for p in folder.iterdir()} == {
+        "status.json": 16, "screen.jpg": 6, "play-2026-12-18.jsonl": 26}
+    assert [line for line in nginx.requests() if "/fleet/" in line and "/moved/" not in line] == []
+    assert not (state / UPLOADED_FILE).exists()  # the log is still to be sent, to the right URL
+
+
+class LyingDav:
+    """A loopback WebDAV stand-in that answers every PUT with 201 but keeps only `keep` bytes of it."""
+
+    def __init__(self, keep: int) -> None:
+        import http.server
+        import threading
+
+        self.files: dict[str, bytes] = {}
+        store = self.files
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args) -> None:
+                pass
+
+            def do_PUT(self) -> None:  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                store[self.path] = body[:keep]
+                self.send_response(201)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self.send_response(200 if self.path in store else 404)
+                self.send_header("Content-Length", str(len(store.get(self.path, b""))))
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/fleet/"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_log_counts_as_sent_only_when_the_server_holds_every_byte(tmp_path):
+    server = LyingDav(keep=3)
+    try:
+        state = state_folder(tmp_path)
+        box = uploader(server.url, state)
+        box.poll_once()
+        assert "status.json: the server holds 3 bytes, not the 33 bytes sent" in box.upload_problem
+        assert not (state / UPLOADED_FILE).exists()
+    finally:
+        server.stop()
+    honest = LyingDav(keep=1 << 30)
+    try:
+        box = uploader(honest.url, state)
+        box.poll_once()
+        assert box.upload_problem is None
+        assert "play-2026-12-18.jsonl" in json.loads((state / UPLOADED_FILE).read_text())
+        assert honest.files["/fleet/box-1/play-2026-12-18.jsonl"] == b'{"path": "answers/a.jpg"}\n'
+    finally:
+        honest.stop()
