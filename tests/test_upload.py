@@ -206,3 +206,68 @@ def test_a_log_counts_as_sent_only_when_the_server_holds_every_byte(tmp_path):
         assert honest.files["/fleet/box-1/play-2026-12-18.jsonl"] == b'{"path": "answers/a.jpg"}\n'
     finally:
         honest.stop()
+
+
+# --- the documented nginx configuration: each box writes only its own known files --------------
+
+def put(url: str, data: bytes = b"{}", token: str | None = "one-secret", method: str = "PUT") -> int:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.request(method, url, data=data, headers=headers, timeout=5, allow_redirects=False).status_code
+
+
+def test_a_token_is_compared_exactly(server):
+    nginx, url = server
+    assert put(f"{url}box-1/status.json", token="one-secret") == 201
+    for near in ("ONE-SECRET", "One-secret", "one-secreT", "one-secret-and-more", "one-secre"):
+        assert put(f"{url}box-1/status.json", token=near) == 401, near
+    assert requests.put(f"{url}box-1/status.json", data=b"{}", timeout=5,
+                        headers={"Authorization": "bearer one-secret"}).status_code == 401
+    assert (nginx.root / "fleet" / "box-1" / "status.json").read_bytes() == b"{}"
+
+
+def test_a_box_writes_only_its_own_known_files(server):
+    nginx, url = server
+    refused = [
+        f"{url}box-2/status.json", f"{url}box-2/play-2026-12-18.jsonl",  # another box's
+        f"{url}box-1/index.html", f"{url}box-1/fleet.html", f"{url}box-1/status.json.html", f"{url}box-1/x.svg",
+        f"{url}box-1/play-2026-12-18.jsonl.html", f"{url}box-1/play-20261218.jsonl", f"{url}box-1/play.jsonl",
+        f"{url}box-1/sub/status.json", f"{url}index.html", f"{url}box-1", f"{url}../fleet.html",
+        f"http://127.0.0.1:{nginx.port}/fleet.html", f"http://127.0.0.1:{nginx.port}/manifest.json",
+        f"http://127.0.0.1:{nginx.port}/files/x.jpg",
+    ]
+    for target in refused:
+        assert put(target) in (403, 405), target
+    for method in ("DELETE", "MKCOL", "COPY", "MOVE", "POST"):
+        assert put(f"{url}box-1/status.json", method=method) in (403, 405), method
+    written = sorted(str(p.relative_to(nginx.root)) for p in nginx.root.rglob("*") if p.is_file())
+    assert written == []
+    for name in ("status.json", "screen.jpg", "play-2026-12-18.jsonl", "play-2026-12-18.12.jsonl"):
+        assert put(f"{url}box-1/{name}") == 201, name
+
+
+def test_each_file_has_its_size(server):
+    nginx, url = server
+    assert put(f"{url}box-1/status.json", b"x" * (2 << 20)) == 413
+    assert put(f"{url}box-1/screen.jpg", b"x" * (5 << 20)) == 413
+    assert put(f"{url}box-1/play-2026-12-18.jsonl", b"x" * (5 << 20)) == 201  # a day of plays is larger
+    assert not (nginx.root / "fleet" / "box-1" / "status.json").exists()
+
+
+def test_uploads_are_served_as_data_never_as_a_page(server):
+    nginx, url = server
+    assert put(f"{url}box-1/status.json", b'{"box": "<script>alert(1)</script>"}') == 201
+    assert put(f"{url}box-1/play-2026-12-18.jsonl", b"<html><script>alert(1)</script>\n") == 201
+    status = requests.get(f"{url}box-1/status.json", timeout=5)
+    log = requests.get(f"{url}box-1/play-2026-12-18.jsonl", timeout=5)
+    assert status.headers["Content-Type"] == "application/json"
+    assert log.headers["Content-Type"] == "application/octet-stream"
+    for response in (status, log, requests.get(f"{url}box-1/", timeout=5)):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_a_box_cannot_write_without_end(server):
+    nginx, url = server
+    answers = [put(f"{url}box-1/status.json") for _ in range(200)]
+    assert answers[0] == 201 and 429 in answers
+    assert put(f"{url}box-2/status.json", token="two-secret") in (201, 204)  # another box is not held back
