@@ -13,11 +13,12 @@ def records():
     out = []
     for day in (18, 19):
         start = dt.datetime(2026, 12, day, 9, 0, tzinfo=KST)
-        for index, (path, kind, seconds) in enumerate([
+        for path, kind, seconds in [
             ("contribute/01.png", "contribute", 12), ("answers/a.jpg", "answer", 8),
             ("answers/b.jpg", "answer", 8), ("answers/a.jpg", "answer", 8),
-        ]):
-            out.append(play_record(start + dt.timedelta(seconds=10 * index), path, kind, seconds))
+        ]:
+            out.append(play_record(start, path, kind, seconds))
+            start += dt.timedelta(seconds=seconds)  # each slide stayed its planned time
     out.append({"time": "broken"})
     return out
 
@@ -82,8 +83,9 @@ def test_the_fleet_report_adds_up_every_box_and_says_how_fairly_answers_were_exp
     }
     for box, records in plays.items():
         (fleet / box).mkdir(parents=True)
-        lines = [json.dumps({"time": f"2026-12-18T12:00:{index:02d}.000+09:00", "path": path, "kind": kind,
-                             "seconds": seconds}) for index, (path, kind, seconds) in enumerate(records)]
+        starts = [sum(seconds for _p, _k, seconds in records[:index]) for index in range(len(records))]
+        lines = [json.dumps({"time": f"2026-12-18T12:00:{start:02d}.000+09:00", "path": path, "kind": kind,
+                             "seconds": seconds}) for start, (path, kind, seconds) in zip(starts, records)]
         (fleet / box / "play-2026-12-18.jsonl").write_text("\n".join(lines) + "\n{torn\n")
     out = tmp_path / "report.csv"
     assert main(["report", str(fleet), "--json", "--csv", str(out), "--png", str(tmp_path / "chart.png")]) == 0
