@@ -90,6 +90,8 @@ def folder_logs(folder: Path, since: dt.date | None = None) -> Iterator[Lines]:
     """The lines of each play log in a box's folder, oldest first; BoxUnreadable when one cannot be read."""
     try:
         names = [p.name for p in folder.iterdir()]
+    except FileNotFoundError:
+        return  # a box that has shown nothing yet
     except OSError as exc:
         raise BoxUnreadable(f"cannot list {printable_name(str(folder))}: {exc.strerror or exc}") from None
     for name in log_order(names, since):
