@@ -268,7 +268,7 @@ def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
     default "";
   }}
   map "$request_method:$uploader" $upload_box {{
-    "~^PUT:(?<box>.+)$" $box;
+    "~^PUT:(?<uploading_box>.+)$" $uploading_box;
     default "";
   }}
   limit_req_zone $upload_box zone=uploads:1m rate=30r/m;
