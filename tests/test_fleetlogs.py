@@ -131,6 +131,8 @@ def test_each_broken_box_is_named_and_skipped_and_the_rest_is_counted(hostile, t
         "box-endless": ("/fleet/box-endless/play-2026-12-18.jsonl", ("endless",)),
         "box-types": ("/fleet/box-types/", b'[{"name": "play-2026-12-18.jsonl", "type": 7}]'),
         "box-gone": ("/fleet/box-gone/play-2026-12-18.jsonl", 403),
+        "box-many": ("/fleet/box-many/play-2026-12-18.jsonl", b"".join(
+            LINE.replace(b"answers/a.jpg", f"answers/{n}.jpg".encode()) for n in range(50_001))),
     }
     for box, (path, answer) in broken.items():
         a_good_box(routes, box)
@@ -148,13 +150,14 @@ def test_each_broken_box_is_named_and_skipped_and_the_rest_is_counted(hostile, t
     assert "redirected to /fleet/box-loop/play-2026-12-18.jsonl" in unread["box-loop"]
     assert "play-2026-12-18.jsonl: larger than 67,108,864 bytes" == unread["box-endless"]
     assert "HTTP 403" in unread["box-gone"] and "text name and type" in unread["box-types"]
+    assert unread["box-many"] == "its logs name more than 50,000 slides, days and kinds"
     assert "Traceback" not in err and err.count("left out of the report") == len(broken)
     # The text report says so, above the numbers.
     assert report(server.url, tmp_path, "--since", "2026-12-01") == 3
     capsys.readouterr()
     assert main(["report", server.url, "--config", str(tmp_path / "none.yaml")]) == 3
     text = capsys.readouterr().out
-    assert "NOT COUNTED: 6 boxes could not be read:" in text and "box-500: its listing: HTTP 500" in text
+    assert "NOT COUNTED: 7 boxes could not be read:" in text and "box-500: its listing: HTTP 500" in text
 
 
 def test_the_deadline_ends_a_trickle_and_names_every_box_it_left_unread(hostile, tmp_path, capsys):

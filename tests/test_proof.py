@@ -85,6 +85,26 @@ def test_since_leaves_out_earlier_days_but_their_lines_still_cut_the_next():
     assert {p: s for p, (_k, _n, s) in tally.slides.items()} == {"b.jpg": 3.0, "c.jpg": 8.0}
 
 
+def test_a_box_naming_endless_slides_or_days_is_refused_not_counted():
+    import pytest
+
+    from kiosk.core.proof import TooManyCounters
+
+    tally = Tally(max_counters=100)
+    with pytest.raises(TooManyCounters, match="more than 100 slides, days and kinds"):
+        for index in range(200):
+            tally.add_line(line(index * 8, f"answers/{index}.jpg", 8))
+    days = Tally(max_counters=100)
+    with pytest.raises(TooManyCounters):
+        for index in range(200):
+            days.add_line(line(index * 86400, "answers/a.jpg", 8, kind=f"kind-{index}"))
+    plenty = Tally(max_counters=100)
+    for index in range(10_000):
+        plenty.add_line(line(index * 8, f"answers/{index % 50}.jpg", 8))
+    plenty.finish()
+    assert plenty.result()["plays"] == 10_000
+
+
 # --- the oracle: streaming counters equal a sum over every line held at once ----------------------
 
 plays = st.lists(st.tuples(

@@ -247,7 +247,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from kiosk.app.report import build_fleet_report, draw_chart, fleet_lines, report_lines, write_csv
     from kiosk.boundary.fleetlogs import BoxUnreadable, FleetUnreadable
-    from kiosk.core.proof import Tally
+    from kiosk.core.proof import Tally, TooManyCounters
 
     config = load_or_log(args.config) if not args.folders or args.config.exists() else None
     if not args.folders and config is None:
@@ -267,11 +267,11 @@ def cmd_report(args: argparse.Namespace) -> int:
                 for lines in logs:
                     for raw in lines:
                         tally.add_line(raw)
-            except BoxUnreadable as exc:
+                tally.finish()
+            except (BoxUnreadable, TooManyCounters) as exc:
                 unread[name] = str(exc)
                 log.warning("box %s left out of the report: %s", name, exc)
                 continue
-            tally.finish()
             boxes[name] = tally
         if not boxes:
             log.error("no play logs in %s", ", ".join(printable_name(f) for f in args.folders))
@@ -286,10 +286,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             for lines in folder_logs(config.state.dir):  # type: ignore[union-attr]
                 for raw in lines:
                     tally.add_line(raw)
-        except BoxUnreadable as exc:
+            tally.finish()
+        except (BoxUnreadable, TooManyCounters) as exc:
             log.error("cannot read this box's play log: %s", exc)
             return EXIT_FAILURE
-        tally.finish()
         report = chart = tally.result()
         lines = report_lines(report)
         fleet = None

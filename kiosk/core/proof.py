@@ -31,6 +31,7 @@ MAX_LINE_BYTES = 64 * 1024  # a play-log line is about 200 bytes
 MAX_PATH_CHARACTERS = 4096
 MAX_KIND_CHARACTERS = 40
 MAX_LISTING_ENTRIES = 100_000
+MAX_COUNTERS = 50_000  # per box: slides, and days times kinds; the campaign has a few thousand slides
 MAX_LISTING_NAME = 255
 
 
@@ -137,11 +138,21 @@ def seconds_on_screen(play: Play, next_start: dt.datetime | None) -> float:
     return play.seconds
 
 
-class Tally:
-    """The counters of one box (or, merged, of the plaza): fed its plays in the order they were written."""
+class TooManyCounters(ValueError):
+    """A box's logs name more slides, or days and kinds, than any real box shows: it is not counted."""
 
-    def __init__(self, since: dt.date | None = None) -> None:
+
+class Tally:
+    """The counters of one box (or, merged, of the plaza): fed its plays in the order they were written.
+
+    A box's counters are bounded (`max_counters`): logs that name more
+    distinct slides or days than that raise TooManyCounters rather than
+    take the report's memory.
+    """
+
+    def __init__(self, since: dt.date | None = None, max_counters: int = MAX_COUNTERS) -> None:
         self.since = since
+        self.max_counters = max_counters
         self.slides: dict[str, list] = {}  # path -> [kind, plays, seconds]
         self.days: dict[tuple[str, str], list] = {}  # (day, kind) -> [plays, seconds]
         self.first: dt.datetime | None = None
@@ -176,11 +187,15 @@ class Tally:
         self.first = play.start if self.first is None or play.start < self.first else self.first
         self.last = play.start if self.last is None or play.start > self.last else self.last
         slide = self.slides.get(play.path)
+        day_key = (day.isoformat(), play.kind)
+        totals = self.days.get(day_key)
+        if (slide is None or totals is None) and len(self.slides) + len(self.days) >= self.max_counters:
+            raise TooManyCounters(f"its logs name more than {self.max_counters:,} slides, days and kinds")
         if slide is None:
             slide = self.slides[sys.intern(play.path)] = [play.kind, 0, 0.0]
         slide[1] += 1
         slide[2] += seconds
-        totals = self.days.setdefault((day.isoformat(), play.kind), [0, 0.0])
+        totals = self.days.setdefault(day_key, [0, 0.0])
         totals[0] += 1
         totals[1] += seconds
 
