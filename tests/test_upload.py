@@ -271,3 +271,14 @@ def test_a_box_cannot_write_without_end(server):
     answers = [put(f"{url}box-1/status.json") for _ in range(200)]
     assert answers[0] == 201 and 429 in answers
     assert put(f"{url}box-2/status.json", token="two-secret") in (201, 204)  # another box is not held back
+
+
+def test_a_state_file_linked_to_a_device_is_refused_not_read(server, tmp_path):
+    nginx, url = server
+    state = state_folder(tmp_path)
+    (state / "play-2026-12-17.jsonl").symlink_to("/dev/zero")
+    box = uploader(url, state)
+    box.poll_once()
+    assert "play-2026-12-17.jsonl: cannot be read (not a regular file" in box.upload_problem
+    assert not (nginx.root / "fleet" / "box-1" / "play-2026-12-17.jsonl").exists()
+    assert (nginx.root / "fleet" / "box-1" / "status.json").exists()

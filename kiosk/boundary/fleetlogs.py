@@ -21,9 +21,9 @@ from urllib.parse import quote
 import requests
 
 from kiosk.boundary import http
-from kiosk.boundary.files import UnsafeFile, open_regular_file
+from kiosk.boundary.files import open_regular_file
 from kiosk.boundary.playlog import PLAY_LOG_FILE
-from kiosk.core.errors import DeadlinePassed
+from kiosk.core.errors import DeadlinePassed, UnsafeFile
 from kiosk.core.proof import ListingProblem, parse_listing, split_lines
 from kiosk.core.values import printable_name
 

@@ -34,10 +34,10 @@ import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import read_json_object, write_atomically
+from kiosk.boundary.files import open_regular_file, read_json_object, write_atomically
 from kiosk.boundary.playlog import rotated_logs
 from kiosk.boundary.screenshot import SCREENSHOT_FILE
-from kiosk.core.errors import DeadlinePassed
+from kiosk.core.errors import DeadlinePassed, UnsafeFile
 from kiosk.core.values import printable_name
 
 log = logging.getLogger(__name__)
@@ -119,12 +119,13 @@ class Uploader(BackgroundThread):
     def _put(self, path: Path, name: str) -> str | None:
         """PUTs one file; a one-line reason when it did not arrive."""
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_UPLOAD_BYTES else None
+            with open_regular_file(path) as handle:  # a link to /dev/zero or a FIFO is refused, not read
+                data = handle.read(MAX_UPLOAD_BYTES + 1)
         except FileNotFoundError:
             return None  # nothing to send yet (no screenshot before the first slide)
-        except OSError as exc:
-            return f"{name}: cannot be read ({exc.strerror or exc})"
-        if data is None:
+        except (OSError, UnsafeFile) as exc:
+            return f"{name}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        if len(data) > MAX_UPLOAD_BYTES:
             return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
         url = self.folder_url + quote(name)
         seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
