@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -220,46 +221,97 @@ class FaultServer:
         self.httpd.server_close()
 
 
+_TOKEN_TEXT = re.compile(r"^[A-Za-z0-9_-]{8,256}$")
+_BOX_TEXT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# What a box uploads (kiosk.boundary.upload), and the most each may weigh: status.json is a
+# few KB, screen.jpg 480 pixels wide, a play log at most the uploader's 64 MB.
+FLEET_FILES = (
+    (r"status\.json", "1m"),
+    (r"screen\.jpg", "4m"),
+    (r"play-[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[0-9]{1,4})?\.jsonl", "64m"),
+)
+
+
 def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
     """The central server of docs/install.md: the published site, and /fleet/<box>/ that only <box> may write.
 
-    Each box's bearer token (its sync.token_file) names it; a PUT into another
-    box's folder, or without a token, is refused.
+    Each box's bearer token (its sync.token_file) names it, compared exactly
+    (a `map` compares plain strings regardless of case, so each is an
+    anchored, case-sensitive regular expression). A PUT without a token is
+    refused with 401; into another box's folder, or of any name but the
+    files a box uploads, with 403; over a file's size with 413; more than
+    30 a minute from one box (past a burst of 120) with 429. Uploaded files
+    are served as JSON, JPEG or bytes, never as a page of the site.
     """
-    lines = "\n".join(f'    "Bearer {token}" "{box}";' for box, token in sorted(tokens.items()))
+    for box, token in tokens.items():
+        if not _BOX_TEXT.match(box) or not _TOKEN_TEXT.match(token):
+            raise ValueError(f"box names are letters, digits, '.', '_', '-'; tokens 8+ letters, digits, '_', '-': "
+                             f"{box!r}")
+    lines = "\n".join(f'    "~^Bearer {token}$" "{box}";' for box, token in sorted(tokens.items()))
+    uploads = "\n".join(f"""    location ~ "^/fleet/[^/]+/{name}$" {{
+      limit_except GET HEAD PUT {{ deny all; }}
+      limit_req zone=uploads burst=120 nodelay;
+      dav_methods PUT;
+      create_full_put_path on;
+      dav_access user:rw group:r all:r;
+      client_max_body_size {size};
+    }}""" for name, size in FLEET_FILES)
     return f"""
   map $http_authorization $uploader {{
     default "";
 {lines}
   }}
+  map "$request_method:$uploader:$uri" $upload_refused {{
+    "~^PUT::" 401;
+    "~^PUT:(.+):/fleet/\\1/[^/]+$" "";
+    "~^PUT:" 403;
+    default "";
+  }}
+  map "$request_method:$uploader" $upload_box {{
+    "~^PUT:(?<uploading_box>.+)$" $uploading_box;
+    default "";
+  }}
+  limit_req_zone $upload_box zone=uploads:1m rate=30r/m;
+  limit_req_status 429;
   server {{
     listen {listen};
     root {root};
+    if ($upload_refused = 401) {{ return 401; }}
+    if ($upload_refused = 403) {{ return 403; }}
     location ~ /\\. {{ deny all; }}
     location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
     location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
-    location ~ ^/fleet/(?<box>[^/]+)/[^/]+$ {{
-      limit_except GET HEAD PUT {{ deny all; }}
-      if ($request_method = PUT) {{ set $put_by "$uploader:$box"; }}
-      if ($put_by ~ "^:") {{ return 401; }}
-      if ($put_by ~ "^([^:]+):(?!\\1$)") {{ return 403; }}
-      dav_methods PUT;
-      create_full_put_path on;
-      dav_access user:rw group:r all:r;
-      client_max_body_size 64m;
+    location /fleet/ {{
+      limit_except GET HEAD {{ deny all; }}
+      autoindex on;
+      autoindex_format json;
+      types {{ application/json json; image/jpeg jpg; }}
+      default_type application/octet-stream;
+      add_header X-Content-Type-Options nosniff always;
+      add_header Content-Security-Policy "default-src 'none'; sandbox" always;
+      add_header Cache-Control "no-cache" always;
+{uploads}
     }}
-    location /fleet/ {{ autoindex on; autoindex_format json; }}
   }}
 """
 
 
 class FleetNginx(Nginx):
-    """nginx receiving the boxes' uploads (WebDAV PUT), each box into its own folder only."""
+    """nginx receiving the boxes' uploads (WebDAV PUT), each box into its own folder only.
 
-    def __init__(self, root: Path, tokens: dict[str, str]) -> None:
+    With `moved`, `/moved/...` answers 301 to the same path under `/`, as an
+    http-to-https move or a renamed folder does.
+    """
+
+    def __init__(self, root: Path, tokens: dict[str, str], moved: bool = False) -> None:
         self.root = root
         self.tokens = tokens
+        self.moved = moved
         super().__init__(root)
 
     def _server_block(self) -> str:
-        return fleet_nginx_conf(self.root, f"127.0.0.1:{self.port}", self.tokens)
+        block = fleet_nginx_conf(self.root, f"127.0.0.1:{self.port}", self.tokens)
+        if self.moved:
+            moved = f"    rewrite ^/moved/(.*)$ http://127.0.0.1:{self.port}/$1 permanent;\n"
+            block = block.replace("    if ($upload_refused = 401)", moved + "    if ($upload_refused = 401)")
+        return block

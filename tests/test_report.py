@@ -13,11 +13,12 @@ def records():
     out = []
     for day in (18, 19):
         start = dt.datetime(2026, 12, day, 9, 0, tzinfo=KST)
-        for index, (path, kind, seconds) in enumerate([
+        for path, kind, seconds in [
             ("contribute/01.png", "contribute", 12), ("answers/a.jpg", "answer", 8),
             ("answers/b.jpg", "answer", 8), ("answers/a.jpg", "answer", 8),
-        ]):
-            out.append(play_record(start + dt.timedelta(seconds=10 * index), path, kind, seconds))
+        ]:
+            out.append(play_record(start, path, kind, seconds))
+            start += dt.timedelta(seconds=seconds)  # each slide stayed its planned time
     out.append({"time": "broken"})
     return out
 
@@ -82,8 +83,9 @@ def test_the_fleet_report_adds_up_every_box_and_says_how_fairly_answers_were_exp
     }
     for box, records in plays.items():
         (fleet / box).mkdir(parents=True)
-        lines = [json.dumps({"time": f"2026-12-18T12:00:{index:02d}.000+09:00", "path": path, "kind": kind,
-                             "seconds": seconds}) for index, (path, kind, seconds) in enumerate(records)]
+        starts = [sum(seconds for _p, _k, seconds in records[:index]) for index in range(len(records))]
+        lines = [json.dumps({"time": f"2026-12-18T12:00:{start:02d}.000+09:00", "path": path, "kind": kind,
+                             "seconds": seconds}) for start, (path, kind, seconds) in zip(starts, records)]
         (fleet / box / "play-2026-12-18.jsonl").write_text("\n".join(lines) + "\n{torn\n")
     out = tmp_path / "report.csv"
     assert main(["report", str(fleet), "--json", "--csv", str(out), "--png", str(tmp_path / "chart.png")]) == 0
@@ -100,3 +102,52 @@ def test_the_fleet_report_adds_up_every_box_and_says_how_fairly_answers_were_exp
     # One box's folder works too, and so does text.
     assert main(["report", str(fleet / "tall-case-1")]) == 0
     assert "the plaza, 1 box:" in capsys.readouterr().out
+
+
+# --- what reaches a spreadsheet or a terminal ------------------------------------------------
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
+    import csv
+    import json
+
+    from kiosk.app.cli import main
+    from kiosk.app.report import csv_cell
+
+    hostile = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "=1\n=2"]
+    for cell in hostile:
+        assert csv_cell(cell).startswith("'"), cell
+    assert csv_cell("answers/a.jpg") == "answers/a.jpg" and csv_cell(-1.5) == -1.5 and csv_cell(3) == 3
+    fleet = tmp_path / "fleet"
+    for box in ("=cmd|' -C calc'!A0", "box-1"):
+        (fleet / box).mkdir(parents=True)
+        lines = [json.dumps({"time": f"2026-12-18T12:0{index}:00+09:00", "path": path, "kind": "+answer",
+                             "seconds": 8}) for index, path in enumerate(hostile)]
+        (fleet / box / "play-2026-12-18.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "plays.csv"
+    assert main(["report", str(fleet), "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    assert len(rows) == 3 * len(hostile)
+    for row in rows:
+        for cell in row[:3]:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) and "\n" not in cell, row
+
+
+def test_the_text_report_escapes_control_characters_and_ansi_escapes(tmp_path, capsys):
+    import json
+
+    from kiosk.app.cli import main
+
+    fleet = tmp_path / "fleet"
+    box = fleet / "box\x1b]0;owned\x07"
+    box.mkdir(parents=True)
+    (box / "play-2026-12-18.jsonl").write_text(json.dumps(
+        {"time": "2026-12-18T12:00:00+09:00", "path": "a\x1b[2J\x1b[31mred\r\nforged line\u202egpj.exe",
+         "kind": "answer\x9b1m", "seconds": 8}) + "\n")
+    assert main(["report", str(fleet)]) == 0
+    text = capsys.readouterr().out
+    assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in text)
+    assert "a\\x1b[2J\\x1b[31mred\\x0d\\x0aforged line\\u202egpj.exe" in text
+    assert "box box\\x1b]0;owned\\x07:" in text and "answer\\x9b1m" in text
+    assert main(["report", str(fleet), "--json"]) == 0
+    assert "\x1b" not in capsys.readouterr().out

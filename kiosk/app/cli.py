@@ -34,6 +34,16 @@ def _moment_argument(text: str) -> dt.datetime:
     return moment  # a time without an offset is read in the schedule's zone, once the config is known
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 86_400:
+        raise argparse.ArgumentTypeError(f"not a number of seconds from 0 to 86400: {text!r}")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Fullscreen slideshow for plaza display boxes.")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
@@ -116,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
     report.add_argument("--json", action="store_true", help="print JSON")
     report.add_argument("--png", type=Path, help="also draw a chart to this PNG file")
+    report.add_argument("--deadline", type=_positive_seconds, default=600.0, metavar="SECONDS",
+                        help="the most reading a fleet URL may take in all; boxes not read by then are named "
+                             "and left out, exit 3 (default 600)")
 
     snapshot = command("snapshot", "render slides as the screen shows them to PNG files")
     snapshot.add_argument("--out", type=Path, required=True, help="folder for 0001.png, 0002.png, ...")

@@ -21,6 +21,7 @@ log = logging.getLogger("kiosk")
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3  # a report printed without some of its sources, which it names
 
 
 def load_box_or_log(path: Path, as_role: str | None = None, as_box: str | None = None

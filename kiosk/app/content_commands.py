@@ -13,7 +13,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from kiosk.app.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
+from kiosk.app.common import EXIT_FAILURE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
 from kiosk.boundary.folder import scan
 from kiosk.boundary.state import RotationStore
 from kiosk.core.catalogue import Catalogue
@@ -22,6 +22,7 @@ from kiosk.core.errors import ConfigError, ContentError, DisplayError
 from kiosk.core.fleet import Fleet, empty_selections
 from kiosk.core.playlist import Entry, plan, playlist_settings
 from kiosk.core.plaza import choose, selected
+from kiosk.core.values import printable_name
 
 
 def _text_problems(config: Config, catalogue: Catalogue) -> tuple[list[dict], list[dict], list[str]]:
@@ -274,31 +275,57 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from kiosk.app.report import build_fleet_report, build_report, draw_chart, fleet_text, report_text, write_csv
-    from kiosk.boundary.playlog import load_play_logs
+    """Proof of play, read box by box and line by line: a box that cannot be read is named and left out
+    (exit 3, the report of the rest printed); no box at all, or an unreadable fleet listing, is exit 1."""
+    import sys
+
+    from kiosk.app.report import build_fleet_report, draw_chart, fleet_lines, report_lines, write_csv
+    from kiosk.boundary.fleetlogs import BoxUnreadable, FleetUnreadable
+    from kiosk.core.proof import Tally, TooManyCounters
 
     config = load_or_log(args.config) if not args.folders or args.config.exists() else None
     if not args.folders and config is None:
         return EXIT_FAILURE
     font = config.captions.font if config is not None else None
+    unread: dict[str, str] = {}
     if args.folders:
-        import tempfile
-
-        downloads = tempfile.TemporaryDirectory(prefix="kiosk-report-")
-        folders = [_downloaded(f, Path(downloads.name)) if f.startswith(("http://", "https://"))
-                   else Path(f) for f in args.folders]
-        boxes = {name: load_play_logs(folder) for name, folder in _box_folders(folders)}
-        downloads.cleanup()
-        if not boxes:
-            log.error("no play logs in %s", ", ".join(str(f) for f in args.folders))
+        try:
+            sources = _report_sources(args.folders, args.since, args.deadline)
+        except FleetUnreadable as exc:
+            log.error("cannot read the boxes' play logs: %s", exc)
             return EXIT_FAILURE
-        fleet = build_fleet_report(boxes, args.since)
-        report, text = fleet, fleet_text(fleet)
-        chart = fleet["plaza"]
+        boxes: dict[str, Tally] = {}
+        for name, logs in sources:
+            tally = Tally(args.since)
+            try:
+                for lines in logs:
+                    for raw in lines:
+                        tally.add_line(raw)
+                tally.finish()
+            except (BoxUnreadable, TooManyCounters) as exc:
+                unread[name] = str(exc)
+                log.warning("box %s left out of the report: %s", name, exc)
+                continue
+            boxes[name] = tally
+        if not boxes:
+            log.error("no play logs in %s", ", ".join(printable_name(f) for f in args.folders))
+            return EXIT_FAILURE
+        fleet = build_fleet_report(boxes, unread)
+        report, lines, chart = fleet, fleet_lines(fleet), fleet["plaza"]
     else:
-        records, skipped = load_play_logs(config.state.dir)  # type: ignore[union-attr]
-        report = chart = build_report(records, args.since, skipped)
-        text = report_text(report)
+        from kiosk.boundary.fleetlogs import folder_logs
+
+        tally = Tally(args.since)
+        try:
+            for lines in folder_logs(config.state.dir):  # type: ignore[union-attr]
+                for raw in lines:
+                    tally.add_line(raw)
+            tally.finish()
+        except (BoxUnreadable, TooManyCounters) as exc:
+            log.error("cannot read this box's play log: %s", exc)
+            return EXIT_FAILURE
+        report = chart = tally.result()
+        lines = report_lines(report)
         fleet = None
     if args.png:
         from kiosk.core.assets import DEFAULT_FONT
@@ -306,37 +333,26 @@ def cmd_report(args: argparse.Namespace) -> int:
         draw_chart(chart, args.png, font or DEFAULT_FONT)
     if args.csv:
         write_csv(fleet or {"boxes": {}, "plaza": report}, args.csv)
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else text)
-    return EXIT_OK
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+    return EXIT_INCOMPLETE if unread else EXIT_OK
 
 
-def _downloaded(url: str, into: Path) -> Path:
-    """The play logs under a fleet URL (nginx's JSON autoindex of `fleet/`), downloaded into `into`."""
-    import requests
+def _report_sources(places: list[str], since: dt.date | None, deadline_seconds: float) -> list[tuple[str, Any]]:
+    """(box name, its logs' lines, read lazily) for each folder or fleet URL given."""
+    from kiosk.boundary import http
+    from kiosk.boundary.fleetlogs import FleetReader, folder_boxes, folder_logs
 
-    from kiosk.boundary.playlog import is_play_log_name
-
-    base = url if url.endswith("/") else url + "/"
-    session = requests.Session()
-    for box in session.get(base, timeout=30).json():
-        if box.get("type") != "directory" or "/" in box["name"] or box["name"] in (".", ".."):
-            continue
-        folder = into / box["name"]
-        folder.mkdir(parents=True, exist_ok=True)
-        for item in session.get(f"{base}{box['name']}/", timeout=30).json():
-            if item.get("type") == "file" and is_play_log_name(item["name"]):
-                response = session.get(f"{base}{box['name']}/{item['name']}", timeout=60)
-                (folder / item["name"]).write_bytes(response.content[:64 * 1024 * 1024])
-    return into
-
-
-def _box_folders(folders: list) -> list:
-    """(box name, folder) for each folder given: a box's own (it holds play logs), or one of boxes' folders."""
-    boxes = []
-    for folder in folders:
-        if any(folder.glob("play*.jsonl")):
-            boxes.append((folder.name, folder))
-        elif folder.is_dir():
-            boxes += [(sub.name, sub) for sub in sorted(folder.iterdir())
-                      if sub.is_dir() and any(sub.glob("play*.jsonl"))]
-    return boxes
+    sources: list[tuple[str, Any]] = []
+    deadline = http.Deadline(deadline_seconds)
+    for place in places:
+        if place.startswith(("http://", "https://")):
+            reader = FleetReader(place, http.new_session(), deadline)
+            sources += [(printable_name(box), reader.logs(box, since)) for box in reader.boxes()]
+        else:
+            sources += [(name, folder_logs(folder, since)) for name, folder in folder_boxes([Path(place)])]
+    return sources

@@ -1,8 +1,10 @@
 """Proof of play: what the public saw, from the play logs.
 
-Pure aggregation (`build_report`) plus a Pillow chart: plays and seconds per
-slide, per kind and per day, and how fairly the answers were exposed (the
-fewest and most plays of any answer).
+The counting is kiosk.core.proof's (memory grows with slides, not lines);
+here are the report's shapes: text for a terminal, JSON, CSV for a
+spreadsheet, and a Pillow chart. Every text that came from a box is escaped
+(kiosk.core.values.printable_name) before it reaches a terminal, and every
+CSV cell a spreadsheet would run as a formula is neutralised.
 """
 
 from __future__ import annotations
@@ -10,106 +12,54 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.core.values import MAX_SECONDS, number_problem, printable_name
+from kiosk.core.proof import Tally, parse_play
+from kiosk.core.values import printable_name
 
 KIND_COLOURS = {"contribute": (46, 110, 190), "answer": (220, 120, 40), "fallback": (150, 150, 150)}
 
 
-def parse_record(record: object) -> tuple[dt.datetime, str, str, float] | None:
-    """(start, path, kind, seconds) of one play record, or None if any part is unusable.
-
-    The start must carry its offset (the kiosk always writes one): times with
-    and without a zone cannot be ordered together. Seconds must be a finite
-    number in (0, a day].
-    """
-    if not isinstance(record, dict):
-        return None
-    time_text, path, kind, seconds = record.get("time"), record.get("path"), record.get("kind"), record.get("seconds")
-    if not isinstance(time_text, str) or len(time_text) > 64 or not isinstance(path, str) or not isinstance(kind, str):
-        return None
-    if number_problem(seconds, 0, MAX_SECONDS, low_open=True) is not None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(time_text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment, printable_name(path[:4096]), kind[:40], float(seconds)
-
-
-def build_report(records: list[dict], since: dt.date | None = None, skipped: int = 0) -> dict:
-    """Aggregates play records (from load_play_logs) into the report's numbers.
+def build_report(records: Iterable[object], since: dt.date | None = None, skipped: int = 0) -> dict:
+    """The report's numbers from one box's decoded play records, in the order they were written.
 
     Records that are not usable are counted in `skipped_records` with the
     `skipped` lines the reader could not parse, never fatal.
     """
-    per_slide: dict[str, dict] = {}
-    per_kind: dict[str, dict] = defaultdict(lambda: {"plays": 0, "seconds": 0.0})
-    per_day: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: {"plays": 0, "seconds": 0.0}))
-    first = last = None
+    tally = Tally(since)
+    tally.skipped = skipped
     for record in records:
-        parsed = parse_record(record)
-        if parsed is None:
-            skipped += 1
-            continue
-        moment, path, kind, seconds = parsed
-        day = moment.date()
-        if since is not None and day < since:
-            continue
-        first = moment if first is None or moment < first else first
-        last = moment if last is None or moment > last else last
-        slide = per_slide.setdefault(path, {"path": path, "kind": kind, "plays": 0, "seconds": 0.0})
-        slide["plays"] += 1
-        slide["seconds"] += seconds
-        per_kind[kind]["plays"] += 1
-        per_kind[kind]["seconds"] += seconds
-        per_day[day.isoformat()][kind]["plays"] += 1
-        per_day[day.isoformat()][kind]["seconds"] += seconds
-    answers = [s["plays"] for s in per_slide.values() if s["kind"] == "answer"]
-    return {
-        "from": first.isoformat(timespec="seconds") if first else None,
-        "to": last.isoformat(timespec="seconds") if last else None,
-        "plays": sum(k["plays"] for k in per_kind.values()),
-        "skipped_records": skipped,
-        "per_kind": {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(per_kind.items())},
-        "per_day": {
-            day: {kind: {"plays": v["plays"], "seconds": round(v["seconds"], 1)} for kind, v in sorted(kinds.items())}
-            for day, kinds in sorted(per_day.items())
-        },
-        "per_slide": sorted(
-            ({**s, "seconds": round(s["seconds"], 1)} for s in per_slide.values()),
-            key=lambda s: (s["kind"], s["path"]),
-        ),
-        "answer_fairness": {
-            "answers": len(answers),
-            "fewest_plays": min(answers) if answers else 0,
-            "most_plays": max(answers) if answers else 0,
-        },
-    }
+        play = parse_play(record)
+        if play is None:
+            tally.skipped += 1
+        else:
+            tally.add(play)
+    tally.finish()
+    return tally.result()
 
 
 def report_text(report: dict) -> str:
-    lines = [f"proof of play {report['from'] or '-'} to {report['to'] or '-'}: {report['plays']} plays"]
+    return "\n".join(report_lines(report))
+
+
+def report_lines(report: dict) -> Iterator[str]:
+    """The text report, a line at a time; names are escaped for the terminal."""
+    yield f"proof of play {report['from'] or '-'} to {report['to'] or '-'}: {report['plays']} plays"
     if report.get("skipped_records"):
-        lines.append(f"  {report['skipped_records']} unreadable play-log lines skipped")
+        yield f"  {report['skipped_records']} unreadable play-log lines skipped"
     for kind, totals in report["per_kind"].items():
-        lines.append(f"  {kind:<10} {totals['plays']:>7} plays {totals['seconds'] / 3600:>8.1f} h")
+        yield f"  {printable_name(kind):<10} {totals['plays']:>7} plays {totals['seconds'] / 3600:>8.1f} h"
     fairness = report["answer_fairness"]
-    lines.append(
-        f"  answers: {fairness['answers']}, each shown {fairness['fewest_plays']} to {fairness['most_plays']} times"
-    )
-    lines.append("per day:")
+    yield f"  answers: {fairness['answers']}, each shown {fairness['fewest_plays']} to {fairness['most_plays']} times"
+    yield "per day:"
     for day, kinds in report["per_day"].items():
-        parts = ", ".join(f"{kind} {v['plays']} ({v['seconds'] / 60:.0f} min)" for kind, v in kinds.items())
-        lines.append(f"  {day}  {parts}")
-    lines.append("per slide:")
+        parts = ", ".join(f"{printable_name(kind)} {v['plays']} ({v['seconds'] / 60:.0f} min)" for kind, v in kinds.items())
+        yield f"  {day}  {parts}"
+    yield "per slide:"
     for slide in report["per_slide"]:
-        lines.append(f"  {slide['plays']:>6}  {slide['seconds'] / 60:>7.1f} min  {slide['path']}")
-    return "\n".join(lines)
+        yield f"  {slide['plays']:>6}  {slide['seconds'] / 60:>7.1f} min  {printable_name(slide['path'])}"
 
 
 def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (1200, 600)) -> None:
@@ -161,44 +111,70 @@ def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (12
 
 # --- the fleet: every box's uploaded play logs ----------------------------------------------
 
-def build_fleet_report(boxes: dict[str, tuple[list[dict], int]], since: dt.date | None = None) -> dict:
-    """The report of each box and of the whole plaza, and how fairly the answers were exposed across it.
-
-    `boxes` maps a box's name to its records and the lines its logs could not parse.
-    """
-    per_box = {name: build_report(records, since, skipped) for name, (records, skipped) in sorted(boxes.items())}
-    plaza = build_report([r for records, _ in boxes.values() for r in records], since,
-                         sum(skipped for _, skipped in boxes.values()))
-    screens: dict[str, set[str]] = defaultdict(set)
-    for name, report in per_box.items():
-        for slide in report["per_slide"]:
-            if slide["kind"] == "answer":
-                screens[slide["path"]].add(name)
-    answers = [s for s in plaza["per_slide"] if s["kind"] == "answer"]
+def build_fleet_report(boxes: dict[str, Tally], unread: dict[str, str] | None = None) -> dict:
+    """The report of each box and of the whole plaza, how fairly the answers were exposed across it,
+    and which boxes could not be read (`unread`: box name -> why)."""
+    plaza = Tally()
+    per_box = {}
+    screens: dict[str, int] = defaultdict(int)
+    for name, tally in sorted(boxes.items()):
+        plaza.merge(tally)
+        per_box[name] = tally.result()
+        for path, (kind, _plays, _seconds) in tally.slides.items():
+            if kind == "answer":
+                screens[path] += 1
+    report = plaza.result()
+    answers = [s for s in report["per_slide"] if s["kind"] == "answer"]
     seconds = [s["seconds"] for s in answers]
     return {
         "boxes": per_box,
-        "plaza": plaza,
+        "plaza": report,
+        "unread_boxes": dict(sorted((unread or {}).items())),
         "fleet_fairness": {
             "answers": len(answers),
             "fewest_seconds": min(seconds) if seconds else 0,
             "most_seconds": max(seconds) if seconds else 0,
-            "fewest_screens": min((len(screens[s["path"]]) for s in answers), default=0),
-            "most_screens": max((len(screens[s["path"]]) for s in answers), default=0),
+            "fewest_screens": min((screens[s["path"]] for s in answers), default=0),
+            "most_screens": max((screens[s["path"]] for s in answers), default=0),
         },
     }
 
 
-def fleet_text(report: dict) -> str:
+def fleet_lines(report: dict) -> Iterator[str]:
+    """The text of the fleet's report, a line at a time; names are escaped for the terminal."""
     fairness = report["fleet_fairness"]
     count = len(report["boxes"])
-    lines = [f"the plaza, {count} box{'es' if count != 1 else ''}:", report_text(report["plaza"]), "",
-             f"fairness across the plaza: {fairness['answers']} answers, each on screen "
-             f"{fairness['fewest_seconds'] / 60:.1f} to {fairness['most_seconds'] / 60:.1f} min in all, "
-             f"on {fairness['fewest_screens']} to {fairness['most_screens']} screens"]
+    yield f"the plaza, {count} box{'es' if count != 1 else ''}:"
+    unread = report.get("unread_boxes") or {}
+    if unread:
+        yield f"  NOT COUNTED: {len(unread)} box{'es' if len(unread) != 1 else ''} could not be read:"
+        for name, reason in unread.items():
+            yield f"    {printable_name(name)}: {printable_name(reason)}"
+    yield from report_lines(report["plaza"])
+    yield ""
+    yield (f"fairness across the plaza: {fairness['answers']} answers, each on screen "
+           f"{fairness['fewest_seconds'] / 60:.1f} to {fairness['most_seconds'] / 60:.1f} min in all, "
+           f"on {fairness['fewest_screens']} to {fairness['most_screens']} screens")
     for name, box in report["boxes"].items():
-        lines += ["", f"box {name}:", report_text(box)]
-    return "\n".join(lines)
+        yield ""
+        yield f"box {printable_name(name)}:"
+        yield from report_lines(box)
+
+
+def fleet_text(report: dict) -> str:
+    return "\n".join(fleet_lines(report))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as text: one beginning with = + - @ tab or CR gets a leading ' (OWASP's
+    advice on CSV injection); numbers stay numbers. Control characters are escaped like on a terminal."""
+    if not isinstance(value, str):
+        return value
+    text = printable_name(value)
+    return "'" + text if value.startswith(_FORMULA_STARTS) or text.startswith(_FORMULA_STARTS) else text
 
 
 def write_csv(report: dict, path: Path) -> None:
@@ -211,4 +187,5 @@ def write_csv(report: dict, path: Path) -> None:
         writer.writerow(["box", "path", "kind", "plays", "seconds"])
         for name, box in [*report["boxes"].items(), ("plaza", report["plaza"])]:
             for slide in box["per_slide"]:
-                writer.writerow([name, slide["path"], slide["kind"], slide["plays"], slide["seconds"]])
+                writer.writerow([csv_cell(name), csv_cell(slide["path"]), csv_cell(slide["kind"]), slide["plays"],
+                                 slide["seconds"]])

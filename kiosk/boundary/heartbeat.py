@@ -32,9 +32,13 @@ class Heartbeat:
         seconds = self.timeout[0] + self.timeout[1]
         try:
             with http.held_to(self.session, self.url, seconds) as deadline:
-                response = self.session.post(self.url, json=status, timeout=self.timeout, verify=self.verify)
-                ok = response.status_code < 400
+                response = self.session.post(self.url, json=status, timeout=self.timeout, verify=self.verify,
+                                             allow_redirects=False)
+                ok = 200 <= response.status_code < 300
                 reason = f"HTTP {response.status_code}"
+                target = http.redirect_target(response)
+                if target is not None:  # following it would carry the token, and the status, elsewhere
+                    reason += f" redirected to {target}; the heartbeat does not follow redirects"
                 response.close()
                 deadline.check()
         except (requests.RequestException, OSError, DeadlinePassed) as exc:

@@ -26,6 +26,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kiosk import __version__
 from kiosk.core.errors import DeadlinePassed
+from kiosk.core.values import excerpt, printable_name
 
 
 class DeadlineAdapter(HTTPAdapter):
@@ -160,6 +161,18 @@ def read_limited(response: requests.Response, limit: int, deadline: Deadline, wh
         chunks.append(chunk)
     deadline.check()
     return b"".join(chunks)
+
+
+def redirect_target(response: requests.Response) -> str | None:
+    """Where a 3xx response points (printable, cut short), or None for any other response.
+
+    The kiosk never follows a redirect: requests would repeat a PUT with an
+    empty body after a 301 or 302, and carry the bearer token to wherever
+    the server points. A redirect is a failure its caller names.
+    """
+    if not 300 <= response.status_code < 400:
+        return None
+    return excerpt(printable_name(response.headers.get("Location", "nowhere")), 200).strip("'")
 
 
 class BodyTooLarge(Exception):

@@ -7,6 +7,10 @@ every `heartbeat.interval_seconds` the box PUTs into `<url><box name>/`:
     screen.jpg    what its panel shows (kiosk.boundary.screenshot)
     play-YYYY-MM-DD.jsonl   each play log once it has been rotated, once
 
+A file counts as arrived only when the server answers the PUT with 2xx and
+a HEAD then shows the length sent; a redirect is a failure, never followed
+(requests would repeat the PUT with an empty body and the token elsewhere).
+
 nginx's WebDAV module receives them (docs/install.md shows a configuration
 in which each box may write only its own folder). The same token and TLS
 rules as sync apply. Uploads are best effort, on their own thread: they
@@ -30,10 +34,11 @@ import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import read_json_object, write_atomically
+from kiosk.boundary.files import open_regular_file, read_json_object, write_atomically
 from kiosk.boundary.playlog import rotated_logs
 from kiosk.boundary.screenshot import SCREENSHOT_FILE
-from kiosk.core.errors import DeadlinePassed
+from kiosk.core.errors import DeadlinePassed, UnsafeFile
+from kiosk.core.values import printable_name
 
 log = logging.getLogger(__name__)
 
@@ -114,25 +119,45 @@ class Uploader(BackgroundThread):
     def _put(self, path: Path, name: str) -> str | None:
         """PUTs one file; a one-line reason when it did not arrive."""
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_UPLOAD_BYTES else None
+            with open_regular_file(path) as handle:  # a link to /dev/zero or a FIFO is refused, not read
+                data = handle.read(MAX_UPLOAD_BYTES + 1)
         except FileNotFoundError:
             return None  # nothing to send yet (no screenshot before the first slide)
-        except OSError as exc:
-            return f"{name}: cannot be read ({exc.strerror or exc})"
-        if data is None:
+        except (OSError, UnsafeFile) as exc:
+            return f"{name}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        if len(data) > MAX_UPLOAD_BYTES:
             return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
         url = self.folder_url + quote(name)
         seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
         try:
             with http.held_to(self.session, url, seconds) as deadline:
-                response = self.session.put(url, data=data, timeout=self.timeout, verify=self.verify)
-                status = response.status_code
-                response.close()
-                deadline.check()
+                return self._put_and_confirm(url, data, deadline)
         except (requests.RequestException, OSError, DeadlinePassed) as exc:
             return f"PUT {url}: {type(exc).__name__}"
-        if status >= 300:
-            return f"PUT {url}: HTTP {status}"
+
+    def _put_and_confirm(self, url: str, data: bytes, deadline: http.Deadline) -> str | None:
+        """PUT, then HEAD: the file arrived only if the server took it (2xx) and now holds its length.
+
+        Stock nginx WebDAV answers a PUT with 201 or 204 and no checksum, so
+        the length it then serves is the confirmation. A redirect is never
+        followed (requests would repeat the PUT with an empty body).
+        """
+        response = self.session.put(url, data=data, timeout=self.timeout, verify=self.verify, allow_redirects=False)
+        response.close()
+        deadline.check()
+        problem = _refusal("PUT", url, response)
+        if problem:
+            return problem
+        response = self.session.head(url, timeout=self.timeout, verify=self.verify, allow_redirects=False)
+        response.close()
+        deadline.check()
+        problem = _refusal("HEAD", url, response)
+        if problem:
+            return problem
+        held = response.headers.get("Content-Length", "")
+        if held != str(len(data)):
+            shown = f"{printable_name(held[:20])} bytes" if held else "no length"
+            return f"PUT {url}: the server holds {shown}, not the {len(data):,} bytes sent"
         return None
 
     def _say(self, problem: str | None) -> None:
@@ -142,3 +167,13 @@ class Uploader(BackgroundThread):
         elif problem is None and self.upload_problem is not None:
             log.info("uploads to %s work again", self.folder_url)
         self.upload_problem = problem
+
+
+def _refusal(method: str, url: str, response: requests.Response) -> str | None:
+    """Why a response is not a success, in one line; None for a 2xx."""
+    target = http.redirect_target(response)
+    if target is not None:
+        return f"{method} {url}: HTTP {response.status_code} redirected to {target}; uploads do not follow redirects"
+    if not 200 <= response.status_code < 300:
+        return f"{method} {url}: HTTP {response.status_code}"
+    return None

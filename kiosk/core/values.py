@@ -109,13 +109,21 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+_UNPRINTABLE = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))} | {
+    code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
 def printable_name(name: str) -> str:
-    """A file name as text that any log, terminal or JSON file can hold.
+    """A name or any outside text as text that any log, terminal, CSV or JSON file can hold.
 
     Names that are not UTF-8 arrive from the OS with surrogate escapes
-    (os.fsdecode); their raw bytes are shown as \\xNN.
+    (os.fsdecode); their raw bytes are shown as \\xNN. Control characters
+    (ANSI escapes, newlines, carriage returns, C1 codes) are shown as \\xNN
+    and bidi overrides as \\uNNNN, so no name can move a terminal's cursor,
+    recolour it, forge a log line or reverse the text around it.
     """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").translate(_UNPRINTABLE)
 
 
 def is_utf8_name(name: str) -> bool:
