@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from kiosk.boundary.fleetpage import HEADER_POLICY
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -49,7 +51,7 @@ events {{ worker_connections 64; }}
 http {{
   access_log {self.access_log} combined;
 {temp}
-  types {{ application/json json; text/html html; image/jpeg jpg; text/javascript js; }}
+  types {{ application/json json; text/html html; image/jpeg jpg; text/javascript js; text/css css; }}
   default_type application/octet-stream;
 {self._server_block()}
 }}
@@ -238,6 +240,7 @@ def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
     location ~ /\\. {{ deny all; }}
     location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
     location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+    location = /fleet.html {{ add_header Content-Security-Policy "{HEADER_POLICY}"; }}
     location ~ ^/fleet/(?<box>[^/]+)/[^/]+$ {{
       limit_except GET HEAD PUT {{ deny all; }}
       if ($request_method = PUT) {{ set $put_by "$uploader:$box"; }}
