@@ -336,7 +336,8 @@ function facts(s, box, now) {
   const sync = s.sync || {};
   const gap = (s.frames || {}).fade_gap_seconds || {};
   const lines = [
-    ["screen", shown ? shown.path + " (" + shown.kind + ")" : (s.screen || "unknown")],
+    ["on screen", !shown ? (s.screen || "unknown") : shown.kind === "fallback" ? "the fallback card"
+      : shown.path + " (" + shown.kind + ")"],
     ["content", (content.contribute || 0) + " contribute, " + (content.answer || 0) + " answers" +
       (content.arriving ? ", " + content.arriving + " arriving" : "")],
     ["last sync", sync.configured ? (sync.last_result || "not yet") + (sync.last_time ? " · " + shortTime(sync.last_time) : "")

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 STUCK_WORKER_SECONDS = 60.0  # one picture longer than this: the worker is stuck, and systemd is told by silence
 STATUS_LIST_LIMIT = 100  # files named in status.json per list; the counts say how many in all
-STATUS_TEXT_LIMIT = 300  # characters of one reason in status.json: what a person reads, never a whole traceback
+STATUS_TEXT_LIMIT = 300  # characters of one path or reason in a list: what a person reads, never a whole traceback
 
 
 class Health:
@@ -102,9 +102,9 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
             # The first STATUS_LIST_LIMIT by name, and how many in all: thousands of broken
             # files must not make every status write (every slide start) a megabyte.
             "unusable_count": len(unusable),
-            "unusable_files": {path: _clip(content.unusable[path].reason)
+            "unusable_files": {_clip(path): _clip(content.unusable[path].reason)
                                for path in heapq.nsmallest(STATUS_LIST_LIMIT, unusable)},
-            "retrying": {path: _clip(content.retry[path].reason)
+            "retrying": {_clip(path): _clip(content.retry[path].reason)
                          for path in heapq.nsmallest(STATUS_LIST_LIMIT, content.retry)},
             "retrying_count": len(content.retry),
             "content_problems": [_clip(problem) for problem in content.listed.problems[:STATUS_LIST_LIMIT]],
@@ -115,7 +115,7 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
         "role": director.config.box.role,
         "fleet": None if fleet is None else {
             **fleet, "refused": [_clip(reason) for reason in fleet.get("refused", ())[:STATUS_LIST_LIMIT]]},
-        "overriding": [slide.path for slide in content.catalogue.overrides][:STATUS_LIST_LIMIT],
+        "overriding": [_clip(slide.path) for slide in content.catalogue.overrides[:STATUS_LIST_LIMIT]],
     }
 
 
