@@ -307,6 +307,18 @@ def test_the_page_runs_under_its_content_security_policy_with_no_inline_script(o
     assert any("Content Security Policy" in line and "inline script" in line for line in console), console
 
 
+@in_browser
+def test_a_fleet_folder_that_cannot_be_read_is_said_and_no_box_is_made_up():
+    nginx, url, root = office_with({})  # no box has reported: nginx answers 404 for fleet/
+    try:
+        page, console = chromium(url + FLEET_PAGE, "--dump-dom")
+    finally:
+        nginx.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    assert "cannot read the reports: the fleet folder's listing HTTP 404" in page
+    assert cards_of(page) == {} and not [line for line in console if "Uncaught" in line], console
+
+
 def test_the_page_has_no_inline_script_or_style_and_names_its_files_by_content(tmp_path):
     write_fleet_page(tmp_path)
     page = (tmp_path / FLEET_PAGE).read_text()
