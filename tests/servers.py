@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from kiosk.boundary.fleetpage import HEADER_POLICY
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -50,7 +52,7 @@ events {{ worker_connections 64; }}
 http {{
   access_log {self.access_log} combined;
 {temp}
-  types {{ application/json json; text/html html; image/jpeg jpg; text/javascript js; }}
+  types {{ application/json json; text/html html; image/jpeg jpg; text/javascript js; text/css css; }}
   default_type application/octet-stream;
 {self._server_block()}
 }}
@@ -281,6 +283,7 @@ def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
     location ~ /\\. {{ deny all; }}
     location /files/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
     location = /manifest.json {{ add_header Cache-Control "no-cache"; }}
+    location = /fleet.html {{ add_header Content-Security-Policy "{HEADER_POLICY}"; }}
     location /fleet/ {{
       limit_except GET HEAD {{ deny all; }}
       autoindex on;

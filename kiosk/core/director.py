@@ -254,7 +254,9 @@ class Director:
         if name == "previous":
             return self.lineup.previous(self.rotation, now, self.local(wall))
         if name == "pause":
-            return self.lineup.toggle_pause(now)
+            effects = self.lineup.toggle_pause(now)
+            self.health.pause_changed(self.paused_remaining is not None, self.local(wall))
+            return effects
         if name == "info":
             self.info_visible = not self.info_visible
             return [Redraw()] if self.on_screen is not None and self.fade is None else []

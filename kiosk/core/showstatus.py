@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 STUCK_WORKER_SECONDS = 60.0  # one picture longer than this: the worker is stuck, and systemd is told by silence
 STATUS_LIST_LIMIT = 100  # files named in status.json per list; the counts say how many in all
+STATUS_TEXT_LIMIT = 300  # characters of one path or reason in a list: what a person reads, never a whole traceback
 
 
 class Health:
@@ -31,8 +32,13 @@ class Health:
 
     def __init__(self, config: Config) -> None:
         self.worker_stuck = False
+        self.worker_stuck_on: str | None = None  # the picture it is stuck on
         self.fleet: dict | None = None  # the central fleet file in force, and a refusal (kiosk.boundary.fleetfile)
-        self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "last_success_unix": 0}
+        # `failures` counts since start (kiosk.prom's counter); `consecutive_failures` since the last success,
+        # and `last_success` None means never: the office tells "failing for an hour" from "never worked".
+        self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "consecutive_failures": 0,
+                           "last_success_unix": 0, "last_success": None}
+        self.paused_since: str | None = None  # when the show was last paused (meaningful only while paused)
         # Whether the synced content is signed and accepted (kiosk.core.trust.trust_status); until the
         # sync client says more, what the config alone tells.
         self.trust: dict = trust_status(bool(config.sync.root_key), None, None, None, syncing=bool(config.sync.url))
@@ -51,18 +57,25 @@ class Health:
         elif not stuck and self.worker_stuck:
             log.info("the decode worker is working again")
         self.worker_stuck = stuck
+        self.worker_stuck_on = busy[0] if stuck and busy is not None else None
         return effects
 
     def sync_done(self, done: SyncDone, wall: dt.datetime) -> list[Any]:
         result = done.result
         self.sync.update(last_time=result.finished, last_result=result.line(), ok=result.ok)
         if result.ok:
-            self.sync.update(last_success_unix=int(wall.timestamp()), manifest_version=result.version)
+            self.sync.update(last_success_unix=int(wall.timestamp()), manifest_version=result.version,
+                             last_success=wall.isoformat(timespec="seconds"), consecutive_failures=0)
         else:
-            self.sync["failures"] = self.sync.get("failures", 0) + 1
+            self.sync["failures"] += 1
+            self.sync["consecutive_failures"] += 1
         if result.trust is not None:
             self.trust = result.trust
         return [PublishStatus()]
+
+    def pause_changed(self, paused: bool, wall: dt.datetime) -> None:
+        """Notes when a pause began, for the status (the office sees how long a screen has stood still)."""
+        self.paused_since = wall.isoformat(timespec="seconds") if paused else None
 
 
 def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
@@ -70,13 +83,16 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
     shown = director.on_screen
     content = director.content
     unusable = content.unusable_now()
+    paused = director.paused_remaining is not None
+    fleet = director.health.fleet
     return {
         "box": director.config.box.name,
         "version": __version__,
         "time": director.local(wall).isoformat(timespec="seconds"),
         "uptime_seconds": round(uptime, 1),
         "screen": "on" if director.screen_on else "off (schedule)",
-        "paused": director.paused_remaining is not None,
+        "paused": paused,
+        "paused_since": director.health.paused_since if paused else None,
         "on_screen": None if shown is None else {
             "path": shown.entry.path, "kind": shown.entry.kind, "seconds": shown.entry.seconds,
             "since": shown.started_wall.isoformat(timespec="seconds"),
@@ -93,17 +109,25 @@ def show_status(director: Director, uptime: float, wall: dt.datetime) -> dict:
             # The first STATUS_LIST_LIMIT by name, and how many in all: thousands of broken
             # files must not make every status write (every slide start) a megabyte.
             "unusable_count": len(unusable),
-            "unusable_files": {path: content.unusable[path].reason
+            "unusable_files": {_clip(path): _clip(content.unusable[path].reason)
                                for path in heapq.nsmallest(STATUS_LIST_LIMIT, unusable)},
-            "retrying": {path: retry.reason for path, retry in sorted(content.retry.items())},
-            "content_problems": list(content.listed.problems[:STATUS_LIST_LIMIT]),
+            "retrying": {_clip(path): _clip(content.retry[path].reason)
+                         for path in heapq.nsmallest(STATUS_LIST_LIMIT, content.retry)},
+            "retrying_count": len(content.retry),
+            "content_problems": [_clip(problem) for problem in content.listed.problems[:STATUS_LIST_LIMIT]],
             "content_problem_count": len(content.listed.problems),
         },
         "worker_stuck": director.health.worker_stuck,
+        "worker_stuck_on": director.health.worker_stuck_on,
         "role": director.config.box.role,
-        "fleet": director.health.fleet,
-        "overriding": [slide.path for slide in content.catalogue.overrides][:STATUS_LIST_LIMIT],
+        "fleet": None if fleet is None else {
+            **fleet, "refused": [_clip(reason) for reason in fleet.get("refused", ())[:STATUS_LIST_LIMIT]]},
+        "overriding": [_clip(slide.path) for slide in content.catalogue.overrides[:STATUS_LIST_LIMIT]],
     }
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= STATUS_TEXT_LIMIT else text[:STATUS_TEXT_LIMIT - 1] + "…"
 
 
 def overlay_lines(director: Director, uptime: float) -> list[str]:
