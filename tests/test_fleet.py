@@ -162,3 +162,13 @@ def test_a_fleet_file_that_is_not_a_regular_file_is_refused(tmp_path):
     os.mkfifo(tmp_path / "slides" / "fleet.yaml")
     state = load_fleet(tmp_path / "slides", tmp_path / "state")
     assert state.refused == ("fleet.yaml: not a regular file (a FIFO, socket or device)",)
+
+
+def test_a_kept_fleet_file_linked_to_a_device_is_never_read_and_is_written_anew(tmp_path):
+    path = box(tmp_path, FLEET)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / KEPT_FILE).symlink_to("/dev/zero")  # before: read without end at every start
+    config, state = load_box_config(path)
+    assert config.playlist.kinds == ("answer",) and state.refused == ()
+    assert not (tmp_path / "state" / KEPT_FILE).is_symlink()
+    assert (tmp_path / "state" / KEPT_FILE).read_text() == FLEET

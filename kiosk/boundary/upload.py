@@ -30,10 +30,10 @@ import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import read_json_object, write_atomically
+from kiosk.boundary.files import read_json_object, read_state_file, write_atomically
 from kiosk.boundary.playlog import rotated_logs
 from kiosk.boundary.screenshot import SCREENSHOT_FILE
-from kiosk.core.errors import DeadlinePassed
+from kiosk.core.errors import DeadlinePassed, UnsafeFile
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +114,15 @@ class Uploader(BackgroundThread):
     def _put(self, path: Path, name: str) -> str | None:
         """PUTs one file; a one-line reason when it did not arrive."""
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_UPLOAD_BYTES else None
+            data = read_state_file(path, MAX_UPLOAD_BYTES)
         except FileNotFoundError:
             return None  # nothing to send yet (no screenshot before the first slide)
+        except UnsafeFile as exc:
+            return f"{name}: {exc}; not sent"
+        except ValueError:
+            return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
         except OSError as exc:
             return f"{name}: cannot be read ({exc.strerror or exc})"
-        if data is None:
-            return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
         url = self.folder_url + quote(name)
         seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
         try:
