@@ -412,3 +412,11 @@ def test_a_fleet_file_cannot_unpin_a_box_or_choose_its_root_key(key, value, tmp_
     text = f"roles:\n  giant-box:\n    sync:\n      {key}: {value}\n"
     with pytest.raises(ConfigError, match=f"sync.{key}: belongs to each box"):
         parse_fleet(text)
+def test_a_kept_fleet_file_linked_to_a_device_is_never_read_and_is_written_anew(tmp_path):
+    path = box(tmp_path, FLEET)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / KEPT_FILE).symlink_to("/dev/zero")  # before: read without end at every start
+    config, state = load_box_config(path)
+    assert config.playlist.kinds == ("answer",) and state.refused == ()
+    assert not (tmp_path / "state" / KEPT_FILE).is_symlink()
+    assert (tmp_path / "state" / KEPT_FILE).read_text() == FLEET

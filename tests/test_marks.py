@@ -118,3 +118,41 @@ def test_a_folder_that_cannot_hold_the_ring_costs_the_marks_not_the_show(tmp_pat
     ring = MarkRing(blocker)
     assert not ring.write({"step": 1})
     assert ring.problem and last_marks(blocker) == []
+
+
+def test_a_ring_linked_to_a_device_is_never_read_and_not_marking_is_a_state_problem(tmp_path):
+    (tmp_path / RING_FILE).symlink_to("/dev/zero")
+    assert last_marks(tmp_path) == []
+    ring = MarkRing(tmp_path)
+    assert not ring.write({"step": 1})
+    assert "not a regular file" in ring.problem and RING_FILE in ring.problem
+
+
+def test_a_crafted_mark_at_the_end_of_the_numbers_restarts_the_ring(tmp_path):
+    ring = MarkRing(tmp_path)
+    ring.write({"step": 0})
+    ring.close()
+    data = bytearray((tmp_path / RING_FILE).read_bytes())
+    crafted = encode((1 << 64) - 1, b'{"step":99}')
+    data[3 * SLOT:3 * SLOT + len(crafted)] = crafted
+    (tmp_path / RING_FILE).write_bytes(bytes(data))
+    assert last_marks(tmp_path)[0] == {"step": 99}
+    again = MarkRing(tmp_path)
+    for step in range(1, SLOTS + 3):
+        assert again.write({"step": step}), again.problem
+    assert again.problem is None
+    assert last_marks(tmp_path)[0] == {"step": SLOTS + 2} and {"step": 99} not in last_marks(tmp_path)
+
+
+@given(st.binary(max_size=RING_BYTES + SLOT))
+def test_any_ring_file_reads_back_bounded_and_the_next_mark_is_the_newest(data):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / RING_FILE).write_bytes(data)
+        last_marks(Path(folder))
+        ring = MarkRing(Path(folder))
+        assert ring.write({"step": "new"}), ring.problem
+        ring.close()
+        assert last_marks(Path(folder))[0] == {"step": "new"}

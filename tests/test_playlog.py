@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 from kiosk.boundary.playlog import PlayLog, read_play_log
 from kiosk.core.playlist import play_record
@@ -119,3 +120,23 @@ def test_any_play_log_reports_finite_numbers(tmp_path, lines):
     assert report["plays"] + report["skipped_records"] == len([line for line in data.split(b"\n") if line.strip()])
     for slide in report["per_slide"]:
         assert 0 < slide["seconds"] <= 86_400 * slide["plays"] and slide["plays"] > 0
+
+
+def test_a_play_log_linked_to_a_device_is_refused_named_and_never_read(tmp_path):
+    from kiosk.boundary.playlog import PLAY_LOG_FILE, last_records, load_play_logs
+
+    (tmp_path / PLAY_LOG_FILE).symlink_to("/dev/zero")
+    log = PlayLog(tmp_path)
+    assert PLAY_LOG_FILE in log.problem and "not a regular file" in log.problem
+    log.append(record(18))
+    assert "not a regular file" in log.problem
+    assert last_records(tmp_path, 64) == [] and load_play_logs(tmp_path) == ([], 0)
+
+
+def test_an_endless_line_is_skipped_a_piece_at_a_time(tmp_path):
+    from kiosk.boundary.playlog import MAX_LINE_BYTES, PLAY_LOG_FILE, load_play_logs
+
+    good = json.dumps(record(18)) + "\n"
+    (tmp_path / PLAY_LOG_FILE).write_text(good + "x" * (5 * MAX_LINE_BYTES) + "\n" + good)
+    records, skipped = load_play_logs(tmp_path)
+    assert len(records) == 2 and skipped == 1

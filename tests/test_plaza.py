@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.core.catalogue import Catalogue, Slide
-from kiosk.core.playlist import PlaylistSettings, Rotation, next_entry
+from kiosk.core.playlist import PlaylistSettings, Rotation, next_entry, playlist_settings
 from kiosk.core.plaza import EPOCH, active_overrides, choose, selected, synced_entry
 from kiosk.core.sidecar import SlideMeta
 
@@ -120,15 +120,107 @@ def test_other_groups_differ():
     assert ours != theirs
 
 
-def test_broken_slides_are_passed_over_by_every_box_alike():
-    skip = {"answers/a3.jpg"}
+def group_slots(moment, settings=GROUP, content=None, count=40):
+    """The group's slots from `moment`: (start, slide) of each, as a box that can show everything sees them."""
+    return [(start, path) for start, path, _ in sequence_from(moment, settings, content, count)]
+
+
+def on_screen(slots, shown):
+    """What a box shows at each of the group's slot starts, from its own entries (start, path, seconds)."""
+    found = []
+    for start, _ in slots:
+        covering = [path for begin, path, seconds in shown if begin <= start < begin + dt.timedelta(seconds=seconds)]
+        found.append(covering[0] if covering else None)
+    return found
+
+
+def shown_by(moment, skip, settings=GROUP, content=None, count=40):
     shown = []
-    moment = NOON
-    for _ in range(30):
-        entry = synced_entry(catalogue(), GROUP, moment, skip)
-        shown.append(entry.path)
+    while len(shown) < count:
+        entry = synced_entry(content or catalogue(), settings, moment, skip)
+        shown.append((moment, entry.path, entry.seconds))
         moment += dt.timedelta(seconds=entry.seconds)
-    assert "answers/a3.jpg" not in shown
+    return shown
+
+
+def test_a_slot_a_box_cannot_show_is_held_by_the_slide_before_and_the_boundaries_stay_the_groups():
+    slots = group_slots(NOON)
+    skip = {"answers/a3.jpg"}
+    shown = shown_by(NOON, skip, count=30)
+    starts = {start for start, _ in slots}
+    assert all(start in starts for start, _, _ in shown)  # it changes slides only at the group's boundaries
+    screen = on_screen(slots, shown)
+    for at, (start, path) in enumerate(slots):
+        if start >= shown[-1][0]:
+            break
+        if path in skip:
+            assert screen[at] == screen[at - 1] and screen[at] not in skip  # held, not passed over
+        else:
+            assert screen[at] == path
+
+
+def test_boxes_that_found_different_files_unusable_agree_on_every_slot_both_can_show():
+    slots = group_slots(NOON, count=60)
+    one_skips = {"answers/a3.jpg", "contribute/c1.png"}
+    two_skips = {"answers/a5.jpg", "answers/a6.jpg"}
+    one = on_screen(slots, shown_by(NOON, one_skips, count=60))
+    # The second box restarted 17.3 s later, knowing its unusable files from its saved state.
+    late = NOON + dt.timedelta(seconds=17.3)
+    two = on_screen(slots, shown_by(late, two_skips, count=60))
+    both = [at for at, (start, path) in enumerate(slots)
+            if start >= late and path not in one_skips | two_skips and one[at] is not None and two[at] is not None]
+    assert len(both) >= 25
+    assert all(one[at] == two[at] == slots[at][1] for at in both)
+    # Where one box holds, it holds the slide the other showed in the slot before.
+    held = [at for at, (start, path) in enumerate(slots) if start >= late and path in one_skips
+            and two[at] is not None and slots[at - 1][1] not in one_skips | two_skips]
+    assert held and all(one[at] == two[at - 1] for at in held)
+
+
+def test_a_box_restarted_during_a_slot_it_cannot_show_holds_the_slide_before_until_the_next_boundary():
+    slots = group_slots(NOON)
+    at = next(i for i, (_, path) in enumerate(slots) if path.startswith("answers/") and i > 0
+              and slots[i - 1][1] != path and not slots[i + 1][1] == path)
+    start, path = slots[at]
+    entry = synced_entry(catalogue(), GROUP, start + dt.timedelta(seconds=1.2), {path})
+    assert entry.path == slots[at - 1][1]
+    assert start + dt.timedelta(seconds=1.2 + entry.seconds) == slots[at + 1][0]  # back in step there
+
+
+def test_a_slide_held_through_a_run_of_unusable_slots_ends_at_a_boundary_and_nothing_shown_is_the_fallback():
+    slots = group_slots(NOON)
+    answers = {s.path for s in catalogue().answers}
+    entry = synced_entry(catalogue(), GROUP, NOON, answers)  # only the contribute slides can be shown
+    assert entry.path.startswith("contribute/")
+    assert any(NOON + dt.timedelta(seconds=entry.seconds) == start for start, _ in slots)
+    everything = answers | {s.path for s in catalogue().contribute}
+    nothing = synced_entry(catalogue(), GROUP, NOON + dt.timedelta(seconds=1), everything)
+    assert nothing.is_fallback and NOON + dt.timedelta(seconds=1 + nothing.seconds) in {start for start, _ in slots}
+
+
+@given(st.floats(min_value=0, max_value=10 * 365 * 86400), st.integers(0, 2), st.integers(1, 9),
+       st.sets(st.integers(0, 8)), st.sets(st.integers(0, 2)), st.integers(0, 4))
+def test_any_unusable_set_keeps_the_groups_boundaries_and_shows_each_slot_or_holds_it(
+        offset, contribute, answers, broken_answers, broken_cards, shift):
+    settings = dataclasses.replace(GROUP, sync_offset=shift)
+    content = catalogue(contribute=contribute, answers=answers)
+    skip = {f"answers/a{i}.jpg" for i in broken_answers} | {f"contribute/c{i}.png" for i in broken_cards}
+    start = NOON + dt.timedelta(seconds=offset)
+    shown = shown_by(start, skip, settings, content, count=4)
+    last = shown[-1][0]
+    slots = [(moment, path) for moment, path in group_slots(start, settings, content, count=4 * 3 * 14) if moment <= last]
+    starts = {moment for moment, _ in slots}
+    assert all(moment in starts for moment, _, _ in shown[1:])
+    screen = on_screen(slots, shown)
+    for at, (moment, path) in enumerate(slots):
+        if screen[at] is None:
+            break
+        if screen[at] == "(fallback)":
+            assert {path for _, path in group_slots(start, settings, content, count=30)} <= skip
+        elif path not in skip:
+            assert screen[at] == path
+        else:
+            assert screen[at] not in skip and (at == 0 or screen[at] == screen[at - 1])
 
 
 @given(st.floats(min_value=0, max_value=10 * 365 * 86400), st.integers(0, 5), st.integers(1, 9))
@@ -139,3 +231,55 @@ def test_slots_tile_the_clock_without_gaps_or_overlaps(offset, contribute, answe
     end = start + dt.timedelta(seconds=entry.seconds)
     following = synced_entry(content, GROUP, end)
     assert 0 < entry.seconds <= 5 and following.seconds in (3.0, 5.0)
+
+
+def test_two_directors_of_a_group_with_different_unusable_files_agree_on_boundaries_and_slides():
+    from kiosk.core.effects import RecordSlide
+
+    from .test_director import FAST, SEOUL, Box, config_of, slides
+
+    group = FAST.replace("seed: 11", "seed: 11\n  sync_group: row-1")
+    config = config_of(group)
+    begin = dt.datetime(2026, 12, 18, 12, 0, 0, 250000, tzinfo=SEOUL)
+    settings = playlist_settings(config)
+    # The group's slots, as a box that can show everything sees them.
+    slots, moment = {}, begin
+    for _ in range(40):
+        entry = synced_entry(slides(), settings, moment)
+        slots[moment.timestamp()] = entry.path
+        moment += dt.timedelta(seconds=entry.seconds)
+    boxes = []
+    # One box finds a2 broken only when it tries it; the other restarted 4.3 s later, knowing that a3
+    # does not decode (its saved state), and finds c2 broken as it goes.
+    finds = Box(config, wall=begin)
+    finds.broken = {"answers/a2.jpg"}
+    knows = Box(config, wall=begin + dt.timedelta(seconds=4.3), unusable={"answers/a3.jpg": (1000, 1)})
+    knows.broken = {"contribute/c2.png", "answers/a3.jpg"}
+    for box in (finds, knows):
+        box.run_until(lambda: len(box.started()) == 18)
+        starts = [(dt.datetime.fromisoformat(r.record["time"]).timestamp(), r.record["path"])
+                  for r in box.of(RecordSlide)[2:]]  # the first is for what was left of its slot, and its fade
+        # delays the second's decode (the fake worker answers in steps); from the third on, on the group's time
+        boxes.append(starts)
+        assert all(round(moment, 3) in {round(m, 3) for m in slots} for moment, _ in starts)
+    unusable = {"answers/a2.jpg", "answers/a3.jpg", "contribute/c2.png"}
+
+    def screen(starts):
+        """What the box showed at each of the group's slot starts, from its first start on."""
+        found = {}
+        for moment in sorted(slots):
+            before = [path for start, path in starts if start <= moment + 0.0005]
+            if before and moment <= starts[-1][0]:
+                found[moment] = before[-1]
+        return found
+
+    one, two = screen(boxes[0]), screen(boxes[1])
+    both = [moment for moment in one if moment in two and slots[moment] not in unusable]
+    assert len(both) >= 8
+    assert all(one[moment] == two[moment] == slots[moment] for moment in both)
+    # A slot a box cannot show is held by the slide before: never a slide out of the group's turn.
+    for shown, own in ((one, finds.broken), (two, knows.broken)):
+        assert not set(shown.values()) & own
+        held = [moment for moment in shown if slots[moment] in own]
+        assert held and all(shown[moment] == shown[previous] for moment, previous in zip(sorted(shown)[1:], sorted(shown))
+                            if moment in held)

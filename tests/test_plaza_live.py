@@ -224,3 +224,133 @@ def test_an_override_goes_up_on_every_screen_and_comes_down(plaza):
     count = len(plaza.plays("tall-case-1"))
     plaza.wait(lambda: len(plaza.plays("tall-case-1")) >= count + 3)
     assert {p["kind"] for p in plaza.plays("tall-case-1")[count:]} == {"answer"}  # back to its rotation
+
+
+# --- a sync group whose boxes found different files unusable -------------------------------------
+
+GROUP_SHOW = """\
+timing:
+  contribute_seconds: 0.6
+  answer_seconds: 0.4
+  transition_seconds: 0.05
+playlist:
+  answers_per_contribute: 1
+  sync_group: row-2
+box:
+  name: {name}
+"""
+
+
+def _group_box(root: Path, name: str, broken: str) -> tuple[list, dict]:
+    """A kiosk's command line on its own copy of the content, with its own corrupted copy of one file."""
+    from .conftest import write_config
+
+    folder = root / name
+    slides = folder / "slides"
+    for index in range(2):
+        make_picture(slides / "contribute" / f"c{index}.png", size=(64, 36), colour=(200, 80 * index, 0))
+    for index in range(6):
+        make_picture(slides / "answers" / f"a{index}.jpg", size=(64, 36), colour=(30 * index, 90, 90))
+    (slides / broken).write_bytes(b"\xff\xd8\xff\xe0 not the JPEG the other box has" + bytes(300))
+    config = write_config(folder, GROUP_SHOW.format(name=name), slides=slides)
+    command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
+    return command, dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+
+
+def test_two_boxes_of_a_group_with_different_unusable_files_keep_its_boundaries_and_slides(tmp_path):
+    import datetime as dt
+
+    from kiosk.boundary.folder import scan
+    from kiosk.core.config import load_config
+    from kiosk.core.playlist import playlist_settings
+    from kiosk.core.plaza import synced_entry
+
+    broken = {"box-1": "answers/a1.jpg", "box-2": "answers/a4.jpg"}  # each can show what the other cannot
+    boxes = {name: _group_box(tmp_path, name, path) for name, path in broken.items()}
+    logs = {name: open(tmp_path / f"{name}.log", "w") for name in boxes}  # noqa: SIM115 - closed below
+    running: dict[str, subprocess.Popen] = {}
+
+    def start(name):
+        command, env = boxes[name]
+        running[name] = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=logs[name])
+
+    def plays(name):
+        return read_play_log(tmp_path / name / "state")
+
+    def wait(predicate, what):
+        deadline = time.monotonic() + 90
+        while not predicate():
+            assert time.monotonic() < deadline, what + "".join(
+                f"\n--- {name}\n{(tmp_path / f'{name}.log').read_text()[-1500:]}" for name in boxes)
+            time.sleep(0.1)
+
+    try:
+        start("box-1")
+        start("box-2")
+        wait(lambda: all(len(plays(name)) >= 15 for name in boxes), "both playing")
+        # box-2 restarts: it knows a4 is unusable from its saved state; box-1 has just found a1 out.
+        running["box-2"].terminate()
+        running["box-2"].wait(timeout=20)
+        restarted = time.time()
+        start("box-2")
+        wait(lambda: len([p for p in plays("box-2") if moment(p) > restarted]) >= 30, "box-2 playing again")
+    finally:
+        for process in running.values():
+            process.terminate()
+        for process in running.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs.values():
+            log.close()
+    for name, path in broken.items():
+        assert f"skipping {path}" in (tmp_path / f"{name}.log").read_text()
+
+    # The group's slots, from the content as published (box-1's listing: same names, sizes aside).
+    config = load_config(tmp_path / "box-1" / "config.yaml")
+    listed = scan(tmp_path / "box-1" / "slides")
+    first = min(moment(p) for p in plays("box-2") if moment(p) > restarted)
+    at = dt.datetime.fromtimestamp(first, dt.timezone.utc)
+    slots: dict[float, str] = {}
+    while at.timestamp() < time.time():
+        entry = synced_entry(listed, playlist_settings(config), at)
+        slots[at.timestamp()] = entry.path
+        at += dt.timedelta(seconds=entry.seconds)
+    boundaries = sorted(slots)
+
+    def on_slots(name):
+        """Each start after box-2's restart, put on the group's boundary it belongs to (within 0.15 s)."""
+        found, off = {}, 0
+        for play in plays(name):
+            start_at = moment(play)
+            if start_at <= first:
+                continue
+            nearest = min(boundaries, key=lambda b: abs(b - start_at))
+            if abs(nearest - start_at) < 0.15:
+                found[nearest] = play["path"]
+            else:
+                off += 1
+        return found, off
+
+    shown = {}
+    for name in boxes:
+        found, off = on_slots(name)
+        assert len(found) >= 20 and off <= 2, (name, off, len(found))  # it changes slides on the group's boundaries
+        assert broken[name] not in found.values()
+        shown[name] = found
+    one, two = shown["box-1"], shown["box-2"]
+    both = [b for b in boundaries if b in one and b in two and slots[b] not in broken.values()]
+    assert len(both) >= 15
+    assert [one[b] for b in both] == [slots[b] for b in both] == [two[b] for b in both]
+    # Where a box cannot show the group's slide, the other shows it, and that box holds the slide before.
+    for name, found in shown.items():
+        other = shown["box-2" if name == "box-1" else "box-1"]
+        theirs = [b for b in boundaries if slots[b] == broken[name] and b in other]
+        assert theirs and all(other[b] == broken[name] for b in theirs)
+
+
+def moment(play: dict) -> float:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(play["time"]).timestamp()

@@ -449,3 +449,64 @@ def test_while_marks_fail_each_line_is_written_at_once(tmp_path):
     recorder = SlideRecorder(store, PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
     recorder.slide_started(*start(1))
     assert store.problem and len(read_play_log(tmp_path)) == 1
+
+
+def test_a_crafted_mark_at_the_end_of_the_numbers_costs_no_play_log_line(tmp_path):
+    from kiosk.boundary.marks import RING_FILE, SLOT, encode
+
+    recorder = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path))
+    recorder.record([start(0)])
+    recorder.store.marks.close()
+    data = bytearray((tmp_path / RING_FILE).read_bytes())
+    crafted = encode((1 << 64) - 1, b'{"path":"crafted"}')
+    data[5 * SLOT:5 * SLOT + len(crafted)] = crafted
+    (tmp_path / RING_FILE).write_bytes(bytes(data))
+    again = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path))
+    again.recover()
+    again.record([start(number) for number in range(1, 5)])
+    again.flush()
+    assert [r["path"] for r in read_play_log(tmp_path)][-4:] == [f"answers/{n:03d}.jpg" for n in range(1, 5)]
+    assert again.store.problem is None
+
+
+def test_a_mark_that_cannot_be_written_is_a_state_problem_and_the_line_is_still_written(tmp_path):
+    from kiosk.boundary.marks import RING_FILE
+
+    (tmp_path / RING_FILE).symlink_to("/dev/zero")
+    recorder = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path))
+    recorder.record([start(number) for number in range(3)])
+    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(3)]
+    assert RING_FILE in recorder.store.problem and "not a regular file" in recorder.store.problem
+
+
+def test_a_rotation_file_that_is_not_a_regular_file_starts_fresh_without_reading_it(tmp_path, caplog):
+    (tmp_path / "rotation.json").symlink_to("/dev/zero")
+    assert RotationStore(tmp_path).load(seed=5) == SavedState(Rotation(seed=5))
+    assert "not a regular file" in caplog.text
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "rotation.json").unlink()
+    (tmp_path / "rotation.json").symlink_to(tmp_path / "fifo")
+    assert RotationStore(tmp_path).load(seed=5) == SavedState(Rotation(seed=5))  # never blocks on a FIFO
+
+
+def test_a_kiosk_whose_play_log_and_ring_link_to_a_device_shows_on_and_says_so(tmp_path):
+    import subprocess
+
+    from kiosk.boundary.marks import RING_FILE
+    from kiosk.boundary.playlog import PLAY_LOG_FILE
+
+    command, env, state = fast_kiosk(tmp_path, answers=4, per_contribute=2, seed=3)
+    state.mkdir()
+    (state / PLAY_LOG_FILE).symlink_to("/dev/zero")  # before: MemoryError at every start, a crash loop
+    (state / RING_FILE).symlink_to("/dev/zero")
+    (state / "rotation.json").symlink_to("/dev/zero")
+    done = subprocess.run(command + ["--exit-after", "4"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import re
+
+    shown = re.search(r"stopped after (\d+) slides", done.stderr)
+    assert shown and int(shown.group(1)) >= 10 and "Traceback" not in done.stderr  # the show went on
+    problems = json.loads((state / "status.json").read_text())["state_problems"]
+    assert any(PLAY_LOG_FILE in problem and "not a regular file" in problem for problem in problems), problems
+    assert any(RING_FILE in problem for problem in problems), problems
+    assert (state / PLAY_LOG_FILE).is_symlink() and os.readlink(state / PLAY_LOG_FILE) == "/dev/zero"

@@ -279,6 +279,6 @@ def test_a_state_file_linked_to_a_device_is_refused_not_read(server, tmp_path):
     (state / "play-2026-12-17.jsonl").symlink_to("/dev/zero")
     box = uploader(url, state)
     box.poll_once()
-    assert "play-2026-12-17.jsonl: cannot be read (not a regular file" in box.upload_problem
+    assert "play-2026-12-17.jsonl: not a regular file (a FIFO, socket or device); not sent" in box.upload_problem
     assert not (nginx.root / "fleet" / "box-1" / "play-2026-12-17.jsonl").exists()
     assert (nginx.root / "fleet" / "box-1" / "status.json").exists()

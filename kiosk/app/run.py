@@ -32,7 +32,7 @@ def _lock_state(folder: Path) -> object | None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = handle.read().strip()[:20]
+        holder = handle.read(64).strip()[:20]  # a pid; never more, whatever the file is
         handle.close()
         log.error("another kiosk%s is running with the state folder %s; this one does not start",
                   f" (pid {holder})" if holder else "", folder)

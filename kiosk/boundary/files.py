@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kiosk.core.errors import UnsafeFile
+from kiosk.core.values import loads_json
 
 CHUNK = 64 * 1024
 
@@ -127,11 +128,29 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_json_object(path: Path) -> dict:
-    """A JSON object from a file; an empty dict if it is missing, unreadable or not an object."""
+MAX_STATE_FILE_BYTES = 64 * 1024 * 1024  # a state file far larger than the kiosk ever writes is not its own
+
+
+def read_state_file(path: Path, limit: int = MAX_STATE_FILE_BYTES) -> bytes:
+    """A state file's bytes, through `open_regular_file`, at most `limit` of them.
+
+    Raises FileNotFoundError if it is missing, UnsafeFile if it is not a
+    regular file (a link to /dev/zero, a FIFO), ValueError if it is larger
+    than `limit`, OSError if it cannot be read.
+    """
+    with open_regular_file(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data
+
+
+def read_json_object(path: Path, limit: int = MAX_STATE_FILE_BYTES) -> dict:
+    """A JSON object from a state file (read through `read_state_file`); an empty dict if it is
+    missing, unreadable, not a regular file, too large or not an object."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = loads_json(read_state_file(path, limit))
+    except (OSError, ValueError, UnsafeFile):
         return {}
     return data if isinstance(data, dict) else {}
 

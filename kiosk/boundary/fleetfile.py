@@ -68,11 +68,19 @@ def load_fleet(slide_folder: Path, state_dir: Path) -> FleetState:
     except OSError as exc:
         return FleetState(*_kept(kept), refused=(f"{FLEET_FILE}: {exc}",))
     try:
-        if not kept.exists() or kept.read_text(encoding="utf-8") != text:
+        if _kept_text(kept) != text:
             write_atomically(kept, text)
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         log.warning("cannot keep a copy of the fleet file in %s: %s", state_dir, exc)
     return FleetState(fleet, fleet.version)
+
+
+def _kept_text(kept: Path) -> str | None:
+    """The kept copy's text, bounded, never from what is not a regular file; None if there is none to use."""
+    try:
+        return read_text(kept)
+    except ConfigError:
+        return None
 
 
 def _kept(kept: Path) -> tuple[Fleet | None, str | None]:

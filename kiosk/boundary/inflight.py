@@ -17,6 +17,8 @@ import logging
 import os
 from pathlib import Path
 
+from kiosk.boundary.files import read_state_file
+from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -76,11 +78,10 @@ class InFlightFile:
 def left_in_flight(folder: Path) -> tuple[str, tuple[int, int]] | None:
     """The picture that was being decoded when the kiosk last stopped uncleanly, if any."""
     try:
-        with (folder / IN_FLIGHT_FILE).open("rb") as handle:
-            data = loads_json(handle.read(8192))
+        data = loads_json(read_state_file(folder / IN_FLIGHT_FILE, 8192))
         path, version = data["path"], data["version"]
         if not isinstance(path, str) or not isinstance(version, list) or len(version) != 2:
             return None
         return path, (int(version[0]), int(version[1]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, UnsafeFile):
         return None

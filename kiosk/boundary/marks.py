@@ -31,11 +31,13 @@ import json
 import logging
 import mmap
 import os
+import stat
 import struct
 import zlib
 from pathlib import Path
 
-from kiosk.boundary.files import WriteTrouble
+from kiosk.boundary.files import WriteTrouble, open_regular_file
+from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ RING_BYTES = SLOT * SLOTS
 MAGIC = b"KPM1"
 HEADER = struct.Struct("<4sQII")  # magic, sequence, payload length, CRC-32 of the payload
 MAX_PAYLOAD = SLOT - HEADER.size
+MAX_SEQUENCE = 1 << 63  # a mark numbered this or more is damaged or crafted; the ring starts again
 
 
 def encode(sequence: int, payload: bytes) -> bytes:
@@ -86,13 +89,18 @@ def read_ring(data: bytes) -> list[tuple[int, object]]:
 
 
 def last_marks(folder: Path) -> list[object]:
-    """The marks in `folder`'s ring, newest first; none if it is missing or unreadable."""
+    """The marks in `folder`'s ring, newest first; none if it is missing, unreadable or not a
+    regular file (a link to a device is never read)."""
+    return [mark for _sequence, mark in read_ring(_ring_bytes(folder / RING_FILE))]
+
+
+def _ring_bytes(path: Path) -> bytes:
+    """At most a ring's bytes of the file, through the one safe opener; none if it cannot be used."""
     try:
-        with (folder / RING_FILE).open("rb") as handle:
-            data = handle.read(RING_BYTES)
-    except OSError:
-        return []
-    return [mark for _sequence, mark in read_ring(data)]
+        with open_regular_file(path) as handle:
+            return handle.read(RING_BYTES)
+    except (OSError, UnsafeFile):
+        return b""
 
 
 class MarkRing:
@@ -124,15 +132,16 @@ class MarkRing:
             try:
                 self._put(payload)
             except OSError as exc:
-                if not (self.direct and exc.errno == errno.EINVAL):
+                if not (self.direct and exc.errno == errno.EINVAL) or not self._is_regular():
                     raise
                 # A device whose sectors are larger than 512 bytes refuses them: go through the page cache.
                 self.close()
                 self.direct = False
                 self._put(payload)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, a state problem said, never the slide's failure
             self.close()
-            self.trouble.failed(f"cannot mark the rotation's place in {self.path}: {exc.strerror or exc}")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            self.trouble.failed(f"cannot mark the rotation's place in {self.path}: {str(reason)[:200]}")
             return False
         self._sequence += 1
         self.trouble.worked(f"the rotation's place is marked again in {self.path}")
@@ -140,12 +149,22 @@ class MarkRing:
 
     def _put(self, payload: bytes) -> None:
         fd = self._open()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a device since it was opened
+            raise OSError(errno.EINVAL, f"{RING_FILE} is not a regular file")
+        if self._sequence + 1 >= MAX_SEQUENCE:
+            self._make(fd)  # the numbers ran out (never, at a slide a second): start again from 0
         mark = encode(self._sequence + 1, payload)
         self._buffer[:len(mark)] = mark
         slot = (self._sequence + 1) % SLOTS
         written = os.pwrite(fd, memoryview(self._buffer)[:len(mark)], slot * SLOT)
         if written != len(mark):
             raise OSError(errno.EIO, f"wrote {written} of {len(mark)} bytes")
+
+    def _is_regular(self) -> bool:
+        try:
+            return stat.S_ISREG(os.stat(self.path).st_mode)
+        except OSError:
+            return False
 
     def close(self) -> None:
         if self._fd is not None:
@@ -159,12 +178,16 @@ class MarkRing:
         if self._fd is not None:
             return self._fd
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            existing = self.path.read_bytes()
-        except FileNotFoundError:
-            existing = b""
+        if os.path.lexists(self.path) and not stat.S_ISREG(os.stat(self.path).st_mode):
+            raise OSError(errno.EINVAL, f"{RING_FILE} is not a regular file (a link to a device, a FIFO)")
+        existing = _ring_bytes(self.path)
         marks = read_ring(existing)
-        self._sequence = max(self._sequence, marks[0][0] if marks else 0)
+        newest = marks[0][0] if marks else 0
+        if newest >= MAX_SEQUENCE:
+            # A crafted or damaged mark at the end of the numbers: the ring starts again from 0.
+            log.warning("%s holds a mark numbered %d; the ring is made anew", self.path, newest)
+            existing, newest = b"", 0
+        self._sequence = max(self._sequence, newest)
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_DSYNC
         fd = None
         if self.direct and hasattr(os, "O_DIRECT"):

@@ -10,13 +10,16 @@ weeks never fills its disk.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 
-from kiosk.boundary.files import WriteTrouble
+from kiosk.boundary.files import WriteTrouble, open_regular_file
+from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ class PlayLog:
         self._day: dt.date | None = _day_of_last_record(self.path)
         self._torn = _ends_torn(self.path)  # a line cut short by a kill or a power cut: the next starts anew
         self._held: list[dict] = []
+        if os.path.lexists(self.path) and not _is_regular(self.path):
+            # A link to /dev/zero, a FIFO: never read, never written; said now, in status.json too.
+            self.trouble.failed(f"cannot write the play log {self.path}: not a regular file (a link to a device, a FIFO)")
 
     def append(self, record: dict) -> None:
         """Writes one record now (and any held before it)."""
@@ -81,8 +87,15 @@ class PlayLog:
 
     def _write(self, lines: list[str]) -> None:
         if lines:
-            with self.path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write("".join(lines))
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file (a link to a device, a FIFO)")
+                data = "".join(lines).encode("utf-8", errors="backslashreplace")
+                while data:
+                    data = data[os.write(fd, data):]
+            finally:
+                os.close(fd)
 
     @property
     def problem(self) -> str | None:
@@ -132,24 +145,31 @@ def _record_day(record: dict) -> dt.date | None:
         return None
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _ends_torn(path: Path) -> bool:
     """True if the file's last line has no end: what a write cut short leaves."""
     try:
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:
             if handle.seek(0, os.SEEK_END) == 0:
                 return False
             handle.seek(-1, os.SEEK_END)
             return handle.read(1) != b"\n"
-    except OSError:
+    except (OSError, UnsafeFile):
         return False
 
 
 def _day_of_last_record(path: Path) -> dt.date | None:
     try:
-        with path.open("rb") as handle:
-            handle.seek(max(0, path.stat().st_size - 4096))
-            lines = handle.read().decode("utf-8", errors="replace").splitlines()
-    except OSError:
+        with open_regular_file(path) as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 4096))
+            lines = handle.read(4096).decode("utf-8", errors="replace").splitlines()
+    except (OSError, UnsafeFile):
         return None
     for line in reversed(lines):
         try:
@@ -175,18 +195,23 @@ def load_play_logs(folder: Path, rotated: bool = True) -> tuple[list[dict], int]
     skipped = 0
     for path in paths:
         try:
-            handle = path.open("rb")
+            handle = open_regular_file(path)
         except FileNotFoundError:
+            continue
+        except UnsafeFile as exc:
+            log.warning("not reading the play log %s: %s", path, exc)
             continue
         except OSError as exc:
             log.warning("cannot read the play log %s: %s", path, exc.strerror or exc)
             continue
         with handle:
-            for raw in handle:
-                if not raw.strip():
-                    continue
+            while raw := handle.readline(MAX_LINE_BYTES + 1):
                 if len(raw) > MAX_LINE_BYTES:
                     skipped += 1
+                    while raw and not raw.endswith(b"\n"):  # the rest of an endless line, a piece at a time
+                        raw = handle.readline(MAX_LINE_BYTES + 1)
+                    continue
+                if not raw.strip():
                     continue
                 try:
                     record = loads_json(raw)
@@ -206,11 +231,11 @@ def last_records(folder: Path, count: int) -> list[object]:
     candidates = [folder / PLAY_LOG_FILE] + list(reversed(rotated_logs(folder)))[:1]
     for path in candidates:
         try:
-            with path.open("rb") as handle:
+            with open_regular_file(path) as handle:
                 size = handle.seek(0, os.SEEK_END)
                 handle.seek(max(0, size - count * 4096))
-                lines = handle.read().splitlines()
-        except OSError:
+                lines = handle.read(count * 4096).splitlines()
+        except (OSError, UnsafeFile):
             continue
         records: list[object] = []
         for raw in reversed(lines):

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble, write_atomically
+from kiosk.boundary.files import WriteTrouble, read_state_file, write_atomically
 from kiosk.boundary.marks import MarkRing, last_marks
 from kiosk.boundary.playlog import PlayLog, last_records
 from kiosk.core.journal import (LINE_HOLD_SECONDS, LINE_KEY, Checkpoint, checkpoint_due, line_state, lines_due, read_checkpoint,
                                 resume_step, unlogged)
 from kiosk.core.playlist import Rotation, SavedState
+from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -60,14 +61,10 @@ class RotationStore:
     def load(self, seed: int) -> SavedState:
         """The saved state, or a fresh one (with a warning if the file was bad)."""
         try:
-            with self.path.open("rb") as handle:
-                text = handle.read(MAX_STATE_BYTES + 1)
-            if len(text) > MAX_STATE_BYTES:
-                raise ValueError(f"larger than {MAX_STATE_BYTES:,} bytes")
-            checkpoint = read_checkpoint(loads_json(text))
+            checkpoint = read_checkpoint(loads_json(read_state_file(self.path, MAX_STATE_BYTES)))
         except FileNotFoundError:
             return SavedState(Rotation(seed=seed))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, UnsafeFile) as exc:
             log.warning("saved rotation %s is unreadable (%s); starting a fresh rotation", self.path, str(exc)[:200])
             return SavedState(Rotation(seed=seed))
         self.checkpoint = checkpoint if checkpoint.ident else None  # an older format is written anew
@@ -147,7 +144,7 @@ class SlideRecorder:
             if checkpoint is not None:
                 self.store.step += 1
                 record = {**record, LINE_KEY: line_state(checkpoint, state.rotation, self.store.step)}
-            self.store.marks.write(record)
+            self.store.marks.write(record)  # a mark it cannot write is a state problem, never the line's loss
             self.play_log.hold(record)
             if self._held_since is None:
                 self._held_since = self.clock()

@@ -34,7 +34,7 @@ import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import open_regular_file, read_json_object, write_atomically
+from kiosk.boundary.files import read_json_object, read_state_file, write_atomically
 from kiosk.boundary.playlog import rotated_logs
 from kiosk.boundary.screenshot import SCREENSHOT_FILE
 from kiosk.core.errors import DeadlinePassed, UnsafeFile
@@ -119,14 +119,15 @@ class Uploader(BackgroundThread):
     def _put(self, path: Path, name: str) -> str | None:
         """PUTs one file; a one-line reason when it did not arrive."""
         try:
-            with open_regular_file(path) as handle:  # a link to /dev/zero or a FIFO is refused, not read
-                data = handle.read(MAX_UPLOAD_BYTES + 1)
+            data = read_state_file(path, MAX_UPLOAD_BYTES)
         except FileNotFoundError:
             return None  # nothing to send yet (no screenshot before the first slide)
-        except (OSError, UnsafeFile) as exc:
-            return f"{name}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
-        if len(data) > MAX_UPLOAD_BYTES:
+        except UnsafeFile as exc:
+            return f"{name}: {exc}; not sent"
+        except ValueError:
             return f"{name}: larger than {MAX_UPLOAD_BYTES:,} bytes; not sent"
+        except OSError as exc:
+            return f"{name}: cannot be read ({exc.strerror or exc})"
         url = self.folder_url + quote(name)
         seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
         try:

@@ -81,6 +81,7 @@ class Admission:
         self.unusable: dict[str, Unusable] = {path: Unusable(version) for path, version in unusable.items()}
         self._unusable_now: set[str] | None = None  # of the catalogue's slides; kept between changes
         self._pending: dict[str, Slide | None] = {}  # changes to the admitted catalogue at the next settle
+        self._listing: Catalogue | None = None  # `listed` as a catalogue, made when asked after a change
 
     # --- what the playlist may not choose ------------------------------------------
 
@@ -103,6 +104,16 @@ class Admission:
         if not self.retry:
             return unusable
         return unusable | {path for path, retry in self.retry.items() if retry.at > now}
+
+    def listing(self) -> Catalogue:
+        """What this box shows of the folder's listing, admitted or not, as a catalogue.
+
+        A sync group's shared sequence is made from it: every box of the group
+        lists the same published files, whatever each has found it cannot show.
+        """
+        if self._listing is None:
+            self._listing = selected(self.everything, self.settings)
+        return self._listing
 
     def versions(self) -> dict[str, tuple[int, int]]:
         """The unusable files as saved with the rotation."""
@@ -131,6 +142,7 @@ class Admission:
         return self._take(changed, removed, everything.problems)
 
     def _take(self, changed: Iterable[Slide], removed: Iterable[str], problems: tuple[str, ...]) -> list[str]:
+        self._listing = None
         wanted = selection(self.settings)
         listed = self.listed.slides
         gone: list[str] = [path for path in removed if path in listed]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.core.admission import Admission
 from kiosk.core.config import Config
@@ -101,12 +102,18 @@ class Lineup:
         """Chooses the slide due at `due` (or shows `entry` again) and asks for its frame unless told not to."""
         assert self.layout is not None
         if entry is None:
-            entry, rotation = choose(
+            entry, rotation = self.chooser()(
                 rotation, self.content.catalogue, playlist_settings(self.config), due_wall, self.content.not_now(now),
             )
         self.upcoming = Upcoming(entry, rotation, frame_key(entry, self.layout), due, due_wall, now,
                                  out_of_turn=out_of_turn)
         return self.request_upcoming(now, prefetch) if request else []
+
+    def chooser(self) -> Callable[..., tuple[Entry, Rotation]]:
+        """`choose`, with a sync group's sequence made from the content as listed, admitted or not."""
+        if not self.config.playlist.sync_group:
+            return choose
+        return functools.partial(choose, listed=self.content.listing())
 
     def request_upcoming(self, now: float, prefetch: bool = True) -> list[Any]:
         """Asks for the next frame, then the few after it."""
@@ -137,7 +144,7 @@ class Lineup:
         start = upcoming.due_wall + dt.timedelta(seconds=upcoming.entry.seconds)
         planned, _rotation = plan(
             upcoming.rotation, self.content.catalogue, playlist_settings(self.config), start, PREFETCH_SLIDES,
-            self.content.not_now(now), self.config.schedule.timetable, chooser=choose,
+            self.content.not_now(now), self.config.schedule.timetable, chooser=self.chooser(),
         )
         effects: list[Any] = []
         for item in planned:
@@ -183,7 +190,8 @@ class Lineup:
         if upcoming is None:
             return []
         entry, catalogue = upcoming.entry, self.content.catalogue
-        current = catalogue.get(entry.path)
+        # A sync group's slide may be listed and not yet admitted: it is stale only if the listing changed it.
+        current = (self.content.listing() if self.config.playlist.sync_group else catalogue).get(entry.path)
         overriding = bool(active_overrides(catalogue, wall)) and entry.kind != "override"
         stale = (
             overriding

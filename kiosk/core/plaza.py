@@ -12,10 +12,14 @@
   boundaries: each cycle shows every selected answer once, in an order
   shuffled by the group's name and the cycle's number, with the contribute
   slides between them as the pattern says, and cycles follow each other
-  from the Unix epoch. No box talks to another; a box that restarts, or
-  whose content arrives late, is in step again at its next boundary once it
-  holds the same content. `playlist.sync_offset: N` shows the slide N
-  places further on, in the same slots.
+  from the Unix epoch. The sequence is made from the content as listed
+  (what was published), never from what one box found it cannot show: a
+  box holds such a slot with the slide of the slot before it (`held`), so
+  every box keeps the same boundaries and the same slide in every slot it
+  can show. No box talks to another; a box that restarts, or whose content
+  arrives late, is in step again at its next boundary once it holds the
+  same content. `playlist.sync_offset: N` shows the slide N places further
+  on, in the same slots.
 
 Pure: catalogues, settings and times in, entries out.
 """
@@ -83,8 +87,13 @@ def choose(
     settings: PlaylistSettings,
     now: dt.datetime,
     skip: Collection[str] = (),
+    listed: Catalogue | None = None,
 ) -> tuple[Entry, Rotation]:
-    """The slide that starts at `now`: an override, the group's slot, or the box's own rotation."""
+    """The slide that starts at `now`: an override, the group's slot, or the box's own rotation.
+
+    `listed` is the content as listed, admitted or not (kiosk.core.admission), from which a sync
+    group's sequence is made; `catalogue` when not given.
+    """
     overrides = active_overrides(catalogue, now, skip)
     if overrides:
         paths = [s.path for s in overrides]
@@ -94,37 +103,67 @@ def choose(
     if rotation.last_override is not None:
         rotation = dataclasses.replace(rotation, last_override=None)
     if settings.sync_group:
-        return synced_entry(catalogue, settings, now, skip), rotation
+        return synced_entry(catalogue if listed is None else listed, settings, now, skip), rotation
     return next_entry(rotation, catalogue, settings, now, skip)
 
 
 def synced_entry(catalogue: Catalogue, settings: PlaylistSettings, now: dt.datetime,
                  skip: Collection[str] = ()) -> Entry:
-    """The group's slide for the slot that holds `now`, for the time left in that slot."""
-    contribute = tuple(s for s in catalogue.contribute if s.path not in skip and within_window(s.meta, now))
-    answers = tuple(s for s in catalogue.answers if s.path not in skip and within_window(s.meta, now))
+    """The group's slide for the slot that holds `now`, for the time left in that slot.
+
+    `catalogue` is the content as listed (what was published), and the
+    sequence is made from all of it. A slot whose slide is in `skip` (this
+    box cannot show it) is held: the box shows the slide of the nearest slot
+    before it that it can show, and a slide followed by such slots is shown
+    on through them. So boxes that found different files unusable still
+    agree on every boundary, and on the slide of every slot both can show.
+    """
+    contribute = tuple(s for s in catalogue.contribute if within_window(s.meta, now))
+    answers = tuple(s for s in catalogue.answers if within_window(s.meta, now))
     if not contribute and not answers:
         return Entry("(fallback)", "fallback", settings.contribute_seconds)
     group = settings.sync_group
+    cycles: dict[int, tuple[Slide, ...]] = {}
+
+    def cycle_of(number: int) -> tuple[Slide, ...]:
+        if number not in cycles:  # hashing 20,000 slides for the cache costs; once per cycle per call
+            cycles[number] = _sequence(contribute, answers, settings, group, number)
+        return cycles[number]
+
     # Every cycle holds the same slides, so it lasts the same; only the order of answers changes.
-    first = _sequence(contribute, answers, settings, group, 0)
+    first = cycle_of(0)
+    length = len(first)
     total = sum(_seconds(slide, settings) for slide in first)
     cycle, into = divmod((now - EPOCH).total_seconds(), total)
     cycle = int(cycle)
-    sequence = _sequence(contribute, answers, settings, group, cycle)
-    ends = _ends(tuple(_seconds(slide, settings) for slide in sequence))
+    ends = _ends(tuple(_seconds(slide, settings) for slide in cycle_of(cycle)))
     index = min(bisect.bisect_right(ends, into), len(ends) - 1)
     left = ends[index] - into
     if left < 0.001:  # at a boundary, within float error: the slot that begins there
         index += 1
         if index == len(ends):
             cycle, index = cycle + 1, 0
-            sequence = _sequence(contribute, answers, settings, group, cycle)
-            ends = _ends(tuple(_seconds(slide, settings) for slide in sequence))
+            ends = _ends(tuple(_seconds(slide, settings) for slide in cycle_of(cycle)))
         left = ends[index] - (ends[index - 1] if index else 0.0)
-    target = index + settings.sync_offset
-    shown = _sequence(contribute, answers, settings, group, cycle + target // len(sequence))[target % len(sequence)]
-    return dataclasses.replace(entry_for(shown, settings), seconds=round(left, 3))
+    slot = cycle * length + index  # counted from the epoch's first slot
+
+    def slide_in(number: int) -> Slide:
+        """The slide of a slot: the sequence's, `sync_offset` places on."""
+        shown = number + settings.sync_offset
+        return cycle_of(shown // length)[shown % length]
+
+    def slot_seconds(number: int) -> float:
+        return _seconds(cycle_of(number // length)[number % length], settings)
+
+    # Every cycle holds every slide, so one this box can show is never two cycles away.
+    held = next((slot - back for back in range(2 * length) if slide_in(slot - back).path not in skip), None)
+    if held is None:  # nothing of the group's content can be shown here: the fallback, for this slot
+        return Entry("(fallback)", "fallback", round(left, 3))
+    after = slot + 1
+    while after < slot + 2 * length and slide_in(after).path in skip:  # slots this slide holds on through
+        left += slot_seconds(after)
+        after += 1
+    return dataclasses.replace(entry_for(slide_in(held), settings), seconds=round(left, 3))
 
 
 def _seconds(slide: Slide, settings: PlaylistSettings) -> float:
