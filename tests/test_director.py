@@ -37,6 +37,7 @@ playlist:
   answers_per_contribute: 2
   seed: 11
 """
+KEYS = "display:\n  keys: true\n"  # operator keys are off unless configured
 
 
 def config_of(body: str = FAST, **sections: str):
@@ -246,7 +247,7 @@ def test_the_rotation_saved_with_each_start_is_the_one_after_it():
 
 
 def test_the_wait_is_until_the_next_slide_and_never_long():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     due = box.director.upcoming.due
     assert box.director.wait_seconds(due - 0.1) == pytest.approx(0.1)
@@ -429,7 +430,7 @@ def test_a_configured_cache_prepares_every_planned_slide_it_has_room_for():
 
 def test_next_previous_and_pause_keys():
     box = Box(config_of(FAST.replace("contribute_seconds: 3", "contribute_seconds: 60")
-                        .replace("answer_seconds: 2", "answer_seconds: 60")))
+                        .replace("answer_seconds: 2", "answer_seconds: 60") + KEYS))
     box.run_until(lambda: len(box.started()) == 1)
     first = box.started()[0]
     box.key("next")
@@ -449,7 +450,7 @@ def test_next_previous_and_pause_keys():
 
 
 def test_a_key_pressed_during_a_fade_acts_when_it_ends():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1)
     assert box.director.fading
     box.key("next")
@@ -457,7 +458,7 @@ def test_a_key_pressed_during_a_fade_acts_when_it_ends():
 
 
 def test_pause_resumes_with_the_time_that_was_left():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     left = box.director.upcoming.due - box.now
     box.key("pause")
@@ -467,7 +468,7 @@ def test_pause_resumes_with_the_time_that_was_left():
 
 
 def test_the_info_key_redraws_with_the_overlay_and_again_without():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     assert box.key("info") == [Redraw()] and box.director.info_visible
     lines = overlay_lines(box.director, uptime=3725)

@@ -283,7 +283,8 @@ def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
 
 def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
     caplog.set_level(logging.INFO)
-    box = world(tmp_path, slide_folder, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60"))
+    body = FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60") + "  keys: true\n"
+    box = world(tmp_path, slide_folder, body)
     box.show.open()
     box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
     box.screen.keys = ["info"]
@@ -294,6 +295,23 @@ def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
     box.step_until(lambda: box.show.slides_shown == 2)
     box.screen.keys = ["quit"]
     box.show.run()  # opens again (the fake screen allows it) and ends at the first pass
+    assert "quit requested" in caplog.text and box.screen.closed
+
+
+def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tmp_path, slide_folder, caplog):
+    caplog.set_level(logging.INFO)
+    box = world(tmp_path, slide_folder, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60"))
+    box.show.open()
+    box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
+    drawn = len(box.screen.drawn)
+    box.screen.keys = ["info", "pause", "next", "previous", "quit"]
+    for _ in range(20):
+        box.show.step()
+    assert box.show.slides_shown == 1 and len(box.screen.drawn) == drawn, "nothing drawn, nothing skipped"
+    assert box.show.status()["paused"] is False
+    assert caplog.text.count("operator keys are off") == 1 and "quit requested" not in caplog.text
+    box.screen.keys = ["close"]
+    box.show.run()
     assert "quit requested" in caplog.text and box.screen.closed
 
 
