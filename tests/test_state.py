@@ -576,3 +576,13 @@ def test_an_override_withdrawn_after_a_few_seconds_reads_back_those_seconds_from
     assert began <= seen_on_screen and withdrawn <= left <= seen_line
     assert (withdrawn - seen_on_screen).total_seconds() <= (left - began).total_seconds() \
         <= (seen_line - began).total_seconds()
+
+
+def test_lines_never_told_that_their_slide_left_are_bounded_and_written_without_left(tmp_path):
+    from kiosk.boundary.state import OPEN_LINES
+
+    recorder = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path))
+    for number in range(1, OPEN_LINES + 3):
+        recorder.slide_started(*start(number))
+    assert [line["path"] for line in read_play_log(tmp_path)] == ["answers/001.jpg", "answers/002.jpg"]
+    assert all("left" not in line for line in read_play_log(tmp_path))
