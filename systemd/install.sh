@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs the kiosk on a display box (Debian / Raspberry Pi OS) as a systemd service.
 #
-#   sudo systemd/install.sh [--cage] [--no-demo] [--no-start]
+#   sudo systemd/install.sh [--cage] [--no-demo] [--no-start] [--no-lockdown]
 #
 # Creates the user `kiosk` (groups video, render, input), installs the kiosk
 # into its own virtual environment in /opt/kiosk/venv, copies config.yaml to
 # /etc/kiosk/ (kept if it exists), fills /srv/kiosk/slides with the bundled
-# campaign slides if it is empty, smoke-tests the installation, then enables
-# and starts kiosk.service (or kiosk-cage.service with --cage).
+# campaign slides if it is empty, smoke-tests the installation, locks the
+# console a passer-by could reach with a keyboard (no login prompt on any VT,
+# SysRq off, Ctrl+Alt+Del does nothing; --no-lockdown skips it on a desk
+# machine), then enables and starts kiosk.service (or kiosk-cage.service with --cage).
 #
 # Paths can be moved with KIOSK_PREFIX, KIOSK_ETC, KIOSK_STATE, KIOSK_CONTENT,
-# KIOSK_UNIT_DIR and KIOSK_USER; --no-user and --no-systemctl skip the steps
-# that need a real box (the test suite uses them to install into a folder).
+# KIOSK_UNIT_DIR, KIOSK_SYSTEM_ETC and KIOSK_USER; --no-user and --no-systemctl
+# skip the steps that need a real box (the test suite uses them to install into a folder).
 set -euo pipefail
 
 # shellcheck source=paths.sh
@@ -24,6 +26,7 @@ demo=yes
 start=yes
 make_user=yes
 use_systemctl=yes
+lockdown=yes
 for arg in "$@"; do
     case "$arg" in
         --cage) unit=kiosk-cage.service ;;
@@ -31,7 +34,8 @@ for arg in "$@"; do
         --no-start) start=no ;;
         --no-user) make_user=no ;;
         --no-systemctl) use_systemctl=no ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --no-lockdown) lockdown=no ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -107,6 +111,34 @@ sed -e "s#/opt/kiosk#$PREFIX#g" \
     -e "s#^Group=kiosk\$#Group=$KIOSK_USER#" \
     "$SOURCE/systemd/$unit" > "$UNIT_DIR/$unit"
 chmod 0644 "$UNIT_DIR/$unit"
+
+if [ "$lockdown" = yes ]; then
+    # A keyboard plugged into a box on the plaza must reach nothing: the kiosk ignores its keys
+    # (display.keys), and the system gives it no console. See "The console" in docs/install.md.
+    step "locking the console: no login prompt on any VT, SysRq off, Ctrl+Alt+Del masked"
+    mkdir -p "$SYSTEM_ETC/sysctl.d" "$SYSTEM_ETC/systemd/logind.conf.d"
+    cat > "$SYSTEM_ETC/sysctl.d/90-kiosk-console.conf" <<'CONF'
+# Installed by the kiosk's install.sh: no magic SysRq keys (reboot, kill all, ...) from a keyboard.
+kernel.sysrq = 0
+CONF
+    cat > "$SYSTEM_ETC/systemd/logind.conf.d/90-kiosk-console.conf" <<'CONF'
+# Installed by the kiosk's install.sh: no login prompt on a VT a keyboard switches to.
+[Login]
+NAutoVTs=0
+ReserveVT=0
+CONF
+    chmod 0644 "$SYSTEM_ETC/sysctl.d/90-kiosk-console.conf" "$SYSTEM_ETC/systemd/logind.conf.d/90-kiosk-console.conf"
+    mkdir -p "$UNIT_DIR"
+    # Masked: no getty on the panel's VT (tty1), and Ctrl+Alt+Del starts nothing (it would reboot).
+    for masked in getty@tty1.service ctrl-alt-del.target; do
+        ln -sfn /dev/null "$UNIT_DIR/$masked"
+    done
+    if [ "$use_systemctl" = yes ]; then
+        sysctl -q -p "$SYSTEM_ETC/sysctl.d/90-kiosk-console.conf" || true
+        systemctl stop getty@tty1.service >/dev/null 2>&1 || true
+        echo "    logind's VT settings apply at the next boot"
+    fi
+fi
 
 if [ "$use_systemctl" = yes ]; then
     systemctl daemon-reload

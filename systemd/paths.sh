@@ -5,4 +5,6 @@ ETC=${KIOSK_ETC:-/etc/kiosk}
 STATE=${KIOSK_STATE:-/var/lib/kiosk}
 CONTENT=${KIOSK_CONTENT:-/srv/kiosk/slides}
 UNIT_DIR=${KIOSK_UNIT_DIR:-/etc/systemd/system}
+# The system's own settings that lock the console (sysctl.d, logind.conf.d).
+SYSTEM_ETC=${KIOSK_SYSTEM_ETC:-/etc}
 KIOSK_USER=${KIOSK_USER:-kiosk}

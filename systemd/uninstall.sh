@@ -3,7 +3,8 @@
 #
 #   sudo systemd/uninstall.sh [--purge]
 #
-# Stops and disables the service and removes the unit and /opt/kiosk. The
+# Stops and disables the service, removes the unit, /opt/kiosk and the console
+# lockdown (the console comes back at the next boot). The
 # config (/etc/kiosk), the content (/srv/kiosk/slides), the state and play logs
 # (/var/lib/kiosk) and the user stay, unless --purge is given.
 # Honours the same KIOSK_* variables and --no-user / --no-systemctl as install.sh.
@@ -30,6 +31,13 @@ for unit in kiosk.service kiosk-cage.service; do
         systemctl disable --now "$unit" >/dev/null 2>&1 || true
     fi
     rm -f "$UNIT_DIR/$unit"
+done
+# The console lockdown install.sh wrote (kept out of the way of anything else's files).
+rm -f "$SYSTEM_ETC/sysctl.d/90-kiosk-console.conf" "$SYSTEM_ETC/systemd/logind.conf.d/90-kiosk-console.conf"
+for masked in getty@tty1.service ctrl-alt-del.target; do
+    if [ "$(readlink "$UNIT_DIR/$masked" 2>/dev/null)" = /dev/null ]; then
+        rm -f "$UNIT_DIR/$masked"
+    fi
 done
 [ "$use_systemctl" = yes ] && systemctl daemon-reload
 rm -rf "$PREFIX"

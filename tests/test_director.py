@@ -16,7 +16,7 @@ from kiosk.core.config import parse_config
 from kiosk.core.director import Director
 from kiosk.core.effects import (
     Blend, ConfigureWorker, EndFade, HoldWorker, Notify, PrepareSurface, Present, PublishStatus, RecordSlide,
-    Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan,
+    Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan, SlideLeft,
 )
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.lineup import PREFETCH_SLIDES
@@ -37,6 +37,7 @@ playlist:
   answers_per_contribute: 2
   seed: 11
 """
+KEYS = "display:\n  keys: true\n"  # operator keys are off unless configured
 
 
 def config_of(body: str = FAST, **sections: str):
@@ -246,7 +247,7 @@ def test_the_rotation_saved_with_each_start_is_the_one_after_it():
 
 
 def test_the_wait_is_until_the_next_slide_and_never_long():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     due = box.director.upcoming.due
     assert box.director.wait_seconds(due - 0.1) == pytest.approx(0.1)
@@ -429,7 +430,7 @@ def test_a_configured_cache_prepares_every_planned_slide_it_has_room_for():
 
 def test_next_previous_and_pause_keys():
     box = Box(config_of(FAST.replace("contribute_seconds: 3", "contribute_seconds: 60")
-                        .replace("answer_seconds: 2", "answer_seconds: 60")))
+                        .replace("answer_seconds: 2", "answer_seconds: 60") + KEYS))
     box.run_until(lambda: len(box.started()) == 1)
     first = box.started()[0]
     box.key("next")
@@ -449,7 +450,7 @@ def test_next_previous_and_pause_keys():
 
 
 def test_a_key_pressed_during_a_fade_acts_when_it_ends():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1)
     assert box.director.fading
     box.key("next")
@@ -457,7 +458,7 @@ def test_a_key_pressed_during_a_fade_acts_when_it_ends():
 
 
 def test_pause_resumes_with_the_time_that_was_left():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     left = box.director.upcoming.due - box.now
     box.key("pause")
@@ -467,7 +468,7 @@ def test_pause_resumes_with_the_time_that_was_left():
 
 
 def test_the_info_key_redraws_with_the_overlay_and_again_without():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     assert box.key("info") == [Redraw()] and box.director.info_visible
     lines = overlay_lines(box.director, uptime=3725)
@@ -654,3 +655,146 @@ def test_the_fleet_files_state_reaches_the_status():
     box = Box()
     box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: nope"]}))
     assert show_status(box.director, 0, box.wall)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: nope"]}
+
+
+# --- proof of play: when each slide left the screen ------------------------------------------
+
+def lefts(box) -> dict[str, float]:
+    """Seconds on screen of each slide that left it, by its line's `time`: left - time."""
+    return {effect.time: (dt.datetime.fromisoformat(effect.left) - dt.datetime.fromisoformat(effect.time)).total_seconds()
+            for effect in box.of(SlideLeft)}
+
+
+def test_a_slide_leaves_when_the_next_ones_fade_has_ended():
+    box = Box()  # 3 s contribute, 2 s answers, 0.5 s fades
+    box.run_until(lambda: len(box.started()) == 4 and not box.director.fading)
+    records = [effect.record for effect in box.of(RecordSlide)]
+    shown = lefts(box)
+    assert list(shown) == [record["time"] for record in records[:3]], "each once, in order, the last still on screen"
+    for record in records[:3]:
+        assert shown[record["time"]] == pytest.approx(record["seconds"] + 0.5, abs=0.06)
+    assert [effect.path for effect in box.of(SlideLeft)] == [record["path"] for record in records[:3]]
+
+
+def test_with_cuts_a_slide_leaves_as_the_next_begins():
+    box = Box(config_of(FAST.replace("transition_seconds: 0.5", "transition_seconds: 0.5\n  transition: cut")))
+    box.run_until(lambda: len(box.started()) == 3)
+    records = [effect.record for effect in box.of(RecordSlide)]
+    shown = lefts(box)
+    assert [shown[record["time"]] for record in records[:2]] == pytest.approx([r["seconds"] for r in records[:2]], abs=0.06)
+    # The line of the slide that left comes before the start of the next one.
+    order = [type(effect) for effect in box.effects if isinstance(effect, (RecordSlide, SlideLeft))]
+    assert order[:5] == [RecordSlide, SlideLeft, RecordSlide, SlideLeft, RecordSlide]
+
+
+def test_a_slide_taken_down_leaves_after_the_fade_that_replaces_it():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    box.advance(1.0)
+    taken_down, began = box.of(RecordSlide)[0].record, box.director.on_screen.started
+    box.send(ContentChanged(without(slides(), taken_down["path"])))
+    box.run_until(lambda: len(box.of(SlideLeft)) == 1, limit=2)
+    assert not box.director.fading, "it left when the fade ended"
+    assert lefts(box)[taken_down["time"]] == pytest.approx(box.now - began, abs=1e-6)
+    assert lefts(box)[taken_down["time"]] < taken_down["seconds"]
+
+
+def test_an_override_of_a_day_withdrawn_after_six_seconds_shows_six_seconds():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    box.send(ContentChanged(with_override(slides(), "override/ceremony.png", seconds=86400)))
+    box.run_until(lambda: box.started()[-1] == "override/ceremony.png" and not box.director.fading, limit=2)
+    override, began = box.of(RecordSlide)[-1].record, box.director.on_screen.started
+    assert override["seconds"] == 86400
+    box.advance(6.0)
+    withdrawn = box.now
+    box.send(ContentChanged(slides()))
+    box.run_until(lambda: override["time"] in lefts(box), limit=2)
+    assert lefts(box)[override["time"]] == pytest.approx(box.now - began, abs=1e-6)
+    # Its fade-out, after the worker prepared the next slide (one step of the fake clock).
+    assert withdrawn - began <= lefts(box)[override["time"]] <= withdrawn - began + 0.5 + 0.15
+
+
+def test_a_paused_slide_counts_until_it_leaves_and_the_pause_ends_by_itself():
+    box = Box(config_of(FAST + KEYS + "  pause_seconds: 40\n"))
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    first = box.of(RecordSlide)[0].record
+    box.key("pause")
+    box.advance(39)
+    assert box.director.paused_remaining is not None and len(box.started()) == 1
+    box.advance(1)
+    assert box.director.paused_remaining is None, "ended by itself after display.pause_seconds"
+    assert Notify("status", "resumed") in box.effects
+    box.run_until(lambda: first["time"] in lefts(box))
+    assert lefts(box)[first["time"]] == pytest.approx(first["seconds"] + 40 + 0.5, abs=0.1)
+
+
+def test_the_schedule_turning_the_screen_off_ends_the_slides_on_it_even_mid_fade():
+    box = Box(config_of(FAST + NIGHTS), wall=dt.datetime(2026, 12, 18, 22, 59, 56, tzinfo=SEOUL))
+    box.run_until(lambda: len(box.started()) == 2 and box.director.fading, step=0.01)
+    box.now = box.start + 4.0 + 0.0  # 23:00:00, while the second slide fades in
+    box.advance()
+    if box.director.screen_on:
+        box.run_until(lambda: not box.director.screen_on, step=0.01, limit=1)
+    records = [effect.record for effect in box.of(RecordSlide)]
+    shown = lefts(box)
+    assert set(shown) == {record["time"] for record in records}, "both the one fading out and the one fading in"
+    off = dt.datetime(2026, 12, 18, 23, 0, tzinfo=SEOUL)
+    assert all(dt.datetime.fromisoformat(effect.left) == off for effect in box.of(SlideLeft))
+
+
+def test_closing_the_show_ends_the_slide_on_screen_once():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    box.advance(1.25)
+    record, began = box.of(RecordSlide)[0].record, box.director.on_screen.started
+    (left,) = box.director.close(box.now)
+    expected = dt.datetime.fromisoformat(record["time"]) + dt.timedelta(seconds=box.now - began)
+    assert left == SlideLeft(record["time"], "contribute/c1.png", expected.isoformat(timespec="milliseconds"))
+    assert box.director.close(box.now) == []
+
+
+def test_time_on_screen_is_measured_on_the_monotonic_clock_whatever_the_wall_clock_does():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    box.wall0 -= dt.timedelta(hours=9)  # NTP steps the clock back while the slide shows
+    box.run_until(lambda: len(box.of(SlideLeft)) == 1)
+    assert list(lefts(box).values()) == [pytest.approx(3.5, abs=0.06)]
+
+
+# --- operator keys on a public plaza ----------------------------------------------------------
+
+def test_with_the_keys_off_no_key_pauses_skips_shows_the_overlay_or_quits():
+    box = Box()
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    for name in ("pause", "next", "previous", "info"):
+        assert box.key(name) == []
+    assert box.director.paused_remaining is None and not box.director.info_visible
+    assert not box.director.quits("quit") and box.director.quits("close")
+    box.run_until(lambda: len(box.started()) == 2)
+    assert box.now - box.start == pytest.approx(3.0, abs=0.06), "the show went on as planned"
+    keyed = Box(config_of(FAST + KEYS))
+    assert keyed.director.quits("quit")
+
+
+def test_turning_the_keys_off_ends_a_pause_and_hides_the_overlay():
+    box = Box(config_of(FAST + KEYS))
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    box.key("pause")
+    box.key("info")
+    effects = box.send(ConfigChanged(config_of(FAST)))
+    assert box.director.paused_remaining is None and not box.director.info_visible and Redraw() in effects
+
+
+def test_the_overlay_says_states_and_counts_never_a_url_or_an_error():
+    box = Box(config_of(FAST + KEYS + "sync:\n  url: https://sync.internal.example:8443/site/manifest.json\n"))
+    box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
+    assert "sync: not yet" in overlay_lines(box.director, 1)
+    failed = SyncResult(False, "HTTPSConnectionPool(host='sync.internal.example', port=8443): Max retries exceeded",
+                        None, finished="12:05:00")
+    box.send(SyncDone(failed))
+    text = "\n".join(overlay_lines(box.director, 1))
+    assert "sync: failing · 1 failures since start" in text
+    assert "internal" not in text and "http" not in text.lower() and "retries" not in text
+    box.send(SyncDone(SyncResult(True, "changed", "abc", downloaded=2, finished="12:06:00")))
+    assert "sync: ok · 1 failures since start" in overlay_lines(box.director, 1)

@@ -32,6 +32,7 @@ def installed():
         "KIOSK_STATE": root / "var" / "lib" / "kiosk",
         "KIOSK_CONTENT": root / "srv" / "kiosk" / "slides",
         "KIOSK_UNIT_DIR": root / "etc" / "systemd" / "system",
+        "KIOSK_SYSTEM_ETC": root / "etc",
     }
     env = dict(os.environ, KIOSK_PYTHON=SYSTEM_PYTHON, **{k: str(v) for k, v in paths.items()})
     result = subprocess.run(
@@ -53,6 +54,53 @@ def test_install_sets_up_venv_config_content_and_unit(installed):
     assert f"ExecStart={paths['KIOSK_PREFIX']}/venv/bin/kiosk run --config {paths['KIOSK_ETC']}/config.yaml" in unit
     assert f"ReadWritePaths={paths['KIOSK_STATE']} {paths['KIOSK_CONTENT']}" in unit
     assert "slides: 8 contribute, 29 answers, 0 unusable" in result.stdout  # the smoke test ran
+
+
+def test_install_locks_the_console_a_passer_by_could_reach(installed):
+    """No login prompt on the panel's VT nor on any other, no SysRq, Ctrl+Alt+Del masked."""
+    root, paths, _env, result = installed
+    assert result.returncode == 0, result.stdout + result.stderr
+    units = paths["KIOSK_UNIT_DIR"]
+    for masked in ("getty@tty1.service", "ctrl-alt-del.target"):
+        assert (units / masked).is_symlink() and os.readlink(units / masked) == "/dev/null", masked
+    sysctl = (paths["KIOSK_SYSTEM_ETC"] / "sysctl.d" / "90-kiosk-console.conf").read_text()
+    settings = [line.replace(" ", "") for line in sysctl.splitlines() if line and not line.startswith("#")]
+    assert settings == ["kernel.sysrq=0"]
+    logind = (paths["KIOSK_SYSTEM_ETC"] / "systemd" / "logind.conf.d" / "90-kiosk-console.conf").read_text()
+    assert [line for line in logind.splitlines() if line and not line.startswith("#")] == [
+        "[Login]", "NAutoVTs=0", "ReserveVT=0"]
+    assert "locking the console" in result.stdout
+
+
+def test_uninstall_gives_the_console_back_and_leaves_units_it_did_not_make(installed):
+    root, paths, env, _result = installed
+    copy = Path(tempfile.mkdtemp(prefix="kiosk-console-"))
+    try:
+        units, system = copy / "units", copy / "etc"
+        units.mkdir()
+        (units / "getty@tty1.service").write_text("[Unit]\n")  # someone's own unit is never removed
+        script_env = dict(env, KIOSK_UNIT_DIR=str(units), KIOSK_SYSTEM_ETC=str(system))
+        subprocess.run([str(REPO / "systemd" / "uninstall.sh"), "--no-user", "--no-systemctl"],
+                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True, timeout=60)
+        assert (units / "getty@tty1.service").read_text() == "[Unit]\n"
+        shutil.copytree(paths["KIOSK_SYSTEM_ETC"] / "sysctl.d", system / "sysctl.d")
+        shutil.copytree(paths["KIOSK_SYSTEM_ETC"] / "systemd" / "logind.conf.d", system / "systemd" / "logind.conf.d")
+        os.symlink("/dev/null", units / "ctrl-alt-del.target")
+        subprocess.run([str(REPO / "systemd" / "uninstall.sh"), "--no-user", "--no-systemctl"],
+                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True, timeout=60)
+        assert not (units / "ctrl-alt-del.target").is_symlink()
+        assert not (system / "sysctl.d" / "90-kiosk-console.conf").exists()
+        assert not (system / "systemd" / "logind.conf.d" / "90-kiosk-console.conf").exists()
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def test_cage_never_switches_vts_and_the_keymap_has_no_server_keys():
+    text = (REPO / "systemd" / "kiosk-cage.service").read_text()
+    start = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    cage_options = start.split("--", 1)[0].split()[1:]
+    assert cage_options == [], "cage's -s would allow VT switching"
+    assert "Environment=XKB_DEFAULT_OPTIONS=srvrkeys:none" in text.splitlines()
 
 
 def test_installed_kiosk_finds_its_font_and_fallback_card(installed, tmp_path):

@@ -183,3 +183,16 @@ def test_held_lines_are_written_in_batches_in_time_and_at_once_without_marks():
     assert lines_due(1, LINE_HOLD_SECONDS, True)
     assert lines_due(1, 0.0, False)
     assert lines_due(1, 0.0, True, per_write=1)
+
+
+def test_a_line_that_gained_left_still_names_its_mark():
+    import datetime as dt
+
+    from kiosk.core.journal import left_time, unlogged, with_left
+
+    marks = [{"time": f"2026-12-18T10:00:0{n}.000+09:00", "path": f"a{n}.jpg", "rotation": {"step": n}} for n in (3, 2, 1)]
+    line = with_left(marks[1], "2026-12-18T10:00:09.000+09:00")
+    assert unlogged([line], marks) == [marks[0]]
+    started = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    assert left_time(started, 100.0, 106.25) == "2026-12-18T10:00:06.250+09:00"
+    assert left_time(started, 100.0, 99.0) == "2026-12-18T10:00:00.000+09:00"  # never before it began

@@ -283,7 +283,8 @@ def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
 
 def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
     caplog.set_level(logging.INFO)
-    box = world(tmp_path, slide_folder, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60"))
+    body = FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60") + "  keys: true\n"
+    box = world(tmp_path, slide_folder, body)
     box.show.open()
     box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
     box.screen.keys = ["info"]
@@ -294,6 +295,23 @@ def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
     box.step_until(lambda: box.show.slides_shown == 2)
     box.screen.keys = ["quit"]
     box.show.run()  # opens again (the fake screen allows it) and ends at the first pass
+    assert "quit requested" in caplog.text and box.screen.closed
+
+
+def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tmp_path, slide_folder, caplog):
+    caplog.set_level(logging.INFO)
+    box = world(tmp_path, slide_folder, FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 60"))
+    box.show.open()
+    box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
+    drawn = len(box.screen.drawn)
+    box.screen.keys = ["info", "pause", "next", "previous", "quit"]
+    for _ in range(20):
+        box.show.step()
+    assert box.show.slides_shown == 1 and len(box.screen.drawn) == drawn, "nothing drawn, nothing skipped"
+    assert box.show.status()["paused"] is False
+    assert caplog.text.count("operator keys are off") == 1 and "quit requested" not in caplog.text
+    box.screen.keys = ["close"]
+    box.show.run()
     assert "quit requested" in caplog.text and box.screen.closed
 
 
@@ -436,3 +454,26 @@ def test_every_slide_presented_goes_to_the_screenshot_and_a_dark_screen_too(tmp_
                 screenshots=dark)
     box.run(1.0)
     assert dark.frames == [None]
+
+
+def test_the_play_log_says_how_long_a_paused_and_a_taken_down_slide_were_on_screen(tmp_path, slide_folder):
+    body = FAST.replace("contribute_seconds: 0.3", "contribute_seconds: 2").replace(
+        "answer_seconds: 0.2", "answer_seconds: 2") + "  keys: true\n  pause_seconds: 5\n"
+    box = world(tmp_path, slide_folder, body)
+    box.show.open()
+    box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
+    box.screen.keys = ["pause"]
+    box.step_until(lambda: box.show.status()["paused"] is False and box.show.slides_shown == 2, steps=20000)
+    second = box.show.director.on_screen
+    box.step_until(lambda: not box.show.director.fading)
+    box.clock.advance(0.5)
+    (slide_folder / second.entry.path).unlink()
+    from kiosk.core.messages import ContentChanged
+
+    box.inbox.put(ContentChanged(scan(slide_folder)))
+    box.step_until(lambda: box.show.slides_shown == 3 and not box.show.director.fading)
+    paused, taken_down = read_play_log(box.config.state.dir)[:2]
+    on_screen = [(dt.datetime.fromisoformat(line["left"]) - dt.datetime.fromisoformat(line["time"])).total_seconds()
+                 for line in (paused, taken_down)]
+    assert on_screen[0] == pytest.approx(2 + 5 + 0.05, abs=0.1), "its time, the pause that ended by itself, the fade"
+    assert taken_down["path"] == second.entry.path and 0.5 < on_screen[1] < 2, "withdrawn 0.5 s in, not its planned 2 s"

@@ -27,7 +27,7 @@ from kiosk.core.config import Config
 from kiosk.core.director import Director
 from kiosk.core.effects import (
     Blend, ConfigureWorker, EndFade, HoldWorker, Notify, PrepareSurface, Present, PublishStatus, RecordSlide,
-    Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan,
+    Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan, SlideLeft,
 )
 from kiosk.core.framestats import FrameStats
 from kiosk.core.frames import FrameKey
@@ -67,6 +67,7 @@ class WorkerLike(Protocol):
 
 class RecorderLike(Protocol):
     def slide_started(self, state: SavedState, record: dict) -> None: ...
+    def slide_left(self, time: str, path: str, left: str) -> None: ...
 
 
 def local_now() -> dt.datetime:
@@ -198,6 +199,7 @@ class Show:
                 self.step(deadline)
         finally:
             self._ended = True
+            self._carry_out(self.director.close(self.clock()))  # the slide on screen leaves it now
             self._publish_status()  # the last status says the kiosk stopped (kiosk_up 0)
             self.power.stop()
             self.screen.close()
@@ -212,7 +214,7 @@ class Show:
             self.notifier.ping_watchdog()
         self._report_periodically()
         for key in self.screen.poll_input():
-            if key == "quit":
+            if director.quits(key):
                 log.info("quit requested from the keyboard or window")
                 self.stop()
             else:
@@ -300,6 +302,8 @@ class Show:
             if effect.first:
                 for callback in self._on_first_slide:
                     callback(self.director.on_screen.entry)  # type: ignore[union-attr]
+        elif isinstance(effect, SlideLeft):
+            self.recorder.slide_left(effect.time, effect.path, effect.left)
         elif isinstance(effect, SlideBegan):
             self.frame_stats.slide_started(effect.due, self.clock())
         elif isinstance(effect, Notify):

@@ -20,7 +20,7 @@ from kiosk.core.frames import Frame  # noqa: E402
 
 WINDOWED_DEFAULT = (1280, 720)
 
-# Maintenance keys for a keyboard plugged into the box.
+# Maintenance keys for a keyboard plugged into the box; the director ignores them unless display.keys is on.
 _KEYS = {
     pygame.K_RIGHT: "next",
     pygame.K_n: "next",
@@ -147,7 +147,7 @@ def keys_pressed(windowed: bool) -> list[str]:
     commands = []
     for event in pygame.event.get():
         if event.type == pygame.QUIT:
-            commands.append("quit")
+            commands.append("close")  # the window's close button, never a key
         elif event.type == pygame.KEYDOWN:
             ctrl = event.mod & pygame.KMOD_CTRL
             if ctrl and event.key == pygame.K_q:

@@ -23,8 +23,9 @@ from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import WriteTrouble, read_state_file, write_atomically
 from kiosk.boundary.marks import MarkRing, last_marks
 from kiosk.boundary.playlog import PlayLog, last_records
+from kiosk.core.effects import SlideLeft
 from kiosk.core.journal import (LINE_HOLD_SECONDS, LINE_KEY, Checkpoint, checkpoint_due, line_state, lines_due, read_checkpoint,
-                                resume_step, unlogged)
+                                resume_step, unlogged, with_left)
 from kiosk.core.playlist import Rotation, SavedState
 from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
@@ -35,6 +36,7 @@ ROTATION_FILE = "rotation.json"
 # A rotation of 100,000 answers is about 4 MB; anything far larger is not ours.
 MAX_STATE_BYTES = 64 * 1024 * 1024
 RESUME_LINES = 64  # play-log lines read back at a start, newest first
+OPEN_LINES = 4  # lines of slides still on screen (one fading out, one fading in); more: a bug, written without `left`
 
 
 def default_seed(box_name: str) -> int:
@@ -87,12 +89,13 @@ class RotationStore:
 
 
 class SlideRecorder:
-    """Records each slide start: a checkpoint when one is due (atomic, fsynced), its mark (through to
-    the disk), then its play-log line.
+    """Records each slide start: a checkpoint when one is due (atomic, fsynced) and its mark (through to
+    the disk); then, once the slide has left the screen, its play-log line with the moment it left.
 
     The mark and the line carry the rotation's position after the slide, so
     a kiosk killed or cut off at any moment resumes without repeating a
-    recorded slide (kiosk.core.journal).
+    recorded slide (kiosk.core.journal). A line whose mark could not be
+    written is written at its start, without `left`: nothing else keeps the place.
     """
 
     def __init__(self, store: RotationStore, play_log: PlayLog, clock: Callable[[], float] = time.monotonic,
@@ -104,6 +107,7 @@ class SlideRecorder:
         self.clock = clock
         self.lines_per_write = lines_per_write
         self._held_since: float | None = None
+        self._open: list[dict] = []  # lines of the slides on screen, their marks written, oldest first
 
     def recover(self) -> int:
         """Writes to the play log the lines a kill or a power cut took while they were held (their
@@ -135,20 +139,51 @@ class SlideRecorder:
     def slide_started(self, state: SavedState, record: dict) -> None:
         self.record([(state, record)])
 
-    def record(self, starts: list[tuple[SavedState, dict]]) -> None:
-        """Slide starts, in order: each line after the checkpoint it continues."""
-        for state, record in starts:
-            checkpoint = self.store.checkpoint
-            if checkpoint_due(checkpoint, state, self.clock()):
-                checkpoint = self.store.save(state, self.clock())
-            if checkpoint is not None:
-                self.store.step += 1
-                record = {**record, LINE_KEY: line_state(checkpoint, state.rotation, self.store.step)}
-            self.store.marks.write(record)  # a mark it cannot write is a state problem, never the line's loss
+    def slide_left(self, time: str, path: str, left: str) -> None:
+        self.record([SlideLeft(time, path, left)])
+
+    def record(self, events: list[tuple[SavedState, dict] | SlideLeft]) -> None:
+        """Slide starts and leaves, in order: each start's line after the checkpoint it continues."""
+        for event in events:
+            if isinstance(event, SlideLeft):
+                self._left(event)
+            else:
+                self._started(*event)
+
+    def _started(self, state: SavedState, record: dict) -> None:
+        checkpoint = self.store.checkpoint
+        if checkpoint_due(checkpoint, state, self.clock()):
+            checkpoint = self.store.save(state, self.clock())
+        if checkpoint is not None:
+            self.store.step += 1
+            record = {**record, LINE_KEY: line_state(checkpoint, state.rotation, self.store.step)}
+        if self.store.marks.write(record):
+            self._open.append(record)
+            while len(self._open) > OPEN_LINES:
+                self._hold(self._open.pop(0))
+        else:
+            self._hold(record)  # its line alone keeps the place: written now, without `left`
+
+    def _left(self, left: SlideLeft) -> None:
+        for at, record in enumerate(self._open):
+            if record.get("time") == left.time and record.get("path") == left.path:
+                del self._open[at]
+                self._hold(with_left(record, left.left))
+                return
+        # Not open: its line was written at its start (the marks were failing then).
+
+    def _hold(self, record: dict) -> None:
+        self.play_log.hold(record)
+        if self._held_since is None:
+            self._held_since = self.clock()
+        self.flush_if_due()
+
+    def close(self) -> None:
+        """Writes every line now, those of slides not known to have left included (without `left`)."""
+        open_lines, self._open = self._open, []
+        for record in open_lines:
             self.play_log.hold(record)
-            if self._held_since is None:
-                self._held_since = self.clock()
-            self.flush_if_due()
+        self.flush()
 
 
 class BackgroundRecorder(BackgroundThread):
@@ -165,14 +200,18 @@ class BackgroundRecorder(BackgroundThread):
     def __init__(self, recorder: SlideRecorder) -> None:
         super().__init__()
         self.recorder = recorder
-        self._queue: "queue.SimpleQueue[tuple[SavedState, dict]]" = queue.SimpleQueue()
+        self._queue: "queue.SimpleQueue[tuple[SavedState, dict] | SlideLeft]" = queue.SimpleQueue()
 
     def slide_started(self, state: SavedState, record: dict) -> None:
         self._queue.put((state, record))
         self.wake()
 
+    def slide_left(self, time: str, path: str, left: str) -> None:
+        self._queue.put(SlideLeft(time, path, left))
+        self.wake()
+
     def poll_once(self) -> bool:
-        """Writes every slide start queued so far, together; True if there were any."""
+        """Records every slide start and leave queued so far, together; True if there were any."""
         starts = []
         while True:
             try:
@@ -191,4 +230,4 @@ class BackgroundRecorder(BackgroundThread):
     def _after_stop(self) -> None:
         if not self.running:  # never started, or ended: nothing writes concurrently
             self._survive(self.poll_once)
-            self._survive(self.recorder.flush)
+            self._survive(self.recorder.close)

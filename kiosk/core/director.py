@@ -23,8 +23,9 @@ from kiosk.core.catalogue import Catalogue
 from kiosk.core.config import NEEDS_RESTART, Config, config_changes
 from kiosk.core.effects import (
     Blend, ConfigureWorker, EndFade, HoldWorker, Notify, Present, PublishStatus, RecordSlide, Redraw,
-    ReleaseWorker, RunDisplayCommand, SlideBegan,
+    ReleaseWorker, RunDisplayCommand, SlideBegan, SlideLeft,
 )
+from kiosk.core.journal import left_time
 from kiosk.core.layout import Layout
 from kiosk.core.lineup import HOLD_BEFORE_DUE_SECONDS, Lineup, OnScreen, Upcoming, cache_bytes
 from kiosk.core.offhours import OffHours
@@ -41,6 +42,10 @@ OFF_WAKE_SECONDS = 0.25  # the same while the schedule has the screen off
 SLOW_DECODE_SECONDS = 5.0
 
 Effects = list[Any]
+
+# What a keyboard plugged into the box may do, and only with `display.keys: true`: on a public
+# plaza a passer-by could otherwise hold the show, or put the box's own state on the screen.
+OPERATOR_KEYS = frozenset({"next", "previous", "pause", "info", "quit"})
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Director:
         self.panel: tuple[int, int] = (0, 0)
         self.pixel_format = "RGB"
         self.on_screen: OnScreen | None = None
+        self.leaving: OnScreen | None = None  # the slide fading out under the one on screen
         self.fade: Fade | None = None
         self.hours = OffHours(config)
         self.info_visible = False
@@ -84,6 +90,7 @@ class Director:
         self.health = Health(config)
         self.announced_ready = False
         self._deferred_key: str | None = None
+        self._said_keys_off = False
 
     @property
     def catalogue(self) -> Catalogue:
@@ -122,7 +129,7 @@ class Director:
         self.hours.screen_on = self.hours.on_at(wall, clock_trusted) or self._override_wants_screen(wall)
         if self.hours.screen_on:
             return self._choose_upcoming(now, wall, now)
-        effects = self._screen_off(wall)
+        effects = self._screen_off(wall, now)
         effects.append(Notify("ready", self.hours.status(wall)))
         self.announced_ready = True
         return effects
@@ -137,6 +144,7 @@ class Director:
             return effects
         if self.fade is not None:
             return effects + self._draw_fade(now, wall)
+        effects += self.lineup.end_pause_if_over(now, self.config.display.pause_seconds)
         if self.paused_remaining is None:
             effects += self._start_upcoming_if_due(now, wall)
         if self.fade is None:
@@ -158,6 +166,17 @@ class Director:
             if hold_at > 0 and not self.lineup.held_for_due and self.lineup.next_is_ready():
                 wait = min(wait, hold_at)
         return wait
+
+    def close(self, now: float) -> Effects:
+        """The show ends (a stop, a signal, the exit-after time): the slides on screen leave it now."""
+        return self._left(self.leaving, now) + self._left(self.on_screen, now)
+
+    def _left(self, shown: OnScreen | None, now: float) -> Effects:
+        """A slide has left the screen: its play-log line is written, with the moment (once)."""
+        if shown is None or shown.record is None:
+            return []
+        record, shown.record = shown.record, None
+        return [SlideLeft(record["time"], record["path"], left_time(shown.started_wall, shown.started, now))]
 
     # --- messages -------------------------------------------------------------------
 
@@ -233,16 +252,39 @@ class Director:
         if layout != self.lineup.layout:
             self.lineup.layout = layout
             self.lineup.cache.clear()
+        if not config.display.keys:
+            effects += self._keys_turned_off(now)
         upcoming = self.upcoming
         if upcoming is not None:
             # From the next slide on: the one on screen keeps its time.
             effects += self._choose_upcoming(upcoming.due, upcoming.due_wall, now)
         return effects
 
+    def _keys_turned_off(self, now: float) -> Effects:
+        """Nobody can press a key to undo a pause or hide the overlay any more: both end now."""
+        effects: Effects = []
+        if self.paused_remaining is not None:
+            log.info("operator keys turned off: the pause ends")
+            self.lineup.resume(now)
+        if self.info_visible:
+            self.info_visible = False
+            if self.on_screen is not None and self.fade is None:
+                effects.append(Redraw())
+        return effects
+
     # --- keys ---------------------------------------------------------------------------
 
+    def quits(self, name: str) -> bool:
+        """Whether this key or window event ends the show: the window closed, or Ctrl+Q with the keys on."""
+        return name == "close" or (name == "quit" and self.config.display.keys)
+
     def key(self, name: str, now: float, wall: dt.datetime) -> Effects:
-        """A key press or window event: next, previous, pause, info, redraw or quit (the loop's own)."""
+        """A key press or window event: next, previous, pause, info or redraw (`quits()` decides the rest)."""
+        if name in OPERATOR_KEYS and not self.config.display.keys:
+            if not self._said_keys_off:
+                log.info("a key was pressed; operator keys are off (display.keys), so it is ignored (said once)")
+                self._said_keys_off = True
+            return []
         if name in ("next", "previous") and self.fade is not None:
             self._deferred_key = name  # acted on when the fade ends: a key press is never lost
             return []
@@ -271,7 +313,7 @@ class Director:
             return []
         self.hours.screen_on = on
         if not on:
-            return self._screen_off(wall)
+            return self._screen_off(wall, now)
         log.info("schedule: screen on")
         effects: Effects = [RunDisplayCommand(self.config.schedule.display_on_command, "display-on")]
         # The rotation goes on where it stopped, starting exactly now.
@@ -281,12 +323,15 @@ class Director:
         """Staff asked for an override to show even in the schedule's off hours (`off_hours: true`)."""
         return any(slide.meta.off_hours for slide in active_overrides(self.content.catalogue, wall))
 
-    def _screen_off(self, wall: dt.datetime) -> Effects:
-        effects: Effects = [ReleaseWorker()] if self.fade is not None or self.lineup.held_for_due else []
+    def _screen_off(self, wall: dt.datetime, now: float) -> Effects:
+        effects: Effects = self._left(self.leaving, now) + self._left(self.on_screen, now)
+        if self.fade is not None or self.lineup.held_for_due:
+            effects.append(ReleaseWorker())
         self.lineup.held_for_due = False
+        self.lineup.drop_pause()
         self.fade = None
         self.lineup.upcoming = None
-        self.on_screen = None
+        self.on_screen = self.leaving = None
         effects += self.hours.off_slide(self.lineup)
         status = self.hours.status(wall)
         log.info("schedule: %s", status)
@@ -312,12 +357,16 @@ class Director:
             return [] if upcoming.key in self.lineup.asked else self.lineup.request(upcoming.key, Priority.NEXT)
         first = not self.announced_ready
         effects: Effects = []
-        if self.on_screen is None or self.on_screen.key != upcoming.key:
+        previous = self.on_screen
+        if previous is None or previous.key != upcoming.key:
             # (The same picture again, a lone slide or the fallback, needs no drawing.)
             timing = self.config.timing
             seconds = timing.transition_seconds if timing.transition == "fade" else 0.0
-            effects.append(Present(frame, seconds, from_blank=self.on_screen is None))
+            effects.append(Present(frame, seconds, from_blank=previous is None))
             if seconds > 0:
+                # The slide before stays on screen, fading out, until the fade ends.
+                effects += self._left(self.leaving, now)
+                self.leaving, previous = previous, None
                 self.fade = Fade(now, seconds)
                 if not self.lineup.held_for_due:
                     effects.append(HoldWorker())
@@ -326,11 +375,12 @@ class Director:
         if self.lineup.held_for_due:
             self.lineup.held_for_due = False  # a cut, or the same picture again: the worker may go on
             effects.append(ReleaseWorker())
-        self.on_screen = OnScreen(upcoming.entry, upcoming.key, now, wall)
-        self.rotation = upcoming.rotation
+        effects += self._left(previous, now)  # a cut, or the same picture again: it left as this one began
         entry = upcoming.entry
-        effects.append(RecordSlide(SavedState(self.rotation, self.content.versions()),
-                                   play_record(wall, entry.path, entry.kind, entry.seconds), first))
+        record = play_record(wall, entry.path, entry.kind, entry.seconds)
+        self.on_screen = OnScreen(upcoming.entry, upcoming.key, now, wall, record=record)
+        self.rotation = upcoming.rotation
+        effects.append(RecordSlide(SavedState(self.rotation, self.content.versions()), record, first))
         self.counts.started(entry.kind)
         if not first and not upcoming.out_of_turn:
             # Due at the previous start plus its seconds. The first slide has no previous
@@ -359,7 +409,9 @@ class Director:
             return [Blend(progress)]
         self.fade = None
         self.counts.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
-        effects: Effects = [EndFade(), ReleaseWorker()] + self.lineup.request_upcoming(now)
+        effects: Effects = [EndFade(), ReleaseWorker()] + self._left(self.leaving, now)
+        self.leaving = None
+        effects += self.lineup.request_upcoming(now)
         if self._deferred_key is not None:
             name, self._deferred_key = self._deferred_key, None
             effects += self.key(name, now, wall)

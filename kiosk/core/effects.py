@@ -92,6 +92,20 @@ class RecordSlide:
 
 
 @dataclass(frozen=True)
+class SlideLeft:
+    """A slide has left the screen: its play-log line (`time`, `path`) is written with `left`.
+
+    `left` is the line's `time` plus the seconds the slide was visible, measured
+    on the monotonic clock (kiosk.core.journal.left_time), so that a step of the
+    wall clock while it showed does not change its time on screen.
+    """
+
+    time: str
+    path: str
+    left: str
+
+
+@dataclass(frozen=True)
 class SlideBegan:
     """A slide in turn has begun: its slip from `due` is measured when the frame is presented."""
 
@@ -121,5 +135,5 @@ class PublishStatus:
 
 Effect = (
     RequestFrame | ConfigureWorker | HoldWorker | ReleaseWorker | PrepareSurface | Present | Blend | EndFade
-    | Redraw | ShowStill | RecordSlide | SlideBegan | Notify | RunDisplayCommand | PublishStatus
+    | Redraw | ShowStill | RecordSlide | SlideLeft | SlideBegan | Notify | RunDisplayCommand | PublishStatus
 )

@@ -20,6 +20,13 @@ wrote 0.75 GB a day. Now:
   page per batch rather than a page per slide. A start writes back the lines
   that only the ring holds (`unlogged`).
 
+A line is written once its slide has **left the screen**, with the moment
+in `left` (kiosk.core.effects.SlideLeft); its mark is written when the slide
+begins. A line the ring alone holds at a start (the box died while the slide
+showed, or while the line was held) is written back without `left`. While
+marks cannot be written, each line is written when its slide begins, without
+`left`: it is then the only record of the place.
+
 Resuming takes the checkpoint and the furthest place that names it: the
 newest whole mark or play-log line, whichever has the larger step. After
 SIGKILL and after a power cut that is the slide before the kill, so the show
@@ -47,6 +54,7 @@ UNUSABLE_SECONDS = 60.0  # a change to the unusable files waits this long for a 
 LINES_PER_WRITE = 16  # play-log lines held and written together (the ring keeps twice as many marks)
 LINE_HOLD_SECONDS = 300.0  # ...or once the oldest has waited this long (a show paused for the night)
 LINE_KEY = "rotation"
+LEFT_KEY = "left"  # when the slide left the screen; a line without it: not known (kiosk.core.effects.SlideLeft)
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,17 @@ def lines_due(held: int, oldest_held_for: float, marked: bool, per_write: int = 
     return held > 0 and (not marked or held >= per_write or oldest_held_for >= LINE_HOLD_SECONDS)
 
 
+def left_time(started_wall: dt.datetime, started: float, now: float) -> str:
+    """When a slide that began at `started_wall` (monotonic `started`) left the screen at monotonic `now`:
+    its start plus the seconds it showed, in the format of the line's `time`."""
+    return (started_wall + dt.timedelta(seconds=max(0.0, now - started))).isoformat(timespec="milliseconds")
+
+
+def with_left(record: dict, left: str) -> dict:
+    """The play-log line of a slide that has left the screen."""
+    return {**record, LEFT_KEY: left}
+
+
 def unlogged(lines_newest_first: list[object], marks_newest_first: list[object]) -> list[dict]:
     """The marks whose play-log lines were never written (a kill or a power cut took them while they
     were held), oldest first: those after the mark of the newest line, or, if the ring no longer holds
@@ -110,6 +129,7 @@ def unlogged(lines_newest_first: list[object], marks_newest_first: list[object])
     newest = next((line for line in lines_newest_first if isinstance(line, dict) and "time" in line), None)
     if newest is None:
         return list(reversed(marks))
+    newest = {key: value for key, value in newest.items() if key != LEFT_KEY}  # a mark is written before its slide left
     for at, mark in enumerate(marks):
         if mark == newest:
             return list(reversed(marks[:at]))

@@ -68,6 +68,7 @@ class OnScreen:
     started: float
     started_wall: dt.datetime
     taken_down: bool = False  # withdrawn from the folder while on screen: the next slide was brought forward
+    record: dict | None = None  # its play-log line, until it has left the screen
 
 
 class Lineup:
@@ -82,6 +83,7 @@ class Lineup:
         self.ahead: set[FrameKey] = set()  # frames asked for ahead of the next slide, until they arrive
         self.asked: set[FrameKey] = set()  # frames the worker has been asked for and not answered
         self.paused_remaining: float | None = None  # seconds left on the paused slide
+        self.paused_at: float | None = None  # when the pause began (monotonic)
         self.history: collections.deque[Entry] = collections.deque(maxlen=HISTORY_LENGTH)  # for "previous"
         self.held_for_due = False  # the worker held just before the next slide is due
 
@@ -235,7 +237,7 @@ class Lineup:
     def bring_forward(self, now: float) -> list[Any]:
         """The next slide now (the "next" key, a takedown), out of turn; it also ends a pause."""
         if self.upcoming is not None:
-            self.paused_remaining = None
+            self.paused_remaining = self.paused_at = None
             self.upcoming.due = now
             self.upcoming.out_of_turn = True
         return []
@@ -247,7 +249,7 @@ class Lineup:
         self.history.pop()  # the slide on screen
         entry = self.history.pop()
         log.info("key: previous slide %s", entry.path)
-        self.paused_remaining = None
+        self.paused_remaining = self.paused_at = None
         return self.choose(rotation, now, wall, now, out_of_turn=True, entry=entry)
 
     def toggle_pause(self, now: float) -> list[Any]:
@@ -256,13 +258,30 @@ class Lineup:
             if self.upcoming is None:
                 return []
             self.paused_remaining = max(0.0, self.upcoming.due - now)
+            self.paused_at = now
             log.info("key: paused")
             return [Notify("status", "paused")]
-        if self.upcoming is not None:
-            self.upcoming.due = now + self.paused_remaining
-        self.paused_remaining = None
+        self.resume(now)
         log.info("key: resumed")
         return []
+
+    def end_pause_if_over(self, now: float, longest: float) -> list[Any]:
+        """Ends a pause that has lasted `longest` seconds: a key pressed once never holds the screen for good."""
+        if self.paused_remaining is None or self.paused_at is None or now - self.paused_at < longest:
+            return []
+        log.info("the pause ended by itself after %.0f s (display.pause_seconds)", now - self.paused_at)
+        self.resume(now)
+        return [Notify("status", "resumed")]
+
+    def drop_pause(self) -> None:
+        """Forgets a pause (the screen turned off: the slide it held is gone)."""
+        self.paused_remaining = self.paused_at = None
+
+    def resume(self, now: float) -> None:
+        """Ends a pause: the slide keeps the time it had left."""
+        if self.upcoming is not None and self.paused_remaining is not None:
+            self.upcoming.due = now + self.paused_remaining
+        self.paused_remaining = self.paused_at = None
 
     def prepare_surface(self, on_screen: OnScreen | None) -> list[Any]:
         """The next slide's frame becomes a surface while the picture stands still.

@@ -169,6 +169,14 @@ class DisplayConfig(Section):
                                 "cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box has "
                                 "one, else software), `gpu` (textures always, on SDL's software renderer where no "
                                 "accelerated one exists)")
+    keys: bool = setting(False, local_only=True, rule=rules.boolean,
+                         doc="operator keys on a keyboard plugged into the box: → and N next, ← and B previous, "
+                             "Space and P pause, I the info box, Ctrl+Q quit. Off (the default), every key is "
+                             "ignored, so a passer-by on the plaza cannot hold the show or end it; only a window's "
+                             "close button (`--windowed`) still ends it")
+    pause_seconds: float = setting(300.0, rule=rules.seconds(3600),
+                                   doc="with the keys on, a pause ends by itself after this long, so a key pressed "
+                                       "once never holds one slide for good")
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,11 @@ def _clip(text: str) -> str:
 
 
 def overlay_lines(director: Director, uptime: float) -> list[str]:
-    """The info overlay's lines (the `i` key)."""
+    """The info overlay's lines (the `i` key): counts and states only.
+
+    The screen faces the public: no URL, host, token or error text ever
+    reaches it (those are in the log and status.json, for the office).
+    """
     shown = director.on_screen.entry if director.on_screen is not None else None
     catalogue, sync, counts = director.catalogue, director.health.sync, director.counts
     seconds = int(uptime)
@@ -140,9 +144,19 @@ def overlay_lines(director: Director, uptime: float) -> list[str]:
         f"on screen: {shown.path} ({shown.kind}, {shown.seconds:g} s)" if shown else "on screen: nothing",
         f"content: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers,"
         f" {len(director.content.awaiting)} arriving, {len(director.content.unusable_now())} unusable",
-        "last sync: " + (f"{sync.get('last_result', 'not yet')} at {sync.get('last_time', '-')}"
-                         if sync.get("configured") else "not configured"),
+        "sync: " + _sync_state(sync),
         f"fade: {counts.last_fade_fps:.0f} fps · slides shown {counts.slides_shown}"
         f" · up {seconds // 3600}h{seconds % 3600 // 60:02d}m"
         + (" · PAUSED" if director.paused_remaining is not None else ""),
     ]
+
+
+def _sync_state(sync: dict) -> str:
+    """The sync as the overlay says it: a state and a count, never the server's address or its error."""
+    if not sync.get("configured"):
+        return "not configured"
+    if "ok" not in sync:
+        return "not yet"
+    failures = sync.get("failures", 0)
+    failures = failures if isinstance(failures, int) else 0
+    return ("ok" if sync["ok"] else "failing") + f" · {failures} failures since start"
