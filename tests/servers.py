@@ -243,14 +243,15 @@ def fleet_nginx_conf(root: Path, listen: str, tokens: dict[str, str]) -> str:
     refused with 401; into another box's folder, or of any name but the
     files a box uploads, with 403; over a file's size with 413; more than
     30 a minute from one box (past a burst of 120) with 429. Uploaded files
-    are served as JSON, JPEG or bytes, never as a page of the site.
+    are served as JSON, JPEG or bytes, never as a page of the site. A name ends with `\\z`, not `$`:
+    nginx decodes `%0a` into the URI, and PCRE's `$` also matches before a last newline.
     """
     for box, token in tokens.items():
         if not _BOX_TEXT.match(box) or not _TOKEN_TEXT.match(token):
             raise ValueError(f"box names are letters, digits, '.', '_', '-'; tokens 8+ letters, digits, '_', '-': "
                              f"{box!r}")
     lines = "\n".join(f'    "~^Bearer {token}$" "{box}";' for box, token in sorted(tokens.items()))
-    uploads = "\n".join(f"""    location ~ "^/fleet/[^/]+/{name}$" {{
+    uploads = "\n".join(f"""    location ~ "^/fleet/[^/]+/{name}\\z" {{
       limit_except GET HEAD PUT {{ deny all; }}
       limit_req zone=uploads burst=120 nodelay;
       dav_methods PUT;

@@ -232,6 +232,8 @@ def test_a_box_writes_only_its_own_known_files(server):
         f"{url}box-1/index.html", f"{url}box-1/fleet.html", f"{url}box-1/status.json.html", f"{url}box-1/x.svg",
         f"{url}box-1/play-2026-12-18.jsonl.html", f"{url}box-1/play-20261218.jsonl", f"{url}box-1/play.jsonl",
         f"{url}box-1/sub/status.json", f"{url}index.html", f"{url}box-1", f"{url}../fleet.html",
+        # nginx decodes %0a into the URI, and a regex's $ also matches before a last newline
+        f"{url}box-1/status.json%0a", f"{url}box-1/screen.jpg%0A", f"{url}box-1/play-2026-12-18.jsonl%0a",
         f"http://127.0.0.1:{nginx.port}/fleet.html", f"http://127.0.0.1:{nginx.port}/manifest.json",
         f"http://127.0.0.1:{nginx.port}/files/x.jpg",
     ]
