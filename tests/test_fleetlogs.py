@@ -193,6 +193,11 @@ def test_log_order_is_the_order_they_were_written():
     assert log_order(names, since=dt.date(2026, 12, 19)) == ["play-2026-12-19.jsonl", "play.jsonl"]
 
 
+def test_a_name_that_only_begins_like_a_play_log_is_none():
+    # $ matches before a last newline; \d matches any script's digits: neither is a log the box wrote
+    assert log_order(["play-2026-12-18.jsonl\n", "play-2026-12-18.\u0661.jsonl", "play.jsonl\n"]) == []
+
+
 def test_a_folder_log_that_is_a_device_or_fifo_is_a_box_unreadable(tmp_path):
     import os
 

@@ -30,7 +30,7 @@ from kiosk.core.values import printable_name
 CHUNK_BYTES = 64 * 1024
 MAX_LISTING_BYTES = 4 * 1024 * 1024  # nginx lists a box's folder in about 100 bytes a file
 MAX_LOG_BYTES = 64 * 1024 * 1024  # the most a box uploads (kiosk.boundary.upload.MAX_UPLOAD_BYTES)
-_LOG_NAME = re.compile(r"^play-(\d{4}-\d{2}-\d{2})(?:\.(\d{1,9}))?\.jsonl$")
+_LOG_NAME = re.compile(r"play-([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.([0-9]{1,9}))?\.jsonl")  # fullmatch: no newline after
 
 Lines = Iterable[bytes | None]
 
@@ -49,7 +49,7 @@ def log_order(names: Iterable[str], since: dt.date | None = None) -> list[str]:
     rotated = []
     current = []
     for name in names:
-        match = _LOG_NAME.match(name)
+        match = _LOG_NAME.fullmatch(name)
         if match:
             try:
                 day = dt.date.fromisoformat(match.group(1))
