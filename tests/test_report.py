@@ -151,3 +151,21 @@ def test_the_text_report_escapes_control_characters_and_ansi_escapes(tmp_path, c
     assert "box box\\x1b]0;owned\\x07:" in text and "answer\\x9b1m" in text
     assert main(["report", str(fleet), "--json"]) == 0
     assert "\x1b" not in capsys.readouterr().out
+
+
+def test_one_box_name_in_two_places_given_is_counted_twice_under_two_names_never_lost(tmp_path, capsys):
+    import json
+
+    from kiosk.app.cli import main
+
+    for place, starts in (("old-server", ["10:00:00"]), ("new-server", ["11:00:00", "11:00:08"])):
+        (tmp_path / place / "box-1").mkdir(parents=True)
+        (tmp_path / place / "box-1" / "play-2026-12-18.jsonl").write_text("".join(json.dumps(
+            {"time": f"2026-12-18T{start}+09:00", "path": "answers/a.jpg", "kind": "answer", "seconds": 8}) + "\n"
+            for start in starts))
+    assert main(["report", str(tmp_path / "old-server"), str(tmp_path / "new-server"), "--json"]) == 0
+    printed = capsys.readouterr()
+    report = json.loads(printed.out)
+    assert report["plaza"]["plays"] == 3
+    assert {name: box["plays"] for name, box in report["boxes"].items()} == {"box-1": 1, "box-1 (2)": 2}
+    assert "a box named box-1 is in more than one of the places given" in printed.err

@@ -355,4 +355,22 @@ def _report_sources(places: list[str], since: dt.date | None, deadline_seconds: 
             sources += [(printable_name(box), reader.logs(box, since)) for box in reader.boxes()]
         else:
             sources += [(name, folder_logs(folder, since)) for name, folder in folder_boxes([Path(place)])]
-    return sources
+    return _named_once(sources)
+
+
+def _named_once(sources: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The sources with a box name met again (the same box in two places given, or two names the same once
+    escaped) made unique as `name (2)`, and said: one never silently replaces the other's plays."""
+    taken: set[str] = set()
+    named = []
+    for name, logs in sources:
+        unique, count = name, 1
+        while unique in taken:
+            count += 1
+            unique = f"{name} ({count})"
+        if unique != name:
+            log.warning("a box named %s is in more than one of the places given: this one is counted as %s",
+                        name, unique)
+        taken.add(unique)
+        named.append((unique, logs))
+    return named
