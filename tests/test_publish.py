@@ -219,6 +219,7 @@ def signer(tmp_path):
                        {key_id(public_bytes(key)): public_bytes(key)})
     made = Signer(key, sign_key_list(root, key_list), key_list, dt.timedelta(days=7))
     made.root = public_bytes(root)
+    made.root_private = root
     return made
 
 
@@ -423,3 +424,51 @@ def test_a_slide_that_cannot_be_read_is_left_out_and_the_rest_publish(tmp_path, 
     paths = [e.path for e in manifest_of(tmp_path / "site").files]
     assert "answers/gone.jpg" not in paths and len(paths) == 7
     assert "not published: answers/gone.jpg" in caplog.text
+
+
+def test_a_serial_the_key_list_did_not_sign_is_no_floor_for_the_next(tmp_path, slide_folder, signer, caplog):
+    """Whoever controls the web server rewrites manifest.json with serial 2^63 - 2 and no valid signature:
+    the next publish must not continue it (2^63 - 1, then 2^63, which every box refuses for ever)."""
+    import base64
+    import json
+
+    site = tmp_path / "site"
+    clock = FakeClock(1_800_000_000.0)
+    publish(slide_folder, site, signer=signer, clock=clock)
+    envelope = json.loads((site / MANIFEST).read_bytes())
+    body = json.loads(base64.b64decode(envelope["manifest"]["body"]))
+    body["serial"] = (1 << 63) - 2
+    envelope["manifest"]["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+    (site / MANIFEST).write_text(json.dumps(envelope))
+    clock.advance(60)
+    make_picture(slide_folder / "answers" / "new.png", size=(40, 30))
+    result = publish(slide_folder, site, signer=signer, clock=clock)
+    assert result.serial == signed_manifest(site, signer).serial == 1_800_000_060_000
+    assert "not signed by a key of this key list" in caplog.text
+
+
+def test_a_new_key_list_restarts_the_serial_and_boxes_accept_it(tmp_path, slide_folder, signer):
+    """After a leaked key pushed the serial to the end, publishing under a renewed key list starts again."""
+    import dataclasses
+    import datetime as dt
+
+    from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list, verify
+    from kiosk.core.trust import KeyList, judge, key_id
+
+    site = tmp_path / "site"
+    clock = FakeClock(1_800_000_000.0)
+    publish(slide_folder, site, signer=signer, clock=clock)
+    box = judge((site / MANIFEST).read_bytes(), signer.root, verify, None, dt.datetime.now(dt.timezone.utc), True,
+                1 << 30).record
+    box = dataclasses.replace(box, serial=(1 << 63) - 1)  # what the box holds after the leaked key's manifest
+    new_key = new_private_key()
+    keys = KeyList(signer.key_list.version + 1, signer.key_list.expires,
+                   {key_id(public_bytes(new_key)): public_bytes(new_key)})
+    root = signer.root_private
+    renewed = Signer(new_key, sign_key_list(root, keys), keys)
+    clock.advance(60)
+    result = publish(slide_folder, site, signer=renewed, clock=clock)
+    assert result.serial == 1_800_000_060_000
+    verdict = judge((site / MANIFEST).read_bytes(), signer.root, verify, box, dt.datetime.now(dt.timezone.utc), True,
+                    1 << 30)
+    assert verdict.accepted, verdict.refused

@@ -310,3 +310,32 @@ def test_the_rules_import_no_crypto_library():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cryptography', 'requests', 'pygame')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.strip() == "[]"
+
+
+def bound_manifest(serial, keys_version):
+    body = json.loads(manifest(serial))
+    body["keys_version"] = keys_version
+    return json.dumps(body).encode()
+
+
+def test_a_new_key_list_recovers_from_a_revoked_key_that_fast_forwarded_the_serial():
+    """TUF's fast-forward: a leaked publish key signs serial 2^63 - 1; once the root signs a key list
+    without it, the office's next manifest must reach the boxes, without touching any of them."""
+    evil = accepted(envelope(manifest((1 << 63) - 1), key_list(1, (PUBLISH_A,)), publisher=PUBLISH_A))
+    rotated = key_list(2, (PUBLISH_B,))
+    record = accepted(envelope(bound_manifest(1_800_000_000_000, 2), rotated, publisher=PUBLISH_B), evil)
+    assert (record.keys_version, record.serial) == (2, 1_800_000_000_000)
+    # ...and from then on the serial rises again under the new list: an older one is refused.
+    refused = verdict(envelope(bound_manifest(1_700_000_000_000, 2), rotated, publisher=PUBLISH_B), record)
+    assert "rollback" in refused.refused
+    # The revoked key can sign no manifest of the new list, whatever version it claims.
+    assert not verdict(envelope(bound_manifest((1 << 63) - 1, 2), rotated, publisher=PUBLISH_A), record).accepted
+
+
+def test_a_manifest_carried_with_another_key_list_version_than_it_was_signed_under_is_refused():
+    old = bound_manifest(100, 1)
+    last = accepted(envelope(bound_manifest(200, 1), key_list(1, (PUBLISH_A, PUBLISH_B))))
+    result = verdict(envelope(old, key_list(2, (PUBLISH_A,))), last)
+    assert "mixed" in result.refused
+    # A manifest that names no key list version gets no fresh start: its serial is compared as ever.
+    assert "rollback" in verdict(envelope(manifest(100), key_list(2, (PUBLISH_A,))), last).refused

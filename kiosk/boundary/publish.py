@@ -264,12 +264,18 @@ def publish(
         moment = dt.datetime.fromtimestamp(now).astimezone()
         expires = None
         if signer is not None:
-            # Rises across publishes, and also if the site folder is lost and made anew.
-            serial = max(int(now * 1000), (previous.serial or 0) + 1 if previous else 1)
+            # Rises across publishes, and also if the site folder is lost and made anew. Only a serial
+            # this key list signed counts: whoever controls the web server could write 2^63 - 2 there,
+            # and boxes would refuse every serial after it for ever.
+            serial = max(int(now * 1000), (_signed_serial(site, signer) or 0) + 1)
+            if serial >= 1 << 63:
+                raise PublishError([f"serial {serial} is past the largest a box accepts: sign a new key list "
+                                    "(kiosk keys renew) and publish under it"])
             expires = iso(moment + signer.valid_for)
         else:
             log.warning("publishing unsigned (no --key): boxes that pin a root key (sync.root_key) refuse it")
-        manifest = Manifest(version, moment.isoformat(timespec="seconds"), tuple(entries), serial, expires)
+        manifest = Manifest(version, moment.isoformat(timespec="seconds"), tuple(entries), serial, expires,
+                            signer.key_list.version if signer is not None else None)
         body = (manifest.to_json() + "\n").encode("utf-8")
         before = _mtime_seconds(site / MANIFEST)
         replace_file(site / MANIFEST, signer.envelope(body).to_bytes() if signer is not None else body)
@@ -352,6 +358,27 @@ def _mtime_seconds(path: Path) -> int | None:
     try:
         return int(path.stat().st_mtime)
     except OSError:
+        return None
+
+
+def _signed_serial(site: Path, signer: Signer) -> int | None:
+    """The serial of the published manifest if a publish key of `signer`'s key list signed it, else None
+    (a site folder someone else wrote into is no floor for the next serial)."""
+    from kiosk.boundary.signing import verify
+    from kiosk.core.trust import manifest_times
+
+    try:
+        envelope = parse_envelope((site / MANIFEST).read_bytes(), 1 << 40)
+        if not any(verify(signer.key_list.keys[keyid], sig, envelope.manifest.body)
+                   for keyid, sig in envelope.manifest.signatures if keyid in signer.key_list.keys):
+            log.warning("%s: the published manifest is not signed by a key of this key list; its serial is "
+                        "not continued", site / MANIFEST)
+            return None
+        times = manifest_times(envelope.manifest.body)
+        if times.keys_version is not None and times.keys_version < signer.key_list.version:
+            return None  # a newer key list starts a new run of serials (boxes accept it: kiosk.core.trust)
+        return times.serial
+    except (OSError, ValueError, ManifestError):
         return None
 
 

@@ -37,6 +37,7 @@ class Manifest:
     files: tuple[ManifestFile, ...]
     serial: int | None = None  # rises with every publish (signed manifests; kiosk.core.trust)
     expires: str | None = None  # ISO-8601: a box with a synchronised clock refuses it after this
+    keys_version: int | None = None  # the key list it was signed under: a newer list may restart the serial
 
     @property
     def total_bytes(self) -> int:
@@ -46,6 +47,8 @@ class Manifest:
         data: dict[str, Any] = {"version": self.version, "generated": self.generated}
         if self.serial is not None:
             data.update(serial=self.serial, expires=self.expires)
+            if self.keys_version is not None:
+                data["keys_version"] = self.keys_version
         data["files"] = [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files]
         return json.dumps(data, ensure_ascii=False, indent=1)
 

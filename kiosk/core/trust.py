@@ -241,6 +241,7 @@ class ManifestTimes:
     serial: int
     generated: str
     expires: dt.datetime
+    keys_version: int | None = None  # the key list version the manifest says it was signed under
 
 
 def manifest_times(body: bytes) -> ManifestTimes:
@@ -255,7 +256,12 @@ def manifest_times(body: bytes) -> ManifestTimes:
     if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial < 1 << 63:
         raise TrustError(f"manifest: serial must be a whole number from 1, got {excerpt(serial)}")
     parse_time(data.get("generated"), "manifest generated")
-    return ManifestTimes(serial, data["generated"], parse_time(data.get("expires"), "manifest expires"))
+    keys_version = data.get("keys_version")
+    if keys_version is not None and (isinstance(keys_version, bool) or not isinstance(keys_version, int)
+                                     or not 1 <= keys_version < 1 << 53):
+        raise TrustError(f"manifest: keys_version must be a whole number from 1, got {excerpt(keys_version)}")
+    return ManifestTimes(serial, data["generated"], parse_time(data.get("expires"), "manifest expires"),
+                         keys_version)
 
 
 def judge(
@@ -299,7 +305,14 @@ def judge(
             raise TrustError("the manifest is not signed by a publish key of the key list (unknown or revoked key)")
         times = manifest_times(envelope.manifest.body)
         sha = hashlib.sha256(envelope.manifest.body).hexdigest()
-        if last is not None:
+        if times.keys_version is not None and times.keys_version != keys.version:
+            raise TrustError(f"the manifest was signed under key list version {times.keys_version} but comes with "
+                             f"version {keys.version}: mixed")
+        # A manifest signed under a newer key list than the last accepted one starts a new run of serials
+        # (TUF's recovery from a fast-forward): a revoked key that signed serial 2^63 - 1 must not freeze
+        # the box for ever. Only a key of the new list can sign such a manifest.
+        restarted = times.keys_version is not None and last is not None and keys.version > last.keys_version
+        if last is not None and not restarted:
             if times.serial < last.serial:
                 raise TrustError(f"rollback: manifest serial {times.serial} is older than serial {last.serial}, "
                                  "already accepted")
