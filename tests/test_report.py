@@ -168,4 +168,21 @@ def test_one_box_name_in_two_places_given_is_counted_twice_under_two_names_never
     report = json.loads(printed.out)
     assert report["plaza"]["plays"] == 3
     assert {name: box["plays"] for name, box in report["boxes"].items()} == {"box-1": 1, "box-1 (2)": 2}
-    assert "a box named box-1 is in more than one of the places given" in printed.err
+    assert "the box name box-1 is taken" in printed.err and "counted as box-1 (2)" in printed.err
+
+
+def test_a_box_named_like_the_plazas_totals_never_passes_for_them_in_the_csv(tmp_path):
+    import csv
+    import json
+
+    from kiosk.app.cli import main
+
+    for box in ("plaza", "box-1"):
+        (tmp_path / "fleet" / box).mkdir(parents=True)
+        (tmp_path / "fleet" / box / "play-2026-12-18.jsonl").write_text(json.dumps(
+            {"time": "2026-12-18T10:00:00+09:00", "path": "answers/a.jpg", "kind": "answer", "seconds": 8}) + "\n")
+    out = tmp_path / "plays.csv"
+    assert main(["report", str(tmp_path / "fleet"), "--csv", str(out)]) == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = [(row["box"], row["plays"]) for row in csv.DictReader(handle)]
+    assert sorted(rows) == [("box-1", "1"), ("plaza", "2"), ("plaza (2)", "1")]

@@ -359,9 +359,12 @@ def _report_sources(places: list[str], since: dt.date | None, deadline_seconds: 
 
 
 def _named_once(sources: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """The sources with a box name met again (the same box in two places given, or two names the same once
-    escaped) made unique as `name (2)`, and said: one never silently replaces the other's plays."""
-    taken: set[str] = set()
+    """The sources with a box name met again (the same box in two places given, two names the same once
+    escaped, or a box named like the CSV's plaza totals) made unique as `name (2)`, and said: one never
+    silently replaces, or passes for, another's plays."""
+    from kiosk.app.report import PLAZA_ROW
+
+    taken: set[str] = {PLAZA_ROW}
     named = []
     for name, logs in sources:
         unique, count = name, 1
@@ -369,8 +372,8 @@ def _named_once(sources: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
             count += 1
             unique = f"{name} ({count})"
         if unique != name:
-            log.warning("a box named %s is in more than one of the places given: this one is counted as %s",
-                        name, unique)
+            log.warning("the box name %s is taken (by a box in another place given, or by the plaza's totals): "
+                        "this box is counted as %s", name, unique)
         taken.add(unique)
         named.append((unique, logs))
     return named

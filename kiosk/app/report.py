@@ -165,6 +165,8 @@ def fleet_text(report: dict) -> str:
     return "\n".join(fleet_lines(report))
 
 
+PLAZA_ROW = "plaza"  # the CSV's box column for the plaza's totals: no box is counted under this name
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -185,7 +187,7 @@ def write_csv(report: dict, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["box", "path", "kind", "plays", "seconds"])
-        for name, box in [*report["boxes"].items(), ("plaza", report["plaza"])]:
+        for name, box in [*report["boxes"].items(), (PLAZA_ROW, report["plaza"])]:
             for slide in box["per_slide"]:
                 writer.writerow([csv_cell(name), csv_cell(slide["path"]), csv_cell(slide["kind"]), slide["plays"],
                                  slide["seconds"]])
