@@ -151,6 +151,30 @@ def test_an_upload_behind_a_redirect_fails_with_its_reason_and_wipes_nothing(mov
     assert not (state / UPLOADED_FILE).exists()  # the log is still to be sent, to the right URL
 
 
+class GzipFleetNginx(FleetNginx):
+    """The documented configuration on a server that also compresses JSON and bytes (a common nginx tuning)."""
+
+    def _server_block(self) -> str:
+        return ("  gzip on; gzip_types application/json application/octet-stream; gzip_min_length 1;\n"
+                + super()._server_block())
+
+
+def test_an_upload_is_confirmed_by_a_server_that_compresses_what_it_serves(tmp_path):
+    root = Path(tempfile.mkdtemp(prefix="kiosk-fleet-"))
+    root.chmod(0o755)
+    (root / "fleet").mkdir()
+    nginx = GzipFleetNginx(root, TOKENS)
+    try:
+        state = state_folder(tmp_path)
+        box = uploader(f"http://127.0.0.1:{nginx.port}/fleet/", state)
+        box.poll_once()
+        assert box.upload_problem is None  # a compressed HEAD has no length: the box asks for the bytes as they are
+        assert "play-2026-12-18.jsonl" in json.loads((state / UPLOADED_FILE).read_text())
+    finally:
+        nginx.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class LyingDav:
     """A loopback WebDAV stand-in that answers every PUT with 201 but keeps only `keep` bytes of it."""
 

@@ -149,7 +149,9 @@ class Uploader(BackgroundThread):
         problem = _refusal("PUT", url, response)
         if problem:
             return problem
-        response = self.session.head(url, timeout=self.timeout, verify=self.verify, allow_redirects=False)
+        # identity: a server that compresses what it serves (gzip_types) answers a compressed HEAD with no length
+        response = self.session.head(url, timeout=self.timeout, verify=self.verify, allow_redirects=False,
+                                     headers={"Accept-Encoding": "identity"})
         response.close()
         deadline.check()
         problem = _refusal("HEAD", url, response)
