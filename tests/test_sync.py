@@ -712,3 +712,20 @@ def test_a_box_without_a_root_key_takes_signed_and_unsigned_manifests(nginx, cam
                             "refused": None, "refused_at": None}
     publish(site[0], site[1])  # unsigned again
     assert client(nginx.url, tmp_path).sync_once().ok
+
+
+@needs_nginx
+def test_a_record_another_process_kept_under_a_newer_key_list_is_never_undone(nginx, campaign, tmp_path):
+    """`kiosk sync --once` beside the running kiosk accepted a rotated key list (its serials start anew,
+    lower): the running box must take that record, not write its own older key list version back."""
+    box = pinned(nginx.url, tmp_path, campaign)
+    assert box.sync_once().ok
+    state_file = tmp_path / "state" / "sync.json"
+    state = json.loads(state_file.read_text())
+    state["trust"] = dict(state["trust"], keys_version=state["trust"]["keys_version"] + 1,
+                          serial=state["trust"]["serial"] - 1)
+    state_file.write_text(json.dumps(state))
+    campaign.serve((campaign.site / "manifest.json").read_bytes())  # the old list's manifest, asked for again
+    result = box.sync_once()
+    assert not result.ok and "key list rollback" in result.reason
+    assert json.loads(state_file.read_text())["trust"]["keys_version"] == state["trust"]["keys_version"]

@@ -173,7 +173,8 @@ class SyncClient:
     def _sync(self) -> SyncResult:
         state = read_json_object(self.state_dir / STATE_FILE)
         kept = Record.from_data(state.get("trust"))  # another process (`kiosk sync --once`) may have moved it on
-        if kept is not None and (self._record is None or kept.serial >= self._record.serial):
+        if kept is not None and (self._record is None or (kept.keys_version, kept.serial) >=
+                                 (self._record.keys_version, self._record.serial)):
             self._record = kept
         manifest_text, fresh_state = self._fetch_manifest(state)
         unchanged = fresh_state is state  # the server said 304
