@@ -472,3 +472,19 @@ def test_a_new_key_list_restarts_the_serial_and_boxes_accept_it(tmp_path, slide_
     verdict = judge((site / MANIFEST).read_bytes(), signer.root, verify, box, dt.datetime.now(dt.timezone.utc), True,
                     1 << 30)
     assert verdict.accepted, verdict.refused
+
+
+@pytest.mark.parametrize("hostile", ["fifo", "zero"])
+def test_a_fifo_or_endless_file_at_the_sites_manifest_never_stops_publishing(tmp_path, slide_folder, signer, hostile):
+    """Whoever can write the web server's folder puts a FIFO (a read that never ends) or a link to /dev/zero
+    (endless bytes) in manifest.json's place: publish, the takedowns and the re-signing timer must go on."""
+    site = tmp_path / "site"
+    publish(slide_folder, site, signer=signer)
+    (site / MANIFEST).unlink()
+    if hostile == "fifo":
+        os.mkfifo(site / MANIFEST)
+    else:
+        (site / MANIFEST).symlink_to("/dev/zero")
+    (slide_folder / "answers" / "a1.jpg").unlink()  # a takedown
+    result = publish(slide_folder, site, signer=signer)
+    assert result.changed and "answers/a1.jpg" not in {f.path for f in signed_manifest(site, signer).files}

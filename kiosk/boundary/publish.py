@@ -45,7 +45,7 @@ from kiosk.boundary.background import BackgroundThread
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.settling import Settler
 from kiosk.boundary.folder import list_folder
-from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError
+from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError, UnsafeFile
 from kiosk.core.fleet import Fleet, empty_selections, parse_fleet
 from kiosk.core.manifest import (
     Manifest,
@@ -57,7 +57,7 @@ from kiosk.core.manifest import (
     parse_manifest,
     path_conflicts,
 )
-from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
+from kiosk.boundary.files import read_json_object, read_state_file, replace_file, sha256_cached, write_atomically
 from kiosk.core.trust import iso, looks_signed, parse_envelope
 from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
 
@@ -368,7 +368,7 @@ def _signed_serial(site: Path, signer: Signer) -> int | None:
     from kiosk.core.trust import manifest_times
 
     try:
-        envelope = parse_envelope((site / MANIFEST).read_bytes(), 1 << 40)
+        envelope = parse_envelope(_published_bytes(site), 1 << 40)
         if not any(verify(signer.key_list.keys[keyid], sig, envelope.manifest.body)
                    for keyid, sig in envelope.manifest.signatures if keyid in signer.key_list.keys):
             log.warning("%s: the published manifest is not signed by a key of this key list; its serial is "
@@ -378,20 +378,29 @@ def _signed_serial(site: Path, signer: Signer) -> int | None:
         if times.keys_version is not None and times.keys_version < signer.key_list.version:
             return None  # a newer key list starts a new run of serials (boxes accept it: kiosk.core.trust)
         return times.serial
-    except (OSError, ValueError, ManifestError):
+    except (OSError, ValueError, ManifestError, UnsafeFile):
         return None
+
+
+def _published_bytes(site: Path) -> bytes:
+    """The site's manifest.json, read as a state file: whoever can write the web server's folder may put a
+    FIFO, a link to /dev/zero or gigabytes there, and publish (takedowns, re-signing) must not stop for it.
+    Raises OSError, UnsafeFile, or ValueError when it is larger than any box would read."""
+    from kiosk.boundary.sync import MAX_MANIFEST_BYTES
+
+    return read_state_file(site / MANIFEST, MAX_MANIFEST_BYTES)
 
 
 def _current_manifest(site: Path) -> tuple[Manifest | None, bytes | None]:
     """The published manifest, and the key list its envelope carries (None if unsigned)."""
     try:
-        data = (site / MANIFEST).read_bytes()
+        data = _published_bytes(site)
         keys = None
         if looks_signed(data):
             envelope = parse_envelope(data, 1 << 40)
             data, keys = envelope.manifest.body, envelope.keys.body
         return parse_manifest(data, 1 << 62, 1 << 62), keys
-    except (OSError, ValueError, ManifestError):
+    except (OSError, ValueError, ManifestError, UnsafeFile):
         return None, None
 
 
