@@ -151,3 +151,18 @@ def test_public_and_private_files_are_pem(keys):
     assert (keys / "root.key").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
     assert isinstance(read_private_key(keys / "root.key"), type(new_private_key()))
     assert Path(keys / "root.pub").stat().st_mode & 0o777 == 0o644
+
+
+@as_root
+def test_a_folder_link_cannot_hide_a_folder_another_user_owns(keys, tmp_path):
+    """/etc/kiosk/link -> .../theirs/rootdir: rootdir is root's, but the user who owns `theirs` can rename
+    it away and put a folder of their own, with their own root.pub, where the link leads."""
+    theirs = tmp_path / "theirs"
+    (theirs / "rootdir").mkdir(parents=True)
+    os.chown(theirs, 1000, 1000)
+    (theirs / "rootdir" / "root.pub").write_bytes((keys / "root.pub").read_bytes())
+    (keys / "link").symlink_to(theirs / "rootdir")
+    with pytest.raises(TrustError, match="belongs to uid 1000"):
+        load_root_key(keys / "link" / "root.pub")
+    os.chown(theirs, 0, 0)
+    assert load_root_key(keys / "link" / "root.pub") == load_root_key(keys / "root.pub")

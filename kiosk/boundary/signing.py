@@ -85,6 +85,11 @@ def load_root_key(path: Path) -> bytes:
         os.close(fd)
     for folder in path.parents:
         _only_root_can_write(os.stat(folder), folder)
+    # A folder of the path may be a link: the folders above where it leads must be root's too, or whoever
+    # owns one of them swaps the folder the link reaches for their own, with their own root.pub in it.
+    real = Path(os.path.realpath(path.parent))
+    for folder in (real, *real.parents):
+        _only_root_can_write(os.stat(folder), folder)
     if len(data) > MAX_KEY_FILE_BYTES:
         raise TrustError(f"sync.root_key: {path} is larger than a public key file")
     return read_public_key(data, f"sync.root_key: {path}")
