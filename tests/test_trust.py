@@ -339,3 +339,23 @@ def test_a_manifest_carried_with_another_key_list_version_than_it_was_signed_und
     assert "mixed" in result.refused
     # A manifest that names no key list version gets no fresh start: its serial is compared as ever.
     assert "rollback" in verdict(envelope(manifest(100), key_list(2, (PUBLISH_A,))), last).refused
+
+
+def test_an_envelope_of_junk_is_refused_before_it_becomes_objects():
+    """Parsed before any signature can be checked: 24 MB of '[],' took 1.2 GB as Python lists, so an
+    unsigned envelope is refused by its count of structure bytes before json makes a single object."""
+    import tracemalloc
+
+    junk = b'{"format": "kiosk-signed/1", "junk": [' + b"[]," * 200_000 + b"[]]}"
+    tracemalloc.start()
+    try:
+        result = verdict(junk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "not a signed manifest" in result.refused and "at most" in result.refused
+    assert peak < 2 * len(junk)
+    # The most an honest envelope holds (8 signatures on each body) is well inside the count.
+    most = Envelope(signed(key_list(), *[bytes([n]) * 32 for n in range(8)]),
+                    signed(manifest(), *[bytes([n]) * 32 for n in range(8)])).to_bytes()
+    assert parse_envelope(most, LIMIT).manifest.body == manifest()

@@ -42,6 +42,7 @@ MAX_SIGNATURES = 8  # per body
 MAX_PUBLISH_KEYS = 32
 PUBLIC_KEY_BYTES = 32  # Ed25519
 SIGNATURE_BYTES = 64
+MAX_ENVELOPE_STRUCTURE = 512  # '{', '[', ',' and ':' bytes: an envelope has a few dozen, base64 and hex none
 
 Verify = Callable[[bytes, bytes, bytes], bool]
 """(raw public key, signature, message) -> whether the signature is the key's over exactly those bytes."""
@@ -193,6 +194,11 @@ def looks_signed(data: bytes) -> bool:
 
 def parse_envelope(data: bytes, max_manifest_bytes: int) -> Envelope:
     """The envelope's two signed bodies, still unparsed; raises TrustError for anything else."""
+    # Counted before a single object is made: 24 MB of '[],' would become 1 GB of Python lists, unsigned.
+    structure = sum(data.count(byte) for byte in (b"{", b"[", b",", b":"))
+    if structure > MAX_ENVELOPE_STRUCTURE:
+        raise TrustError(f"not a signed manifest: {structure:,} objects, lists or items where an envelope has at "
+                         f"most {MAX_ENVELOPE_STRUCTURE}")
     try:
         parsed = loads_json(data)
     except ValueError as exc:
