@@ -489,7 +489,8 @@ def test_any_status_gets_a_verdict_and_each_unhealthy_fact_its_level(hostile, un
 def test_the_status_a_real_show_writes_is_read_without_a_malformed_field(tmp_path, slide_folder):
     """The page's idea of status.json against the real one: a healthy show warns only that it is unpinned; a paused
     one says since when."""
-    box = world(tmp_path, slide_folder, FAST + "sync:\n  url: https://kiosk.example.org/manifest.json\n")
+    box = world(tmp_path, slide_folder, FAST.replace("display:\n", "display:\n  keys: true\n")
+                + "sync:\n  url: https://kiosk.example.org/manifest.json\n")
     box.show.open()
     box.step_until(lambda: box.show.slides_shown >= 3)
     director = box.show.director

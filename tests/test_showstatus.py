@@ -14,7 +14,7 @@ from kiosk.core.frames import FrameKey
 from kiosk.core.messages import SyncDone, SyncResult
 from kiosk.core.showstatus import STATUS_LIST_LIMIT, STATUS_TEXT_LIMIT, STUCK_WORKER_SECONDS, show_status
 
-from .test_director import FAST, Box, config_of, slides
+from .test_director import FAST, KEYS, Box, config_of, slides
 
 SYNCING = config_of(FAST + "sync:\n  url: https://kiosk.example.org/manifest.json\n")
 
@@ -24,15 +24,15 @@ def status_of(box: Box) -> dict:
 
 
 def test_a_pause_says_since_when_and_only_while_it_lasts():
-    box = Box()
+    box = Box(config_of(FAST + KEYS))
     assert status_of(box)["paused"] is False and status_of(box)["paused_since"] is None
     box.advance(1.0)
     box.key("pause")
     paused_at = box.wall.isoformat(timespec="seconds")
-    box.advance(600.0)
+    box.advance(200.0)  # within display.pause_seconds (300 s by default)
     status = status_of(box)
     assert status["paused"] is True and status["paused_since"] == paused_at
-    assert dt.datetime.fromisoformat(status["time"]) - dt.datetime.fromisoformat(paused_at) == dt.timedelta(seconds=600)
+    assert dt.datetime.fromisoformat(status["time"]) - dt.datetime.fromisoformat(paused_at) == dt.timedelta(seconds=200)
     box.key("next")  # next ends a pause as well as the pause key does
     assert status_of(box)["paused"] is False and status_of(box)["paused_since"] is None
     box.advance(30.0)
