@@ -16,6 +16,34 @@ from pathlib import Path
 from kiosk.boundary.fleetpage import HEADER_POLICY
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that logs nothing and can answer a status with a body."""
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve_on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> http.server.ThreadingHTTPServer:
+    """A threading server for `handler` on a free loopback port, already serving on a daemon thread."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def replace_served(path: Path, data: bytes) -> None:
+    """Replaces a served file (by an attacker, or a replay) with a later mtime, so that its ETag changes."""
+    before = path.stat().st_mtime
+    path.write_bytes(data)
+    os.utime(path, (before + 2, before + 2))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -114,10 +142,7 @@ class FaultServer:
         self.seen: list[tuple[str, dict]] = []
         server = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *_args) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 faults = server.faults
                 server.seen.append((self.path, dict(self.headers)))
@@ -202,17 +227,8 @@ class FaultServer:
                 except OSError:
                     return
 
-            def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_on_loopback(Handler)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
 
     @property
     def url(self) -> str:

@@ -15,7 +15,7 @@ from kiosk.app.cli import main
 from kiosk.boundary import http as kiosk_http
 from kiosk.boundary.fleetlogs import BoxUnreadable, FleetReader, FleetUnreadable, folder_boxes, folder_logs, log_order
 
-from .servers import FleetNginx
+from .servers import FleetNginx, QuietHandler, serve_on_loopback
 
 LINE = b'{"time": "2026-12-18T12:00:00.000+09:00", "path": "answers/a.jpg", "kind": "answer", "seconds": 8}\n'
 
@@ -34,10 +34,7 @@ class HostileServer:
         self.stopping = threading.Event()
         server = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *_args) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 route = server.routes.get(self.path, 404)
                 try:
@@ -64,16 +61,8 @@ class HostileServer:
                 except OSError:
                     return
 
-            def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = serve_on_loopback(Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/fleet/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         self.stopping.set()

@@ -17,7 +17,7 @@ from kiosk.boundary.publish import OBJECTS, publish
 from kiosk.boundary.sync import STAGING, SyncClient, SyncSettings
 
 from .conftest import make_picture
-from .servers import FaultServer, Nginx, free_port
+from .servers import FaultServer, Nginx, free_port, replace_served
 
 needs_nginx = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (.ci/run installs it)")
 
@@ -543,11 +543,7 @@ class Campaign:
         return (self.site / "manifest.json").read_bytes()
 
     def serve(self, data: bytes) -> None:
-        """The server's manifest.json replaced (by an attacker, or a replay), with a new mtime for the ETag."""
-        path = self.site / "manifest.json"
-        before = path.stat().st_mtime
-        path.write_bytes(data)
-        os.utime(path, (before + 2, before + 2))
+        replace_served(self.site / "manifest.json", data)
 
 
 class Wall:

@@ -19,7 +19,7 @@ from kiosk.boundary.publish import publish
 from kiosk.boundary.signing import Signer
 
 from .conftest import make_picture
-from .servers import Nginx
+from .servers import Nginx, replace_served
 from .test_sync import forge, snapshot
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (.ci/run installs it)")
@@ -76,10 +76,7 @@ box:
         return (self.site / "manifest.json").read_bytes()
 
     def serve(self, data: bytes) -> None:
-        path = self.site / "manifest.json"
-        before = path.stat().st_mtime
-        path.write_bytes(data)
-        os.utime(path, (before + 2, before + 2))
+        replace_served(self.site / "manifest.json", data)
 
     def status(self) -> dict:
         try:
