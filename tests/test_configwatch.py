@@ -92,3 +92,16 @@ def test_config_thread_follows_an_editor_save(tmp_path):
         assert message.config.timing.answer_seconds == 2
     finally:
         watcher.stop()
+
+
+def test_a_wake_up_is_answered_after_the_burst_wait_not_after_the_files_settle_time(tmp_path):
+    """The file's settle time (unchanged this long before it is read) is the watcher's own; the thread's
+    wait for a burst of events to end is the template's: a long settle time never delays a round."""
+    path = write_config(tmp_path, "timing:\n  answer_seconds: 8\n")
+    watcher = ConfigWatcher(path, queue.Queue(), settle_seconds=30, poll_seconds=600)
+    watcher.start()
+    try:
+        watcher.wake()  # as SIGHUP does
+        wait_for(lambda: watcher.health()["last_success"] is not None, timeout=5)
+    finally:
+        watcher.stop()

@@ -317,3 +317,21 @@ def test_an_override_folder_removed_without_a_word_about_its_file_is_still_seen(
     message = inbox.get_nowait()
     assert message.removed == ("override/ceremony.png",) and watcher.listings == 0
     watcher.stop()
+
+
+def test_a_folder_with_only_an_override_keeps_it_when_a_photo_arrives(tmp_path, clock):
+    root = tmp_path / "slides"
+    make_picture(root / "override" / "ceremony.png")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=1.0, rescan_seconds=600, clock=clock)
+    try:
+        watcher.accept_initial()
+        make_picture(root / "answers" / "new.jpg")
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        [message] = _messages(inbox)
+        assert [s.path for s in message.catalogue.overrides] == ["override/ceremony.png"]
+        assert [s.path for s in message.catalogue.answers] == ["answers/new.jpg"]
+    finally:
+        watcher.stop()
