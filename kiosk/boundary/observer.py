@@ -34,8 +34,8 @@ def relative_path(path: str | bytes, root: str) -> str | None:
     return relative.replace(os.sep, "/")
 
 
-class _Wakeup(FileSystemEventHandler):
-    """Passes on the events that may change what is shown.
+class Notifications(FileSystemEventHandler):
+    """Turns watchdog's events into `FolderEvent`s, passing on only those that may change what is shown.
 
     Events about hidden and temporary names only (the sync's staging folder,
     rsync's `.NAME.XXXXXX`, a browser's `.part`) cost nothing: a download
@@ -71,7 +71,7 @@ class ObservedFolder:
         self.folder = folder
         self.recursive = recursive
         self.mode = mode
-        self._handler = _Wakeup(on_event, folder)
+        self._handler = Notifications(on_event, folder)
         self._observer: Observer | PollingObserver | None = None
         self._identity: tuple[int, int] | None = None
 

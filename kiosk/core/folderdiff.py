@@ -21,6 +21,7 @@ from kiosk.core.settling import Settler
 from kiosk.core.sidecar import SIDECAR_SUFFIXES
 
 SMALL_FOLDER_FILES = 64  # a folder with no more files than this is looked at whole when it changes
+_USUAL_SUFFIXES = (*PICTURE_SUFFIXES, *(suffix.upper() for suffix in PICTURE_SUFFIXES))
 
 Sidecars = Mapping[str, "str | UnreadableSidecar"]
 
@@ -117,16 +118,19 @@ class SlideDiff:
         self._texts: dict[str, str | UnreadableSidecar] = {}  # settled sidecars' texts
         self._listing_problems: tuple[str, ...] = ()
         self._slide_problems: dict[str, str] = {}  # per picture or sidecar: an empty file, a broken sidecar
+        self._odd: dict[str, set[str]] = {}  # stem -> settled pictures spelt unusually (a.Jpg): few, if any
         self.published = Catalogue()
 
     def start(self, files: Iterable[FileInfo], sidecars: Sidecars, problems: Iterable[str]) -> Catalogue:
         """The catalogue of a first listing, every file taken as complete."""
         self._texts = dict(sidecars)
         self._listing_problems = tuple(problems)
+        self._odd = {}
         slides: list[Slide] = []
         # Most pictures have no sidecar: only those whose stem has one look for it (20,000 photos: 50 ms less).
         stems = {picture_stem(path) for path in self._texts}
         for info in files:
+            self._spelt(info.path, present=True)
             slide, problem = slide_for(info, self._texts if picture_stem(info.path) in stems else {})
             self._note(info.path, problem)
             if slide is not None:
@@ -146,6 +150,8 @@ class SlideDiff:
         for path, text in sidecars.items():
             if settler.is_settled(path):
                 self._texts[path] = text
+        for path, info in changes.items():
+            self._spelt(path, present=info is not None)
         pictures: set[str] = set()
         for path, info in changes.items():
             if path.lower().endswith(SIDECAR_SUFFIXES):
@@ -182,17 +188,24 @@ class SlideDiff:
         else:
             self._slide_problems.pop(path, None)
 
-    @staticmethod
-    def _pictures_of(sidecar: str, settler: Settler) -> set[str]:
-        """The settled pictures a sidecar belongs to: the usual suffixes first, a pass over the names
-        only for an unusual spelling (a.Jpg)."""
+    def _spelt(self, path: str, present: bool) -> None:
+        """Keeps the index of pictures with an unusual spelling of their suffix up to date."""
+        if path.endswith(_USUAL_SUFFIXES) or kind_of(path) is None:
+            return
+        stem = picture_stem(path)
+        if present:
+            self._odd.setdefault(stem, set()).add(path)
+        elif stem in self._odd:
+            self._odd[stem].discard(path)
+            if not self._odd[stem]:
+                del self._odd[stem]
+
+    def _pictures_of(self, sidecar: str, settler: Settler) -> set[str]:
+        """The settled pictures a sidecar belongs to: a look for each usual suffix, and the few
+        pictures spelt otherwise (a.Jpg), without a pass over 20,000 names."""
         stem = picture_stem(sidecar)
-        found = {stem + suffix for suffix in (*PICTURE_SUFFIXES, *(s.upper() for s in PICTURE_SUFFIXES))
-                 if settler.settled_file(stem + suffix) is not None}
-        if not found:
-            found = {info.path for info in settler.settled()
-                     if info.path.startswith(stem) and picture_stem(info.path) == stem and kind_of(info.path)}
-        return found
+        return {stem + suffix for suffix in _USUAL_SUFFIXES
+                if settler.settled_file(stem + suffix) is not None} | self._odd.get(stem, set())
 
     def _problems(self) -> tuple[str, ...]:
         return self._listing_problems + tuple(self._slide_problems.values())
