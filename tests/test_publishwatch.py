@@ -8,7 +8,7 @@ from kiosk.boundary.publishwatch import PublishWatcher
 from kiosk.boundary.staticsite import MANIFEST
 
 from .conftest import FakeClock, make_picture
-from .test_publish import DAY, OVER_THE_ENCODERS_LIMIT, banner, gps_exif, manifest_of, signed_manifest, signer  # noqa: F401, F811 - signer is a fixture
+from .test_publish import DAY, OVER_THE_ENCODERS_LIMIT, banner, gps_exif, manifest_of, signed_manifest, signer  # noqa: F401 - signer is a fixture
 
 
 def test_watch_publishes_at_once_then_new_files_once_they_settle(tmp_path, slide_folder):
@@ -91,3 +91,27 @@ def test_watch_keeps_publishing_past_a_file_it_cannot_render_and_takedowns_still
     finally:
         watcher.stop()
     assert caplog.text.count("not published: contribute/located.png") >= 3  # said every round, never fatal
+
+
+def test_kiosk_publish_watch_publishes_a_file_dropped_in_and_stops_on_sigterm(tmp_path, slide_folder):
+    import signal
+
+    from .test_cli import kiosk_process
+
+    site = tmp_path / "site"
+    process = kiosk_process("publish", str(slide_folder), "--out", str(site), "--watch", "--originals")
+    try:
+        deadline = time.monotonic() + 30
+        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        make_picture(slide_folder / "answers" / "dropped.jpg")
+        while time.monotonic() < deadline:
+            if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
+                break
+            time.sleep(0.05)
+        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "watching" in err

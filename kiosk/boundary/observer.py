@@ -14,6 +14,7 @@ from typing import Callable
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from kiosk.core.catalogue import is_temporary_name
@@ -72,7 +73,7 @@ class ObservedFolder:
         self.recursive = recursive
         self.mode = mode
         self._handler = Notifications(on_event, folder)
-        self._observer: Observer | PollingObserver | None = None
+        self._observer: BaseObserver | None = None
         self._identity: tuple[int, int] | None = None
 
     def ensure(self) -> bool:

@@ -20,12 +20,13 @@ failing (a full disk) stops it, leaving the last good version published.
 Re-publishing is incremental (objects already there are kept, unchanged
 files are not hashed again) and atomic (the manifest is replaced in one
 rename). Objects that no manifest names any more are deleted only after a
-grace period, so a box that is still downloading finds them.
+grace period, so a box that is still downloading finds them. The site's
+objects and manifest on disk: kiosk.boundary.staticsite.
 
 A signed manifest is signed again, with a new serial and expiry, whenever
 its content or the key list changes, and when less than half of its
 validity is left: running publish daily (the kiosk-resign timer, or
-`--watch`) keeps boxes from ever seeing it expire.
+`--watch`: kiosk.boundary.publishwatch) keeps boxes from ever seeing it expire.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def publish(
             found = _rendition(source, info, digest, site, renditions, made, cache)
             if found is None:
                 continue
-            if found != ORIGINAL:
+            if isinstance(found, tuple):  # not ORIGINAL
                 added += found[2]
                 new_index[info.path] = [info.size, info.mtime_ns, digest]
                 entries.append(ManifestFile(name, found[0], found[1]))
@@ -216,7 +217,7 @@ def publish(
         before = mtime_seconds(site / MANIFEST)
         replace_file(site / MANIFEST, signer.envelope(body).to_bytes() if signer is not None else body)
         os.chmod(site / MANIFEST, 0o644)
-        if before is not None and mtime_seconds(site / MANIFEST) <= before:
+        if before is not None and (mtime_seconds(site / MANIFEST) or 0) <= before:
             # Web servers build ETag and Last-Modified from whole seconds (and size):
             # a second publish within the same second must still look new to the boxes.
             os.utime(site / MANIFEST, (before + 1, before + 1))
