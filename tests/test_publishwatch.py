@@ -30,20 +30,25 @@ def test_watch_publishes_at_once_then_new_files_once_they_settle(tmp_path, slide
         watcher.stop()
 
 
+def drop_a_picture_and_see_it_published(source, site, seconds=30.0):
+    """Waits for the first publish, drops a picture into the source, and waits for it in the manifest."""
+    deadline = time.monotonic() + seconds
+    while not (site / MANIFEST).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    make_picture(source / "answers" / "dropped.jpg")
+    while time.monotonic() < deadline:
+        if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the dropped picture was not published in time")
+
+
 def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_folder):
     site = tmp_path / "site"
     watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.2)
     watcher.start()
     try:
-        deadline = time.monotonic() + 20
-        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        make_picture(slide_folder / "answers" / "dropped.jpg")
-        while time.monotonic() < deadline:
-            if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
-                break
-            time.sleep(0.05)
-        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+        drop_a_picture_and_see_it_published(slide_folder, site)
     finally:
         watcher.stop(timeout=5)
     assert not watcher.running
@@ -101,15 +106,7 @@ def test_kiosk_publish_watch_publishes_a_file_dropped_in_and_stops_on_sigterm(tm
     site = tmp_path / "site"
     process = kiosk_process("publish", str(slide_folder), "--out", str(site), "--watch", "--originals")
     try:
-        deadline = time.monotonic() + 30
-        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        make_picture(slide_folder / "answers" / "dropped.jpg")
-        while time.monotonic() < deadline:
-            if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
-                break
-            time.sleep(0.05)
-        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+        drop_a_picture_and_see_it_published(slide_folder, site)
     finally:
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=30)
