@@ -6,7 +6,8 @@ import pytest
 
 from kiosk.core.manifest import parse_manifest
 from kiosk.boundary.files import sha256_of
-from kiosk.boundary.publish import MANIFEST, OBJECTS, PublishWatcher, publish
+from kiosk.boundary.publish import publish
+from kiosk.boundary.staticsite import MANIFEST, OBJECTS
 
 from .conftest import FakeClock, make_picture
 
@@ -71,43 +72,6 @@ def test_manifest_is_replaced_atomically(tmp_path, slide_folder):
     publish(slide_folder, site)
     leftovers = [p.name for p in site.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == [] and "answers/new.jpg" in [f.path for f in manifest_of(site).files]
-
-
-def test_watch_publishes_at_once_then_new_files_once_they_settle(tmp_path, slide_folder):
-    site = tmp_path / "site"
-    clock = FakeClock()
-    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=1.0, clock=clock)
-    try:
-        watcher.poll_once()
-        assert len(manifest_of(site).files) == 7
-        make_picture(slide_folder / "answers" / "dropped.jpg")
-        watcher.poll_once()  # seen once: maybe still being copied
-        assert "answers/dropped.jpg" not in [f.path for f in manifest_of(site).files]
-        assert watcher._seconds_to_next_round() == pytest.approx(1.0)
-        clock.advance(1.0)
-        watcher.poll_once()
-        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
-    finally:
-        watcher.stop()
-
-
-def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_folder):
-    site = tmp_path / "site"
-    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.2)
-    watcher.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        make_picture(slide_folder / "answers" / "dropped.jpg")
-        while time.monotonic() < deadline:
-            if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
-                break
-            time.sleep(0.05)
-        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
-    finally:
-        watcher.stop(timeout=5)
-    assert not watcher.running
 
 
 def test_publish_leaves_out_what_every_box_would_refuse_naming_both_files_and_publishes_the_rest(tmp_path, caplog):
@@ -288,20 +252,6 @@ def test_publishing_unsigned_after_signed_writes_a_plain_manifest(tmp_path, slid
     assert "publishing unsigned" in caplog.text
 
 
-def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folder, signer):
-    site = tmp_path / "site"
-    wall = FakeClock(1_800_000_000.0)
-    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.0, signer=signer, wall=wall)
-    try:
-        watcher.poll_once()
-        first = signed_manifest(site, signer).serial
-        watcher.poll_once()
-        assert signed_manifest(site, signer).serial == first  # nothing due
-        wall.advance(4 * DAY)
-        watcher.poll_once()
-        assert signed_manifest(site, signer).serial > first
-    finally:
-        watcher._close()
 # --- one file never stops the publish (issue 23) ----------------------------------------------------
 
 def banner(path, width=17_000, height=120, exif=None):
@@ -366,34 +316,6 @@ def test_a_picture_without_a_rendition_and_nothing_private_is_published_as_it_is
     assert entry.path == "contribute/banner.png"
     assert (tmp_path / "site" / OBJECTS / entry.sha256).read_bytes() == (source / "contribute/banner.png").read_bytes()
     assert "the original is published instead" in caplog.text
-
-
-def test_watch_keeps_publishing_past_a_file_it_cannot_render_and_takedowns_still_go_out(tmp_path, caplog):
-    from kiosk.picture.rendition import RenditionSettings
-
-    source = tmp_path / "slides"
-    banner(source / "contribute" / "located.png", exif=gps_exif())
-    make_picture(source / "answers" / "withdrawn.jpg", size=(64, 36))
-    make_picture(source / "answers" / "stays.jpg", size=(64, 36), colour=(10, 10, 200))
-    clock = FakeClock()
-    watcher = PublishWatcher(source, tmp_path / "site", 3600, settle_seconds=1.0, clock=clock,
-                             renditions=RenditionSettings(((640, 360),), max_sides=OVER_THE_ENCODERS_LIMIT))
-    try:
-        watcher.poll_once()
-        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg", "answers/withdrawn.jpg"]
-        (source / "answers" / "withdrawn.jpg").unlink()  # staff withdraw a photo
-        watcher.poll_once()
-        clock.advance(1.0)
-        watcher.poll_once()
-        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg"]
-        make_picture(source / "answers" / "new.jpg", size=(64, 36))
-        watcher.poll_once()
-        clock.advance(1.0)
-        watcher.poll_once()
-        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/new.jpg", "answers/stays.jpg"]
-    finally:
-        watcher.stop()
-    assert caplog.text.count("not published: contribute/located.png") >= 3  # said every round, never fatal
 
 
 def test_a_site_that_cannot_be_written_stops_the_publish_instead_of_taking_every_slide_down(tmp_path, slide_folder,

@@ -491,7 +491,7 @@ def test_a_new_box_with_nothing_to_show_syncs_at_once(faulty, tmp_path):
 
 
 def test_a_download_does_not_storm_the_folder_watcher(faulty, site, tmp_path):
-    from kiosk.boundary.watcher import FolderWatcher
+    from kiosk.boundary.folderwatch import FolderWatcher
 
     source, site_dir = site
     (source / "answers" / "big.jpg").write_bytes(os.urandom(3 * 1024 * 1024))

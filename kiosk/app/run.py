@@ -67,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.boundary.playlog import PlayLog
     from kiosk.app.show import Show
     from kiosk.boundary.status import StatusWriter
-    from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
+    from kiosk.boundary.configwatch import ConfigWatcher
+    from kiosk.boundary.folderwatch import FolderWatcher
     from kiosk.boundary.worker import DecodeWorker
 
     # Before anything starts a thread (the watchers' observers, the listing of a large

@@ -64,7 +64,8 @@ def rendition_settings(source: Path, max_size: str) -> RenditionSettings:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from kiosk.boundary.publish import PublishWatcher, publish
+    from kiosk.boundary.publish import publish
+    from kiosk.boundary.publishwatch import PublishWatcher
 
     if not args.source.is_dir():
         log.error("%s is not a folder", args.source)

@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from typing import Callable, TypeVar
+from typing import Callable, ClassVar, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ class BackgroundThread:
     """Runs `poll_once()` whenever woken or due, on its own thread, until asked to stop."""
 
     thread_name = "background"
-    settle_seconds = 0.0  # after a wake-up, wait this long so that a burst of events is one round
+    # After a wake-up, wait this long so that a burst of events is one round. A class setting: not the
+    # time a file must stay unchanged, which some subclasses call `settle_seconds`.
+    burst_seconds: ClassVar[float] = 0.0
 
     def __init__(self) -> None:
         self._wake = threading.Event()
@@ -77,8 +79,8 @@ class BackgroundThread:
                     woken = self._wake.wait(None if seconds is None else max(0.0, seconds))
                     if self._stopping:
                         break
-                    if woken and self.settle_seconds > 0:
-                        time.sleep(self.settle_seconds)  # let a burst of events finish
+                    if woken and self.burst_seconds > 0:
+                        time.sleep(self.burst_seconds)  # let a burst of events finish
                     self._wake.clear()
                 more = self._survive(lambda: self._round(woken)) is True
         finally:

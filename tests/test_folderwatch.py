@@ -1,6 +1,5 @@
-"""The watchers on real folders: poll_once() with a fake clock, and the threads for real."""
+"""The slide folder's watcher on real folders: poll_once() with a fake clock, and the thread for real."""
 
-import logging
 import os
 import queue
 import shutil
@@ -8,10 +7,11 @@ import time
 
 import pytest
 
-from kiosk.core.messages import ConfigChanged, ContentChanged
-from kiosk.boundary.watcher import RELIST_AFTER_START_SECONDS, ConfigWatcher, FolderWatcher
+from kiosk.core.messages import ContentChanged
+from kiosk.boundary.folderwatch import RELIST_AFTER_START_SECONDS, FolderWatcher
+from kiosk.core.folderdiff import FolderEvent
 
-from .conftest import FakeClock, make_picture, write_config
+from .conftest import FakeClock, make_picture
 
 
 @pytest.fixture
@@ -183,85 +183,6 @@ def test_periodic_rescan_finds_what_events_missed(tmp_path):
         watcher.stop()
 
 
-# --- config.yaml ----------------------------------------------------------------
-
-
-@pytest.fixture
-def config_watch(tmp_path, clock):
-    path = write_config(tmp_path, "timing:\n  answer_seconds: 8\n")
-    inbox: queue.Queue = queue.Queue()
-    watcher = ConfigWatcher(path, inbox, settle_seconds=0.3, clock=clock)
-    yield path, inbox, watcher
-    watcher.stop()
-
-
-def settle(watcher, clock):
-    watcher.poll_once()
-    clock.advance(0.35)
-    watcher.poll_once()
-
-
-def test_valid_edit_posts_the_new_config(config_watch, clock):
-    path, inbox, watcher = config_watch
-    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 5"))
-    settle(watcher, clock)
-    message = inbox.get_nowait()
-    assert isinstance(message, ConfigChanged) and message.config.timing.answer_seconds == 5
-
-
-def test_unchanged_file_posts_nothing(config_watch, clock):
-    _path, inbox, watcher = config_watch
-    settle(watcher, clock)
-    assert inbox.empty()
-
-
-def test_a_file_still_being_written_is_not_read(config_watch, clock):
-    path, inbox, watcher = config_watch
-    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 5"))
-    watcher.poll_once()
-    assert inbox.empty()
-
-
-def test_invalid_edit_is_logged_once_and_the_old_config_stays(config_watch, clock, caplog):
-    path, inbox, watcher = config_watch
-    caplog.set_level(logging.INFO)
-    path.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: -1"))
-    for _ in range(3):
-        settle(watcher, clock)
-    assert inbox.empty()
-    assert caplog.text.count("timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got -1") == 1
-    assert ":6: timing.answer_seconds" in caplog.text
-    path.write_text(path.read_text().replace("answer_seconds: -1", "answer_seconds: 6"))
-    settle(watcher, clock)
-    assert inbox.get_nowait().config.timing.answer_seconds == 6
-
-
-def test_atomic_replace_is_seen(config_watch, clock):
-    path, inbox, watcher = config_watch
-    temp = path.with_name(".config.yaml.swp")
-    temp.write_text(path.read_text().replace("answer_seconds: 8", "answer_seconds: 3"))
-    os.replace(temp, path)
-    settle(watcher, clock)
-    assert inbox.get_nowait().config.timing.answer_seconds == 3
-
-
-def test_config_thread_follows_an_editor_save(tmp_path):
-    path = write_config(tmp_path, "timing:\n  answer_seconds: 8\n")
-    inbox: queue.Queue = queue.Queue()
-    watcher = ConfigWatcher(path, inbox, settle_seconds=0.1, poll_seconds=5)
-    watcher.start()
-    try:
-        with open(path, "r+") as handle:  # truncate and write, like many editors
-            text = handle.read().replace("answer_seconds: 8", "answer_seconds: 2")
-            handle.seek(0)
-            handle.truncate()
-            handle.write(text)
-        message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait())
-        assert message.config.timing.answer_seconds == 2
-    finally:
-        watcher.stop()
-
-
 def test_between_events_only_the_root_is_checked_and_the_rescan_still_comes(tmp_path, clock):
     """A quiet folder costs one stat a second, not a listing; the rescan catches what events missed."""
     root = tmp_path / "slides"
@@ -380,12 +301,9 @@ def test_a_sidecar_written_later_changes_its_picture_and_a_folder_comes_and_goes
         watcher.stop()
 
 
-
 def test_an_override_folder_removed_without_a_word_about_its_file_is_still_seen(tmp_path):
     """The kernel may not have watched a folder made a moment earlier (the sync's override/);
     the root's own change is enough to notice the folder, and its file, are gone."""
-    from watchdog.events import DirModifiedEvent
-
     root = tmp_path / "slides"
     make_picture(root / "answers" / "a.jpg")
     make_picture(root / "override" / "ceremony.png")
@@ -394,8 +312,26 @@ def test_an_override_folder_removed_without_a_word_about_its_file_is_still_seen(
     watcher.accept_initial()
     (root / "override" / "ceremony.png").unlink()
     (root / "override").rmdir()
-    watcher._on_event(DirModifiedEvent(str(root)))  # all the kernel said
+    watcher.notice(FolderEvent("modified", None, is_folder=True))  # all the kernel said: the root changed
     watcher.poll_once(full=False)
     message = inbox.get_nowait()
     assert message.removed == ("override/ceremony.png",) and watcher.listings == 0
     watcher.stop()
+
+
+def test_a_folder_with_only_an_override_keeps_it_when_a_photo_arrives(tmp_path, clock):
+    root = tmp_path / "slides"
+    make_picture(root / "override" / "ceremony.png")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=1.0, rescan_seconds=600, clock=clock)
+    try:
+        watcher.accept_initial()
+        make_picture(root / "answers" / "new.jpg")
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        [message] = _messages(inbox)
+        assert [s.path for s in message.catalogue.overrides] == ["override/ceremony.png"]
+        assert [s.path for s in message.catalogue.answers] == ["answers/new.jpg"]
+    finally:
+        watcher.stop()

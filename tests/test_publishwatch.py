@@ -1,0 +1,114 @@
+"""`kiosk publish --watch`: the source folder watched as the kiosk watches it, published when it changes."""
+
+import time
+
+import pytest
+
+from kiosk.boundary.publishwatch import PublishWatcher
+from kiosk.boundary.staticsite import MANIFEST
+
+from .conftest import FakeClock, make_picture
+from .test_publish import DAY, OVER_THE_ENCODERS_LIMIT, banner, gps_exif, manifest_of, signed_manifest, signer  # noqa: F401 - signer is a fixture
+
+
+def test_watch_publishes_at_once_then_new_files_once_they_settle(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    clock = FakeClock()
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=1.0, clock=clock)
+    try:
+        watcher.poll_once()
+        assert len(manifest_of(site).files) == 7
+        make_picture(slide_folder / "answers" / "dropped.jpg")
+        watcher.poll_once()  # seen once: maybe still being copied
+        assert "answers/dropped.jpg" not in [f.path for f in manifest_of(site).files]
+        # The next round comes when it may have settled (its modification time, just now, may shorten the wait).
+        assert watcher._seconds_to_next_round() == pytest.approx(1.0, abs=0.2)
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]
+    finally:
+        watcher.stop()
+
+
+def drop_a_picture_and_see_it_published(source, site, seconds=30.0):
+    """Waits for the first publish, drops a picture into the source, and waits for it in the manifest."""
+    deadline = time.monotonic() + seconds
+    while not (site / MANIFEST).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    make_picture(source / "answers" / "dropped.jpg")
+    while time.monotonic() < deadline:
+        if "answers/dropped.jpg" in [f.path for f in manifest_of(site).files]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the dropped picture was not published in time")
+
+
+def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_folder):
+    site = tmp_path / "site"
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.2)
+    watcher.start()
+    try:
+        drop_a_picture_and_see_it_published(slide_folder, site)
+    finally:
+        watcher.stop(timeout=5)
+    assert not watcher.running
+
+
+def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folder, signer):  # noqa: F811
+    site = tmp_path / "site"
+    wall = FakeClock(1_800_000_000.0)
+    watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.0, signer=signer, wall=wall)
+    try:
+        watcher.poll_once()
+        first = signed_manifest(site, signer).serial
+        watcher.poll_once()
+        assert signed_manifest(site, signer).serial == first  # nothing due
+        wall.advance(4 * DAY)
+        watcher.poll_once()
+        assert signed_manifest(site, signer).serial > first
+    finally:
+        watcher._close()
+
+
+def test_watch_keeps_publishing_past_a_file_it_cannot_render_and_takedowns_still_go_out(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+
+    source = tmp_path / "slides"
+    banner(source / "contribute" / "located.png", exif=gps_exif())
+    make_picture(source / "answers" / "withdrawn.jpg", size=(64, 36))
+    make_picture(source / "answers" / "stays.jpg", size=(64, 36), colour=(10, 10, 200))
+    clock = FakeClock()
+    watcher = PublishWatcher(source, tmp_path / "site", 3600, settle_seconds=1.0, clock=clock,
+                             renditions=RenditionSettings(((640, 360),), max_sides=OVER_THE_ENCODERS_LIMIT))
+    try:
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg", "answers/withdrawn.jpg"]
+        (source / "answers" / "withdrawn.jpg").unlink()  # staff withdraw a photo
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/stays.jpg"]
+        make_picture(source / "answers" / "new.jpg", size=(64, 36))
+        watcher.poll_once()
+        clock.advance(1.0)
+        watcher.poll_once()
+        assert [e.path for e in manifest_of(tmp_path / "site").files] == ["answers/new.jpg", "answers/stays.jpg"]
+    finally:
+        watcher.stop()
+    assert caplog.text.count("not published: contribute/located.png") >= 3  # said every round, never fatal
+
+
+def test_kiosk_publish_watch_publishes_a_file_dropped_in_and_stops_on_sigterm(tmp_path, slide_folder):
+    import signal
+
+    from .test_cli import kiosk_process
+
+    site = tmp_path / "site"
+    process = kiosk_process("publish", str(slide_folder), "--out", str(site), "--watch", "--originals")
+    try:
+        drop_a_picture_and_see_it_published(slide_folder, site)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "watching" in err
