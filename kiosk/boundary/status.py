@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import replace_file
 from kiosk.core.prometheus import prometheus_text
