@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 import tomllib
@@ -14,12 +13,12 @@ from importlib.metadata import version
 import pytest
 import requests
 from packaging.version import Version
-from requests.adapters import BaseAdapter
 
 from kiosk.boundary import http
 
 from .conftest import REPO
 from .servers import QuietHandler, free_port, serve_on_loopback
+from .transport import Transport, response
 
 
 # 512 MB of zeros in one gzip member, about 0.5 MB on the wire: urllib3 before 2.6 unpacks a whole
@@ -175,40 +174,12 @@ def test_no_answer_is_a_network_failure_and_a_deadline_already_past_sends_nothin
     assert isinstance(late, http.Failure) and late.kind == http.DEADLINE and site.seen == []
 
 
-class Transport(BaseAdapter):
-    """A working fake transport: keeps what each request was sent with, and answers `answer(request)`."""
-
-    def __init__(self, answer) -> None:
-        super().__init__()
-        self.answer = answer
-        self.sent: list[dict] = []
-
-    def send(self, request, **options):  # requests' adapter API
-        self.sent.append({"url": request.url, **options})
-        return self.answer(request)
-
-    def close(self) -> None:
-        pass
-
-
-def _session(transport: Transport) -> requests.Session:
-    session = requests.Session()
-    session.mount("https://", transport)
-    return session
-
-
 def test_certificates_are_checked_with_the_bundle_given_on_every_request():
-    def ok(request):
-        response = requests.Response()
-        response.status_code, response.url, response.request = 204, request.url, request
-        response.raw = io.BytesIO(b"")
-        return response
-
-    transport = Transport(ok)
-    client = http.Client((3, 7), ca_bundle="/etc/kiosk/ca.pem", session=_session(transport))
+    transport = Transport(lambda request: response(request, 204))
+    client = http.Client((3, 7), ca_bundle="/etc/kiosk/ca.pem", session=transport.session())
     assert client.answer("HEAD", "https://fleet.example.org/x", 5).ok
     assert transport.sent[0]["verify"] == "/etc/kiosk/ca.pem" and transport.sent[0]["timeout"] == (3, 7)
-    assert http.Client((3, 7), session=_session(transport)).answer("HEAD", "https://fleet.example.org/x", 5).ok
+    assert http.Client((3, 7), session=transport.session()).answer("HEAD", "https://fleet.example.org/x", 5).ok
     assert transport.sent[1]["verify"] not in (False, None, "")  # never off: the system's (or $REQUESTS_CA_BUNDLE)
 
 
@@ -216,7 +187,7 @@ def test_a_certificate_refused_is_a_tls_failure_in_the_libraries_words():
     def refuse(_request):
         raise requests.exceptions.SSLError("certificate verify failed: self-signed certificate " + "x" * 200)
 
-    client = http.Client((3, 7), session=_session(Transport(refuse)))
+    client = http.Client((3, 7), session=Transport(refuse).session())
     failure = client.answer("GET", "https://fleet.example.org/manifest.json", 5)
     assert isinstance(failure, http.Failure) and failure.kind == http.TLS
     assert str(failure).startswith("certificate verify failed") and len(str(failure)) == 120

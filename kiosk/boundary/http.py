@@ -105,16 +105,12 @@ def _shut(sock: socket.socket) -> None:
         pass
 
 
-def new_session(token: str = "", ca_bundle: str | None = None) -> requests.Session:
-    """A session whose requests can be held to a deadline, verifying TLS always."""
+def new_session() -> requests.Session:
+    """A session whose requests can be held to a deadline: its adapter can shut its sockets down."""
     session = requests.Session()
     adapter = DeadlineAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.verify = ca_bundle or True  # certificate checks are never off
-    session.headers["User-Agent"] = f"kiosk/{__version__}"
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
     return session
 
 
@@ -247,7 +243,11 @@ class Client:
         `session`: a transport of the caller's (tests), else one that can be cut off at a deadline."""
         self.waits = waits
         self.verify: bool | str = ca_bundle or True  # certificate checks are never off
-        self.session = session if session is not None else new_session(token, ca_bundle)
+        self.session = session if session is not None else new_session()
+        self.session.verify = self.verify
+        self.session.headers["User-Agent"] = f"kiosk/{__version__}"
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def deadline(self, seconds: float) -> Deadline:
         """A deadline `seconds` away, to share between requests (a PUT and its HEAD, a whole report)."""
