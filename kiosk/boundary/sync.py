@@ -60,17 +60,19 @@ class SyncClient:
         settings: SyncSettings,
         folder: Path,
         state_dir: Path,
-        client: http.Client | None = None,
+        http_client: http.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         disk_free: Callable[[Path], int] = free_bytes,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
         synchronised: Callable[[], bool | None] = clock_synchronised,
     ) -> None:
+        """`http_client`: how the server is asked (if not given, a client with the settings' timeouts,
+        token and certificates)."""
         self.settings = settings
         self.folder = folder
         self.state_dir = state_dir
-        self.fetcher = Fetcher(settings, client or new_client(settings), sleep, jitter)
+        self.fetcher = Fetcher(settings, http_client or new_client(settings), sleep, jitter)
         self.mirror = Mirror(folder, state_dir)
         self._matched: str | None = None  # the manifest the folder matched at the last full check
         self._quick_rounds = 0
@@ -245,6 +247,7 @@ class SyncClient:
                      trust=self._record.to_data() if self._record else None)
         if state != old:
             write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
+
 
 def trust_report(root_key: Path | None, state_dir: Path, syncing: bool) -> tuple[dict, str | None]:
     """For `kiosk check`: the `trust` block as the box would start with it, and why the pinned root key
