@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.app.cli import main
 from kiosk.boundary import http as kiosk_http
-from kiosk.boundary.fleetlogs import BoxUnreadable, FleetReader, FleetUnreadable, folder_boxes, folder_logs, log_order
+from kiosk.boundary.fleetlogs import WAITS, BoxUnreadable, FleetReader, FleetUnreadable, folder_boxes, folder_logs, log_order
 
 from .servers import FleetNginx, QuietHandler, serve_on_loopback
 
@@ -167,7 +167,7 @@ def test_the_deadline_ends_a_trickle_and_names_every_box_it_left_unread(hostile,
 
 def test_a_deadline_that_passes_during_a_request_ends_it(hostile):
     server = hostile({"/fleet/": ("trickle", 0.05)})
-    reader = FleetReader(server.url, kiosk_http.new_session(), kiosk_http.Deadline(1.0))
+    reader = FleetReader(server.url, kiosk_http.Client(WAITS), kiosk_http.Deadline(1.0))
     with pytest.raises(FleetUnreadable, match="deadline of 1 s"):
         reader.boxes()
 

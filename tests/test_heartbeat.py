@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from kiosk.boundary import http as kiosk_http
 from kiosk.boundary.heartbeat import Heartbeat
-from kiosk.boundary.sync import SyncSettings, new_session
 
 
 class Recorder:
@@ -48,7 +48,7 @@ def test_a_redirect_is_a_failure_with_its_reason_and_the_token_goes_nowhere_else
     server = Recorder(status)
     try:
         url = f"http://127.0.0.1:{server.port}/beat"
-        beat = Heartbeat(url, new_session(SyncSettings(url=url, token="box-secret")), timeout=(2, 5))
+        beat = Heartbeat(url, kiosk_http.Client((2, 5), "box-secret"), 60)
         assert beat.send({"box": "box-1"}) is False
         assert server.seen == [("POST", "/beat", "Bearer box-secret")]
         assert f"HTTP {status} redirected to http://127.0.0.1:{server.port}/elsewhere" in caplog.text
@@ -62,6 +62,6 @@ def test_only_a_2xx_is_taken(status, ok):
     server = Recorder(status)
     try:
         url = f"http://127.0.0.1:{server.port}/beat"
-        assert Heartbeat(url, new_session(SyncSettings(url=url)), timeout=(2, 5)).send({"box": "b"}) is ok
+        assert Heartbeat(url, kiosk_http.Client((2, 5)), 60).send({"box": "b"}) is ok
     finally:
         server.stop()

@@ -1,7 +1,9 @@
+import http.server
 import json
 import threading
-import http.server
 
+from kiosk.boundary import http as kiosk_http
+from kiosk.boundary.heartbeat import Heartbeat
 from kiosk.boundary.status import StatusWriter
 
 STATUS = {
@@ -26,8 +28,6 @@ def test_writer_writes_both_files_atomically(tmp_path):
 
 
 def test_heartbeat_posts_status_with_the_token(tmp_path):
-    import requests
-
     received = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,36 +43,31 @@ def test_heartbeat_posts_status_with_the_token(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        session = requests.Session()
-        session.headers["Authorization"] = "Bearer t0k"
-        writer = StatusWriter(tmp_path, heartbeat_url=f"http://127.0.0.1:{server.server_address[1]}/beat",
-                              heartbeat_interval=60, session=session)
+        client = kiosk_http.Client((10, 30), "t0k")
+        writer = StatusWriter(tmp_path, Heartbeat(f"http://127.0.0.1:{server.server_address[1]}/beat", client, 60))
         writer.update(STATUS)
         writer.poll_once()
         writer.poll_once()  # not due again yet
         assert len(received) == 1
         assert received[0][0] == "Bearer t0k" and received[0][1]["box"] == "plaza-1"
-        session.close()
+        client.close()
     finally:
         server.shutdown()
         server.server_close()
 
 
 def test_failing_heartbeat_warns_once(tmp_path, caplog):
-    import requests
-
     from .servers import free_port
 
     clock = [0.0]
-    session = requests.Session()
-    writer = StatusWriter(tmp_path, heartbeat_url=f"http://127.0.0.1:{free_port()}/beat", heartbeat_interval=1,
-                          session=session, clock=lambda: clock[0])
+    client = kiosk_http.Client((10, 30))
+    writer = StatusWriter(tmp_path, Heartbeat(f"http://127.0.0.1:{free_port()}/beat", client, 1), clock=lambda: clock[0])
     writer.update(STATUS)
     for _ in range(3):
         writer.poll_once()
         clock[0] += 2
     assert caplog.text.count("heartbeat to") == 1
-    session.close()
+    client.close()
 
 
 def test_a_running_kiosk_writes_status_and_keeps_showing_with_its_server_down(tmp_path, slide_folder):

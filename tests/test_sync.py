@@ -1,5 +1,6 @@
 """The sync client against real servers on loopback: nginx, and one that injects faults."""
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -13,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.app.common import sync_settings
+from kiosk.boundary.fetch import SyncSettings
+from kiosk.boundary.mirror import STAGING
 from kiosk.boundary.publish import OBJECTS, publish
-from kiosk.boundary.sync import STAGING, SyncClient, SyncSettings
+from kiosk.boundary.sync import SyncClient
+from kiosk.core.config import Config
 
 from .conftest import make_picture
 from .servers import FaultServer, Nginx, free_port, replace_served
@@ -66,9 +71,14 @@ def faulty(site):
     server.stop()
 
 
-def client(url, box: Path, **settings) -> SyncClient:
-    options = {"retries": 2, "backoff_seconds": 0.01, "connect_timeout": 2, "read_timeout": 2, **settings}
-    return SyncClient(SyncSettings(url=url, **options), box / "slides", box / "state", sleep=lambda _s: None)
+def settings(url: str, **options) -> SyncSettings:
+    """The settings a box with a config of defaults would use, with `url` and `options` set."""
+    return dataclasses.replace(sync_settings(Config()), url=url, **options)
+
+
+def client(url, box: Path, **options) -> SyncClient:
+    options = {"retries": 2, "backoff_seconds": 0.01, "connect_timeout": 2, "read_timeout": 2, **options}
+    return SyncClient(settings(url, **options), box / "slides", box / "state", sleep=lambda _s: None)
 
 
 # --- against nginx ---------------------------------------------------------------
@@ -275,7 +285,7 @@ def test_bearer_token_is_sent_and_never_logged(faulty, tmp_path, caplog):
     result = client(faulty.url, tmp_path / "b", token="s3cret-token").sync_once()
     assert result.ok
     assert "s3cret-token" not in caplog.text
-    assert "s3cret-token" not in repr(SyncSettings(url=faulty.url, token="s3cret-token"))
+    assert "s3cret-token" not in repr(settings(faulty.url, token="s3cret-token"))
 
 
 def test_https_certificates_are_checked(tmp_path):
@@ -406,7 +416,7 @@ def test_an_endless_photo_stops_at_its_listed_size_and_leaves_no_junk(faulty, tm
 def test_a_manifest_larger_than_the_free_space_is_refused_before_downloading(faulty, tmp_path):
     box = tmp_path / "box"
     sync = SyncClient(
-        SyncSettings(url=faulty.url, retries=0, reserve_bytes=1024 * 1024),
+        settings(faulty.url, retries=0, reserve_bytes=1024 * 1024),
         box / "slides", box / "state", sleep=lambda _s: None, disk_free=lambda _folder: 1024 * 1024 + 100,
     )
     result = sync.sync_once()
@@ -434,7 +444,7 @@ def test_on_a_3_mb_filesystem_the_sync_keeps_the_reserve_and_cleans_up(faulty, s
         (mount / "state" / "probe").write_bytes(b"x" * 100_000)  # the reserve is there for the state
         # A check that is fooled (another writer fills the disk meanwhile): the disk really fills up.
         sync = SyncClient(
-            SyncSettings(url=faulty.url, retries=0, reserve_bytes=0, **patient), mount / "slides", mount / "state",
+            settings(faulty.url, retries=0, reserve_bytes=0, **patient), mount / "slides", mount / "state",
             sleep=lambda _s: None, disk_free=lambda _folder: 10**12,
         )
         result = sync.sync_once()
@@ -569,7 +579,7 @@ def campaign(site, tmp_path):
 def pinned(url, box: Path, campaign: Campaign, wall=None, synchronised=lambda: True) -> SyncClient:
     options = {"retries": 0, "backoff_seconds": 0.01, "connect_timeout": 2, "read_timeout": 2,
                "root_key": str(campaign.root_pub)}
-    return SyncClient(SyncSettings(url=url, **options), box / "slides", box / "state", sleep=lambda _s: None,
+    return SyncClient(settings(url, **options), box / "slides", box / "state", sleep=lambda _s: None,
                       wall=wall or Wall(), synchronised=synchronised)
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.boundary.sync import SyncSettings, new_session
+from kiosk.boundary import http
 from kiosk.boundary.upload import UPLOADED_FILE, Uploader, is_folder_url
+from kiosk.core.config import Config
 
 from .servers import FleetNginx
 
@@ -41,8 +42,10 @@ def state_folder(tmp_path: Path) -> Path:
 
 
 def uploader(url, state, box="box-1", token="one-secret"):
-    session = new_session(SyncSettings(url=url, token=token))
-    return Uploader(url, box, state, session, timeout=(2, 5))
+    """An uploader as a box with a config of defaults has one, with short waits."""
+    config = Config()
+    return Uploader(url, box, state, http.Client((2, 5), token), config.heartbeat.interval_seconds,
+                    config.sync.min_kilobytes_per_second * 1024)
 
 
 def test_a_box_puts_its_status_screenshot_and_rotated_logs_into_its_own_folder(server, tmp_path):

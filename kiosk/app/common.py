@@ -14,7 +14,7 @@ from kiosk.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from kiosk.boundary.fleetfile import FleetState
-    from kiosk.boundary.sync import SyncSettings
+    from kiosk.boundary.fetch import SyncSettings
 
 log = logging.getLogger("kiosk")
 
@@ -60,7 +60,7 @@ def report_catalogue(catalogue: Catalogue) -> None:
 
 def sync_settings(config: Config) -> SyncSettings:
     """The sync settings, with the bearer token read from its file (never logged)."""
-    from kiosk.boundary.sync import SyncSettings
+    from kiosk.boundary.fetch import SyncSettings
 
     token = ""
     if config.sync.token_file is not None:

@@ -345,13 +345,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _report_sources(places: list[str], since: dt.date | None, deadline_seconds: float) -> list[tuple[str, Any]]:
     """(box name, its logs' lines, read lazily) for each folder or fleet URL given."""
     from kiosk.boundary import http
-    from kiosk.boundary.fleetlogs import FleetReader, folder_boxes, folder_logs
+    from kiosk.boundary.fleetlogs import WAITS, FleetReader, folder_boxes, folder_logs
 
     sources: list[tuple[str, Any]] = []
     deadline = http.Deadline(deadline_seconds)
     for place in places:
         if place.startswith(("http://", "https://")):
-            reader = FleetReader(place, http.new_session(), deadline)
+            reader = FleetReader(place, http.Client(WAITS), deadline)
             sources += [(printable_name(box), reader.logs(box, since)) for box in reader.boxes()]
         else:
             sources += [(name, folder_logs(folder, since)) for name, folder in folder_boxes([Path(place)])]

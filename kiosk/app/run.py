@@ -136,29 +136,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     sync_thread = _sync_thread(config, inbox)
     if sync_thread is not None:
         show.director.health.trust = sync_thread.client.trust_status()  # before the first sync: what sync.json holds
-    timeout = (config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds)
-    verify = str(config.sync.ca_bundle) if config.sync.ca_bundle else True
-    session, folder, uploader = None, False, None
+    heartbeat, uploader = None, None
     if config.heartbeat.url:  # requests is imported only by a box that talks to a server
-        from kiosk.boundary.sync import new_session
+        from kiosk.boundary.fetch import new_client
+        from kiosk.boundary.heartbeat import Heartbeat
         from kiosk.boundary.upload import Uploader, is_folder_url
 
-        session = new_session(sync_settings(config))
-        folder = is_folder_url(config.heartbeat.url)
-        if folder:
+        client = new_client(sync_settings(config))
+        if is_folder_url(config.heartbeat.url):
             uploader = Uploader(
-                config.heartbeat.url, config.box.name, config.state.dir, session, config.heartbeat.interval_seconds,
-                timeout, verify, config.sync.min_kilobytes_per_second * 1024, runtime_dir=runtime,
+                config.heartbeat.url, config.box.name, config.state.dir, client, config.heartbeat.interval_seconds,
+                config.sync.min_kilobytes_per_second * 1024, runtime_dir=runtime,
             )
-    status_writer = StatusWriter(
-        runtime,
-        disk=config.state.dir,
-        heartbeat_url="" if folder else config.heartbeat.url,
-        heartbeat_interval=config.heartbeat.interval_seconds,
-        session=None if folder else session,
-        timeout=timeout,
-        verify=verify,
-    )
+        else:
+            heartbeat = Heartbeat(config.heartbeat.url, client, config.heartbeat.interval_seconds)
+    status_writer = StatusWriter(runtime, heartbeat, disk=config.state.dir)
     show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter
 

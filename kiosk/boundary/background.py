@@ -8,7 +8,8 @@ a wake-up). One Event is both the sleep and the stop signal: `wake()` sets
 it, and so does `ask_to_stop()`.
 
 Every round runs through `_survive()`: an exception is logged once (with
-its traceback) and again only after a success, and the loop goes on. A
+its traceback, through kiosk.core.trouble) and again only after a success,
+and the loop goes on. A
 thread that died would leave the box showing stale state for good; the
 status reports each thread's last success and its present failure instead.
 
@@ -23,6 +24,8 @@ import logging
 import threading
 import time
 from typing import Callable, ClassVar, TypeVar
+
+from kiosk.core.trouble import Trouble
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +45,13 @@ class BackgroundThread:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.last_success: dt.datetime | None = None
-        self.failing: str | None = None  # the present failure, until the next success
+        self.round_trouble = Trouble(log)  # a round's failure, until the next success
         self.failures = 0
+
+    @property
+    def failing(self) -> str | None:
+        """The present failure of the rounds, until the next success."""
+        return self.round_trouble.problem
 
     # --- what a subclass says ----------------------------------------------------------
 
@@ -92,13 +100,11 @@ class BackgroundThread:
             result = work()
         except Exception as exc:  # noqa: BLE001 - the thread outlives any one failure
             self.failures += 1
-            if self.failing is None:
-                log.exception("%s: unexpected error; it goes on and says so again only after a success", self.thread_name)
-            self.failing = f"{type(exc).__name__}: {str(exc)[:200]}"
+            self.round_trouble.failed(f"{type(exc).__name__}: {str(exc)[:200]}",
+                                      f"{self.thread_name}: unexpected error; it goes on and says so again only "
+                                      "after a success", traceback=True)
             return None
-        if self.failing is not None:
-            log.info("%s works again", self.thread_name)
-            self.failing = None
+        self.round_trouble.worked(f"{self.thread_name} works again")
         self.last_success = dt.datetime.now().astimezone()
         return result
 

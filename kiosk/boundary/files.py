@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
 import os
 import stat
 import tempfile
@@ -50,27 +48,6 @@ def replace_file(path: Path, data: bytes, mode: int = 0o644, durable: bool = Tru
         raise
     if durable:
         fsync_folder(path.parent)
-
-
-class WriteTrouble:
-    """A write that keeps failing (a full or read-only disk), said once and again only once it works.
-
-    `problem` is the present failure, for status.json; None while writes work.
-    """
-
-    def __init__(self, logger: logging.Logger) -> None:
-        self.logger = logger
-        self.problem: str | None = None
-
-    def failed(self, problem: str) -> None:
-        if self.problem is None:
-            self.logger.warning("%s; the show goes on, and this is said again only once it works", problem)
-        self.problem = problem
-
-    def worked(self, recovered: str) -> None:
-        if self.problem is not None:
-            self.logger.info("%s", recovered)
-        self.problem = None
 
 
 def inside(path: str, folder: str) -> bool:

@@ -2,7 +2,8 @@
 
 Every source is hostile. Nothing is read whole: a log arrives as lines of at
 most kiosk.core.proof.MAX_LINE_BYTES. Over HTTP (nginx's JSON autoindex of
-`fleet/`, kiosk.boundary.upload), each listing and each log has a size cap,
+`fleet/`, kiosk.boundary.upload), through the one HTTP seam
+(kiosk.boundary.http.Client), each listing and each log has a size cap,
 every request ends by one total deadline, a redirect is never followed, and
 any answer but 200 is an error. What goes wrong with one box raises
 BoxUnreadable, which the report names and skips; only the fleet's own
@@ -18,18 +19,17 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-import requests
-
 from kiosk.boundary import http
 from kiosk.boundary.files import open_regular_file
 from kiosk.boundary.playlog import PLAY_LOG_FILE
-from kiosk.core.errors import DeadlinePassed, UnsafeFile
+from kiosk.core.errors import UnsafeFile
 from kiosk.core.proof import ListingProblem, parse_listing, split_lines
 from kiosk.core.values import printable_name
 
 CHUNK_BYTES = 64 * 1024
 MAX_LISTING_BYTES = 4 * 1024 * 1024  # nginx lists a box's folder in about 100 bytes a file
 MAX_LOG_BYTES = 64 * 1024 * 1024  # the most a box uploads (kiosk.boundary.upload.MAX_UPLOAD_BYTES)
+WAITS = (10.0, 30.0)  # the report's longest wait to connect, and for each byte (the report has no config)
 _LOG_NAME = re.compile(r"play-([0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.([0-9]{1,9}))?\.jsonl")  # fullmatch: no newline after
 
 Lines = Iterable[bytes | None]
@@ -117,13 +117,11 @@ def _file_lines(path: Path) -> Iterator[bytes | None]:
 class FleetReader:
     """Reads `<base>/`, `<base>/<box>/` and each box's play logs, all under one total deadline."""
 
-    def __init__(self, base: str, session: requests.Session, deadline: http.Deadline,
-                 timeout: tuple[float, float] = (10.0, 30.0), max_listing_bytes: int = MAX_LISTING_BYTES,
-                 max_log_bytes: int = MAX_LOG_BYTES) -> None:
+    def __init__(self, base: str, client: http.Client, deadline: http.Deadline,
+                 max_listing_bytes: int = MAX_LISTING_BYTES, max_log_bytes: int = MAX_LOG_BYTES) -> None:
         self.base = base if base.endswith("/") else base + "/"
-        self.session = session
+        self.client = client
         self.deadline = deadline
-        self.timeout = timeout
         self.max_listing_bytes = max_listing_bytes
         self.max_log_bytes = max_log_bytes
 
@@ -146,47 +144,28 @@ class FleetReader:
             yield self._lines(folder + quote(name), name)
 
     def _listing(self, url: str) -> bytes:
-        with self._get(url, "its listing") as (response, deadline):
-            try:
-                return http.read_limited(response, self.max_listing_bytes, deadline, "the listing")
-            except http.BodyTooLarge as exc:
-                raise BoxUnreadable(str(exc)) from None
+        with self._get(url, "its listing") as reply:
+            return reply.read(self.max_listing_bytes)
 
     def _lines(self, url: str, name: str) -> Iterator[bytes | None]:
-        what = printable_name(name)
-        with self._get(url, what) as (response, deadline):
-            yield from split_lines(self._chunks(response, deadline, what))
-
-    def _chunks(self, response: requests.Response, deadline: http.Deadline, what: str) -> Iterator[bytes]:
-        total = 0
-        for chunk in response.iter_content(CHUNK_BYTES):
-            deadline.check()
-            total += len(chunk)
-            if total > self.max_log_bytes:
-                raise BoxUnreadable(f"{what}: larger than {self.max_log_bytes:,} bytes")
-            yield chunk
-        deadline.check()
+        with self._get(url, printable_name(name)) as reply:
+            yield from split_lines(reply.chunks(self.max_log_bytes))
 
     @contextmanager
-    def _get(self, url: str, what: str) -> Iterator[tuple[requests.Response, http.Deadline]]:
-        """One GET under the report's deadline, answered 200; any other answer or failure is BoxUnreadable."""
-        late = f"{what}: not read by the report's deadline of {self.deadline.seconds:g} s"
-        remaining = self.deadline.remaining()
-        if remaining <= 0:
-            raise BoxUnreadable(late)
+    def _get(self, url: str, what: str) -> Iterator[http.Reply]:
+        """One GET under the report's deadline, answered 200; any other answer, or a failure while it or
+        its body is read, is BoxUnreadable."""
         try:
-            with http.held_to(self.session, url, remaining) as deadline:
-                with self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as response:
-                    target = http.redirect_target(response)
-                    if target is not None:
-                        raise BoxUnreadable(f"{what}: HTTP {response.status_code} redirected to {target}; "
-                                            "the report does not follow redirects: give it the final URL")
-                    if response.status_code != 200:
-                        raise BoxUnreadable(f"{what}: HTTP {response.status_code}")
-                    yield response, deadline
-        except DeadlinePassed:
-            raise BoxUnreadable(late) from None
-        except (requests.RequestException, OSError) as exc:
-            if self.deadline.remaining() <= 0:
-                raise BoxUnreadable(late) from None
-            raise BoxUnreadable(f"{what}: {type(exc).__name__}") from None
+            with self.client.open("GET", url, self.deadline) as reply:
+                if reply.redirect is not None:
+                    raise BoxUnreadable(f"{what}: HTTP {reply.status} redirected to {reply.redirect}; "
+                                        "the report does not follow redirects: give it the final URL")
+                if reply.status != 200:
+                    raise BoxUnreadable(f"{what}: HTTP {reply.status}")
+                yield reply
+        except http.Failure as failure:
+            if failure.kind == http.DEADLINE:
+                raise BoxUnreadable(f"{what}: not read by the report's deadline of {self.deadline.seconds:g} s") from None
+            if failure.kind == http.TOO_LARGE:
+                raise BoxUnreadable(f"{what}: {failure}") from None
+            raise BoxUnreadable(f"{what}: {failure.name}") from None

@@ -36,7 +36,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from kiosk.boundary.files import WriteTrouble, open_regular_file
+from kiosk.boundary.files import open_regular_file
+from kiosk.core.trouble import Trouble
 from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
@@ -112,7 +113,7 @@ class MarkRing:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / RING_FILE
-        self.trouble = WriteTrouble(log)
+        self.trouble = Trouble(log)
         self.direct = True  # False once direct I/O was refused here
         self._fd: int | None = None
         self._sequence = 0

@@ -18,7 +18,8 @@ import re
 import stat
 from pathlib import Path
 
-from kiosk.boundary.files import WriteTrouble, open_regular_file
+from kiosk.boundary.files import open_regular_file
+from kiosk.core.trouble import Trouble
 from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json
 
@@ -37,7 +38,7 @@ class PlayLog:
         self.path = folder / PLAY_LOG_FILE
         self.max_bytes = max_bytes
         self.keep = keep
-        self.trouble = WriteTrouble(log)
+        self.trouble = Trouble(log)
         self._day: dt.date | None = _day_of_last_record(self.path)
         self._torn = _ends_torn(self.path)  # a line cut short by a kill or a power cut: the next starts anew
         self._held: list[dict] = []

@@ -18,7 +18,8 @@ from pathlib import Path
 from PIL import Image
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble, replace_file
+from kiosk.boundary.files import replace_file
+from kiosk.core.trouble import Trouble
 from kiosk.core.frames import Frame
 from kiosk.picture.compose import to_viewers
 
@@ -57,7 +58,7 @@ class ScreenshotWriter(BackgroundThread):
         self.rotation = rotation
         self._lock = threading.Lock()
         self._latest: object = None  # a Frame, _DARK, or None when nothing new
-        self.trouble = WriteTrouble(log)
+        self.trouble = Trouble(log)
 
     @property
     def problem(self) -> str | None:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble, read_state_file, write_atomically
+from kiosk.boundary.files import read_state_file, write_atomically
+from kiosk.core.trouble import Trouble
 from kiosk.boundary.marks import MarkRing, last_marks
 from kiosk.boundary.playlog import PlayLog, last_records
 from kiosk.core.effects import SlideLeft
@@ -50,7 +51,7 @@ class RotationStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / ROTATION_FILE
-        self.trouble = WriteTrouble(log)
+        self.trouble = Trouble(log)
         self.checkpoint: Checkpoint | None = None  # the one on disk, once loaded or written
         self.step = -1  # slides recorded since that checkpoint, less one
         self.marks = MarkRing(folder)

@@ -19,18 +19,21 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-
 from kiosk.boundary.background import BackgroundThread
-from kiosk.boundary.files import WriteTrouble, replace_file
+from kiosk.boundary.files import replace_file
 from kiosk.core.prometheus import prometheus_text
+from kiosk.core.trouble import Trouble
 
 if TYPE_CHECKING:
-    import requests
+    from kiosk.boundary.heartbeat import Heartbeat  # requests, imported only by a box that sends one
 
 log = logging.getLogger(__name__)
 
 STATUS_FILE = "status.json"
 PROMETHEUS_FILE = "kiosk.prom"
+MIN_INTERVAL = 2.0  # seconds between two writes of the files, however often a status comes
+
+
 def _free(folder: Path) -> int | None:
     try:
         usage = os.statvfs(folder)
@@ -51,34 +54,26 @@ class StatusWriter(BackgroundThread):
     def __init__(
         self,
         folder: Path,
-        min_interval: float = 2.0,
-        heartbeat_url: str = "",
-        heartbeat_interval: float = 60.0,
-        session: requests.Session | None = None,
-        timeout: tuple[float, float] = (10.0, 30.0),
-        verify: bool | str = True,
+        heartbeat: Heartbeat | None = None,
         clock: Callable[[], float] = time.monotonic,
         disk: Path | None = None,
+        min_interval: float = MIN_INTERVAL,
     ) -> None:
         """`folder` takes the files (in RAM on a box: they change at every slide); `disk` is the
-        state folder whose free space kiosk.prom reports (`folder` if not given)."""
+        state folder whose free space kiosk.prom reports (`folder` if not given); `heartbeat`, if
+        any, is sent every `heartbeat.interval_seconds`."""
         super().__init__()
         self.folder = folder
         self.disk = disk or folder
         self.min_interval = min_interval
-        self.heartbeat = None
-        if heartbeat_url and session:
-            from kiosk.boundary.heartbeat import Heartbeat  # requests, imported only by a box that uses it
-
-            self.heartbeat = Heartbeat(heartbeat_url, session, timeout, verify)
-        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat = heartbeat
         self.clock = clock
         self._latest: dict | None = None
         self._written: dict | None = None
         self._lock = threading.Lock()
         self._next_write_at = clock()
         self._next_heartbeat = clock()
-        self.trouble = WriteTrouble(log)
+        self.trouble = Trouble(log)
 
     @property
     def problem(self) -> str | None:
@@ -99,7 +94,7 @@ class StatusWriter(BackgroundThread):
             self._write_files(status)
             self._written = status
         if heartbeat and self.heartbeat is not None and self.clock() >= self._next_heartbeat:
-            self._next_heartbeat = self.clock() + self.heartbeat_interval
+            self._next_heartbeat = self.clock() + self.heartbeat.interval_seconds
             self.heartbeat.send(status)
 
     def _write_files(self, status: dict) -> None:

@@ -14,8 +14,10 @@ signatures, serial and expiry pass kiosk.core.trust, judged on its exact
 bytes before its content is read; a refused one changes nothing, and the
 refusal shows in the log and in status.json's `trust` block.
 
-The network sits behind one seam, a `requests.Session`, so tests use a real
-server on loopback (nginx) or a server of their own that injects faults.
+What is asked of the server is kiosk.boundary.fetch's, through the one HTTP
+seam (kiosk.boundary.http.Client), so tests use a real server on loopback
+(nginx) or a server of their own that injects faults; the slide folder's
+side (staging, placing, the index of hashes) is kiosk.boundary.mirror's.
 """
 
 from __future__ import annotations
@@ -25,74 +27,29 @@ import datetime as dt
 import fcntl
 import json
 import logging
-import os
 import queue
 import random
-import shutil
-import stat
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-
-import requests
 
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.clock import clock_synchronised
-from kiosk.boundary.fetch import Fetcher
-from kiosk.core.errors import DeadlinePassed, Interrupted, SyncFailed
+from kiosk.boundary.fetch import MAX_MANIFEST_BYTES, Fetcher, SyncSettings, new_client
+from kiosk.boundary.files import read_json_object, write_atomically
 from kiosk.boundary.folder import list_folder
-from kiosk.core.manifest import Manifest, ManifestError, is_publishable, parse_manifest
-from kiosk.core.trust import Record, TrustError, judge, still_fresh, trust_status, unpinned_body
+from kiosk.boundary.mirror import Mirror, free_bytes
+from kiosk.core.errors import Interrupted, SyncFailed
+from kiosk.core.manifest import Manifest, ManifestError, parse_manifest
 from kiosk.core.messages import SyncDone, SyncResult
-from kiosk.boundary.files import fsync_file, fsync_folder, read_json_object, sha256_cached, write_atomically
+from kiosk.core.trust import Record, TrustError, judge, still_fresh, trust_status, unpinned_body
 
 log = logging.getLogger(__name__)
 
-STAGING = ".kiosk-sync"
 STATE_FILE = "sync.json"
-INDEX_FILE = "sync-index.json"
 LOCK_FILE = "sync.lock"
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-MANIFEST_SECONDS = 60.0  # on top of the connect and read timeouts, for the whole manifest
 VERIFY_EVERY = 30  # rounds answered 304 between two full checks of the folder (5 minutes at 10 s)
-
-
-@dataclass(frozen=True)
-class SyncSettings:
-    url: str
-    token: str = ""
-    ca_bundle: str | None = None
-    max_file_bytes: int = 100 * 1024 * 1024
-    max_total_bytes: int = 4 * 1024 * 1024 * 1024
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    retries: int = 3
-    backoff_seconds: float = 1.0
-    min_bytes_per_second: int = 20 * 1024  # a download slower than this over its whole length is cut off
-    reserve_bytes: int = 64 * 1024 * 1024  # left free on the disk for the state, the logs and the system
-    manifest_seconds: float = MANIFEST_SECONDS
-    root_key: str | None = None  # the pinned root public key's file; None: unsigned manifests are accepted
-    trust_unsynchronised_clock: bool = False  # judge expiry before NTP has set the clock (a real-time clock)
-
-    def download_seconds(self, size: int) -> float:
-        """The total deadline of one download of `size` bytes."""
-        return self.connect_timeout + self.read_timeout + size / self.min_bytes_per_second
-
-    def __repr__(self) -> str:
-        # The token never appears in logs or tracebacks.
-        return f"SyncSettings(url={self.url!r}, token={'***' if self.token else ''!r})"
-
-
-def new_session(settings: SyncSettings) -> requests.Session:
-    return http.new_session(settings.token, settings.ca_bundle)
-
-
-def free_bytes(folder: Path) -> int:
-    """Bytes an unprivileged writer may still use on the folder's filesystem."""
-    usage = os.statvfs(folder if folder.exists() else folder.parent)
-    return usage.f_bavail * usage.f_frsize
 
 
 class SyncClient:
@@ -103,18 +60,20 @@ class SyncClient:
         settings: SyncSettings,
         folder: Path,
         state_dir: Path,
-        session: requests.Session | None = None,
+        http_client: http.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         disk_free: Callable[[Path], int] = free_bytes,
         wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
         synchronised: Callable[[], bool | None] = clock_synchronised,
     ) -> None:
+        """`http_client`: how the server is asked (if not given, a client with the settings' timeouts,
+        token and certificates)."""
         self.settings = settings
         self.folder = folder
         self.state_dir = state_dir
-        self.session = session or new_session(settings)
-        self.fetcher = Fetcher(settings, self.session, sleep, jitter)
+        self.fetcher = Fetcher(settings, http_client or new_client(settings), sleep, jitter)
+        self.mirror = Mirror(folder, state_dir)
         self._matched: str | None = None  # the manifest the folder matched at the last full check
         self._quick_rounds = 0
         self.disk_free = disk_free
@@ -164,10 +123,10 @@ class SyncClient:
             try:
                 return self._sync()
             except Interrupted:
-                self._clean_staging(keep_partial=True)
+                self.mirror.clean_staging(keep_partial=True)
                 raise
             except BaseException:
-                self._clean_staging(keep_partial=False)
+                self.mirror.clean_staging(keep_partial=False)
                 raise
 
     def _sync(self) -> SyncResult:
@@ -192,21 +151,20 @@ class SyncClient:
         body = self._trusted_body(manifest_text, fresh_state)
         manifest = parse_manifest(body, self.settings.max_file_bytes, self.settings.max_total_bytes)
         self._matched, self._quick_rounds = None, 0
-        local = self._local_hashes()
+        local = self.mirror.hashes()
         wanted = {f.path: f for f in manifest.files}
         missing = [f for f in manifest.files if local.get(f.path) != f.sha256]
         stale = [path for path in local if path not in wanted]
         if not missing and not stale:
             # The usual minute: nothing to do, and nothing written unless it changed
             # (two fsynced writes a minute would wear an SD card for nothing).
-            if self._index != self._index_on_disk:
-                write_atomically(self.state_dir / INDEX_FILE, json.dumps(self._index))
+            self.mirror.keep_index()
             self._save_state(state, fresh_state, manifest_text, manifest)
             self._matched = manifest_text
             return SyncResult(True, "folder matches the manifest", manifest.version)
 
         for item in missing:
-            self._check_target(item.path)
+            self.mirror.check_target(item.path)
         needed = sum(item.size for item in missing)
         free = self.disk_free(self.folder)
         if free - needed < self.settings.reserve_bytes:
@@ -214,61 +172,12 @@ class SyncClient:
                 f"not enough disk space: {needed:,} bytes to place, {free:,} free, "
                 f"{self.settings.reserve_bytes:,} kept in reserve; nothing changed", retry=False,
             )
-        placements = self._stage(missing, local)
-        for item in missing:  # additions first: the screen never runs empty
-            target = self.folder / item.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(placements[item.path], target)
-            fsync_folder(target.parent)
-        for path in stale:
-            (self.folder / path).unlink(missing_ok=True)  # a link itself, never its target
-            _remove_empty_parents(self.folder / path, self.folder)
-        self._clean_staging(keep_partial=False)
-        self._save_index({item.path: item.sha256 for item in missing})
+        placements = self.mirror.stage(missing, local, self.fetcher.download)
+        self.mirror.place(missing, placements, stale)  # additions first: the screen never runs empty
         self._save_state(state, fresh_state, manifest_text, manifest)
         self._matched = manifest_text
         log.info("sync: version %s, %d added or changed, %d removed", manifest.version, len(missing), len(stale))
         return SyncResult(True, "updated", manifest.version, len(missing), len(stale))
-
-    def _check_target(self, path: str) -> None:
-        """Refuses, before anything changes, a path the sync could only write through a link."""
-        current = self.folder
-        parts = path.split("/")
-        for part in parts[:-1]:
-            current = current / part
-            try:
-                info = os.lstat(current)
-            except FileNotFoundError:
-                return
-            if stat.S_ISLNK(info.st_mode):
-                raise SyncFailed(
-                    f"local folder: {current.relative_to(self.folder)} is a link; the sync never writes through "
-                    "links (remove it); nothing changed", retry=False,
-                )
-            if not stat.S_ISDIR(info.st_mode):
-                raise SyncFailed(f"local folder: {current.relative_to(self.folder)} is a file where the manifest "
-                                 "has a folder; nothing changed", retry=False)
-        try:
-            info = os.lstat(self.folder / path)
-        except FileNotFoundError:
-            return
-        if stat.S_ISDIR(info.st_mode):
-            raise SyncFailed(f"local folder: {path} is a folder where the manifest has a file; nothing changed",
-                             retry=False)
-
-    def _clean_staging(self, keep_partial: bool) -> None:
-        """Removes the staging folder after a sync; an interrupted download's part stays to resume."""
-        staging = self.folder / STAGING
-        if not keep_partial:
-            shutil.rmtree(staging, ignore_errors=True)
-            return
-        try:
-            entries = list(staging.iterdir())
-        except OSError:
-            return
-        for entry in entries:
-            if not entry.name.endswith(".part"):
-                entry.unlink(missing_ok=True)
 
     # --- trust -----------------------------------------------------------------------
 
@@ -319,45 +228,19 @@ class SyncClient:
 
     def _fetch_manifest(self, state: dict) -> tuple[str, dict]:
         """The manifest text and the validators to keep; one small request when unchanged."""
-        headers = {}
         saved = state.get("manifest") if state.get("url") == self.settings.url else None
         # While a manifest is refused, the box asks whether it changed: a refused 2 MB manifest is not
         # downloaded again every round.
         validators = self._refused_validators if self._refused_validators.get("etag") or \
             self._refused_validators.get("last_modified") else state if saved else {}
-        if validators.get("etag"):
-            headers["If-None-Match"] = validators["etag"]
-        if validators.get("last_modified"):
-            headers["If-Modified-Since"] = validators["last_modified"]
-        seconds = self.settings.connect_timeout + self.settings.read_timeout + self.settings.manifest_seconds
-        with http.held_to(self.session, self.settings.url, seconds) as deadline:
-            response = self.fetcher.request("GET", self.settings.url, deadline, headers=headers, stream=True)
-            try:
-                if response.status_code == 304 and validators is self._refused_validators and self._refused:
-                    raise TrustError(self._refused)
-                if response.status_code == 304 and saved:
-                    return saved, state
-                if response.status_code != 200:
-                    raise SyncFailed(f"manifest: HTTP {response.status_code} from {self.settings.url}",
-                                     retry=response.status_code >= 500)
-                # Counted as it arrives, after gzip: a 1 MB bomb never becomes 2 GB here.
-                body = http.read_limited(response, MAX_MANIFEST_BYTES, deadline, "manifest")
-            except http.BodyTooLarge as exc:
-                raise SyncFailed(str(exc), retry=False) from None
-            except (requests.RequestException, OSError, DeadlinePassed) as exc:
-                raise Fetcher.network_failure("manifest", exc, deadline) from None
-            finally:
-                response.close()
-        fresh = {
-            "url": self.settings.url,
-            "etag": response.headers.get("ETag"),
-            "last_modified": response.headers.get("Last-Modified"),
-        }
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ManifestError("not UTF-8 text") from None
-        return text, fresh
+        fetched = self.fetcher.manifest(validators)
+        if fetched is not None:
+            return fetched
+        if validators is self._refused_validators and self._refused:
+            raise TrustError(self._refused)
+        if saved:
+            return saved, state
+        raise SyncFailed(f"manifest: HTTP 304 from {self.settings.url}", retry=False)
 
     def _save_state(self, old: dict, fresh: dict, manifest_text: str, manifest: Manifest) -> None:
         state = dict(fresh, manifest=manifest_text, version=manifest.version,
@@ -365,73 +248,6 @@ class SyncClient:
         if state != old:
             write_atomically(self.state_dir / STATE_FILE, json.dumps(state))
 
-    # --- the local folder ------------------------------------------------------------
-
-    def _local_hashes(self) -> dict[str, str]:
-        """sha256 of every publishable file in the folder, re-hashing only changed files.
-
-        Files reached through a link to a folder are not the mirror's: never
-        counted, so never removed.
-        """
-        index = read_json_object(self.state_dir / INDEX_FILE)
-        self._index_on_disk = index
-        files = list_folder(self.folder).files
-        hashes: dict[str, str] = {}
-        self._index: dict[str, list] = {}
-        for info in files:
-            if not is_publishable(info.path) or _through_link(self.folder, info.path):
-                continue
-            try:
-                digest = sha256_cached(index, info.path, self.folder / info.path, info.size, info.mtime_ns)
-            except OSError:
-                continue
-            hashes[info.path] = digest
-            self._index[info.path] = [info.size, info.mtime_ns, digest]
-        return hashes
-
-    def _save_index(self, placed: dict[str, str]) -> None:
-        files = list_folder(self.folder).files
-        index = {}
-        for info in files:
-            if not is_publishable(info.path):
-                continue
-            cached = self._index.get(info.path)
-            if cached and cached[:2] == [info.size, info.mtime_ns]:
-                index[info.path] = cached
-        for path, digest in placed.items():
-            stat = (self.folder / path).stat()
-            index[path] = [stat.st_size, stat.st_mtime_ns, digest]
-        write_atomically(self.state_dir / INDEX_FILE, json.dumps(index))
-
-    # --- downloads ---------------------------------------------------------------------
-
-    def _stage(self, missing: list, local: dict[str, str]) -> dict[str, Path]:
-        """A verified, fsynced file in the staging folder for every path to add or change.
-
-        Objects the box already holds under another name are copied, not
-        downloaded: a rename or a duplicate on the server costs nothing.
-        """
-        staging = self.folder / STAGING
-        staging.mkdir(parents=True, exist_ok=True)
-        held = {digest: path for path, digest in local.items()}
-        downloaded: dict[str, Path] = {}
-        for item in missing:
-            if item.sha256 not in held and item.sha256 not in downloaded:
-                downloaded[item.sha256] = self.fetcher.download(item.sha256, item.size, staging)
-        placements: dict[str, Path] = {}
-        used: set[str] = set()
-        for number, item in enumerate(missing):
-            staged = staging / f"{number}.{item.sha256}.place"
-            if item.sha256 in downloaded and item.sha256 not in used and \
-                    sum(1 for other in missing if other.sha256 == item.sha256) == 1:
-                os.replace(downloaded[item.sha256], staged)  # used once: moved, not copied (no double disk use)
-                used.add(item.sha256)
-            else:
-                source = self.folder / held[item.sha256] if item.sha256 in held else downloaded[item.sha256]
-                shutil.copyfile(source, staged)
-                fsync_file(staged)
-            placements[item.path] = staged
-        return placements
 
 def trust_report(root_key: Path | None, state_dir: Path, syncing: bool) -> tuple[dict, str | None]:
     """For `kiosk check`: the `trust` block as the box would start with it, and why the pinned root key
@@ -494,23 +310,3 @@ class SyncThread(BackgroundThread):
                 return 0.0
             return self.rng() * self.jitter_seconds
         return self.interval_seconds + self.rng() * self.jitter_seconds
-
-
-def _through_link(root: Path, path: str) -> bool:
-    """True if a folder on the way from `root` to `path` is a link."""
-    current = root
-    for part in path.split("/")[:-1]:
-        current = current / part
-        if current.is_symlink():
-            return True
-    return False
-
-
-def _remove_empty_parents(path: Path, root: Path) -> None:
-    parent = path.parent
-    while parent != root and root in parent.parents:
-        try:
-            parent.rmdir()
-        except OSError:
-            return
-        parent = parent.parent

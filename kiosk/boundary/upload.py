@@ -12,8 +12,9 @@ a HEAD then shows the length sent; a redirect is a failure, never followed
 (requests would repeat the PUT with an empty body and the token elsewhere).
 
 nginx's WebDAV module receives them (docs/install.md shows a configuration
-in which each box may write only its own folder). The same token and TLS
-rules as sync apply. Uploads are best effort, on their own thread: they
+in which each box may write only its own folder). Every request goes
+through the one HTTP seam (kiosk.boundary.http.Client), with the same token
+and TLS rules as sync. Uploads are best effort, on their own thread: they
 never delay the screen. While the server is down nothing queues but the
 files already on disk: the next round sends the latest status and
 screenshot, and the logs not yet sent (which ones were sent is kept in
@@ -30,14 +31,13 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-import requests
-
 from kiosk.boundary import http
 from kiosk.boundary.background import BackgroundThread
 from kiosk.boundary.files import read_json_object, read_state_file, write_atomically
 from kiosk.boundary.playlog import rotated_logs
 from kiosk.boundary.screenshot import SCREENSHOT_FILE
-from kiosk.core.errors import DeadlinePassed, UnsafeFile
+from kiosk.core.errors import UnsafeFile
+from kiosk.core.trouble import Trouble
 from kiosk.core.values import printable_name
 
 log = logging.getLogger(__name__)
@@ -62,26 +62,29 @@ class Uploader(BackgroundThread):
         url: str,
         box: str,
         state_dir: Path,
-        session: requests.Session,
-        interval_seconds: float = 60.0,
-        timeout: tuple[float, float] = (10.0, 30.0),
-        verify: bool | str = True,
-        min_bytes_per_second: int = 20 * 1024,
+        client: http.Client,
+        interval_seconds: float,
+        min_bytes_per_second: int,
         clock: Callable[[], float] = time.monotonic,
         runtime_dir: Path | None = None,
     ) -> None:
+        """`min_bytes_per_second`: a file's PUT and HEAD may take both of the client's waits and its
+        length at this speed, no more."""
         super().__init__()
         self.folder_url = f"{url}{quote(box, safe='')}/"
         self.state_dir = state_dir
         self.runtime_dir = runtime_dir or state_dir  # status.json and screen.jpg
-        self.session = session
+        self.client = client
         self.interval_seconds = interval_seconds
-        self.timeout = timeout
-        self.verify = verify
         self.min_bytes_per_second = min_bytes_per_second
         self.clock = clock
-        self.upload_problem: str | None = None  # why the last round did not arrive, until one does
+        self.trouble = Trouble(log)
         self._first = True
+
+    @property
+    def upload_problem(self) -> str | None:
+        """Why the last round did not arrive, until one does."""
+        return self.trouble.problem
 
     def _seconds_to_next_round(self) -> float:
         if self._first:
@@ -129,35 +132,26 @@ class Uploader(BackgroundThread):
         except OSError as exc:
             return f"{name}: cannot be read ({exc.strerror or exc})"
         url = self.folder_url + quote(name)
-        seconds = self.timeout[0] + self.timeout[1] + len(data) / self.min_bytes_per_second
-        try:
-            with http.held_to(self.session, url, seconds) as deadline:
-                return self._put_and_confirm(url, data, deadline)
-        except (requests.RequestException, OSError, DeadlinePassed) as exc:
-            return f"PUT {url}: {type(exc).__name__}"
+        return self._put_and_confirm(url, data)
 
-    def _put_and_confirm(self, url: str, data: bytes, deadline: http.Deadline) -> str | None:
-        """PUT, then HEAD: the file arrived only if the server took it (2xx) and now holds its length.
+    def _put_and_confirm(self, url: str, data: bytes) -> str | None:
+        """PUT, then HEAD, within one deadline: the file arrived only if the server took it (2xx) and now
+        holds its length.
 
         Stock nginx WebDAV answers a PUT with 201 or 204 and no checksum, so
         the length it then serves is the confirmation. A redirect is never
         followed (requests would repeat the PUT with an empty body).
         """
-        response = self.session.put(url, data=data, timeout=self.timeout, verify=self.verify, allow_redirects=False)
-        response.close()
-        deadline.check()
-        problem = _refusal("PUT", url, response)
+        deadline = self.client.deadline(sum(self.client.waits) + len(data) / self.min_bytes_per_second)
+        problem = _refusal("PUT", url, self.client.answer("PUT", url, deadline, data=data))
         if problem:
             return problem
         # identity: a server that compresses what it serves (gzip_types) answers a compressed HEAD with no length
-        response = self.session.head(url, timeout=self.timeout, verify=self.verify, allow_redirects=False,
-                                     headers={"Accept-Encoding": "identity"})
-        response.close()
-        deadline.check()
-        problem = _refusal("HEAD", url, response)
-        if problem:
+        head = self.client.answer("HEAD", url, deadline, {"Accept-Encoding": "identity"})
+        problem = _refusal("HEAD", url, head)
+        if problem or isinstance(head, http.Failure):
             return problem
-        held = response.headers.get("Content-Length", "")
+        held = head.headers.get("Content-Length", "")
         if held != str(len(data)):
             shown = f"{printable_name(held[:20])} bytes" if held else "no length"
             return f"PUT {url}: the server holds {shown}, not the {len(data):,} bytes sent"
@@ -165,18 +159,19 @@ class Uploader(BackgroundThread):
 
     def _say(self, problem: str | None) -> None:
         """A failing upload is said once, and again only once it works."""
-        if problem and self.upload_problem is None:
-            log.warning("uploads to %s fail (%s); the show goes on, and they are tried again", self.folder_url, problem)
-        elif problem is None and self.upload_problem is not None:
-            log.info("uploads to %s work again", self.folder_url)
-        self.upload_problem = problem
+        if problem is None:
+            self.trouble.worked(f"uploads to {self.folder_url} work again")
+        else:
+            self.trouble.failed(problem, f"uploads to {self.folder_url} fail ({problem}); the show goes on, and "
+                                         "they are tried again")
 
 
-def _refusal(method: str, url: str, response: requests.Response) -> str | None:
-    """Why a response is not a success, in one line; None for a 2xx."""
-    target = http.redirect_target(response)
-    if target is not None:
-        return f"{method} {url}: HTTP {response.status_code} redirected to {target}; uploads do not follow redirects"
-    if not 200 <= response.status_code < 300:
-        return f"{method} {url}: HTTP {response.status_code}"
+def _refusal(method: str, url: str, answer: http.Reply | http.Failure) -> str | None:
+    """Why an answer is not a success, in one line; None for a 2xx."""
+    if isinstance(answer, http.Failure):
+        return f"{method} {url}: {answer.name}"
+    if answer.redirect is not None:
+        return f"{method} {url}: HTTP {answer.status} redirected to {answer.redirect}; uploads do not follow redirects"
+    if not answer.ok:
+        return f"{method} {url}: HTTP {answer.status}"
     return None
