@@ -107,11 +107,23 @@ http {{
         return f"http://127.0.0.1:{self.port}/manifest.json"
 
     def requests(self) -> list[str]:
-        """Access log lines: 'METHOD PATH STATUS'."""
-        try:
-            lines = self.access_log.read_text().splitlines()
-        except FileNotFoundError:
-            return []
+        """Access log lines: 'METHOD PATH STATUS', once the log has been quiet for a moment.
+
+        nginx logs a request after its response has gone, so a client can finish before its line is
+        written: read once the log has not grown for 0.1 s (3 s at the most).
+        """
+        text, quiet_since, deadline = None, time.monotonic(), time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            try:
+                now_text = self.access_log.read_text()
+            except FileNotFoundError:
+                now_text = ""
+            if now_text != text:
+                text, quiet_since = now_text, time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.1:
+                break
+            time.sleep(0.02)
+        lines = (text or "").splitlines()
         result = []
         for line in lines:
             request = line.split('"')[1]

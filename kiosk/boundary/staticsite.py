@@ -131,7 +131,7 @@ def published_bytes(site: Path) -> bytes:
     """The site's manifest.json, read as a state file: whoever can write the web server's folder may put a
     FIFO, a link to /dev/zero or gigabytes there, and publish (takedowns, re-signing) must not stop for it.
     Raises OSError, UnsafeFile, or ValueError when it is larger than any box would read."""
-    from kiosk.boundary.sync import MAX_MANIFEST_BYTES
+    from kiosk.boundary.fetch import MAX_MANIFEST_BYTES
 
     return read_state_file(site / MANIFEST, MAX_MANIFEST_BYTES)
 
