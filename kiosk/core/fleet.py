@@ -30,11 +30,10 @@ from typing import Any, Iterable
 import yaml
 
 from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
-from kiosk.core.config import compose_yaml, read_sections
 from kiosk.core.errors import ConfigError
 from kiosk.core.playlist import PlaylistSettings
 from kiosk.core.plaza import selection
-from kiosk.core.sections import LOCAL_ONLY
+from kiosk.core.sections import LOCAL_ONLY, compose_yaml, keys, read_sections
 from kiosk.core.values import excerpt
 
 _PARTS = ("roles", "boxes")
@@ -58,11 +57,13 @@ class Fleet:
             raise ConfigError(problems)
 
     def layers_for(self, sections: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, dict[str, Any]]]]:
-        """The parts that apply to a box of these sections, in order: its role's, then its name's."""
-        import socket
+        """The parts that apply to a box of these sections, in order: its role's, then its name's.
 
+        The box's name is box.name as given (kiosk.core.config puts the host name there when the file
+        leaves it empty), else the field's default.
+        """
         role = str(sections.get("box", {}).get("role", ""))
-        name = str(sections.get("box", {}).get("name") or socket.gethostname())
+        name = str(sections.get("box", {}).get("name") or keys("box")["name"].default)
         return [(f"roles.{role}", self.roles.get(role, {}) if role else {}), (f"boxes.{name}", self.boxes.get(name, {}))]
 
     def applied_to(self, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

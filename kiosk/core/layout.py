@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kiosk.core.rules import Colour
-
-if TYPE_CHECKING:
-    from kiosk.core.config import Config
+from kiosk.core.sections import Config
 
 # Bytes per pixel of the raw layouts a frame can have.
 BYTES_PER_PIXEL = {"RGB": 3, "RGBX": 4, "BGRX": 4}
