@@ -9,12 +9,14 @@ font is a regular file of sensible size, is checked here after parsing.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import stat
 from pathlib import Path
+from typing import Any
 
 from kiosk.boundary.files import open_regular_file
-from kiosk.core.config import MAX_CONFIG_BYTES, Config, parse_config
+from kiosk.core.config import MAX_CONFIG_BYTES, SECTIONS, Config, in_a_home, keys, parse_config
 from kiosk.core.errors import ConfigError, UnsafeFile
 from kiosk.core.fleet import Fleet
 
@@ -54,10 +56,12 @@ def config_from_text(path: Path, text: str, fleet: Fleet | None = None, as_role:
                      as_box: str | None = None, host: str | None = None) -> Config:
     """The Config that config.yaml's `text` makes (with the fleet file's settings over it), or ConfigError.
 
-    `host` is the host name (None: ask the machine). The font is checked on the disk.
+    `host` is the host name (None: ask the machine). Paths in a home folder (`~/`) are completed, and the
+    font is checked on the disk.
     """
     config = parse_config(text, path.resolve().parent, source=str(path), fleet=fleet, as_role=as_role,
                           as_box=as_box, host_name=host_name() if host is None else host)
+    config = homes_expanded(config, str(path))
     problems = font_problems(config, str(path))
     if problems:
         raise ConfigError(problems)
@@ -68,6 +72,27 @@ def load_config(path: Path, fleet: Fleet | None = None, as_role: str | None = No
                 as_box: str | None = None) -> Config:
     """Reads and validates a config file (with the fleet file's settings over it); a missing file is a ConfigError too."""
     return config_from_text(path, read_config_text(path), fleet, as_role, as_box)
+
+
+def homes_expanded(config: Config, source: str) -> Config:
+    """The config with every path that starts in a home folder (`~/token`, `~kiosk/slides`) made whole."""
+    changed: dict[str, Any] = {}
+    problems: list[str] = []
+    for section in SECTIONS:
+        part = getattr(config, section)
+        updates: dict[str, Path] = {}
+        for name in keys(section):
+            value = getattr(part, name)
+            if isinstance(value, Path) and in_a_home(value):
+                try:
+                    updates[name] = value.expanduser()
+                except RuntimeError:
+                    problems.append(f"{source}: {section}.{name}: no home folder for {value.parts[0][:60]!r}")
+        if updates:
+            changed[section] = dataclasses.replace(part, **updates)
+    if problems:
+        raise ConfigError(problems)
+    return dataclasses.replace(config, **changed) if changed else config
 
 
 def font_problems(config: Config, source: str) -> list[str]:

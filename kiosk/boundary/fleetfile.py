@@ -21,7 +21,7 @@ from pathlib import Path
 from kiosk.boundary.configfile import config_from_text, host_name, read_config_text
 from kiosk.boundary.files import open_regular_file, write_atomically
 from kiosk.core.catalogue import FLEET_FILE
-from kiosk.core.config import MAX_CONFIG_BYTES, Config, parse_config
+from kiosk.core.config import MAX_CONFIG_BYTES, Config
 from kiosk.core.errors import ConfigError, UnsafeFile
 from kiosk.core.fleet import Fleet, parse_fleet
 
@@ -83,7 +83,7 @@ def read_box_sources(path: Path, as_role: str | None = None, as_box: str | None 
     host = host_name()
     try:
         # Only to learn where the slide folder, and in it the fleet file, is: slides.folder is the box's own.
-        local = parse_config(text, path.resolve().parent, str(path), as_role=as_role, as_box=as_box, host_name=host)
+        local = config_from_text(path, text, as_role=as_role, as_box=as_box, host=host)
     except ConfigError:
         return BoxSources(text, host=host)
     try:

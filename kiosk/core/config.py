@@ -87,6 +87,11 @@ def _cross_checks(config: Config, source: str, setters: dict[str, str]) -> list[
     return []
 
 
+def in_a_home(path: Path) -> bool:
+    """True for `~/...` or `~user/...`: a path only the machine can complete (kiosk.boundary.configfile does)."""
+    return bool(path.parts) and path.parts[0].startswith("~")
+
+
 def _with_relative_paths_resolved(sections: dict[str, dict[str, Any]], base_dir: Path) -> dict[str, dict[str, Any]]:
     """Every relative path given made absolute against `base_dir`, and every default path too."""
     resolved: dict[str, dict[str, Any]] = {}
@@ -94,7 +99,7 @@ def _with_relative_paths_resolved(sections: dict[str, dict[str, Any]], base_dir:
         values = dict(sections.get(section, {}))
         for name, item in keys(section).items():
             value = values.get(name, item.default if item.default is not dataclasses.MISSING else None)
-            if isinstance(value, Path) and not value.is_absolute():
+            if isinstance(value, Path) and not value.is_absolute() and not in_a_home(value):
                 values[name] = base_dir / value
         if values or section in sections:
             resolved[section] = values
