@@ -243,3 +243,13 @@ def test_any_config_gives_a_config_or_short_errors_naming_where(text):
     except ConfigError as exc:
         for problem in exc.problems:
             assert problem.startswith("config.yaml") and len(problem) < 600
+
+
+def test_what_the_core_derives_from_the_config_defaults_to_the_config_fields():
+    """Defaults live on the config fields: a Layout or PlaylistSettings built without a Config has the same."""
+    from kiosk.core.layout import Layout
+    from kiosk.core.playlist import PlaylistSettings, playlist_settings
+
+    config = Config()
+    assert Layout(size=(1920, 1080), font=config.captions.font) == Layout.from_config(config, (1920, 1080))
+    assert PlaylistSettings(role=config.box.role) == playlist_settings(config)

@@ -23,6 +23,7 @@ the last good one. Pure: text in, a Fleet or ConfigError out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -31,9 +32,9 @@ import yaml
 
 from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
 from kiosk.core.errors import ConfigError
-from kiosk.core.playlist import PlaylistSettings
+from kiosk.core.playlist import playlist_settings
 from kiosk.core.plaza import selection
-from kiosk.core.sections import LOCAL_ONLY, compose_yaml, keys, read_sections
+from kiosk.core.sections import LOCAL_ONLY, Config, compose_yaml, keys, read_sections
 from kiosk.core.values import excerpt
 
 _PARTS = ("roles", "boxes")
@@ -135,6 +136,7 @@ def _local_only(node: yaml.Node, source: str, prefix: str) -> list[str]:
 
 
 _SELECTION_KEYS = ("kinds", "include", "exclude")
+DEFAULT_SETTINGS = playlist_settings(Config())  # a role's selection over the config's defaults
 
 
 def empty_selections(fleet: Fleet, paths: Iterable[str]) -> list[str]:
@@ -154,7 +156,7 @@ def empty_selections(fleet: Fleet, paths: Iterable[str]) -> list[str]:
         chosen = {key: value for key, value in layer.get("playlist", {}).items() if key in _SELECTION_KEYS}
         if not chosen:
             continue
-        settings = PlaylistSettings(role=role, **chosen)
+        settings = dataclasses.replace(DEFAULT_SETTINGS, role=role, **chosen)
         of_kinds = [slide for slide in slides if slide.kind in settings.kinds]
         if not of_kinds:
             problems.append(f"{FLEET_FILE}: {where}: shows no slide: none of the {len(slides)} slides is of its "

@@ -88,6 +88,10 @@ class SlidesConfig(Section):
                                         "decoded and enters the rotation")
 
 
+# The most play-log lines held at once; the ring of marks has room for twice as many (kiosk.boundary.marks).
+MAX_LINES_PER_WRITE = 16
+
+
 @dataclass(frozen=True)
 class StateConfig(Section):
     key_prefix = "state."
@@ -100,12 +104,13 @@ class StateConfig(Section):
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
                                            "across restarts with `RuntimeDirectoryPreserve=restart`), else `state.dir`")
-    play_log_max_megabytes: int = setting(16, local_only=True, rule=rules.integer(1, 4096),
+    # The play log is opened once at start, with these two: a change waits for the next start.
+    play_log_max_megabytes: int = setting(16, local_only=True, rule=rules.integer(1, 4096), restart=True,
                                           doc="the play log starts a new file every day and when it reaches this size")
-    play_log_keep: int = setting(60, local_only=True, rule=rules.integer(1, 10000),
+    play_log_keep: int = setting(60, local_only=True, rule=rules.integer(1, 10000), restart=True,
                                  doc="old play log files kept (`play-YYYY-MM-DD.jsonl`); older ones are deleted")
     play_log_lines_per_write: int = setting(
-        16, local_only=True, rule=rules.integer(1, 16), restart=True,
+        16, local_only=True, rule=rules.integer(1, MAX_LINES_PER_WRITE), restart=True,
         doc="play-log lines written together (or once the oldest has waited five minutes). Each slide's line "
             "goes through to the disk at once as a mark in `position.ring` (one 512-byte sector), so a kill or a "
             "power cut loses none: the next start writes back any that were held. 1 writes each line at once, "
@@ -359,6 +364,12 @@ SECTIONS: dict[str, type[Section]] = {
 def keys(section: str) -> dict[str, dataclasses.Field]:
     """The keys of a section, by name, with their metadata."""
     return {item.name: item for item in dataclasses.fields(SECTIONS[section])}  # type: ignore[arg-type]
+
+
+def default(dotted: str) -> Any:
+    """A key's default, from its field (`state.play_log_keep`): for code that must have one without a Config."""
+    section, name = dotted.split(".")
+    return keys(section)[name].default
 
 
 # Settings read once at start; a running kiosk logs that they wait for a restart.
