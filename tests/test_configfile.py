@@ -126,9 +126,12 @@ def test_an_empty_box_name_is_the_host_name_and_the_fleet_file_finds_the_box_by_
 
 
 def test_the_core_takes_the_host_name_it_is_given_and_never_asks():
-    assert parse_config("", Path("/etc/kiosk"), host_name="plaza-7").box.name == "plaza-7"
-    assert parse_config("box:\n  name: giant-box-1\n", Path("/etc/kiosk"), host_name="plaza-7").box.name == "giant-box-1"
-    assert parse_config("", Path("/etc/kiosk"), as_box="tall-case-2", host_name="plaza-7").box.name == "tall-case-2"
+    def named(text: str, **given) -> str:
+        return parse_config(text, Path("/etc/kiosk"), host_name="plaza-7", **given).box.name
+
+    assert named("") == "plaza-7"
+    assert named("box:\n  name: giant-box-1\n") == "giant-box-1"
+    assert named("", as_box="tall-case-2") == "tall-case-2"
 
 
 def test_paths_in_a_home_folder_are_completed_by_the_boundary(tmp_path, monkeypatch):

@@ -152,16 +152,17 @@ def io_in(source: str, name: str) -> list[str]:
         found.append(f"{name}:{node.lineno}: {what}")  # type: ignore[attr-defined]
 
     for node in ast.walk(tree):
-        imported: list[tuple[str, str]] = []  # (module or module.name, the name it binds)
+        imported: list[str] = []  # modules, or module.name for `from module import name`
         if isinstance(node, ast.Import):
-            imported = [(alias.name, alias.asname or alias.name.split(".")[0]) for alias in node.names]
             for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                imported.append(alias.name)
+                top = alias.name.split(".")[0]
+                aliases[alias.asname or top] = alias.name if alias.asname else top  # `import a.b` binds a
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            imported = [(f"{node.module}.{alias.name}", alias.asname or alias.name) for alias in node.names]
             for alias in node.names:
+                imported.append(f"{node.module}.{alias.name}")
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        for module, _bound in imported:
+        for module in imported:
             top = module.split(".")[0]
             if top in ("kiosk", "__future__") or top in KEPT:
                 continue

@@ -70,7 +70,7 @@ def config_from_text(path: Path, text: str, fleet: Fleet | None = None, as_role:
 
 def load_config(path: Path, fleet: Fleet | None = None, as_role: str | None = None,
                 as_box: str | None = None) -> Config:
-    """Reads and validates a config file (with the fleet file's settings over it); a missing file is a ConfigError too."""
+    """Reads and validates a config file (with the fleet file's settings over it); ConfigError if it is missing."""
     return config_from_text(path, read_config_text(path), fleet, as_role, as_box)
 
 

@@ -133,7 +133,8 @@ class PlaylistConfig(Section):
     answers_per_contribute: int = setting(3, rule=rules.integer(0, 1000),
                                           doc="answers after each contribute slide (0 = contribute only)")
     order: str = setting("shuffle", rule=rules.choice("shuffle", "sorted"),
-                         doc="`shuffle` (fair random order) or `sorted` (filename order)")
+                         doc="`shuffle` (fair random order) or `sorted` (filename order); a change applies from the "
+                             "next round, as the answers of the round under way keep the order they were dealt in")
     new_first: bool = setting(True, rule=rules.boolean,
                               doc="new answers dropped into the folder go to the front of the queue")
     seed: int | None = setting(None, rule=rules.optional(rules.integer(0)), restart=True, empty_is_default=True,
