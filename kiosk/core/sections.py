@@ -169,7 +169,9 @@ class DisplayConfig(Section):
                        doc="`contain` (whole picture, bars in the background colour), `cover` (fill, crop edges), "
                            "`blur` (whole picture over a blurred, dimmed copy of itself)")
     background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`)")
+                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`); "
+                                     "a change colours the bars from the next slide, the empty screen (before the "
+                                     "first slide, or off without an off slide) at the next start")
     max_fps: int = setting(60, local_only=True, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
     renderer: str = setting("software", local_only=True, rule=rules.choice("software", "auto", "gpu"), restart=True,
                             doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
@@ -244,7 +246,8 @@ class ScheduleConfig(Section):
     off_slide: Path | None = setting(None, local_only=True,
                                      rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
                                      doc="a picture shown while the screen is off, instead of black (black for the "
-                                         "moment it takes to prepare)")
+                                         "moment it takes to prepare); a change shows from the next time the screen "
+                                         "turns off")
     display_off_command: str = setting("", local_only=True, rule=rules.command,
                                        doc="run when the screen turns off, e.g. `vcgencmd display_power 0` or "
                                            "`wlr-randr --output HDMI-A-1 --off`")
