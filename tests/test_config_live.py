@@ -137,38 +137,36 @@ def case(*dotted: str):
     return register
 
 
+def changed(make: Callable[..., Box], dotted: str, value: str, seconds: float = 3.0, **options) -> Box:
+    """A box that has shown slides for a second, then `seconds` more after the key was changed."""
+    box = make(**options)
+    box.run(1.0)
+    box.change(*dotted.split("."), value)
+    box.run(seconds)
+    return box
+
+
 def _kinds_and_paths(box: Box) -> list[tuple[str, str]]:
     return [(record["kind"], record["path"]) for record in box.played_after()]
 
 
 # --- timing --------------------------------------------------------------------------
 
-@case("timing.contribute_seconds")
-def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("timing", "contribute_seconds", "0.4")
-    box.run(3.0)
-    seconds = [record["seconds"] for record in box.played_after() if record["kind"] == "contribute"]
-    return len(seconds) >= 2 and set(seconds) == {0.4}
+def _seconds_case(kind: str, seconds: float) -> Case:
+    def check(make):
+        box = changed(make, f"timing.{kind}_seconds", str(seconds))
+        shown = [record["seconds"] for record in box.played_after() if record["kind"] == kind]
+        return len(shown) >= 2 and set(shown) == {seconds}
+    return check
 
 
-@case("timing.answer_seconds")
-def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("timing", "answer_seconds", "0.25")
-    box.run(3.0)
-    seconds = [record["seconds"] for record in box.played_after() if record["kind"] == "answer"]
-    return len(seconds) >= 2 and set(seconds) == {0.25}
+CASES["timing.contribute_seconds"] = _seconds_case("contribute", 0.4)
+CASES["timing.answer_seconds"] = _seconds_case("answer", 0.25)
 
 
 @case("timing.transition")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("timing", "transition", "cut")
-    box.run(3.0)
+    box = changed(make, "timing.transition", "cut")
     later = box.changed_at + 0.5  # the slide on screen may have faded in already
     return len(box.played_after()) >= 5 and not [moment for moment, _ in box.blends if moment > later]
 
@@ -198,10 +196,7 @@ def _blends_per_fade(box: Box, since: float) -> list[int]:
 
 @case("timing.transition_seconds")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("timing", "transition_seconds", "0.15")
-    box.run(3.0)
+    box = changed(make, "timing.transition_seconds", "0.15")
     lengths = _fade_lengths(box, box.changed_at + 0.5)
     return len(lengths) >= 3 and min(lengths) > 0.1
 
@@ -210,20 +205,14 @@ def _(make):
 
 @case("playlist.answers_per_contribute")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("playlist", "answers_per_contribute", "0")
-    box.run(3.0)
+    box = changed(make, "playlist.answers_per_contribute", "0")
     kinds = [kind for kind, _path in _kinds_and_paths(box)]
     return len(kinds) >= 5 and set(kinds) == {"contribute"}
 
 
 @case("playlist.order")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("playlist", "order", "sorted")
-    box.run(6.0)
+    box = changed(make, "playlist.order", "sorted", 6.0)
     # The round under way keeps the order it was dealt in; the next ones are dealt sorted.
     answers = [path for kind, path in _kinds_and_paths(box) if kind == "answer"][-8:]
     names = sorted(set(answers))
@@ -254,30 +243,21 @@ def _(make):
 
 @case("playlist.kinds")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("playlist", "kinds", "[answer]")
-    box.run(3.0)
+    box = changed(make, "playlist.kinds", "[answer]")
     kinds = [kind for kind, _path in _kinds_and_paths(box)]
     return len(kinds) >= 5 and set(kinds) == {"answer"}
 
 
 @case("playlist.include")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("playlist", "include", '["answers/a1.jpg", "contribute/c2*"]')
-    box.run(3.0)
+    box = changed(make, "playlist.include", '["answers/a1.jpg", "contribute/c2*"]')
     paths = {path for _kind, path in _kinds_and_paths(box)}
     return paths == {"answers/a1.jpg", "contribute/c2.png"}
 
 
 @case("playlist.exclude")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("playlist", "exclude", '["answers/a1.jpg", "contribute/c2*"]')
-    box.run(4.0)
+    box = changed(make, "playlist.exclude", '["answers/a1.jpg", "contribute/c2*"]', 4.0)
     paths = {path for _kind, path in _kinds_and_paths(box)}
     return len(paths) >= 4 and not paths & {"answers/a1.jpg", "contribute/c2.png"}
 
@@ -333,10 +313,7 @@ def _(make):
 
 def _layout_case(section: str, key: str, value: str, field: str, expected) -> Case:
     def check(make):
-        box = make()
-        box.run(1.0)
-        box.change(section, key, value)
-        box.run(2.0)
+        box = changed(make, f"{section}.{key}", value, 2.0)
         asked = [getattr(requested.layout, field) for requested in box.requested_after()
                  if requested.kind in ("contribute", "answer")]
         return len(asked) >= 3 and set(asked) == {expected}
@@ -364,20 +341,14 @@ for _section, _key, _value, _field, _expected in LAYOUT_CASES:
 def _(make):
     from kiosk.core.assets import FALLBACK_FONT
 
-    box = make()
-    box.run(1.0)
-    box.change("captions", "font", str(FALLBACK_FONT))
-    box.run(2.0)
+    box = changed(make, "captions.font", str(FALLBACK_FONT), 2.0)
     fonts = {requested.layout.font for requested in box.requested_after()}
     return fonts == {FALLBACK_FONT} and box.configured[-1][0] == FALLBACK_FONT
 
 
 @case("decoding.max_pixels")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("decoding", "max_pixels", "2000000")
-    box.run(1.0)
+    box = changed(make, "decoding.max_pixels", "2000000", 1.0)
     return bool(box.configured) and box.configured[-1][1] == 2_000_000
 
 
@@ -401,10 +372,7 @@ def _(make):
 def _(make):
     base = copy.deepcopy(BASE)
     base["timing"]["transition_seconds"] = "0.15"
-    box = make(base=base)
-    box.run(1.0)
-    box.change("display", "max_fps", "10")
-    box.run(3.0)
+    box = changed(make, "display.max_fps", "10", base=base)
     counts = _blends_per_fade(box, box.changed_at + 0.5)
     # 10 frames a second: a fade of 0.15 s takes two blends, not nine.
     return len(counts) >= 5 and max(counts) <= 3
@@ -414,10 +382,7 @@ def _(make):
 def _(make):
     base = copy.deepcopy(BASE)
     base["timing"] = {"contribute_seconds": "30", "answer_seconds": "30", "transition_seconds": "0"}
-    box = make(base=base)
-    box.run(1.0)
-    box.change("display", "keys", "true")
-    box.run(1.0)
+    box = changed(make, "display.keys", "true", 1.0, base=base)
     before = len(read_play_log(box.world.config.state.dir))
     box.world.screen.keys.append("next")
     box.run(1.0)
@@ -428,10 +393,7 @@ def _(make):
 def _(make):
     base = copy.deepcopy(BASE)
     base["display"]["keys"] = "true"
-    box = make(base=base)
-    box.run(1.0)
-    box.change("display", "pause_seconds", "2")
-    box.run(0.5)
+    box = changed(make, "display.pause_seconds", "2", 0.5, base=base)
     box.world.screen.keys.append("pause")
     box.run(0.1)
     paused = box.world.wall()
@@ -448,19 +410,13 @@ def _screen(box: Box) -> str:
 
 @case("schedule.hours")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("schedule", "hours", '"13:00-14:00"')
-    box.run(1.0)
+    box = changed(make, "schedule.hours", '"13:00-14:00"', 1.0)
     return _screen(box) == "off (schedule)"
 
 
 @case("schedule.dates")
 def _(make):
-    box = make()
-    box.run(1.0)
-    box.change("schedule", "dates", "[2027-01-01, 2027-01-31]")
-    box.run(1.0)
+    box = changed(make, "schedule.dates", "[2027-01-01, 2027-01-31]", 1.0)
     return _screen(box) == "off (schedule)"
 
 
