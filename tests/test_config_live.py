@@ -141,7 +141,8 @@ def changed(make: Callable[..., Box], dotted: str, value: str, seconds: float = 
     """A box that has shown slides for a second, then `seconds` more after the key was changed."""
     box = make(**options)
     box.run(1.0)
-    box.change(*dotted.split("."), value)
+    section, key = dotted.split(".")
+    box.change(section, key, value)
     box.run(seconds)
     return box
 
