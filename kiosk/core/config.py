@@ -16,8 +16,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kiosk.core import safeyaml
 from kiosk.core.catalogue import FLEET_FILE
 from kiosk.core.errors import ConfigError
 from kiosk.core.fleet import Fleet
@@ -42,7 +41,7 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml", fleet: 
     empty; None leaves the field's default.
     """
     root = compose_yaml(text, source)
-    if root is not None and not isinstance(root, yaml.MappingNode):
+    if root is not None and not isinstance(root, safeyaml.MappingNode):
         raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping of sections"])
     problems: list[str] = []
     sections = read_sections(root, source, problems)

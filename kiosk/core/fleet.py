@@ -28,8 +28,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import yaml
-
+from kiosk.core import safeyaml
 from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
 from kiosk.core.errors import ConfigError
 from kiosk.core.playlist import playlist_settings
@@ -89,7 +88,7 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
     root = compose_yaml(text, source, what="fleet file")
     problems: list[str] = []
     parts: dict[str, dict[str, dict[str, dict[str, Any]]]] = {part: {} for part in _PARTS}
-    if root is not None and not isinstance(root, yaml.MappingNode):
+    if root is not None and not isinstance(root, safeyaml.MappingNode):
         raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping with roles: and boxes:"])
     for key_node, value_node in (root.value if root is not None else []):
         part = str(key_node.value)[:60]
@@ -97,9 +96,9 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
         if part not in _PARTS:
             problems.append(f"{source}:{line}: {excerpt(part)}: unknown section; a fleet file has roles: and boxes:")
             continue
-        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+        if isinstance(value_node, safeyaml.ScalarNode) and value_node.tag.endswith(":null"):
             continue
-        if not isinstance(value_node, yaml.MappingNode):
+        if not isinstance(value_node, safeyaml.MappingNode):
             problems.append(f"{source}:{line}: {part}: must be a mapping of names to settings")
             continue
         for name_node, settings_node in value_node.value:
@@ -120,13 +119,13 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
     return Fleet(parts["roles"], parts["boxes"], hashlib.sha256(text.encode("utf-8")).hexdigest()[:12])
 
 
-def _local_only(node: yaml.Node, source: str, prefix: str) -> list[str]:
+def _local_only(node: safeyaml.Node, source: str, prefix: str) -> list[str]:
     """The keys of a role or box that only the box itself may set, each named with its line."""
     problems: list[str] = []
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, safeyaml.MappingNode):
         return problems
     for section_node, keys_node in node.value:
-        if not isinstance(keys_node, yaml.MappingNode):
+        if not isinstance(keys_node, safeyaml.MappingNode):
             continue
         for key_node, _value in keys_node.value:
             dotted = f"{section_node.value}.{key_node.value}"

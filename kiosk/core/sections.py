@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from kiosk.core import rules, safeyaml
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import ConfigError
@@ -396,7 +394,7 @@ def _unknown(key: str, known: list[str]) -> str:
     return f"unknown key{hint}; known keys: {', '.join(known)}"
 
 
-def compose_yaml(text: str, source: str, what: str = "config file") -> yaml.Node | None:
+def compose_yaml(text: str, source: str, what: str = "config file") -> safeyaml.Node | None:
     """The YAML document as nodes within bounds, or ConfigError naming the line."""
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a {what}"])
@@ -407,7 +405,7 @@ def compose_yaml(text: str, source: str, what: str = "config file") -> yaml.Node
         raise ConfigError([f"{where}: {exc.reason}"]) from None
 
 
-def read_sections(root: yaml.Node | None, source: str, problems: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
+def read_sections(root: safeyaml.Node | None, source: str, problems: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
     """The sections of a mapping node, each key checked by its rule; problems name the file, line and key.
 
     `prefix` goes before each dotted key in messages (`roles.tall-case.` in the fleet file).
@@ -415,7 +413,7 @@ def read_sections(root: yaml.Node | None, source: str, problems: list[str], pref
     sections: dict[str, dict[str, Any]] = {}
     if root is None:
         return sections
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(root, safeyaml.MappingNode):
         problems.append(f"{source}:{root.start_mark.line + 1}: {prefix or 'the file'}{': ' if prefix else ' '}"
                         "must be a mapping of sections")
         return sections
@@ -429,9 +427,9 @@ def read_sections(root: yaml.Node | None, source: str, problems: list[str], pref
             problems.append(f"{source}:{line}: {prefix}{section}: section given twice")
             continue
         sections[section] = {}
-        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+        if isinstance(value_node, safeyaml.ScalarNode) and value_node.tag.endswith(":null"):
             continue  # an empty section means "all defaults"
-        if not isinstance(value_node, yaml.MappingNode):
+        if not isinstance(value_node, safeyaml.MappingNode):
             problems.append(f"{source}:{line}: {prefix}{section}: must be a mapping of keys")
             continue
         known = keys(section)
