@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.core.config import SECTIONS, Config, keys, load_config, parse_config
+from kiosk.boundary.configfile import host_name, load_config
+from kiosk.core.config import SECTIONS, Config, keys, parse_config
 from kiosk.core.sections import TimingConfig
 from kiosk.core.rules import colour as parse_colour, size as parse_size
 from kiosk.core.errors import ConfigError
@@ -155,7 +156,10 @@ def test_bundled_config_documents_every_key_with_the_default():
         assert set(raw[section]) == set(keys(section)), f"config.yaml section {section} lists other keys than the code"
     config = load_config(REPO / "config.yaml")
     defaults = Config()
-    campaign_specific = {("overlays", "title"), ("overlays", "footer"), ("slides", "folder"), ("state", "dir")}
+    # box.name is left empty, which means the host name; a Config built in code has no host to ask.
+    assert config.box.name == host_name()
+    campaign_specific = {("overlays", "title"), ("overlays", "footer"), ("slides", "folder"), ("state", "dir"),
+                         ("box", "name")}
     for section in SECTIONS:
         for key in keys(section):
             if (section, key) in campaign_specific:
@@ -204,8 +208,10 @@ def test_infinite_and_absurd_numbers_are_refused(text, message):
 
 
 def test_a_font_that_is_not_a_regular_file_is_refused(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("captions:\n  font: /dev/zero\n")
     with pytest.raises(ConfigError, match="captions.font: must be a font file, but '/dev/zero' is not a regular file"):
-        parse("captions:\n  font: /dev/zero\n")
+        load_config(path)
 
 
 def test_caption_size_and_lines_that_push_the_band_off_screen_are_refused():
@@ -237,3 +243,13 @@ def test_any_config_gives_a_config_or_short_errors_naming_where(text):
     except ConfigError as exc:
         for problem in exc.problems:
             assert problem.startswith("config.yaml") and len(problem) < 600
+
+
+def test_what_the_core_derives_from_the_config_defaults_to_the_config_fields():
+    """Defaults live on the config fields: a Layout or PlaylistSettings built without a Config has the same."""
+    from kiosk.core.layout import Layout
+    from kiosk.core.playlist import PlaylistSettings, playlist_settings
+
+    config = Config()
+    assert Layout(size=(1920, 1080), font=config.captions.font) == Layout.from_config(config, (1920, 1080))
+    assert PlaylistSettings(role=config.box.role) == playlist_settings(config)

@@ -7,9 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.core.catalogue import FileInfo, build_catalogue
-from kiosk.core.journal import (FRESH_IN_LINE, LINE_HOLD_SECONDS, LINE_KEY, LINES_PER_WRITE, UNUSABLE_SECONDS, Checkpoint,
+from kiosk.core.journal import (FRESH_IN_LINE, LINE_HOLD_SECONDS, LINE_KEY, UNUSABLE_SECONDS, Checkpoint,
                                 checkpoint_due, line_state, lines_due, read_checkpoint, resume, unlogged)
 from kiosk.core.playlist import PlaylistSettings, Rotation, SavedState, plan
+from kiosk.core.sections import default
 
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
@@ -177,11 +178,12 @@ def test_lines_older_than_the_ring_keep_what_is_later_and_a_missing_log_takes_ev
 
 
 def test_held_lines_are_written_in_batches_in_time_and_at_once_without_marks():
-    assert not lines_due(0, 1e9, True)
-    assert not lines_due(LINES_PER_WRITE - 1, LINE_HOLD_SECONDS - 1, True)
-    assert lines_due(LINES_PER_WRITE, 0.0, True)
-    assert lines_due(1, LINE_HOLD_SECONDS, True)
-    assert lines_due(1, 0.0, False)
+    per_write = default("state.play_log_lines_per_write")
+    assert not lines_due(0, 1e9, True, per_write)
+    assert not lines_due(per_write - 1, LINE_HOLD_SECONDS - 1, True, per_write)
+    assert lines_due(per_write, 0.0, True, per_write)
+    assert lines_due(1, LINE_HOLD_SECONDS, True, per_write)
+    assert lines_due(1, 0.0, False, per_write)
     assert lines_due(1, 0.0, True, per_write=1)
 
 

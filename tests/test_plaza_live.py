@@ -261,7 +261,7 @@ def test_two_boxes_of_a_group_with_different_unusable_files_keep_its_boundaries_
     import datetime as dt
 
     from kiosk.boundary.folder import scan
-    from kiosk.core.config import load_config
+    from kiosk.boundary.configfile import load_config
     from kiosk.core.playlist import playlist_settings
     from kiosk.core.plaza import synced_entry
 

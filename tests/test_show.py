@@ -21,7 +21,7 @@ from kiosk.boundary.notify import SystemdNotifier
 from kiosk.boundary.playlog import PlayLog, read_play_log
 from kiosk.boundary.state import RotationStore
 from kiosk.core.assets import DEFAULT_FONT
-from kiosk.core.config import load_config
+from kiosk.boundary.configfile import load_config
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import FrameKey
 from kiosk.core.messages import FrameFailed, FrameReady

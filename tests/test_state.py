@@ -10,6 +10,10 @@ from kiosk.core.playlist import Rotation
 from kiosk.boundary.playlog import PlayLog, read_play_log
 from kiosk.core.playlist import play_record
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed
+from kiosk.core.sections import default
+
+
+LINES_PER_WRITE = default("state.play_log_lines_per_write")  # a box's own, from the config field
 
 
 def test_fresh_state_when_nothing_was_saved(tmp_path):
@@ -421,7 +425,7 @@ class FakeClock:
 
 
 def test_play_log_lines_are_held_and_written_eight_at_a_time_or_within_a_minute(tmp_path):
-    from kiosk.core.journal import LINE_HOLD_SECONDS, LINES_PER_WRITE
+    from kiosk.core.journal import LINE_HOLD_SECONDS
 
     clock = FakeClock()
     recorder = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), clock, lines_per_write=LINES_PER_WRITE)
@@ -438,7 +442,6 @@ def test_play_log_lines_are_held_and_written_eight_at_a_time_or_within_a_minute(
 
 
 def test_lines_held_when_the_kiosk_was_killed_are_written_back_at_the_next_start(tmp_path):
-    from kiosk.core.journal import LINES_PER_WRITE
 
     killed = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
     for number in range(1, LINES_PER_WRITE + 3):
@@ -452,7 +455,6 @@ def test_lines_held_when_the_kiosk_was_killed_are_written_back_at_the_next_start
 
 
 def test_the_background_recorder_writes_held_lines_when_it_stops(tmp_path):
-    from kiosk.core.journal import LINES_PER_WRITE
 
     recorder = BackgroundRecorder(SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path),
                                                 lines_per_write=LINES_PER_WRITE))
@@ -464,7 +466,6 @@ def test_the_background_recorder_writes_held_lines_when_it_stops(tmp_path):
 
 
 def test_while_marks_fail_each_line_is_written_at_once(tmp_path):
-    from kiosk.core.journal import LINES_PER_WRITE
 
     store = RotationStore(tmp_path)
     store.marks.path = tmp_path / "no-such-folder" / "blocked" / "position.ring"
@@ -563,7 +564,6 @@ def test_while_marks_fail_a_line_is_written_at_its_start_without_left(tmp_path):
 
 
 def test_a_slide_on_screen_when_the_box_died_is_written_back_without_left(tmp_path):
-    from kiosk.core.journal import LINES_PER_WRITE
 
     killed = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
     for number in range(1, LINES_PER_WRITE + 1):

@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.boundary.fleetfile import FleetState, load_box_config
 from kiosk.boundary.state import default_seed
 from kiosk.core.catalogue import Catalogue
 from kiosk.core.config import Config
 from kiosk.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from kiosk.boundary.fleetfile import FleetState
+    # Only for the annotation: fetch loads requests, which the commands without a network never need.
     from kiosk.boundary.fetch import SyncSettings
 
 log = logging.getLogger("kiosk")
@@ -28,8 +29,6 @@ def load_box_or_log(path: Path, as_role: str | None = None, as_box: str | None =
                     ) -> tuple[Config, FleetState] | None:
     """The box's config with the central fleet file applied, and the fleet's state; None after logging
     every problem of config.yaml with its key and line. A refused fleet file is logged, not fatal."""
-    from kiosk.boundary.fleetfile import load_box_config
-
     try:
         config, fleet = load_box_config(path, as_role, as_box)
     except ConfigError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.boundary.background import BackgroundThread
+from kiosk.boundary.fleetfile import BoxSources, box_config_from, read_box_sources
 from kiosk.boundary.observer import DEBOUNCE_SECONDS, ObservedFolder
 from kiosk.core.errors import ConfigError
 from kiosk.core.folderdiff import FolderEvent
@@ -74,26 +75,10 @@ class ConfigWatcher(BackgroundThread):
         if self.path.name in names or (self.fleet_path is not None and self.fleet_path.name in names):
             self.wake()
 
-    @staticmethod
-    def _read(path: Path | None) -> str | None:
-        if path is None:
-            return None
+    def _texts(self) -> BoxSources | None:
+        """config.yaml's and the fleet file's texts, each read once and bounded (None: config.yaml unreadable)."""
         try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    def _texts(self) -> tuple[str | None, str | None]:
-        return self._read(self.path), self._read_fleet()
-
-    def _read_fleet(self) -> str | None:
-        """The fleet file's text, bounded like every file from the central server (None: none, or unusable)."""
-        from kiosk.boundary.fleetfile import read_text
-
-        if self.fleet_path is None:
-            return None
-        try:
-            return read_text(self.fleet_path)
+            return read_box_sources(self.path)
         except ConfigError:
             return None
 
@@ -135,32 +120,32 @@ class ConfigWatcher(BackgroundThread):
             return  # already read at these sizes, times and inodes
         self._stamp_read = stamp
         texts = self._texts()
-        if texts[0] is None or texts == self._last_texts:
-            if texts[0] is not None and self._last_bad is not None:
+        if texts is None or texts == self._last_texts:
+            if texts is not None and self._last_bad is not None:
                 log.info("%s is back to the config in force", self.path)
                 self._last_bad = None
             return
         self._reload(texts)
 
-    def reload(self, texts: tuple[str | None, str | None] | None = None) -> None:
+    def reload(self, texts: BoxSources | None = None) -> None:
         """Reads both files again and reports the config they make, if it is new (and the fleet file's state)."""
         with self._lock:
             self._reload(texts)
 
-    def _reload(self, texts: tuple[str | None, str | None] | None) -> None:
-        from kiosk.boundary.fleetfile import load_box_config
-
-        texts = texts or self._texts()
-        if texts == self._last_texts:
-            return
+    def _reload(self, texts: BoxSources | None) -> None:
+        seen: str | None = None
         try:
-            config, fleet = load_box_config(self.path)
+            texts = texts or read_box_sources(self.path)
+            seen = texts.config
+            if texts == self._last_texts:
+                return
+            config, fleet = box_config_from(self.path, texts)
         except ConfigError as exc:
-            if texts[0] != self._last_bad:
+            if seen is None or seen != self._last_bad:
                 for problem in exc.problems:
                     log.error("config not applied: %s", problem)
                 log.error("keeping the last good config until %s is fixed", self.path)
-                self._last_bad = texts[0]
+                self._last_bad = seen
             return
         if fleet.refused and fleet.refused != self._last_refused:
             for problem in fleet.refused:

@@ -39,6 +39,7 @@ from pathlib import Path
 from kiosk.boundary.files import open_regular_file
 from kiosk.core.trouble import Trouble
 from kiosk.core.errors import UnsafeFile
+from kiosk.core.sections import MAX_LINES_PER_WRITE
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 RING_FILE = "position.ring"
 SECTOR = 512
 SLOT = 8192
-SLOTS = 32  # twice the play-log lines held at once (kiosk.core.journal.LINES_PER_WRITE)
+SLOTS = 2 * MAX_LINES_PER_WRITE  # twice the most play-log lines held at once
 RING_BYTES = SLOT * SLOTS
 MAGIC = b"KPM1"
 HEADER = struct.Struct("<4sQII")  # magic, sequence, payload length, CRC-32 of the payload

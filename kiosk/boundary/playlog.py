@@ -21,19 +21,23 @@ from pathlib import Path
 from kiosk.boundary.files import open_regular_file
 from kiosk.core.trouble import Trouble
 from kiosk.core.errors import UnsafeFile
+from kiosk.core.sections import default
 from kiosk.core.values import loads_json
 
 log = logging.getLogger(__name__)
 
 PLAY_LOG_FILE = "play.jsonl"
 MAX_LINE_BYTES = 64 * 1024  # a record is about 150 bytes
+# Without a config (a tool, a test): the config's own defaults.
+MAX_BYTES = default("state.play_log_max_megabytes") * 1024 * 1024
+KEEP = default("state.play_log_keep")
 _ROTATED = re.compile(r"^play-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$")
 
 
 class PlayLog:
     """Appends play records; a full or read-only disk costs the record, not the show."""
 
-    def __init__(self, folder: Path, max_bytes: int = 16 * 1024 * 1024, keep: int = 60) -> None:
+    def __init__(self, folder: Path, max_bytes: int = MAX_BYTES, keep: int = KEEP) -> None:
         self.folder = folder
         self.path = folder / PLAY_LOG_FILE
         self.max_bytes = max_bytes

@@ -102,7 +102,7 @@ class SlideRecorder:
     def __init__(self, store: RotationStore, play_log: PlayLog, clock: Callable[[], float] = time.monotonic,
                  lines_per_write: int = 1) -> None:
         """`lines_per_write` above 1 holds the play log's lines and writes them together (kiosk run:
-        LINES_PER_WRITE); 1 writes each at once (a kiosk in a test, a tool)."""
+        `state.play_log_lines_per_write`); 1 writes each at once (a kiosk in a test, a tool)."""
         self.store = store
         self.play_log = play_log
         self.clock = clock

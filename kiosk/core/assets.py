@@ -5,16 +5,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-
-def _find_assets() -> Path:
-    """The assets folder: beside the package in a checkout, under the prefix when installed."""
-    checkout = Path(__file__).resolve().parent.parent.parent / "assets"
-    if checkout.is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "kiosk" / "assets"
+# An installed kiosk lives among the site's packages and keeps its assets under the prefix
+# (pyproject.toml's data-files); a checkout, editable install included, keeps them beside the package.
+_INSTALLED_UNDER = ("site-packages", "dist-packages")
 
 
-ASSETS_DIR = _find_assets()
+def assets_folder(module_file: str, prefix: str) -> Path:
+    """The assets folder for a package whose module is at `module_file`: told by the path alone, never by looking."""
+    package = Path(module_file).parent.parent
+    if any(part in _INSTALLED_UNDER for part in package.parts):
+        return Path(prefix) / "share" / "kiosk" / "assets"
+    return package.parent / "assets"
+
+
+ASSETS_DIR = assets_folder(__file__, sys.prefix)
 DEFAULT_FONT = ASSETS_DIR / "fonts" / "NanumGothicBold.ttf"
 # Drawn where the caption font lacks letters: Vietnamese with two diacritics, the dong sign, ...
 FALLBACK_FONT = ASSETS_DIR / "fonts" / "NotoSans-Bold.ttf"

@@ -23,18 +23,17 @@ the last good one. Pure: text in, a Fleet or ConfigError out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import yaml
-
+from kiosk.core import safeyaml
 from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
-from kiosk.core.config import compose_yaml, read_sections
 from kiosk.core.errors import ConfigError
-from kiosk.core.playlist import PlaylistSettings
+from kiosk.core.playlist import playlist_settings
 from kiosk.core.plaza import selection
-from kiosk.core.sections import LOCAL_ONLY
+from kiosk.core.sections import LOCAL_ONLY, Config, compose_yaml, keys, read_sections
 from kiosk.core.values import excerpt
 
 _PARTS = ("roles", "boxes")
@@ -58,11 +57,13 @@ class Fleet:
             raise ConfigError(problems)
 
     def layers_for(self, sections: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, dict[str, Any]]]]:
-        """The parts that apply to a box of these sections, in order: its role's, then its name's."""
-        import socket
+        """The parts that apply to a box of these sections, in order: its role's, then its name's.
 
+        The box's name is box.name as given (kiosk.core.config puts the host name there when the file
+        leaves it empty), else the field's default.
+        """
         role = str(sections.get("box", {}).get("role", ""))
-        name = str(sections.get("box", {}).get("name") or socket.gethostname())
+        name = str(sections.get("box", {}).get("name") or keys("box")["name"].default)
         return [(f"roles.{role}", self.roles.get(role, {}) if role else {}), (f"boxes.{name}", self.boxes.get(name, {}))]
 
     def applied_to(self, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -87,7 +88,7 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
     root = compose_yaml(text, source, what="fleet file")
     problems: list[str] = []
     parts: dict[str, dict[str, dict[str, dict[str, Any]]]] = {part: {} for part in _PARTS}
-    if root is not None and not isinstance(root, yaml.MappingNode):
+    if root is not None and not isinstance(root, safeyaml.MappingNode):
         raise ConfigError([f"{source}:{root.start_mark.line + 1}: the file must be a mapping with roles: and boxes:"])
     for key_node, value_node in (root.value if root is not None else []):
         part = str(key_node.value)[:60]
@@ -95,9 +96,9 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
         if part not in _PARTS:
             problems.append(f"{source}:{line}: {excerpt(part)}: unknown section; a fleet file has roles: and boxes:")
             continue
-        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+        if isinstance(value_node, safeyaml.ScalarNode) and value_node.tag.endswith(":null"):
             continue
-        if not isinstance(value_node, yaml.MappingNode):
+        if not isinstance(value_node, safeyaml.MappingNode):
             problems.append(f"{source}:{line}: {part}: must be a mapping of names to settings")
             continue
         for name_node, settings_node in value_node.value:
@@ -118,13 +119,13 @@ def parse_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
     return Fleet(parts["roles"], parts["boxes"], hashlib.sha256(text.encode("utf-8")).hexdigest()[:12])
 
 
-def _local_only(node: yaml.Node, source: str, prefix: str) -> list[str]:
+def _local_only(node: safeyaml.Node, source: str, prefix: str) -> list[str]:
     """The keys of a role or box that only the box itself may set, each named with its line."""
     problems: list[str] = []
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, safeyaml.MappingNode):
         return problems
     for section_node, keys_node in node.value:
-        if not isinstance(keys_node, yaml.MappingNode):
+        if not isinstance(keys_node, safeyaml.MappingNode):
             continue
         for key_node, _value in keys_node.value:
             dotted = f"{section_node.value}.{key_node.value}"
@@ -134,6 +135,7 @@ def _local_only(node: yaml.Node, source: str, prefix: str) -> list[str]:
 
 
 _SELECTION_KEYS = ("kinds", "include", "exclude")
+DEFAULT_SETTINGS = playlist_settings(Config())  # a role's selection over the config's defaults
 
 
 def empty_selections(fleet: Fleet, paths: Iterable[str]) -> list[str]:
@@ -153,7 +155,7 @@ def empty_selections(fleet: Fleet, paths: Iterable[str]) -> list[str]:
         chosen = {key: value for key, value in layer.get("playlist", {}).items() if key in _SELECTION_KEYS}
         if not chosen:
             continue
-        settings = PlaylistSettings(role=role, **chosen)
+        settings = dataclasses.replace(DEFAULT_SETTINGS, role=role, **chosen)
         of_kinds = [slide for slide in slides if slide.kind in settings.kinds]
         if not of_kinds:
             problems.append(f"{FLEET_FILE}: {where}: shows no slide: none of the {len(slides)} slides is of its "

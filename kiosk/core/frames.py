@@ -5,13 +5,15 @@ Pure data: the render loop keeps frames here; `kiosk.picture.prepare` makes them
 
 from __future__ import annotations
 
-import mmap
 from collections import OrderedDict
-from typing import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Collection
 
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import Entry
+
+if TYPE_CHECKING:
+    import mmap  # a frame's pixels may be a mapping the picture layer made; the core only holds it
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ wrote 0.75 GB a day. Now:
   checkpoint). It rides in the slide's **play-log line**, and the line is
   written twice: through to the disk at once as a **mark** in a small ring
   (kiosk.boundary.marks, one 512-byte sector), and into the play log
-  `LINES_PER_WRITE` lines at a time (`lines_due`), which costs the SD card a
+  `state.play_log_lines_per_write` lines at a time (`lines_due`), which costs the SD card a
   page per batch rather than a page per slide. A start writes back the lines
   that only the ring holds (`unlogged`).
 
@@ -51,7 +51,6 @@ FORMAT = 2
 FRESH_IN_LINE = 64  # answers that arrived since the checkpoint, carried by each line; more: a new checkpoint
 FRESH_BYTES = 4096  # ... or more than this many bytes of their names: a line and its mark stay small
 UNUSABLE_SECONDS = 60.0  # a change to the unusable files waits this long for a checkpoint
-LINES_PER_WRITE = 16  # play-log lines held and written together (the ring keeps twice as many marks)
 LINE_HOLD_SECONDS = 300.0  # ...or once the oldest has waited this long (a show paused for the night)
 LINE_KEY = "rotation"
 LEFT_KEY = "left"  # when the slide left the screen; a line without it: not known (kiosk.core.effects.SlideLeft)
@@ -103,7 +102,7 @@ def line_state(checkpoint: Checkpoint, rotation: Rotation, step: int = 0) -> dic
     }
 
 
-def lines_due(held: int, oldest_held_for: float, marked: bool, per_write: int = LINES_PER_WRITE) -> bool:
+def lines_due(held: int, oldest_held_for: float, marked: bool, per_write: int) -> bool:
     """Whether the play-log lines held so far are written now: when there are `per_write` of them,
     when the oldest has waited long enough, or at once while marks are failing (nothing else keeps them)."""
     return held > 0 and (not marked or held >= per_write or oldest_held_for >= LINE_HOLD_SECONDS)

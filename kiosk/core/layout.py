@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kiosk.core.rules import Colour
-
-if TYPE_CHECKING:
-    from kiosk.core.config import Config
+from kiosk.core.sections import Config, default
 
 # Bytes per pixel of the raw layouts a frame can have.
 BYTES_PER_PIXEL = {"RGB": 3, "RGBX": 4, "BGRX": 4}
@@ -23,19 +20,20 @@ BYTES_PER_PIXEL = {"RGB": 3, "RGBX": 4, "BGRX": 4}
 class Layout:
     """Everything that shapes a frame except the picture and its caption."""
 
+    # Each default is its config key's (a Layout built in code or a test), read from the field.
     size: tuple[int, int]  # as viewers see it (width, height), before rotation
-    rotation: int = 0
-    fit: str = "blur"
-    background: Colour = (0, 0, 0)
-    captions: bool = True
+    rotation: int = default("display.rotation")
+    fit: str = default("display.fit")
+    background: Colour = default("display.background")
+    captions: bool = default("captions.enabled")
     font: Path = Path()
-    caption_scale: float = 0.045
-    text_color: Colour = (255, 255, 255)
-    band_color: Colour = (0, 0, 0)
-    band_opacity: float = 0.75
-    max_lines: int = 4
-    title: str = ""
-    footer: str = ""
+    caption_scale: float = default("captions.size")
+    text_color: Colour = default("captions.color")
+    band_color: Colour = default("captions.band_color")
+    band_opacity: float = default("captions.band_opacity")
+    max_lines: int = default("captions.max_lines")
+    title: str = default("overlays.title")
+    footer: str = default("overlays.footer")
     # How the finished frame's bytes are laid out: a Pillow raw mode the screen
     # chose to match its own memory ("BGRX" for the usual XRGB8888), so the
     # render loop copies frames instead of converting them pixel by pixel.

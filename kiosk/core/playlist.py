@@ -31,7 +31,7 @@ from kiosk.core.sidecar import within_window
 from kiosk.core.values import printable_name
 
 if TYPE_CHECKING:
-    from kiosk.core.config import Config
+    from kiosk.core.sections import Config
 
 FALLBACK_PATH = "(fallback)"
 

@@ -190,14 +190,15 @@ optional_name.allowed = "a name, or empty"  # type: ignore[attr-defined]
 
 
 def path(value: Any) -> Path:
-    """A path, as given: relative ones are resolved against the config file's folder when it is read."""
+    """A path, as given: relative ones are resolved against the config file's folder when it is read,
+    and `~` (a home folder) by the boundary that reads it (kiosk.boundary.configfile)."""
     if isinstance(value, Path):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a path, got {excerpt(value)}")
     if "\0" in value:
         raise ValueError(f"must be a path without NUL bytes, got {excerpt(value)}")
-    return Path(value).expanduser()
+    return Path(value)
 
 
 _SIZE_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")

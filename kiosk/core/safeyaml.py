@@ -15,6 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml import MappingNode, Node, ScalarNode  # the composed document's nodes, for the readers of config files
+
+__all__ = ["MAX_DEPTH", "MAX_NODES", "MappingNode", "Node", "ScalarNode", "YamlRefused", "check_document", "compose",
+           "construct", "load"]
 
 # Deeper nesting than any config or sidecar needs, far below Python's recursion limit.
 MAX_DEPTH = 24

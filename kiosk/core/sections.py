@@ -4,20 +4,22 @@ The one source of truth for the configuration: kiosk.core.config parses
 config.yaml into these, each section runs its rules in its constructor (so
 a `Config` built in code is held to the same rules), and
 `tools/config_reference.py` writes docs/configuration.md from the fields.
+Also here, for config.yaml and the fleet file alike: the YAML reader that
+checks each section and key by its field (`read_sections`). Pure.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import functools
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.core import rules
+from kiosk.core import rules, safeyaml
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import ConfigError
 from kiosk.core.rules import Colour
@@ -32,7 +34,6 @@ def setting(
     restart: bool = False,
     empty_is_default: bool = False,
     shown: str | None = None,
-    factory: Callable[[], Any] | None = None,
     local_only: bool = False,
 ) -> Any:
     """A config key: its default, the rule its value follows, one line of docs, and whether it waits for a restart.
@@ -46,8 +47,6 @@ def setting(
     """
     metadata = {"rule": rule, "doc": doc, "restart": restart, "empty_is_default": empty_is_default, "shown": shown,
                 "local_only": local_only}
-    if factory is not None:
-        return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
@@ -87,6 +86,10 @@ class SlidesConfig(Section):
                                         "decoded and enters the rotation")
 
 
+# The most play-log lines held at once; the ring of marks has room for twice as many (kiosk.boundary.marks).
+MAX_LINES_PER_WRITE = 16
+
+
 @dataclass(frozen=True)
 class StateConfig(Section):
     key_prefix = "state."
@@ -99,12 +102,13 @@ class StateConfig(Section):
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
                                            "across restarts with `RuntimeDirectoryPreserve=restart`), else `state.dir`")
-    play_log_max_megabytes: int = setting(16, local_only=True, rule=rules.integer(1, 4096),
+    # The play log is opened once at start, with these two: a change waits for the next start.
+    play_log_max_megabytes: int = setting(16, local_only=True, rule=rules.integer(1, 4096), restart=True,
                                           doc="the play log starts a new file every day and when it reaches this size")
-    play_log_keep: int = setting(60, local_only=True, rule=rules.integer(1, 10000),
+    play_log_keep: int = setting(60, local_only=True, rule=rules.integer(1, 10000), restart=True,
                                  doc="old play log files kept (`play-YYYY-MM-DD.jsonl`); older ones are deleted")
     play_log_lines_per_write: int = setting(
-        16, local_only=True, rule=rules.integer(1, 16), restart=True,
+        16, local_only=True, rule=rules.integer(1, MAX_LINES_PER_WRITE), restart=True,
         doc="play-log lines written together (or once the oldest has waited five minutes). Each slide's line "
             "goes through to the disk at once as a mark in `position.ring` (one 512-byte sector), so a kill or a "
             "power cut loses none: the next start writes back any that were held. 1 writes each line at once, "
@@ -127,7 +131,8 @@ class PlaylistConfig(Section):
     answers_per_contribute: int = setting(3, rule=rules.integer(0, 1000),
                                           doc="answers after each contribute slide (0 = contribute only)")
     order: str = setting("shuffle", rule=rules.choice("shuffle", "sorted"),
-                         doc="`shuffle` (fair random order) or `sorted` (filename order)")
+                         doc="`shuffle` (fair random order) or `sorted` (filename order); a change applies from the "
+                             "next round, as the answers of the round under way keep the order they were dealt in")
     new_first: bool = setting(True, rule=rules.boolean,
                               doc="new answers dropped into the folder go to the front of the queue")
     seed: int | None = setting(None, rule=rules.optional(rules.integer(0)), restart=True, empty_is_default=True,
@@ -162,7 +167,9 @@ class DisplayConfig(Section):
                        doc="`contain` (whole picture, bars in the background colour), `cover` (fill, crop edges), "
                            "`blur` (whole picture over a blurred, dimmed copy of itself)")
     background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`)")
+                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`); "
+                                     "a change colours the bars from the next slide, the empty screen (before the "
+                                     "first slide, or off without an off slide) at the next start")
     max_fps: int = setting(60, local_only=True, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
     renderer: str = setting("software", local_only=True, rule=rules.choice("software", "auto", "gpu"), restart=True,
                             doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
@@ -237,7 +244,8 @@ class ScheduleConfig(Section):
     off_slide: Path | None = setting(None, local_only=True,
                                      rule=rules.optional(rules.path), empty_is_default=True, shown="empty",
                                      doc="a picture shown while the screen is off, instead of black (black for the "
-                                         "moment it takes to prepare)")
+                                         "moment it takes to prepare); a change shows from the next time the screen "
+                                         "turns off")
     display_off_command: str = setting("", local_only=True, rule=rules.command,
                                        doc="run when the screen turns off, e.g. `vcgencmd display_power 0` or "
                                            "`wlr-randr --output HDMI-A-1 --off`")
@@ -315,8 +323,10 @@ class HeartbeatConfig(Section):
 @dataclass(frozen=True)
 class BoxConfig(Section):
     key_prefix = "box."
-    name: str = setting(local_only=True,
-                        rule=rules.name, restart=True, empty_is_default=True, factory=socket.gethostname,
+    # The core reads no host name: the boundary passes it to parse_config, which puts it here when the file
+    # leaves the name empty. "kiosk" is only for a Config built in code.
+    name: str = setting("kiosk", local_only=True,
+                        rule=rules.name, restart=True, empty_is_default=True,
                         shown="empty", doc="this box's name in logs and status, and the default shuffle seed; "
                                            "empty is the host name")
     role: str = setting("", local_only=True, rule=rules.optional_name, restart=True,
@@ -358,6 +368,12 @@ def keys(section: str) -> dict[str, dataclasses.Field]:
     return {item.name: item for item in dataclasses.fields(SECTIONS[section])}  # type: ignore[arg-type]
 
 
+def default(dotted: str) -> Any:
+    """A key's default, from its field (`state.play_log_keep`): for code that must have one without a Config."""
+    section, name = dotted.split(".")
+    return keys(section)[name].default
+
+
 # Settings read once at start; a running kiosk logs that they wait for a restart.
 NEEDS_RESTART = frozenset(
     f"{section}.{name}" for section in SECTIONS for name, item in keys(section).items() if item.metadata["restart"]
@@ -366,3 +382,74 @@ NEEDS_RESTART = frozenset(
 LOCAL_ONLY = frozenset(
     f"{section}.{name}" for section in SECTIONS for name, item in keys(section).items() if item.metadata["local_only"]
 )
+
+
+# A config file is a page of settings; anything near this size is a mistake or an attack.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _unknown(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"unknown key{hint}; known keys: {', '.join(known)}"
+
+
+def compose_yaml(text: str, source: str, what: str = "config file") -> safeyaml.Node | None:
+    """The YAML document as nodes within bounds, or ConfigError naming the line."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a {what}"])
+    try:
+        return safeyaml.compose(text)
+    except safeyaml.YamlRefused as exc:
+        where = f"{source}:{exc.line}" if exc.line is not None else source
+        raise ConfigError([f"{where}: {exc.reason}"]) from None
+
+
+def read_sections(root: safeyaml.Node | None, source: str, problems: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """The sections of a mapping node, each key checked by its rule; problems name the file, line and key.
+
+    `prefix` goes before each dotted key in messages (`roles.tall-case.` in the fleet file).
+    """
+    sections: dict[str, dict[str, Any]] = {}
+    if root is None:
+        return sections
+    if not isinstance(root, safeyaml.MappingNode):
+        problems.append(f"{source}:{root.start_mark.line + 1}: {prefix or 'the file'}{': ' if prefix else ' '}"
+                        "must be a mapping of sections")
+        return sections
+    for key_node, value_node in root.value:
+        section = str(key_node.value)[:60]
+        line = key_node.start_mark.line + 1
+        if section not in SECTIONS:
+            problems.append(f"{source}:{line}: {prefix}{section}: {_unknown(section, list(SECTIONS))}")
+            continue
+        if section in sections:
+            problems.append(f"{source}:{line}: {prefix}{section}: section given twice")
+            continue
+        sections[section] = {}
+        if isinstance(value_node, safeyaml.ScalarNode) and value_node.tag.endswith(":null"):
+            continue  # an empty section means "all defaults"
+        if not isinstance(value_node, safeyaml.MappingNode):
+            problems.append(f"{source}:{line}: {prefix}{section}: must be a mapping of keys")
+            continue
+        known = keys(section)
+        for item_key, item_value in value_node.value:
+            name = str(item_key.value)[:60]
+            item_line = item_key.start_mark.line + 1
+            dotted = f"{prefix}{section}.{name}"
+            if name not in known:
+                problems.append(f"{source}:{item_line}: {dotted}: {_unknown(name, list(known))}")
+                continue
+            if name in sections[section]:
+                problems.append(f"{source}:{item_line}: {dotted}: key given twice")
+                continue
+            try:
+                value = safeyaml.construct(item_value)
+                if value is None and known[name].metadata["empty_is_default"]:
+                    continue
+                sections[section][name] = known[name].metadata["rule"](value)
+            except safeyaml.YamlRefused as exc:
+                problems.append(f"{source}:{item_line}: {dotted}: {exc.reason}")
+            except ValueError as exc:
+                problems.append(f"{source}:{item_line}: {dotted}: {exc}")
+    return sections
