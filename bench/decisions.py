@@ -28,7 +28,7 @@ from kiosk.core.director import Director
 from kiosk.core.effects import RequestFrame
 from kiosk.core.frames import Frame
 from kiosk.core.messages import ContentChanged, FrameReady
-from kiosk.core.playlist import Rotation, SavedState
+from kiosk.core.rotation import Rotation, SavedState
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 PANEL = (192, 108)  # frames are fake: the size only sets their byte count

@@ -4,7 +4,8 @@ from collections import Counter
 import pytest
 
 from kiosk.core.catalogue import FileInfo, build_catalogue
-from kiosk.core.playlist import FALLBACK_PATH, PlaylistSettings, Rotation, next_entry, plan
+from kiosk.core.playlist import FALLBACK_PATH, PlaylistSettings, next_entry, plan
+from kiosk.core.rotation import Rotation
 
 KST = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=KST)

@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.app.show import DRAIN_SECONDS, Show
+from kiosk.app.sinks import Sinks
+from kiosk.boundary.clock import system_zone
 from kiosk.boundary.folder import scan
 from kiosk.boundary.notify import SystemdNotifier
 from kiosk.boundary.playlog import PlayLog, read_play_log
-from kiosk.boundary.state import RotationStore
+from kiosk.boundary.power import DisplayPower
+from kiosk.boundary.state import RotationStore, SlideRecorder
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.config import load_config
+from kiosk.core.director import Director
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import FrameKey
 from kiosk.core.messages import FrameFailed, FrameReady
@@ -147,9 +151,10 @@ class FakeTimeInbox(queue.Queue):
 
 
 class World:
-    """A show on real files with a fake screen, a synchronous worker and a fake clock."""
+    """A show on real files with a fake screen, a synchronous worker and a fake clock, wired as `kiosk run` does."""
 
-    def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), **show_options):
+    def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), notifier=None,
+                 status_writer=None, screenshots=None, clock_synchronised=lambda: True):
         self.config = load_config(config_path)
         self.clock = FakeClock()
         self.start = self.clock.now
@@ -157,11 +162,15 @@ class World:
         self.screen = FakeScreen(clock=self.clock)
         self.inbox = FakeTimeInbox(self.clock, lambda: self.worker.work())
         self.worker = SyncWorker(self.inbox, self.config.slides.folder)
-        self.show = Show(
-            self.config, self.screen, self.worker, self.inbox, scan(self.config.slides.folder),
-            RotationStore(self.config.state.dir), PlayLog(self.config.state.dir), seed=self.config.playlist.seed or 0,
-            clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep, **show_options,
+        store, play_log = RotationStore(self.config.state.dir), PlayLog(self.config.state.dir)
+        director = Director(self.config, scan(self.config.slides.folder), store.load(self.config.playlist.seed or 0),
+                            self.config.slides.folder, system_zone())
+        sinks = Sinks(
+            SlideRecorder(store, play_log), notifier or SystemdNotifier({}), DisplayPower(), status_writer, screenshots,
+            writers=tuple(writer for writer in (store, play_log, status_writer, screenshots) if writer is not None),
         )
+        self.show = Show(director, self.screen, self.worker, self.inbox, sinks, clock_synchronised=clock_synchronised,
+                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep)
 
     def wall(self):
         return self.wall_start + dt.timedelta(seconds=self.clock.now - self.start)
@@ -316,8 +325,11 @@ def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tm
 
 
 def test_stop_ends_the_loop_after_the_pass(tmp_path, slide_folder):
-    box = world(tmp_path, slide_folder)
-    box.show.on_first_slide(lambda entry: box.show.stop())
+    class StopWhenReady(SystemdNotifier):
+        def ready(self, status=""):  # told as the first slide begins
+            box.show.stop()
+
+    box = world(tmp_path, slide_folder, notifier=StopWhenReady({}))
     box.run(30.0)
     assert box.show.slides_shown == 1
     assert box.show.status()["running"] is False
@@ -363,7 +375,7 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
 def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(tmp_path, slide_folder):
     box = world(tmp_path, slide_folder)
     box.show.open()
-    layout = box.show.director.lineup.layout
+    layout = box.show.director.frames.layout
     handled = []
     receive = box.show.director.receive
 

@@ -60,12 +60,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.boundary.memory import keep_big_buffers_mapped
 
     keep_big_buffers_mapped()
-    from kiosk.boundary.clock import clock_synchronised
+    from kiosk.boundary.clock import clock_synchronised, system_zone
     from kiosk.boundary.screens import ChosenScreen  # needs SDL: imported only here
     from kiosk.boundary.inflight import InFlightFile, left_in_flight
     from kiosk.boundary.notify import SystemdNotifier
     from kiosk.boundary.playlog import PlayLog
+    from kiosk.boundary.power import DisplayPower
     from kiosk.app.show import Show
+    from kiosk.app.sinks import Sinks
+    from kiosk.core.director import Director
     from kiosk.boundary.status import StatusWriter
     from kiosk.boundary.watcher import ConfigWatcher, FolderWatcher
     from kiosk.boundary.worker import DecodeWorker
@@ -119,22 +122,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     slide_recorder = SlideRecorder(store, play_log, lines_per_write=config.state.play_log_lines_per_write)
     slide_recorder.recover()  # lines a kill or a power cut took while they were held
     recorder = BackgroundRecorder(slide_recorder)
-    show = Show(
-        config, screen, worker, inbox, catalogue, store, play_log, seed_of(config),
-        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised, fleet=fleet.status(),
+    sync_thread = _sync_thread(config, inbox)
+    director = Director(
+        config, catalogue, store.load(seed_of(config)), config.slides.folder, system_zone(), fleet=fleet.status(),
+        # Before the first sync: what sync.json holds.
+        trust=sync_thread.client.trust_status() if sync_thread is not None else None,
     )
-
     if crashed_on is not None:
         path, version = crashed_on
-        show.mark_unusable(path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
+        director.content.mark_unusable(
+            path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
 
-    if stopping:
-        show.stop()  # a signal came during start-up
-    running.update(show=show, config_watcher=config_watcher)
-
-    sync_thread = _sync_thread(config, inbox)
-    if sync_thread is not None:
-        show.director.health.trust = sync_thread.client.trust_status()  # before the first sync: what sync.json holds
     timeout = (config.sync.connect_timeout_seconds, config.sync.read_timeout_seconds)
     verify = str(config.sync.ca_bundle) if config.sync.ca_bundle else True
     session, folder, uploader = None, False, None
@@ -158,14 +156,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=timeout,
         verify=verify,
     )
-    show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter
 
     screenshots = ScreenshotWriter(runtime, config.display.size or (1920, 1080), config.display.rotation)
-    show.screenshots = screenshots
     threads = [worker, folder_watcher, config_watcher, recorder, status_writer, screenshots] + (
         [sync_thread] if sync_thread else []) + ([uploader] if uploader else [])
-    show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
+    sinks = Sinks(
+        recorder=recorder, notifier=SystemdNotifier(), power=DisplayPower(), status_writer=status_writer,
+        screenshots=screenshots, threads=lambda: {thread.thread_name: thread.health() for thread in threads},
+        writers=(store, play_log, status_writer, screenshots),
+    )
+    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised)
+    running.update(show=show, config_watcher=config_watcher)
+    if stopping:
+        show.stop()  # a signal came during start-up
     for thread in threads:
         thread.start()
     try:

@@ -3,15 +3,17 @@
 The director (kiosk.core.director) decides; the loop (kiosk.app.show)
 carries these out on the screen, the decode worker, the recorder, systemd
 and the display's power commands, in the order given. Tests read them.
+`Effect` is the closed set: the loop's one dispatch covers each of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 from kiosk.core.frames import Frame, FrameKey
-from kiosk.core.playlist import SavedState
+from kiosk.core.rotation import SavedState
 from kiosk.core.priority import Priority
 
 
@@ -88,7 +90,6 @@ class RecordSlide:
 
     state: SavedState
     record: dict
-    first: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class PublishStatus:
     """Hand the newest status to the status writer now."""
 
 
-Effect = (
+Effect: TypeAlias = (
     RequestFrame | ConfigureWorker | HoldWorker | ReleaseWorker | PrepareSurface | Present | Blend | EndFade
     | Redraw | ShowStill | RecordSlide | SlideLeft | SlideBegan | Notify | RunDisplayCommand | PublishStatus
 )
