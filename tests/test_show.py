@@ -257,7 +257,7 @@ def test_a_still_picture_is_drawn_once(tmp_path, slide_folder):
     box.run(10.0)
     assert box.show.slides_shown == 1
     assert [d[0] for d in box.screen.drawn] == ["show", "show"]  # the background at open, then the slide
-    assert box.show.frames_drawn == 1
+    assert box.show.frame_stats.presented == 1
 
 
 def test_a_fade_blends_from_the_old_slide_to_the_new_one(tmp_path, slide_folder):
@@ -287,7 +287,7 @@ def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
     box = World(write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"), slides=root))
     played = box.run(1.5)
     assert len(played) >= 3 and set(played) == {"contribute/only.png"}
-    assert box.show.frames_drawn <= 0.2 * 60 + 2, "only the first fade-in may draw"
+    assert box.show.frame_stats.presented <= 0.2 * 60 + 2, "only the first fade-in may draw"
 
 
 def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
@@ -444,7 +444,7 @@ def test_the_status_is_published_at_each_slide_and_the_last_says_stopped(tmp_pat
     assert len(writer.statuses) >= box.show.slides_shown
     assert writer.statuses[-1]["running"] is False and writer.statuses[-2]["running"] is True
     last = writer.statuses[-1]
-    assert last["frames"]["frames_presented"] == box.show.frames_drawn
+    assert last["frames"]["frames_presented"] == len(box.screen.drawn) - 1, "every frame drawn but the background"
     assert set(last["slides_shown"]) == {"contribute", "answer"}
 
 

@@ -18,9 +18,10 @@ import gc
 import logging
 import queue
 import time
-from typing import Any, Callable, assert_never
+from typing import Callable, assert_never
 
 from kiosk.app.sinks import ScreenLike, Sinks, WorkerLike
+from kiosk.app.surfaces import Surfaces
 from kiosk.core.clocktrust import ClockTrust
 from kiosk.core.director import Director
 from kiosk.core.effects import (
@@ -28,7 +29,7 @@ from kiosk.core.effects import (
     RecordSlide, Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan, SlideLeft,
 )
 from kiosk.core.framestats import FrameStats
-from kiosk.core.frames import Frame, FrameKey
+from kiosk.core.frames import Frame
 from kiosk.core.showstatus import overlay_lines, show_status
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,13 @@ class Show:
         self.clock_synchronised = clock_synchronised  # asked when the clock trust says so
         self.clock, self.wall_clock, self.sleep = clock, wall_clock, sleep
         self.clock_trust = ClockTrust()
-        self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)
-        self.frames_drawn = 0
+        self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)  # what was drawn, and when
         self.started_at = clock()
         self._next_stats_log = self.started_at + STATS_LOG_SECONDS
         self._next_status = self.started_at
         self._stop_requested = False
         self._ended = False
-        self._blank: Any = None
-        self._current: Any = None  # the surface on screen
-        self._fade_from: Any = None
-        self._prepared: tuple[FrameKey, Any] | None = None  # the next slide's surface, made during the hold
+        self.surfaces = Surfaces(screen)
 
     def stop(self) -> None:
         """Asks the loop to end after the current pass (safe from a signal handler)."""
@@ -87,8 +84,7 @@ class Show:
             director.catalogue.count("contribute"), director.catalogue.count("answer"), panel[0], panel[1],
             getattr(self.screen, "driver", "?"), config.display.rotation,
         )
-        self._blank = self._current = self.screen.blank(config.display.background)
-        self.screen.show(self._blank)
+        self.surfaces.open(config.display.background)
         now = self.clock()
         self._carry_out(director.open(panel, self.screen.pixel_format, now, self.wall_clock(), self._trusted(now)))
 
@@ -175,29 +171,24 @@ class Show:
             case RequestFrame(key, priority):
                 self.worker.request(key, priority)
             case PrepareSurface(frame):
-                if self._prepared is None or self._prepared[0] != frame.key:
-                    self._prepared = (frame.key, self.screen.surface_for(frame))
+                self.surfaces.prepare(frame)
             case Present(frame, fade_seconds, from_blank):
-                surface = self._surface(frame)
-                self._fade_from, self._current = self._blank if from_blank else self._current, surface
+                self.surfaces.present(frame, from_blank)
                 if fade_seconds <= 0:
-                    self.screen.show(surface, self._overlay())
-                    self._drawn(in_fade=False)
+                    self.surfaces.show(self._overlay())
+                    self.frame_stats.frame(self.clock(), in_fade=False)
                 self._presented(frame)  # written on its own thread
             case Blend(progress):
-                self.screen.blend(self._fade_from, self._current, progress, self._overlay())
-                self._drawn(in_fade=True)
+                self.surfaces.blend(progress, self._overlay())
+                self.frame_stats.frame(self.clock(), in_fade=True)
             case EndFade():
-                self.screen.show(self._current, self._overlay())
-                self._drawn(in_fade=True)
+                self.surfaces.end_fade(self._overlay())
+                self.frame_stats.frame(self.clock(), in_fade=True)
                 self.frame_stats.fade_ended()
-                self._fade_from = None
             case Redraw():
-                self.screen.show(self._current, self._overlay())
+                self.surfaces.show(self._overlay())
             case ShowStill(frame):
-                self._prepared = None
-                self._current = self._blank if frame is None else self.screen.surface_for(frame)
-                self.screen.show(self._current)
+                self.surfaces.still(frame)
                 self._presented(frame)
             case HoldWorker():
                 self.worker.hold()
@@ -225,18 +216,9 @@ class Show:
             case _:
                 assert_never(effect)
 
-    def _surface(self, frame: Frame) -> Any:
-        """The slide's surface: the one made during the hold if it is this frame's, else made now."""
-        prepared, self._prepared = self._prepared, None
-        return prepared[1] if prepared is not None and prepared[0] == frame.key else self.screen.surface_for(frame)
-
     def _presented(self, frame: Frame | None) -> None:
         if self.sinks.screenshots is not None:
             self.sinks.screenshots.presented(frame)
-
-    def _drawn(self, in_fade: bool) -> None:
-        self.frames_drawn += 1
-        self.frame_stats.frame(self.clock(), in_fade=in_fade)
 
     def _overlay(self) -> list[str] | None:
         if not self.director.keys.info_visible:
