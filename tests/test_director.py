@@ -800,3 +800,12 @@ def test_the_overlay_says_states_and_counts_never_a_url_or_an_error():
     assert "internal" not in text and "http" not in text.lower() and "retries" not in text
     box.send(SyncDone(SyncResult(True, "changed", "abc", downloaded=2, finished="12:06:00")))
     assert "sync: ok · 1 failures since start" in overlay_lines(box.director.snapshot(), 1)
+
+
+def test_a_slide_withdrawn_during_its_fade_in_goes_as_the_fade_ends_with_the_keys_off():
+    box = Box()  # display.keys off, as by default: the takedown is not a key press
+    box.run_until(lambda: len(box.started()) == 2 and box.director.fading, step=0.01)
+    shown, due = box.director.on_screen.entry.path, box.director.upcoming.due
+    box.send(ContentChanged(without(slides(), shown)))
+    box.run_until(lambda: len(box.started()) == 3, limit=1)
+    assert box.now < due - 1, "not at the end of its time"

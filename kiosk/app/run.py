@@ -7,7 +7,7 @@ import os
 import queue
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from kiosk.boundary.sync import SyncThread
 
 
-def _lock_state(folder: Path) -> object | None:
+def _lock_state(folder: Path) -> IO[str] | None:
     """Holds `<state.dir>/kiosk.lock` for the life of the process; None if another kiosk holds it.
 
     Two kiosks on one state folder would both write the play log (every slide

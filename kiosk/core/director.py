@@ -142,9 +142,7 @@ class Director:
 
     def wait_seconds(self, now: float) -> float:
         """How long the loop may sleep on its inbox before the next pass."""
-        if not self.hours.screen_on:
-            return OFF_WAKE_SECONDS
-        return self.lineup.wait_seconds(now, IDLE_WAKE_SECONDS)
+        return self.lineup.wait_seconds(now, IDLE_WAKE_SECONDS) if self.hours.screen_on else OFF_WAKE_SECONDS
 
     def _start_upcoming_if_due(self, now: float, wall: dt.datetime) -> list[Effect]:
         upcoming = self.upcoming
@@ -167,8 +165,9 @@ class Director:
         if self.stage.fading:
             return effects
         effects += self.lineup.request_upcoming(now)
+        # A key pressed during the fade, or a takedown (which no `display.keys` stops), acts now.
         waiting = self.keys.waiting()
-        return effects if waiting is None else effects + self.key(waiting, now, wall)
+        return effects if waiting is None else effects + self._act(waiting, now, wall)
 
     def _choose_upcoming(self, due: float, due_wall: dt.datetime, now: float) -> list[Effect]:
         """Chooses the next slide from the rotation; its frame is asked for now, or when a fade ends."""
@@ -262,7 +261,10 @@ class Director:
 
     def key(self, name: str, now: float, wall: dt.datetime) -> list[Effect]:
         """A key press or window event: next, previous, pause, info or redraw (`quits()` decides the rest)."""
-        name = self.keys.accept(name, self.config.display.keys, self.stage.fading)
+        acted = self.keys.accept(name, self.config.display.keys, self.stage.fading)
+        return [] if acted is None else self._act(acted, now, wall)
+
+    def _act(self, name: str, now: float, wall: dt.datetime) -> list[Effect]:
         if name == "next":
             log.info("key: next slide")
             return self.lineup.bring_forward(now)

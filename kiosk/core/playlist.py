@@ -151,12 +151,13 @@ def plan(
     (kiosk.core.plaza.choose adds overrides and sync groups).
     """
     planned: list[PlannedEntry] = []
-    moment: dt.datetime | None = start
+    moment = start
     for _ in range(count):
         if schedule is not None:
-            moment = schedule.next_on(moment)
-            if moment is None:
+            on = schedule.next_on(moment)
+            if on is None:
                 break  # the schedule has ended: the screen stays off
+            moment = on
         entry, rotation = (chooser or next_entry)(rotation, catalogue, settings, moment, skip)
         planned.append(PlannedEntry(moment, entry))
         end = moment + dt.timedelta(seconds=entry.seconds)

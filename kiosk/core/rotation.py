@@ -171,7 +171,8 @@ def _optional_str(value: object) -> str | None:
 
 
 def _optional_int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[arg-type]
+    # Whatever a saved file holds: int() raises for anything else, and from_json says it is malformed.
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def _member_at(rotation: Rotation, position: int) -> int:

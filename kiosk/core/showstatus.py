@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import logging
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from kiosk import __version__
@@ -59,7 +60,7 @@ class ShowState:
     shown_since: dt.datetime | None
     catalogue: Catalogue  # the admitted slides
     arriving: int  # new or changed files waiting for their first decode
-    unusable_now: Set[str]  # listed files known not to decode in their present version
+    unusable_now: AbstractSet[str]  # listed files known not to decode in their present version
     unusable: Mapping[str, Unusable]
     retrying: Mapping[str, Retry]
     problems: tuple[str, ...]  # what the listing refused

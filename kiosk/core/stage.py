@@ -126,7 +126,7 @@ class Stage:
             return [Blend(progress)]
         self.fade = None
         self.counts.last_fade_fps = fade.frames / max(now - fade.started, 1e-6)
-        effects: list[Effect] = [EndFade(), ReleaseWorker()] + self.left(self.leaving, now)
+        effects: list[Effect] = [EndFade(), ReleaseWorker(), *self.left(self.leaving, now)]
         self.leaving = None
         return effects
 
