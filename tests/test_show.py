@@ -235,7 +235,7 @@ def test_undecodable_files_are_skipped_logged_once_and_remembered(tmp_path, slid
     assert {"answers/a1.jpg", "answers/a2.jpg", "answers/a3.jpg", "answers/a4.jpg"} <= set(played)
     assert caplog.text.count("skipping answers/a0-truncated.jpg") == 1
     # An empty file never reaches the worker: the listing reports it.
-    status = box.show.status()
+    status = box.show.monitor.status()
     assert any("a0-empty.jpg: skipped: an empty file" in p for p in status["errors"]["content_problems"])
     assert "answers/a0-truncated.jpg" in status["errors"]["unusable_files"]
     assert "answers/a0-truncated.jpg" in RotationStore(box.config.state.dir).load(0).unusable
@@ -257,7 +257,7 @@ def test_a_still_picture_is_drawn_once(tmp_path, slide_folder):
     box.run(10.0)
     assert box.show.slides_shown == 1
     assert [d[0] for d in box.screen.drawn] == ["show", "show"]  # the background at open, then the slide
-    assert box.show.frame_stats.presented == 1
+    assert box.show.monitor.frame_stats.presented == 1
 
 
 def test_a_fade_blends_from_the_old_slide_to_the_new_one(tmp_path, slide_folder):
@@ -287,7 +287,7 @@ def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
     box = World(write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"), slides=root))
     played = box.run(1.5)
     assert len(played) >= 3 and set(played) == {"contribute/only.png"}
-    assert box.show.frame_stats.presented <= 0.2 * 60 + 2, "only the first fade-in may draw"
+    assert box.show.monitor.frame_stats.presented <= 0.2 * 60 + 2, "only the first fade-in may draw"
 
 
 def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
@@ -317,7 +317,7 @@ def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tm
     for _ in range(20):
         box.show.step()
     assert box.show.slides_shown == 1 and len(box.screen.drawn) == drawn, "nothing drawn, nothing skipped"
-    assert box.show.status()["paused"] is False
+    assert box.show.monitor.status()["paused"] is False
     assert caplog.text.count("operator keys are off") == 1 and "quit requested" not in caplog.text
     box.screen.keys = ["close"]
     box.show.run()
@@ -332,7 +332,7 @@ def test_stop_ends_the_loop_after_the_pass(tmp_path, slide_folder):
     box = world(tmp_path, slide_folder, notifier=StopWhenReady({}))
     box.run(30.0)
     assert box.show.slides_shown == 1
-    assert box.show.status()["running"] is False
+    assert box.show.monitor.status()["running"] is False
 
 
 # --- the schedule, as the loop carries it out ------------------------------------------
@@ -363,7 +363,7 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
         box.show.step()
     assert box.show.director.screen_on and box.show.slides_shown >= 1
     assert caplog.text.count("the system clock is not synchronised yet") == 1
-    assert box.show.status()["clock_synchronised"] is False
+    assert box.show.monitor.status()["clock_synchronised"] is False
     synchronised[0] = True
     box.clock.advance(11)  # asked again every 10 s
     box.show.step()
@@ -409,7 +409,7 @@ def test_a_worker_stuck_on_one_picture_silences_the_watchdog(tmp_path, slide_fol
     box.show.step(deadline=box.clock.now)
     assert sent == ["WATCHDOG=1"]
     assert caplog.text.count("the decode worker has been preparing answers/huge.jpg") == 1
-    assert box.show.status()["worker_stuck"] is True
+    assert box.show.monitor.status()["worker_stuck"] is True
     box.worker.busy = None
     box.show.step(deadline=box.clock.now)
     assert sent == ["WATCHDOG=1", "WATCHDOG=1"]
@@ -425,7 +425,7 @@ def test_a_state_folder_that_cannot_be_written_is_said_once(tmp_path, slide_fold
     assert box.show.slides_shown >= 4
     assert caplog.text.count("cannot save the rotation") == 1
     assert caplog.text.count("cannot write the play log") == 1
-    assert len(box.show.status()["state_problems"]) == 2
+    assert len(box.show.monitor.status()["state_problems"]) == 2
 
 
 def test_the_status_is_published_at_each_slide_and_the_last_says_stopped(tmp_path, slide_folder):
@@ -475,7 +475,7 @@ def test_the_play_log_says_how_long_a_paused_and_a_taken_down_slide_were_on_scre
     box.show.open()
     box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
     box.screen.keys = ["pause"]
-    box.step_until(lambda: box.show.status()["paused"] is False and box.show.slides_shown == 2, steps=20000)
+    box.step_until(lambda: box.show.monitor.status()["paused"] is False and box.show.slides_shown == 2, steps=20000)
     second = box.show.director.on_screen
     box.step_until(lambda: not box.show.director.fading)
     box.clock.advance(0.5)

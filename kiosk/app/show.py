@@ -1,14 +1,11 @@
 """The render loop: the one owner of the screen, carrying out what the director decides.
 
-Each pass it passes the director what happened (keys, messages from the
-other threads, the time) and carries out the effects it gets back, in one
-dispatch over the closed set of them (kiosk.core.effects.Effect): draw,
-fade, ask the decode worker for frames, record the slide start, tell
-systemd. Between passes it sleeps on its inbox, so a still picture costs
-no CPU and a message wakes it at once. What to show and when is decided in
-kiosk.core.director, which tests drive without a screen; `kiosk run`
-(kiosk.app.run) builds the director, the screen, the worker and the sinks
-and passes them in.
+Each pass it tells the director (kiosk.core.director) what happened: keys,
+messages from the other threads, the time. It carries out the effects it
+gets back in one dispatch over their closed set (kiosk.core.effects.Effect),
+then sleeps on its inbox, so a still picture costs no CPU and a message
+wakes it at once. `kiosk run` (kiosk.app.run) builds the director, the
+screen, the worker and the sinks, and passes them in.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ import queue
 import time
 from typing import Callable, assert_never
 
+from kiosk.app.monitor import Monitor
 from kiosk.app.sinks import ScreenLike, Sinks, WorkerLike
 from kiosk.app.surfaces import Surfaces
 from kiosk.core.clocktrust import ClockTrust
@@ -28,14 +26,9 @@ from kiosk.core.effects import (
     Blend, ConfigureWorker, Effect, EndFade, HoldWorker, Notify, PrepareSurface, Present, PublishStatus,
     RecordSlide, Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan, SlideLeft,
 )
-from kiosk.core.framestats import FrameStats
-from kiosk.core.frames import Frame
-from kiosk.core.showstatus import overlay_lines, show_status
 
 log = logging.getLogger(__name__)
 
-STATS_LOG_SECONDS = 60  # frame statistics go to the log once a minute
-STATUS_SECONDS = 10  # and to status.json at least this often
 DRAIN_SECONDS = 0.02  # messages handled per pass at most for this long, so keys, signals and the watchdog still come
 
 
@@ -55,13 +48,9 @@ class Show:
         self.clock_synchronised = clock_synchronised  # asked when the clock trust says so
         self.clock, self.wall_clock, self.sleep = clock, wall_clock, sleep
         self.clock_trust = ClockTrust()
-        self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)  # what was drawn, and when
-        self.started_at = clock()
-        self._next_stats_log = self.started_at + STATS_LOG_SECONDS
-        self._next_status = self.started_at
+        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock)
+        self.surfaces = Surfaces(screen, sinks.screenshots)
         self._stop_requested = False
-        self._ended = False
-        self.surfaces = Surfaces(screen)
 
     def stop(self) -> None:
         """Asks the loop to end after the current pass (safe from a signal handler)."""
@@ -72,8 +61,6 @@ class Show:
     @property
     def slides_shown(self) -> int:
         return self.director.stage.counts.slides_shown
-
-    # --- the loop ------------------------------------------------------------
 
     def open(self) -> None:
         """Opens the screen and chooses the first slide; `run()` calls it, tests may too."""
@@ -98,9 +85,8 @@ class Show:
                     break
                 self.step(deadline)
         finally:
-            self._ended = True
             self._carry_out(self.director.close(self.clock()))  # the slide on screen leaves it now
-            self._publish_status()  # the last status says the kiosk stopped (kiosk_up 0)
+            self.monitor.ended()
             self.sinks.power.stop()
             self.screen.close()
 
@@ -112,7 +98,7 @@ class Show:
         # one picture, systemd restarts the kiosk.
         if not director.health.worker_stuck:
             self.sinks.notifier.ping_watchdog()
-        self._report_periodically()
+        self.monitor.tick()
         for key in self.screen.poll_input():
             if director.quits(key):
                 log.info("quit requested from the keyboard or window")
@@ -159,14 +145,11 @@ class Show:
                 break
         self._carry_out(self.director.settle(self.clock(), self.wall_clock()))
 
-    # --- effects ---------------------------------------------------------------
-
     def _carry_out(self, effects: list[Effect]) -> None:
         for effect in effects:
             self._do(effect)
 
     def _do(self, effect: Effect) -> None:  # noqa: C901 - one case per kind of effect, and no other branch
-        sinks = self.sinks
         match effect:
             case RequestFrame(key, priority):
                 self.worker.request(key, priority)
@@ -175,21 +158,19 @@ class Show:
             case Present(frame, fade_seconds, from_blank):
                 self.surfaces.present(frame, from_blank)
                 if fade_seconds <= 0:
-                    self.surfaces.show(self._overlay())
-                    self.frame_stats.frame(self.clock(), in_fade=False)
-                self._presented(frame)  # written on its own thread
+                    self.surfaces.show(self.monitor.overlay())
+                    self.monitor.drawn(in_fade=False)
             case Blend(progress):
-                self.surfaces.blend(progress, self._overlay())
-                self.frame_stats.frame(self.clock(), in_fade=True)
+                self.surfaces.blend(progress, self.monitor.overlay())
+                self.monitor.drawn(in_fade=True)
             case EndFade():
-                self.surfaces.end_fade(self._overlay())
-                self.frame_stats.frame(self.clock(), in_fade=True)
-                self.frame_stats.fade_ended()
+                self.surfaces.end_fade(self.monitor.overlay())
+                self.monitor.drawn(in_fade=True)
+                self.monitor.frame_stats.fade_ended()
             case Redraw():
-                self.surfaces.show(self._overlay())
+                self.surfaces.show(self.monitor.overlay())
             case ShowStill(frame):
                 self.surfaces.still(frame)
-                self._presented(frame)
             case HoldWorker():
                 self.worker.hold()
             case ReleaseWorker():
@@ -197,57 +178,21 @@ class Show:
             case ConfigureWorker(slide_folder, font, max_pixels):
                 self.worker.configure(slide_folder, font, max_pixels)
             case RecordSlide(state, record):
-                sinks.recorder.slide_started(state, record)
+                self.sinks.recorder.slide_started(state, record)
             case SlideLeft(time_, path, left):
-                sinks.recorder.slide_left(time_, path, left)
+                self.sinks.recorder.slide_left(time_, path, left)
             case SlideBegan(due):
-                self.frame_stats.slide_started(due, self.clock())
+                self.monitor.frame_stats.slide_started(due, self.clock())
             case Notify("ready", text):
-                sinks.notifier.ready(text)
+                self.sinks.notifier.ready(text)
                 # What the start made (20,000 slides' worth) lives as long as the show: the cycle
                 # collector need not walk it again, which at that size took a frame or two each time.
                 gc.freeze()
             case Notify(_, text):
-                sinks.notifier.status(text)
+                self.sinks.notifier.status(text)
             case RunDisplayCommand(command, purpose):
-                sinks.power.run(command, purpose)
+                self.sinks.power.run(command, purpose)
             case PublishStatus():
-                self._publish_status()
+                self.monitor.publish()
             case _:
                 assert_never(effect)
-
-    def _presented(self, frame: Frame | None) -> None:
-        if self.sinks.screenshots is not None:
-            self.sinks.screenshots.presented(frame)
-
-    def _overlay(self) -> list[str] | None:
-        if not self.director.keys.info_visible:
-            return None
-        return overlay_lines(self.director.snapshot(), self.clock() - self.started_at)
-
-    # --- monitoring ---------------------------------------------------------------
-
-    def _report_periodically(self) -> None:
-        now = self.clock()
-        if now >= self._next_stats_log:
-            self._next_stats_log = now + STATS_LOG_SECONDS
-            log.info("%s", self.frame_stats.log_line())
-        if now >= self._next_status:
-            self._publish_status()
-
-    def _publish_status(self) -> None:
-        self._next_status = self.clock() + STATUS_SECONDS
-        if self.sinks.status_writer is not None:
-            self.sinks.status_writer.update(self.status())
-
-    def status(self) -> dict:
-        """Everything status.json says, as plain data."""
-        status = show_status(self.director.snapshot(), self.clock() - self.started_at, self.wall_clock())
-        status.update(
-            running=not self._ended,
-            frames=self.frame_stats.summary(),
-            threads=self.sinks.threads(),
-            clock_synchronised=self.clock_trust.known,
-            state_problems=[writer.problem for writer in self.sinks.writers if writer.problem],
-        )
-        return status

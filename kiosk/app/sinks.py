@@ -43,7 +43,7 @@ class WorkerLike(Protocol):
 class RecorderLike(Protocol):
     """Where slide starts and ends are written (kiosk.boundary.state: the rotation and the play log)."""
 
-    def slide_started(self, state: SavedState, record: dict) -> None: ...
+    def slide_started(self, state: SavedState, record: dict[str, Any]) -> None: ...
     def slide_left(self, time: str, path: str, left: str) -> None: ...
 
 
@@ -66,7 +66,7 @@ class PowerLike(Protocol):
 class StatusWriterLike(Protocol):
     """status.json, kiosk.prom and the heartbeat (kiosk.boundary.status.StatusWriter)."""
 
-    def update(self, status: dict) -> None: ...
+    def update(self, status: dict[str, Any]) -> None: ...
 
 
 class ScreenshotsLike(Protocol):
@@ -91,5 +91,5 @@ class Sinks:
     power: PowerLike
     status_writer: StatusWriterLike | None = None
     screenshots: ScreenshotsLike | None = None
-    threads: Callable[[], dict] = dict  # the helper threads' health, for status.json
+    threads: Callable[[], dict[str, Any]] = dict  # the helper threads' health, for status.json
     writers: tuple[Troubled, ...] = ()  # whose present problem status.json lists (`state_problems`)

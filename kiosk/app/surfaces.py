@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.app.sinks import ScreenLike
+from kiosk.app.sinks import ScreenLike, ScreenshotsLike
 from kiosk.core.frames import Frame, FrameKey
 
 
 class Surfaces:
     """The background, the surface on screen, the one a fade starts from, and the next slide's made ahead."""
 
-    def __init__(self, screen: ScreenLike) -> None:
+    def __init__(self, screen: ScreenLike, screenshots: ScreenshotsLike | None = None) -> None:
         self.screen = screen
+        self.screenshots = screenshots  # told every slide presented, and a dark screen (written on its own thread)
         self._blank: Any = None
         self._current: Any = None  # the surface on screen
         self._fade_from: Any = None
@@ -42,6 +43,8 @@ class Surfaces:
         surface = prepared[1] if prepared is not None and prepared[0] == frame.key else self.screen.surface_for(frame)
         self._fade_from = self._blank if from_blank else self._current
         self._current = surface
+        if self.screenshots is not None:
+            self.screenshots.presented(frame)
 
     def blend(self, progress: float, overlay: list[str] | None) -> None:
         self.screen.blend(self._fade_from, self._current, progress, overlay)
@@ -59,3 +62,5 @@ class Surfaces:
         self._prepared = None
         self._current = self._blank if frame is None else self.screen.surface_for(frame)
         self.screen.show(self._current)
+        if self.screenshots is not None:
+            self.screenshots.presented(frame)

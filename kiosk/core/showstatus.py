@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk import __version__
 from kiosk.core.admission import Retry, Unusable
@@ -37,9 +38,9 @@ class HealthState:
 
     worker_stuck: bool
     worker_stuck_on: str | None
-    fleet: dict | None
-    sync: dict
-    trust: dict
+    fleet: dict[str, Any] | None
+    sync: dict[str, Any]
+    trust: dict[str, Any]
     paused_since: str | None
 
 
@@ -73,18 +74,18 @@ class ShowState:
 class Health:
     """The decode worker and the sync client, as the show knows them."""
 
-    def __init__(self, config: Config, fleet: dict | None = None, trust: dict | None = None) -> None:
+    def __init__(self, config: Config, fleet: dict[str, Any] | None = None, trust: dict[str, Any] | None = None) -> None:
         self.worker_stuck = False
         self.worker_stuck_on: str | None = None  # the picture it is stuck on
         self.fleet = fleet  # the central fleet file in force, and a refusal (kiosk.boundary.fleetfile)
         # `failures` counts since start (kiosk.prom's counter); `consecutive_failures` since the last success,
         # and `last_success` None means never: the office tells "failing for an hour" from "never worked".
-        self.sync: dict = {"configured": bool(config.sync.url), "failures": 0, "consecutive_failures": 0,
+        self.sync: dict[str, Any] = {"configured": bool(config.sync.url), "failures": 0, "consecutive_failures": 0,
                            "last_success_unix": 0, "last_success": None}
         self.paused_since: str | None = None  # when the show was last paused (meaningful only while paused)
         # Whether the synced content is signed and accepted (kiosk.core.trust.trust_status); until the
         # sync client says more, what it last saved (kiosk run passes it in), or else what the config alone tells.
-        self.trust: dict = trust if trust is not None else trust_status(
+        self.trust: dict[str, Any] = trust if trust is not None else trust_status(
             bool(config.sync.root_key), None, None, None, syncing=bool(config.sync.url))
 
     def state(self) -> HealthState:
@@ -126,7 +127,7 @@ class Health:
         self.paused_since = wall.isoformat(timespec="seconds") if paused else None
 
 
-def show_status(show: ShowState, uptime: float, wall: dt.datetime) -> dict:
+def show_status(show: ShowState, uptime: float, wall: dt.datetime) -> dict[str, Any]:
     """Everything status.json says about the show, as plain data."""
     health, shown, fleet = show.health, show.shown, show.health.fleet
     return {
@@ -194,7 +195,7 @@ def overlay_lines(show: ShowState, uptime: float) -> list[str]:
     ]
 
 
-def _sync_state(sync: dict) -> str:
+def _sync_state(sync: dict[str, Any]) -> str:
     """The sync as the overlay says it: a state and a count, never the server's address or its error."""
     if not sync.get("configured"):
         return "not configured"

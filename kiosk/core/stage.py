@@ -12,6 +12,7 @@ import collections
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.core.admission import Listed
 from kiosk.core.effects import (
@@ -37,7 +38,7 @@ class OnScreen:
     started: float
     started_wall: dt.datetime
     taken_down: bool = False  # withdrawn from the folder while on screen: the next slide was brought forward
-    record: dict | None = None  # its play-log line, until it has left the screen
+    record: dict[str, Any] | None = None  # its play-log line, until it has left the screen
 
 
 @dataclass
