@@ -7,7 +7,7 @@ import os
 import queue
 import signal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
@@ -76,19 +76,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before anything starts a thread (the watchers' observers, the listing of a large
     # folder): a stop asked for during start-up is never lost, and never kills the kiosk.
     stopping: list[int] = []
-    running: dict[str, object] = {}
+    running: dict[str, Any] = {}  # the show and the config watcher once made: what a signal reaches
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)
         stopping.append(signum)
         if "show" in running:
-            running["show"].stop()  # type: ignore[attr-defined]
+            running["show"].stop()
 
     def on_hangup(_signum: int, _frame: object) -> None:
         # systemctl reload: read config.yaml again now, as an edit would.
         log.info("received SIGHUP; reading %s again", args.config)
         if "config_watcher" in running:
-            running["config_watcher"].wake()  # type: ignore[attr-defined]
+            running["config_watcher"].wake()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

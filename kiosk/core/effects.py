@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.rotation import SavedState
@@ -89,7 +89,7 @@ class RecordSlide:
     """Save the rotation, then append the play-log line (the order makes resume exact)."""
 
     state: SavedState
-    record: dict
+    record: dict[str, Any]
 
 
 @dataclass(frozen=True)

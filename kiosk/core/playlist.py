@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.rotation import Rotation, member_path
@@ -68,7 +68,7 @@ def playlist_settings(config: Config) -> PlaylistSettings:
     )
 
 
-def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict:
+def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict[str, Any]:
     """The log line for a slide that began to appear at `start` (an aware datetime)."""
     return {
         "time": start.isoformat(timespec="milliseconds"),
@@ -214,22 +214,25 @@ def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, 
           skip: Collection[str]) -> tuple[Slide, Rotation] | None:
     """The round's next answer that can be shown now, or None when the round has none left."""
 
-    def showable(path: str) -> Slide | None | bool:
-        """The slide; None if it left the folder; False if it cannot be shown now."""
+    def listed(path: str) -> Slide | None:
+        """The answer, or None if it left the folder."""
         slide = catalogue.get(path)
-        if slide is None or slide.kind != "answer":
-            return None
-        return slide if path not in skip and within_window(slide.meta, now) else False
+        return slide if slide is not None and slide.kind == "answer" else None
+
+    def shown_now(path: str, slide: Slide) -> bool:
+        """Whether it may be shown now: not skipped, and within its dates."""
+        return path not in skip and within_window(slide.meta, now)
 
     if rotation.deferred:
         waiting: list[str] = []
         for at, path in enumerate(rotation.deferred):
-            slide = showable(path)
-            if slide:
+            slide = listed(path)
+            if slide is None:
+                continue
+            if shown_now(path, slide):
                 rest = (*waiting, *rotation.deferred[at + 1:])
-                return slide, dataclasses.replace(rotation, deferred=rest, last_answer=path)  # type: ignore[return-value]
-            if slide is False:
-                waiting.append(path)
+                return slide, dataclasses.replace(rotation, deferred=rest, last_answer=path)
+            waiting.append(path)
         rotation = dataclasses.replace(rotation, deferred=tuple(waiting))
     deferred = list(rotation.deferred)
     drawn, fresh_drawn = rotation.drawn, rotation.fresh_drawn
@@ -243,13 +246,13 @@ def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, 
             drawn += 1
             if path in fresh:
                 continue  # it left and came back during the round: it is drawn as a new answer
-        slide = showable(path)
+        slide = listed(path)
         if slide is None:
             continue
-        if slide is False:
+        if not shown_now(path, slide):
             deferred.append(path)
             continue
-        return slide, dataclasses.replace(  # type: ignore[return-value]
+        return slide, dataclasses.replace(
             rotation, drawn=drawn, fresh_drawn=fresh_drawn, deferred=tuple(deferred), last_answer=path,
         )
     return None

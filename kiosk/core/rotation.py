@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.core.catalogue import Slide
 from kiosk.core.shuffle import permuted
@@ -43,12 +44,12 @@ class Rotation:
     # The catalogue whose answers the rotation has taken in: (lineage, generation). Not saved.
     taken_in: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.name != "taken_in"}
         return data | {"members": [member_path(member) for member in self.members], "fresh": list(self.fresh),
                        "deferred": list(self.deferred)}
 
-    def _compared(self) -> tuple:
+    def _compared(self) -> tuple[object, ...]:
         return tuple(getattr(self, field.name) for field in dataclasses.fields(self)
                      if field.name not in ("members", "taken_in")) + (tuple(map(member_path, self.members)),)
 
@@ -66,7 +67,7 @@ class Rotation:
         """The path of the answer drawn at this position of the round."""
         return member_path(self.members[_member_at(self, position)])
 
-    def position(self) -> dict:
+    def position(self) -> dict[str, Any]:
         """The part that changes at every slide: small, for the play log (kiosk.core.journal)."""
         return {
             "round": self.round, "drawn": self.drawn, "fresh_drawn": self.fresh_drawn,
@@ -76,7 +77,7 @@ class Rotation:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Rotation":
+    def from_json(cls, data: dict[str, Any]) -> "Rotation":
         """Rebuilds a rotation from `to_json()` output, or from an earlier kiosk's; raises ValueError if malformed."""
         try:
             if "members" not in data and ("bag" in data or "seen" in data):
@@ -97,7 +98,7 @@ class Rotation:
         return rotation.checked()
 
     @classmethod
-    def _from_bag(cls, data: dict) -> "Rotation":
+    def _from_bag(cls, data: dict[str, Any]) -> "Rotation":
         """The format of kiosks before 2026-12: the round's shuffled bag still to show, and those seen.
 
         The seen ones come first and count as drawn; the bag follows in its own order.
@@ -112,7 +113,7 @@ class Rotation:
             **_small_fields(data),
         ).checked()
 
-    def with_position(self, position: dict) -> "Rotation":
+    def with_position(self, position: dict[str, Any]) -> "Rotation":
         """This rotation moved on to a `position()` written later in the same round; ValueError if it cannot be."""
         try:
             moved = dataclasses.replace(
@@ -141,7 +142,7 @@ def member_path(member: str | Slide) -> str:
     return member if isinstance(member, str) else member.path
 
 
-def _small_fields(data: dict) -> dict:
+def _small_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The fields that change at every slide, as the saved state and the play log carry them."""
     return {
         "deferred": _paths(data.get("deferred", ())),
