@@ -149,16 +149,6 @@ def test_removed_answers_leave_and_new_answers_join_the_current_round():
     assert set(e.path for e in shown).isdisjoint(rest_paths), "an answer repeated inside a round"
 
 
-def test_rotation_round_trips_through_json():
-    _, rotation = run(catalogue(2, 5), 7)
-    assert Rotation.from_json(rotation.to_json()) == rotation
-
-
-def test_malformed_rotation_json_raises_value_error():
-    with pytest.raises(ValueError):
-        Rotation.from_json({"bag": []})
-
-
 def test_plan_is_pure():
     cat = catalogue()
     rotation = Rotation(seed=3)
