@@ -110,7 +110,7 @@ class Director:
         """The screen is open: choose the first slide, or start dark if the schedule says so."""
         self.frames.fit(self.config, panel, pixel_format)
         wall = self.local(wall)
-        self.hours.screen_on = self.hours.on_at(self.config.schedule, wall, clock_trusted, self.catalogue)
+        self.hours.follow(self.config.schedule, wall, clock_trusted, self.catalogue)
         if self.hours.screen_on:
             return self._choose_upcoming(now, wall, now)
         effects = self.hours.go_dark(self.config.schedule, wall, now, self.stage, self.lineup)
@@ -198,8 +198,7 @@ class Director:
                 self.frames.forget(path)
             return []
         if isinstance(message, ConfigChanged):
-            if message.fleet is not None:
-                self.health.fleet = message.fleet
+            self.health.fleet_changed(message.fleet)
             return self._config_changed(message.config, now)
         if isinstance(message, SyncDone):
             return self.health.sync_done(message, wall)
@@ -284,11 +283,9 @@ class Director:
 
     def _follow_schedule(self, now: float, wall: dt.datetime, clock_trusted: bool) -> list[Effect]:
         """Turns the screen off and on at the scheduled minutes."""
-        on = self.hours.on_at(self.config.schedule, wall, clock_trusted, self.catalogue)
-        if on == self.hours.screen_on:
+        if not self.hours.follow(self.config.schedule, wall, clock_trusted, self.catalogue):
             return []
-        self.hours.screen_on = on
-        if not on:
+        if not self.hours.screen_on:
             return self.hours.go_dark(self.config.schedule, wall, now, self.stage, self.lineup)
         log.info("schedule: screen on")  # the rotation goes on where it stopped, starting exactly now
         return [RunDisplayCommand(self.config.schedule.display_on_command, "display-on"),

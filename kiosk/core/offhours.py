@@ -39,6 +39,12 @@ class OffHours:
         return (schedule.timetable.is_on(wall) or not clock_trusted
                 or any(slide.meta.off_hours for slide in active_overrides(catalogue, wall)))
 
+    def follow(self, schedule: ScheduleConfig, wall: dt.datetime, clock_trusted: bool, catalogue: Catalogue) -> bool:
+        """Whether the screen is on now (see `on_at`); True if that changed."""
+        on = self.on_at(schedule, wall, clock_trusted, catalogue)
+        changed, self.screen_on = on != self.screen_on, on
+        return changed
+
     @staticmethod
     def status(schedule: ScheduleConfig, wall: dt.datetime) -> str:
         back = schedule.timetable.next_on(wall)

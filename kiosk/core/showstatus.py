@@ -122,6 +122,11 @@ class Health:
             self.trust = result.trust
         return [PublishStatus()]
 
+    def fleet_changed(self, fleet: dict[str, Any] | None) -> None:
+        """The fleet file in force and a refusal, as the config watcher last said (None: it did not say)."""
+        if fleet is not None:
+            self.fleet = fleet
+
     def pause_changed(self, paused: bool, wall: dt.datetime) -> None:
         """Notes when a pause began, for the status (the office sees how long a screen has stood still)."""
         self.paused_since = wall.isoformat(timespec="seconds") if paused else None
