@@ -13,7 +13,8 @@ Answers that arrive during a round join it (`fresh`), first if
 
 Every choice costs in proportion to what changed, not to the folder: the
 catalogue says which answers each change added (Catalogue.added_since), and
-the rotation never copies or searches its 20,000 names.
+the rotation never copies or searches its 20,000 names. The rotation itself,
+the state each choice moves on, is kiosk.core.rotation.
 """
 
 from __future__ import annotations
