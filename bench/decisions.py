@@ -28,7 +28,10 @@ from kiosk.core.director import Director
 from kiosk.core.effects import RequestFrame
 from kiosk.core.frames import Frame
 from kiosk.core.messages import ContentChanged, FrameReady
-from kiosk.core.playlist import Rotation, SavedState
+try:
+    from kiosk.core.rotation import Rotation, SavedState
+except ImportError:  # a kiosk from before the rotation had its own module (bench/scale.py runs earlier commits)
+    from kiosk.core.playlist import Rotation, SavedState  # type: ignore[no-redef]
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 PANEL = (192, 108)  # frames are fake: the size only sets their byte count

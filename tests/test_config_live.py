@@ -104,7 +104,7 @@ class Box:
             self.world.show.step(end)
 
     def on_screen(self) -> str | None:
-        shown = self.world.show.status()["on_screen"]
+        shown = self.world.show.monitor.status()["on_screen"]
         return None if shown is None else shown["path"]
 
     def change(self, section: str, key: str, value: str) -> None:
@@ -406,7 +406,7 @@ def _(make):
 # --- the schedule ----------------------------------------------------------------------
 
 def _screen(box: Box) -> str:
-    return box.world.show.status()["screen"]
+    return box.world.show.monitor.status()["screen"]
 
 
 @case("schedule.hours")

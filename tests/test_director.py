@@ -21,7 +21,8 @@ from kiosk.core.effects import (
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.lineup import PREFETCH_SLIDES
 from kiosk.core.messages import ConfigChanged, ContentChanged, FrameFailed, FrameReady, SyncDone, SyncResult
-from kiosk.core.playlist import FALLBACK_PATH, Rotation, SavedState, plan, playlist_settings
+from kiosk.core.playlist import FALLBACK_PATH, plan, playlist_settings
+from kiosk.core.rotation import Rotation, SavedState
 from kiosk.core.priority import Priority
 from kiosk.core.showstatus import STUCK_WORKER_SECONDS, overlay_lines, show_status
 
@@ -242,7 +243,6 @@ def test_the_rotation_saved_with_each_start_is_the_one_after_it():
     box.run_until(lambda: len(box.started()) == 2)
     saved = box.of(RecordSlide)[-1].state
     assert saved.rotation == box.director.rotation
-    assert box.of(RecordSlide)[0].first and not box.of(RecordSlide)[1].first
     assert [n.kind for n in box.of(Notify)][:2] == ["ready", "status"]
 
 
@@ -294,10 +294,10 @@ def test_a_deleted_upcoming_slide_is_replaced_and_its_frames_dropped():
     box = Box()
     box.answer()
     upcoming = box.director.upcoming
-    assert upcoming.key in box.director.lineup.cache
+    assert upcoming.key in box.director.frames
     box.send(ContentChanged(without(slides(), upcoming.entry.path)))
     assert box.director.upcoming.entry.path != upcoming.entry.path
-    assert upcoming.key not in box.director.lineup.cache
+    assert upcoming.key not in box.director.frames
 
 
 def test_a_file_removed_while_unusable_is_forgotten():
@@ -308,9 +308,12 @@ def test_a_file_removed_while_unusable_is_forgotten():
 
 
 def test_a_burst_of_new_photos_is_fed_two_at_a_time_behind_the_next_slide():
-    box = Box()
+    # Frames of 3.3 MB in a cache of 16 MB: the next slide's and three ahead leave room for one spare.
+    box = Box(config_of(FAST + "decoding:\n  cache_megabytes: 16\n"), open_now=False)
+    box.take(box.director.open((1024, 800), "BGRX", box.now, box.wall))
     box.answer()
     next_key = box.director.upcoming.key
+    assert len(box.director.frames) == 1 + PREFETCH_SLIDES
     burst = slides()
     for index in range(150):
         burst = with_slide(burst, Slide(f"answers/burst{index:03d}.jpg", "answer", 7, index))
@@ -318,11 +321,10 @@ def test_a_burst_of_new_photos_is_fed_two_at_a_time_behind_the_next_slide():
     admitting = [r for r in box.requests if r.priority == Priority.ADMIT]
     assert len(admitting) == ADMIT_IN_FLIGHT and len(box.director.content.awaiting) == 150
     # Admission frames never push the prepared next frame out of a full cache.
-    cache = box.director.lineup.cache
-    cache.max_bytes = cache.nbytes + next_key.layout.frame_bytes
     for _round in range(80):
         box.answer(1)
-        assert next_key in cache
+        assert next_key in box.director.frames
+    assert len(box.director.frames) == 2 + PREFETCH_SLIDES, "one spare kept, in the room there was"
     assert len(box.director.content.awaiting) == 150 - 80
 
 
@@ -346,7 +348,7 @@ def test_a_passing_failure_is_retried_with_backoff_and_never_marks_the_file(capl
     assert box.director.content.retry[path].delay == RETRY_FIRST_SECONDS * 2
     assert box.director.upcoming.entry.path != path  # another slide in its place meanwhile
     assert caplog.text.count(f"cannot prepare {path} now") == 1
-    status = show_status(box.director, 0, box.wall)
+    status = show_status(box.director.snapshot(), 0, box.wall)
     assert status["errors"]["retrying"] == {path: "cannot open: Input/output error"}
     assert path not in status["errors"]["unusable_files"]
     # Once decoded, it is well again.
@@ -405,8 +407,8 @@ def test_the_slides_after_the_next_are_requested_in_plan_order():
 def test_without_a_configured_cache_it_holds_two_frames_of_the_panel_at_their_real_size():
     box = Box()
     layout_bytes = PANEL[0] * PANEL[1] * 4  # BGRX: 4 bytes a pixel, not 3
-    assert box.director.lineup.layout.frame_bytes == layout_bytes
-    assert box.director.lineup.cache.max_bytes == 2 * layout_bytes
+    assert box.director.frames.layout.frame_bytes == layout_bytes
+    assert box.director.frames.limit == 2 * layout_bytes
     assert len(box.requests) == 2  # the next slide, and one ahead
 
 
@@ -416,13 +418,13 @@ def test_a_frame_prepared_ahead_never_pushes_out_the_next_slides():
     for _ in range(40):
         box.answer()
         upcoming = box.director.upcoming
-        assert upcoming is None or upcoming.key in box.director.lineup.cache or upcoming.key in box.director.lineup.asked
+        assert upcoming is None or upcoming.key in box.director.frames or box.director.frames.asked_for(upcoming.key)
         box.advance(0.25)
 
 
 def test_a_configured_cache_prepares_every_planned_slide_it_has_room_for():
     box = Box(config_of(FAST + "decoding:\n  cache_megabytes: 16\n"))
-    assert box.director.lineup.cache.max_bytes == 16 * 1024 * 1024
+    assert box.director.frames.limit == 16 * 1024 * 1024
     assert len(box.requests) == 4  # the next slide and the three planned after it
 
 
@@ -470,13 +472,13 @@ def test_pause_resumes_with_the_time_that_was_left():
 def test_the_info_key_redraws_with_the_overlay_and_again_without():
     box = Box(config_of(FAST + KEYS))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
-    assert box.key("info") == [Redraw()] and box.director.info_visible
-    lines = overlay_lines(box.director, uptime=3725)
+    assert box.key("info") == [Redraw()] and box.director.keys.info_visible
+    lines = overlay_lines(box.director.snapshot(), uptime=3725)
     assert lines[0].startswith("kiosk ") and "box " in lines[0]
     assert lines[1].startswith("on screen: contribute/c1.png")
     assert "3 contribute, 4 answers, 0 arriving, 0 unusable" in lines[2]
     assert "up 1h02m" in lines[4]
-    assert box.key("info") == [Redraw()] and not box.director.info_visible
+    assert box.key("info") == [Redraw()] and not box.director.keys.info_visible
 
 
 # --- the schedule ------------------------------------------------------------------------
@@ -548,10 +550,10 @@ def test_a_rotation_change_makes_new_frames_on_the_same_panel():
     box = Box()
     box.answer()
     box.send(ConfigChanged(config_of(FAST + "display:\n  rotation: 90\n")))
-    layout = box.director.lineup.layout
+    layout = box.director.frames.layout
     assert layout.size == (54, 96) and layout.panel_size == PANEL
     assert box.director.upcoming.key.layout.rotation == 90
-    assert len(box.director.lineup.cache) == 0
+    assert len(box.director.frames) == 0
 
 
 def test_a_worker_stuck_on_one_picture_is_said_once_and_published():
@@ -560,7 +562,7 @@ def test_a_worker_stuck_on_one_picture_is_said_once_and_published():
     assert box.director.health.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 1)) == [PublishStatus()]
     assert box.director.health.check_worker(("answers/huge.jpg", STUCK_WORKER_SECONDS + 2)) == []
     assert box.director.health.worker_stuck
-    assert show_status(box.director, 0, box.wall)["worker_stuck"] is True
+    assert show_status(box.director.snapshot(), 0, box.wall)["worker_stuck"] is True
     box.director.health.check_worker(None)
     assert not box.director.health.worker_stuck
 
@@ -571,7 +573,7 @@ def test_a_sync_result_goes_into_the_status_at_once():
     assert box.send(SyncDone(ok)) == [PublishStatus()]
     failed = SyncResult(False, "HTTP 503", None, finished="12:05:00")
     box.send(SyncDone(failed))
-    sync = show_status(box.director, 0, box.wall)["sync"]
+    sync = show_status(box.director.snapshot(), 0, box.wall)["sync"]
     assert sync["configured"] and sync["manifest_version"] == "abc" and sync["failures"] == 1
     assert sync["last_success_unix"] == int(box.wall.timestamp()) and sync["ok"] is False
 
@@ -579,7 +581,7 @@ def test_a_sync_result_goes_into_the_status_at_once():
 def test_the_status_names_at_most_a_hundred_unusable_files_and_counts_them_all():
     many = Catalogue(answers=tuple(Slide(f"answers/x{i:04d}.jpg", "answer", 1, 1) for i in range(500)))
     box = Box(catalogue=many, unusable={f"answers/x{i:04d}.jpg": (1, 1) for i in range(400)})
-    errors = show_status(box.director, 0, box.wall)["errors"]
+    errors = show_status(box.director.snapshot(), 0, box.wall)["errors"]
     assert errors["unusable_count"] == 400 and len(errors["unusable_files"]) == 100
     assert min(errors["unusable_files"]) == "answers/x0000.jpg"
 
@@ -654,7 +656,7 @@ def test_boxes_of_a_sync_group_start_their_slides_at_the_same_wall_clock_moments
 def test_the_fleet_files_state_reaches_the_status():
     box = Box()
     box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: nope"]}))
-    assert show_status(box.director, 0, box.wall)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: nope"]}
+    assert show_status(box.director.snapshot(), 0, box.wall)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: nope"]}
 
 
 # --- proof of play: when each slide left the screen ------------------------------------------
@@ -769,7 +771,7 @@ def test_with_the_keys_off_no_key_pauses_skips_shows_the_overlay_or_quits():
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
     for name in ("pause", "next", "previous", "info"):
         assert box.key(name) == []
-    assert box.director.paused_remaining is None and not box.director.info_visible
+    assert box.director.paused_remaining is None and not box.director.keys.info_visible
     assert not box.director.quits("quit") and box.director.quits("close")
     box.run_until(lambda: len(box.started()) == 2)
     assert box.now - box.start == pytest.approx(3.0, abs=0.06), "the show went on as planned"
@@ -783,18 +785,27 @@ def test_turning_the_keys_off_ends_a_pause_and_hides_the_overlay():
     box.key("pause")
     box.key("info")
     effects = box.send(ConfigChanged(config_of(FAST)))
-    assert box.director.paused_remaining is None and not box.director.info_visible and Redraw() in effects
+    assert box.director.paused_remaining is None and not box.director.keys.info_visible and Redraw() in effects
 
 
 def test_the_overlay_says_states_and_counts_never_a_url_or_an_error():
     box = Box(config_of(FAST + KEYS + "sync:\n  url: https://sync.internal.example:8443/site/manifest.json\n"))
     box.run_until(lambda: len(box.started()) == 1 and not box.director.fading)
-    assert "sync: not yet" in overlay_lines(box.director, 1)
+    assert "sync: not yet" in overlay_lines(box.director.snapshot(), 1)
     failed = SyncResult(False, "HTTPSConnectionPool(host='sync.internal.example', port=8443): Max retries exceeded",
                         None, finished="12:05:00")
     box.send(SyncDone(failed))
-    text = "\n".join(overlay_lines(box.director, 1))
+    text = "\n".join(overlay_lines(box.director.snapshot(), 1))
     assert "sync: failing · 1 failures since start" in text
     assert "internal" not in text and "http" not in text.lower() and "retries" not in text
     box.send(SyncDone(SyncResult(True, "changed", "abc", downloaded=2, finished="12:06:00")))
-    assert "sync: ok · 1 failures since start" in overlay_lines(box.director, 1)
+    assert "sync: ok · 1 failures since start" in overlay_lines(box.director.snapshot(), 1)
+
+
+def test_a_slide_withdrawn_during_its_fade_in_goes_as_the_fade_ends_with_the_keys_off():
+    box = Box()  # display.keys off, as by default: the takedown is not a key press
+    box.run_until(lambda: len(box.started()) == 2 and box.director.fading, step=0.01)
+    shown, due = box.director.on_screen.entry.path, box.director.upcoming.due
+    box.send(ContentChanged(without(slides(), shown)))
+    box.run_until(lambda: len(box.started()) == 3, limit=1)
+    assert box.now < due - 1, "not at the end of its time"

@@ -496,11 +496,11 @@ def test_the_status_a_real_show_writes_is_read_without_a_malformed_field(tmp_pat
     director = box.show.director
     director.receive(SyncDone(SyncResult(True, "changed", "abc", finished=box.wall().isoformat())), box.clock.now,
                      box.wall())
-    ok = json.loads(json.dumps(box.show.status(), ensure_ascii=False))  # as the status writer writes it
+    ok = json.loads(json.dumps(box.show.monitor.status(), ensure_ascii=False))  # as the status writer writes it
     director.key("pause", box.clock.now, box.wall())
     box.clock.advance(600)
     director.receive(SyncDone(SyncResult(False, "HTTP 503", None)), box.clock.now, box.wall())
-    paused = json.loads(json.dumps(box.show.status(), ensure_ascii=False))
+    paused = json.loads(json.dumps(box.show.monitor.status(), ensure_ascii=False))
     assert paused["paused_since"] and paused["sync"]["consecutive_failures"] == 1
     now = int(dt.datetime.fromisoformat(ok["time"]).timestamp() * 1000) + 5000
     cases = [{"name": "ok", "text": json.dumps(ok), "reported": now, "now": now},

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from kiosk.core.catalogue import FileInfo, build_catalogue
 from kiosk.core.journal import (FRESH_IN_LINE, LINE_HOLD_SECONDS, LINE_KEY, UNUSABLE_SECONDS, Checkpoint,
                                 checkpoint_due, line_state, lines_due, read_checkpoint, resume, unlogged)
-from kiosk.core.playlist import PlaylistSettings, Rotation, SavedState, plan
+from kiosk.core.playlist import PlaylistSettings, plan
+from kiosk.core.rotation import Rotation, SavedState
 from kiosk.core.sections import default
 
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))

@@ -4,7 +4,8 @@ from collections import Counter
 import pytest
 
 from kiosk.core.catalogue import FileInfo, build_catalogue
-from kiosk.core.playlist import FALLBACK_PATH, PlaylistSettings, Rotation, next_entry, plan
+from kiosk.core.playlist import FALLBACK_PATH, PlaylistSettings, next_entry, plan
+from kiosk.core.rotation import Rotation
 
 KST = dt.timezone(dt.timedelta(hours=9))
 NOW = dt.datetime(2026, 12, 18, 10, 0, tzinfo=KST)
@@ -146,16 +147,6 @@ def test_removed_answers_leave_and_new_answers_join_the_current_round():
     assert gone not in rest_paths
     assert "answers/new.jpg" in rest_paths, "a new answer waits for the next round"
     assert set(e.path for e in shown).isdisjoint(rest_paths), "an answer repeated inside a round"
-
-
-def test_rotation_round_trips_through_json():
-    _, rotation = run(catalogue(2, 5), 7)
-    assert Rotation.from_json(rotation.to_json()) == rotation
-
-
-def test_malformed_rotation_json_raises_value_error():
-    with pytest.raises(ValueError):
-        Rotation.from_json({"bag": []})
 
 
 def test_plan_is_pure():

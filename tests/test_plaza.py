@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.core.catalogue import Catalogue, Slide
-from kiosk.core.playlist import PlaylistSettings, Rotation, next_entry, playlist_settings
+from kiosk.core.playlist import PlaylistSettings, next_entry, playlist_settings
+from kiosk.core.rotation import Rotation
 from kiosk.core.plaza import EPOCH, active_overrides, choose, selected, synced_entry
 from kiosk.core.sidecar import SlideMeta
 

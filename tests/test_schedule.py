@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.core.catalogue import FileInfo, build_catalogue
-from kiosk.core.playlist import PlaylistSettings, Rotation, plan
+from kiosk.core.playlist import PlaylistSettings, plan
+from kiosk.core.rotation import Rotation
 from kiosk.core.schedule import Schedule, parse_dates, parse_hours, parse_range
 
 SEOUL = ZoneInfo("Asia/Seoul")

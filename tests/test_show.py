@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.app.show import DRAIN_SECONDS, Show
+from kiosk.app.sinks import Sinks
+from kiosk.boundary.clock import system_zone
 from kiosk.boundary.folder import scan
 from kiosk.boundary.notify import SystemdNotifier
 from kiosk.boundary.playlog import PlayLog, read_play_log
-from kiosk.boundary.state import RotationStore
+from kiosk.boundary.power import DisplayPower
+from kiosk.boundary.state import RotationStore, SlideRecorder
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.boundary.configfile import load_config
+from kiosk.core.director import Director
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import FrameKey
 from kiosk.core.messages import FrameFailed, FrameReady
@@ -147,9 +151,10 @@ class FakeTimeInbox(queue.Queue):
 
 
 class World:
-    """A show on real files with a fake screen, a synchronous worker and a fake clock."""
+    """A show on real files with a fake screen, a synchronous worker and a fake clock, wired as `kiosk run` does."""
 
-    def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), **show_options):
+    def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), notifier=None,
+                 status_writer=None, screenshots=None, clock_synchronised=lambda: True):
         self.config = load_config(config_path)
         self.clock = FakeClock()
         self.start = self.clock.now
@@ -157,11 +162,15 @@ class World:
         self.screen = FakeScreen(clock=self.clock)
         self.inbox = FakeTimeInbox(self.clock, lambda: self.worker.work())
         self.worker = SyncWorker(self.inbox, self.config.slides.folder)
-        self.show = Show(
-            self.config, self.screen, self.worker, self.inbox, scan(self.config.slides.folder),
-            RotationStore(self.config.state.dir), PlayLog(self.config.state.dir), seed=self.config.playlist.seed or 0,
-            clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep, **show_options,
+        store, play_log = RotationStore(self.config.state.dir), PlayLog(self.config.state.dir)
+        director = Director(self.config, scan(self.config.slides.folder), store.load(self.config.playlist.seed or 0),
+                            self.config.slides.folder, system_zone())
+        sinks = Sinks(
+            SlideRecorder(store, play_log), notifier or SystemdNotifier({}), DisplayPower(), status_writer, screenshots,
+            writers=tuple(writer for writer in (store, play_log, status_writer, screenshots) if writer is not None),
         )
+        self.show = Show(director, self.screen, self.worker, self.inbox, sinks, clock_synchronised=clock_synchronised,
+                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep)
 
     def wall(self):
         return self.wall_start + dt.timedelta(seconds=self.clock.now - self.start)
@@ -226,7 +235,7 @@ def test_undecodable_files_are_skipped_logged_once_and_remembered(tmp_path, slid
     assert {"answers/a1.jpg", "answers/a2.jpg", "answers/a3.jpg", "answers/a4.jpg"} <= set(played)
     assert caplog.text.count("skipping answers/a0-truncated.jpg") == 1
     # An empty file never reaches the worker: the listing reports it.
-    status = box.show.status()
+    status = box.show.monitor.status()
     assert any("a0-empty.jpg: skipped: an empty file" in p for p in status["errors"]["content_problems"])
     assert "answers/a0-truncated.jpg" in status["errors"]["unusable_files"]
     assert "answers/a0-truncated.jpg" in RotationStore(box.config.state.dir).load(0).unusable
@@ -248,7 +257,7 @@ def test_a_still_picture_is_drawn_once(tmp_path, slide_folder):
     box.run(10.0)
     assert box.show.slides_shown == 1
     assert [d[0] for d in box.screen.drawn] == ["show", "show"]  # the background at open, then the slide
-    assert box.show.frames_drawn == 1
+    assert box.show.monitor.frame_stats.presented == 1
 
 
 def test_a_fade_blends_from_the_old_slide_to_the_new_one(tmp_path, slide_folder):
@@ -278,7 +287,7 @@ def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
     box = World(write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"), slides=root))
     played = box.run(1.5)
     assert len(played) >= 3 and set(played) == {"contribute/only.png"}
-    assert box.show.frames_drawn <= 0.2 * 60 + 2, "only the first fade-in may draw"
+    assert box.show.monitor.frame_stats.presented <= 0.2 * 60 + 2, "only the first fade-in may draw"
 
 
 def test_keys_reach_the_director_and_quit_stops(tmp_path, slide_folder, caplog):
@@ -308,7 +317,7 @@ def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tm
     for _ in range(20):
         box.show.step()
     assert box.show.slides_shown == 1 and len(box.screen.drawn) == drawn, "nothing drawn, nothing skipped"
-    assert box.show.status()["paused"] is False
+    assert box.show.monitor.status()["paused"] is False
     assert caplog.text.count("operator keys are off") == 1 and "quit requested" not in caplog.text
     box.screen.keys = ["close"]
     box.show.run()
@@ -316,11 +325,14 @@ def test_with_the_keys_off_no_key_does_anything_and_only_the_window_closes_it(tm
 
 
 def test_stop_ends_the_loop_after_the_pass(tmp_path, slide_folder):
-    box = world(tmp_path, slide_folder)
-    box.show.on_first_slide(lambda entry: box.show.stop())
+    class StopWhenReady(SystemdNotifier):
+        def ready(self, status=""):  # told as the first slide begins
+            box.show.stop()
+
+    box = world(tmp_path, slide_folder, notifier=StopWhenReady({}))
     box.run(30.0)
     assert box.show.slides_shown == 1
-    assert box.show.status()["running"] is False
+    assert box.show.monitor.status()["running"] is False
 
 
 # --- the schedule, as the loop carries it out ------------------------------------------
@@ -351,7 +363,7 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
         box.show.step()
     assert box.show.director.screen_on and box.show.slides_shown >= 1
     assert caplog.text.count("the system clock is not synchronised yet") == 1
-    assert box.show.status()["clock_synchronised"] is False
+    assert box.show.monitor.status()["clock_synchronised"] is False
     synchronised[0] = True
     box.clock.advance(11)  # asked again every 10 s
     box.show.step()
@@ -363,7 +375,7 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
 def test_a_flood_of_failures_does_not_keep_the_loop_from_its_watchdog(tmp_path, slide_folder):
     box = world(tmp_path, slide_folder)
     box.show.open()
-    layout = box.show.director.lineup.layout
+    layout = box.show.director.frames.layout
     handled = []
     receive = box.show.director.receive
 
@@ -397,7 +409,7 @@ def test_a_worker_stuck_on_one_picture_silences_the_watchdog(tmp_path, slide_fol
     box.show.step(deadline=box.clock.now)
     assert sent == ["WATCHDOG=1"]
     assert caplog.text.count("the decode worker has been preparing answers/huge.jpg") == 1
-    assert box.show.status()["worker_stuck"] is True
+    assert box.show.monitor.status()["worker_stuck"] is True
     box.worker.busy = None
     box.show.step(deadline=box.clock.now)
     assert sent == ["WATCHDOG=1", "WATCHDOG=1"]
@@ -413,7 +425,7 @@ def test_a_state_folder_that_cannot_be_written_is_said_once(tmp_path, slide_fold
     assert box.show.slides_shown >= 4
     assert caplog.text.count("cannot save the rotation") == 1
     assert caplog.text.count("cannot write the play log") == 1
-    assert len(box.show.status()["state_problems"]) == 2
+    assert len(box.show.monitor.status()["state_problems"]) == 2
 
 
 def test_the_status_is_published_at_each_slide_and_the_last_says_stopped(tmp_path, slide_folder):
@@ -432,7 +444,7 @@ def test_the_status_is_published_at_each_slide_and_the_last_says_stopped(tmp_pat
     assert len(writer.statuses) >= box.show.slides_shown
     assert writer.statuses[-1]["running"] is False and writer.statuses[-2]["running"] is True
     last = writer.statuses[-1]
-    assert last["frames"]["frames_presented"] == box.show.frames_drawn
+    assert last["frames"]["frames_presented"] == len(box.screen.drawn) - 1, "every frame drawn but the background"
     assert set(last["slides_shown"]) == {"contribute", "answer"}
 
 
@@ -463,7 +475,7 @@ def test_the_play_log_says_how_long_a_paused_and_a_taken_down_slide_were_on_scre
     box.show.open()
     box.step_until(lambda: box.show.slides_shown == 1 and not box.show.director.fading)
     box.screen.keys = ["pause"]
-    box.step_until(lambda: box.show.status()["paused"] is False and box.show.slides_shown == 2, steps=20000)
+    box.step_until(lambda: box.show.monitor.status()["paused"] is False and box.show.slides_shown == 2, steps=20000)
     second = box.show.director.on_screen
     box.step_until(lambda: not box.show.director.fading)
     box.clock.advance(0.5)

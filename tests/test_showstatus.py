@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from kiosk.boundary.fleetpage import STATUS_MAX_BYTES
 from kiosk.core.catalogue import Catalogue, Slide
 from kiosk.core.frames import FrameKey
-from kiosk.core.messages import SyncDone, SyncResult
+from kiosk.core.messages import ConfigChanged, SyncDone, SyncResult
 from kiosk.core.showstatus import STATUS_LIST_LIMIT, STATUS_TEXT_LIMIT, STUCK_WORKER_SECONDS, show_status
 
 from .test_director import FAST, KEYS, Box, config_of, slides
@@ -20,7 +20,7 @@ SYNCING = config_of(FAST + "sync:\n  url: https://kiosk.example.org/manifest.jso
 
 
 def status_of(box: Box) -> dict:
-    return json.loads(json.dumps(show_status(box.director, 0, box.wall), ensure_ascii=False))
+    return json.loads(json.dumps(show_status(box.director.snapshot(), 0, box.wall), ensure_ascii=False))
 
 
 def test_a_pause_says_since_when_and_only_while_it_lasts():
@@ -73,10 +73,9 @@ def test_a_stuck_worker_names_the_picture_until_it_works_again():
 
 def test_a_refused_fleet_file_says_why():
     box = Box()
-    box.director.health.fleet = {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}
+    assert status_of(box)["fleet"] is None  # no fleet file
+    box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}))
     assert status_of(box)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}
-    box.director.health.fleet = None
-    assert status_of(box)["fleet"] is None
 
 
 def crowded(text: str, length: int) -> Box:
@@ -87,13 +86,13 @@ def crowded(text: str, length: int) -> Box:
     catalogue = Catalogue(contribute=slides().contribute, answers=answers, overrides=overrides,
                           problems=tuple(f"{i}{long}" for i in range(STATUS_LIST_LIMIT + 5)))
     box = Box(catalogue=catalogue)
-    layout = box.director.lineup.layout
+    box.send(ConfigChanged(box.config, {"version": "a", "refused": [f"{i}: {long}" for i in range(STATUS_LIST_LIMIT + 5)]}))
+    layout = box.director.frames.layout
     content = box.director.content
     for slide in answers[:STATUS_LIST_LIMIT + 20]:
         content.mark_unusable(slide.path, (1, 1), "cannot decode: " + long)
     for slide in answers[STATUS_LIST_LIMIT + 20:]:
         content.failed(FrameKey(slide.path, (1, 1), "", "answer", layout), "I/O error: " + long, True, box.now)
-    box.director.health.fleet = {"version": "a", "refused": [f"{i}: {long}" for i in range(STATUS_LIST_LIMIT + 5)]}
     return box
 
 

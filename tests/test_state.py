@@ -6,7 +6,7 @@ import threading
 import sys
 import time
 
-from kiosk.core.playlist import Rotation
+from kiosk.core.rotation import Rotation
 from kiosk.boundary.playlog import PlayLog, read_play_log
 from kiosk.core.playlist import play_record
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SavedState, SlideRecorder, default_seed

@@ -7,7 +7,7 @@ import os
 import queue
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from kiosk.boundary.sync import SyncThread
 
 
-def _lock_state(folder: Path) -> object | None:
+def _lock_state(folder: Path) -> IO[str] | None:
     """Holds `<state.dir>/kiosk.lock` for the life of the process; None if another kiosk holds it.
 
     Two kiosks on one state folder would both write the play log (every slide
@@ -60,12 +60,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.boundary.memory import keep_big_buffers_mapped
 
     keep_big_buffers_mapped()
-    from kiosk.boundary.clock import clock_synchronised
+    from kiosk.boundary.clock import clock_synchronised, system_zone
     from kiosk.boundary.screens import ChosenScreen  # needs SDL: imported only here
     from kiosk.boundary.inflight import InFlightFile, left_in_flight
     from kiosk.boundary.notify import SystemdNotifier
     from kiosk.boundary.playlog import PlayLog
+    from kiosk.boundary.power import DisplayPower
     from kiosk.app.show import Show
+    from kiosk.app.sinks import Sinks
+    from kiosk.core.director import Director
     from kiosk.boundary.status import StatusWriter
     from kiosk.boundary.configwatch import ConfigWatcher
     from kiosk.boundary.folderwatch import FolderWatcher
@@ -74,19 +77,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before anything starts a thread (the watchers' observers, the listing of a large
     # folder): a stop asked for during start-up is never lost, and never kills the kiosk.
     stopping: list[int] = []
-    running: dict[str, object] = {}
+    running: dict[str, Any] = {}  # the show and the config watcher once made: what a signal reaches
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)
         stopping.append(signum)
         if "show" in running:
-            running["show"].stop()  # type: ignore[attr-defined]
+            running["show"].stop()
 
     def on_hangup(_signum: int, _frame: object) -> None:
         # systemctl reload: read config.yaml again now, as an edit would.
         log.info("received SIGHUP; reading %s again", args.config)
         if "config_watcher" in running:
-            running["config_watcher"].wake()  # type: ignore[attr-defined]
+            running["config_watcher"].wake()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -120,22 +123,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     slide_recorder = SlideRecorder(store, play_log, lines_per_write=config.state.play_log_lines_per_write)
     slide_recorder.recover()  # lines a kill or a power cut took while they were held
     recorder = BackgroundRecorder(slide_recorder)
-    show = Show(
-        config, screen, worker, inbox, catalogue, store, play_log, seed_of(config),
-        notifier=SystemdNotifier(), recorder=recorder, clock_synchronised=clock_synchronised, fleet=fleet.status(),
+    sync_thread = _sync_thread(config, inbox)
+    director = Director(
+        config, catalogue, store.load(seed_of(config)), config.slides.folder, system_zone(), fleet=fleet.status(),
+        # Before the first sync: what sync.json holds.
+        trust=sync_thread.client.trust_status() if sync_thread is not None else None,
     )
-
     if crashed_on is not None:
         path, version = crashed_on
-        show.mark_unusable(path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
+        director.content.mark_unusable(
+            path, version, "the kiosk stopped while preparing it (killed or crashed); skipped until the file changes")
 
-    if stopping:
-        show.stop()  # a signal came during start-up
-    running.update(show=show, config_watcher=config_watcher)
-
-    sync_thread = _sync_thread(config, inbox)
-    if sync_thread is not None:
-        show.director.health.trust = sync_thread.client.trust_status()  # before the first sync: what sync.json holds
     heartbeat, uploader = None, None
     if config.heartbeat.url:  # requests is imported only by a box that talks to a server
         from kiosk.boundary.fetch import new_client
@@ -151,14 +149,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             heartbeat = Heartbeat(config.heartbeat.url, client, config.heartbeat.interval_seconds)
     status_writer = StatusWriter(runtime, heartbeat, disk=config.state.dir)
-    show.status_writer = status_writer
     from kiosk.boundary.screenshot import ScreenshotWriter
 
     screenshots = ScreenshotWriter(runtime, config.display.size or (1920, 1080), config.display.rotation)
-    show.screenshots = screenshots
     threads = [worker, folder_watcher, config_watcher, recorder, status_writer, screenshots] + (
         [sync_thread] if sync_thread else []) + ([uploader] if uploader else [])
-    show.thread_status = lambda: {thread.thread_name: thread.health() for thread in threads}
+    sinks = Sinks(
+        recorder=recorder, notifier=SystemdNotifier(), power=DisplayPower(), status_writer=status_writer,
+        screenshots=screenshots, threads=lambda: {thread.thread_name: thread.health() for thread in threads},
+        writers=(store, play_log, status_writer, screenshots),
+    )
+    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised)
+    running.update(show=show, config_watcher=config_watcher)
+    if stopping:
+        show.stop()  # a signal came during start-up
     for thread in threads:
         thread.start()
     try:

@@ -107,14 +107,6 @@ class DecodeWorker(BackgroundThread):
         left = since + HOLD_LIMIT_SECONDS - self.clock()
         return left if left > 0 else None
 
-    def is_pending(self, key: FrameKey) -> bool:
-        with self._lock:
-            return key in self._pending
-
-    def pending_count(self, priority: Priority) -> int:
-        with self._lock:
-            return sum(1 for waiting in self._pending.values() if waiting == priority)
-
     def busy_for(self) -> tuple[str, float] | None:
         """The path being prepared and for how many seconds, or None when idle."""
         busy = self._busy

@@ -3,15 +3,17 @@
 The director (kiosk.core.director) decides; the loop (kiosk.app.show)
 carries these out on the screen, the decode worker, the recorder, systemd
 and the display's power commands, in the order given. Tests read them.
+`Effect` is the closed set: the loop's one dispatch covers each of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from kiosk.core.frames import Frame, FrameKey
-from kiosk.core.playlist import SavedState
+from kiosk.core.rotation import SavedState
 from kiosk.core.priority import Priority
 
 
@@ -87,8 +89,7 @@ class RecordSlide:
     """Save the rotation, then append the play-log line (the order makes resume exact)."""
 
     state: SavedState
-    record: dict
-    first: bool = False
+    record: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class PublishStatus:
     """Hand the newest status to the status writer now."""
 
 
-Effect = (
+Effect: TypeAlias = (
     RequestFrame | ConfigureWorker | HoldWorker | ReleaseWorker | PrepareSurface | Present | Blend | EndFade
     | Redraw | ShowStill | RecordSlide | SlideLeft | SlideBegan | Notify | RunDisplayCommand | PublishStatus
 )

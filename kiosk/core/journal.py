@@ -45,7 +45,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from kiosk.core.playlist import Rotation, SavedState
+from kiosk.core.rotation import Rotation, SavedState
 
 FORMAT = 2
 FRESH_IN_LINE = 64  # answers that arrived since the checkpoint, carried by each line; more: a new checkpoint

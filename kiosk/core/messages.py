@@ -15,7 +15,7 @@ show pulls in neither watchdog nor requests).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiosk.core.catalogue import Catalogue, Slide
@@ -35,7 +35,7 @@ class ContentChanged:
 @dataclass(frozen=True)
 class ConfigChanged:
     config: Config
-    fleet: dict | None = None  # the fleet file in force and why a newer one was refused (status.json)
+    fleet: dict[str, Any] | None = None  # the fleet file in force and why a newer one was refused (status.json)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class SyncResult:
     downloaded: int = 0
     removed: int = 0
     finished: str = ""  # ISO-8601 wall-clock time
-    trust: dict | None = None  # status.json's `trust` block after this sync (kiosk.core.trust.trust_status)
+    trust: dict[str, Any] | None = None  # status.json's `trust` block after this sync (kiosk.core.trust.trust_status)
 
     def line(self) -> str:
         if not self.ok:

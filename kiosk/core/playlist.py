@@ -13,7 +13,8 @@ Answers that arrive during a round join it (`fresh`), first if
 
 Every choice costs in proportion to what changed, not to the folder: the
 catalogue says which answers each change added (Catalogue.added_since), and
-the rotation never copies or searches its 20,000 names.
+the rotation never copies or searches its 20,000 names. The rotation itself,
+the state each choice moves on, is kiosk.core.rotation.
 """
 
 from __future__ import annotations
@@ -21,17 +22,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
-from dataclasses import dataclass, field
-from typing import Callable, Collection, TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any, Callable, Collection
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
+from kiosk.core.rotation import Rotation, member_path
 from kiosk.core.schedule import Schedule
-from kiosk.core.shuffle import permuted
+from kiosk.core.sections import Config
 from kiosk.core.sidecar import within_window
 from kiosk.core.values import printable_name
-
-if TYPE_CHECKING:
-    from kiosk.core.sections import Config
 
 FALLBACK_PATH = "(fallback)"
 
@@ -70,156 +69,7 @@ def playlist_settings(config: Config) -> PlaylistSettings:
     )
 
 
-@dataclass(frozen=True, eq=False)
-class Rotation:
-    """Where the show stands: everything needed to continue it exactly.
-
-    Two rotations are equal when they would continue the same way: their
-    members compared by path, whether held as paths or as slides.
-    """
-
-    seed: int
-    round: int = 0
-    # The round's answers, in filename order when it began: their paths, or (a round begun by
-    # this kiosk) the catalogue's own tuple of slides, taken as it is: no pass over 20,000.
-    members: tuple[str | Slide, ...] = ()
-    shuffled: bool = True  # drawn through the round's permutation; False: in the order of `members`
-    drawn: int = 0  # positions of `members` passed
-    first_swapped: bool = False  # positions 0 and 1 swap: the round does not begin with the answer just shown
-    fresh: tuple[str, ...] = ()  # answers that arrived during the round, in the order they came
-    fresh_drawn: int = 0
-    deferred: tuple[str, ...] = ()  # passed over while they could not be shown; first once they can
-    last_answer: str | None = None
-    last_contribute: str | None = None
-    answers_since_contribute: int | None = None
-    last_override: str | None = None  # the override shown last, while overrides are in the folder
-    # The catalogue whose answers the rotation has taken in: (lineage, generation). Not saved.
-    taken_in: tuple[int, int] | None = field(default=None, compare=False, repr=False)
-
-    def to_json(self) -> dict:
-        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.name != "taken_in"}
-        return data | {"members": [_path(member) for member in self.members], "fresh": list(self.fresh),
-                       "deferred": list(self.deferred)}
-
-    def _compared(self) -> tuple:
-        return tuple(getattr(self, field.name) for field in dataclasses.fields(self)
-                     if field.name not in ("members", "taken_in")) + (tuple(map(_path, self.members)),)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Rotation):
-            return NotImplemented
-        if self.members is not other.members and len(self.members) != len(other.members):
-            return False
-        return self._compared() == other._compared()
-
-    def __hash__(self) -> int:
-        return hash(self._compared())
-
-    def member(self, position: int) -> str:
-        """The path of the answer drawn at this position of the round."""
-        return _path(self.members[_member_at(self, position)])
-
-    def position(self) -> dict:
-        """The part that changes at every slide: small, for the play log (kiosk.core.journal)."""
-        return {
-            "round": self.round, "drawn": self.drawn, "fresh_drawn": self.fresh_drawn,
-            "deferred": list(self.deferred), "last_answer": self.last_answer,
-            "last_contribute": self.last_contribute, "answers_since_contribute": self.answers_since_contribute,
-            "last_override": self.last_override,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Rotation":
-        """Rebuilds a rotation from `to_json()` output, or from an earlier kiosk's; raises ValueError if malformed."""
-        try:
-            if "members" not in data and ("bag" in data or "seen" in data):
-                return cls._from_bag(data)
-            rotation = cls(
-                seed=int(data["seed"]),
-                round=int(data.get("round", 0)),
-                members=_paths(data.get("members", ())),
-                shuffled=bool(data.get("shuffled", True)),
-                drawn=int(data.get("drawn", 0)),
-                first_swapped=bool(data.get("first_swapped", False)),
-                fresh=_paths(data.get("fresh", ())),
-                fresh_drawn=int(data.get("fresh_drawn", 0)),
-                **_small_fields(data),
-            )
-        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise ValueError(f"malformed rotation state: {str(exc)[:200]}") from None
-        return rotation.checked()
-
-    @classmethod
-    def _from_bag(cls, data: dict) -> "Rotation":
-        """The format of kiosks before 2026-12: the round's shuffled bag still to show, and those seen.
-
-        The seen ones come first and count as drawn; the bag follows in its own order.
-        """
-        seen, bag = _paths(data.get("seen", ())), _paths(data.get("bag", ()))
-        return cls(
-            seed=int(data["seed"]),
-            round=int(data.get("round", 0)),
-            members=seen + bag,
-            shuffled=False,
-            drawn=len(seen),
-            **_small_fields(data),
-        ).checked()
-
-    def with_position(self, position: dict) -> "Rotation":
-        """This rotation moved on to a `position()` written later in the same round; ValueError if it cannot be."""
-        try:
-            moved = dataclasses.replace(
-                self,
-                round=int(position["round"]),
-                drawn=int(position["drawn"]),
-                fresh_drawn=int(position["fresh_drawn"]),
-                **_small_fields(position),
-            )
-        except (KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise ValueError(f"malformed rotation position: {str(exc)[:200]}") from None
-        if moved.round != self.round:
-            raise ValueError("the position belongs to another round")
-        return moved.checked()
-
-    def checked(self) -> "Rotation":
-        """Itself if every number is in range; ValueError otherwise (it came from a file)."""
-        if self.round < 0 or not 0 <= self.drawn <= len(self.members) or not 0 <= self.fresh_drawn <= len(self.fresh):
-            raise ValueError("rotation position out of range")
-        if self.answers_since_contribute is not None and not 0 <= self.answers_since_contribute <= 1_000_000:
-            raise ValueError("rotation count out of range")
-        return self
-
-
-def _path(member: "str | Slide") -> str:
-    return member if isinstance(member, str) else member.path
-
-
-def _small_fields(data: dict) -> dict:
-    """The fields that change at every slide, as the saved state and the play log carry them."""
-    return {
-        "deferred": _paths(data.get("deferred", ())),
-        "last_answer": _optional_str(data.get("last_answer")),
-        "last_contribute": _optional_str(data.get("last_contribute")),
-        "answers_since_contribute": _optional_int(data.get("answers_since_contribute")),
-        "last_override": _optional_str(data.get("last_override")),
-    }
-
-
-def _paths(value: object) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise TypeError("a list of paths was expected")
-    return tuple(str(p) for p in value)
-
-
-@dataclass(frozen=True)
-class SavedState:
-    """What survives a restart: the rotation, and the files known not to decode in their present version."""
-
-    rotation: Rotation
-    unusable: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-
-def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict:
+def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dict[str, Any]:
     """The log line for a slide that began to appear at `start` (an aware datetime)."""
     return {
         "time": start.isoformat(timespec="milliseconds"),
@@ -227,14 +77,6 @@ def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dic
         "kind": kind,
         "seconds": seconds,
     }
-
-
-def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _optional_int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -310,12 +152,13 @@ def plan(
     (kiosk.core.plaza.choose adds overrides and sync groups).
     """
     planned: list[PlannedEntry] = []
-    moment: dt.datetime | None = start
+    moment = start
     for _ in range(count):
         if schedule is not None:
-            moment = schedule.next_on(moment)
-            if moment is None:
+            on = schedule.next_on(moment)
+            if on is None:
                 break  # the schedule has ended: the screen stays off
+            moment = on
         entry, rotation = (chooser or next_entry)(rotation, catalogue, settings, moment, skip)
         planned.append(PlannedEntry(moment, entry))
         end = moment + dt.timedelta(seconds=entry.seconds)
@@ -372,22 +215,25 @@ def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, 
           skip: Collection[str]) -> tuple[Slide, Rotation] | None:
     """The round's next answer that can be shown now, or None when the round has none left."""
 
-    def showable(path: str) -> Slide | None | bool:
-        """The slide; None if it left the folder; False if it cannot be shown now."""
+    def listed(path: str) -> Slide | None:
+        """The answer, or None if it left the folder."""
         slide = catalogue.get(path)
-        if slide is None or slide.kind != "answer":
-            return None
-        return slide if path not in skip and within_window(slide.meta, now) else False
+        return slide if slide is not None and slide.kind == "answer" else None
+
+    def shown_now(path: str, slide: Slide) -> bool:
+        """Whether it may be shown now: not skipped, and within its dates."""
+        return path not in skip and within_window(slide.meta, now)
 
     if rotation.deferred:
         waiting: list[str] = []
         for at, path in enumerate(rotation.deferred):
-            slide = showable(path)
-            if slide:
+            slide = listed(path)
+            if slide is None:
+                continue
+            if shown_now(path, slide):
                 rest = (*waiting, *rotation.deferred[at + 1:])
-                return slide, dataclasses.replace(rotation, deferred=rest, last_answer=path)  # type: ignore[return-value]
-            if slide is False:
-                waiting.append(path)
+                return slide, dataclasses.replace(rotation, deferred=rest, last_answer=path)
+            waiting.append(path)
         rotation = dataclasses.replace(rotation, deferred=tuple(waiting))
     deferred = list(rotation.deferred)
     drawn, fresh_drawn = rotation.drawn, rotation.fresh_drawn
@@ -401,25 +247,16 @@ def _draw(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings, 
             drawn += 1
             if path in fresh:
                 continue  # it left and came back during the round: it is drawn as a new answer
-        slide = showable(path)
+        slide = listed(path)
         if slide is None:
             continue
-        if slide is False:
+        if not shown_now(path, slide):
             deferred.append(path)
             continue
-        return slide, dataclasses.replace(  # type: ignore[return-value]
+        return slide, dataclasses.replace(
             rotation, drawn=drawn, fresh_drawn=fresh_drawn, deferred=tuple(deferred), last_answer=path,
         )
     return None
-
-
-def _member_at(rotation: Rotation, position: int) -> int:
-    """Which of the round's members is drawn at this position."""
-    if rotation.first_swapped and position < 2:
-        position = 1 - position
-    if not rotation.shuffled:
-        return position
-    return permuted(f"{rotation.seed}:{rotation.round}", len(rotation.members), position)
 
 
 def _fresh_next(rotation: Rotation, settings: PlaylistSettings, drawn: int, fresh_drawn: int) -> bool:
@@ -462,7 +299,7 @@ def take_in(rotation: Rotation, catalogue: Catalogue, settings: PlaylistSettings
         return rotation
     added = None if rotation.taken_in is None else catalogue.added_since(*rotation.taken_in)
     if added is None:
-        known = {_path(member) for member in rotation.members}
+        known = {member_path(member) for member in rotation.members}
         known.update(rotation.fresh)
         added = tuple(path for path in catalogue.answer_paths or () if path not in known)
     else:

@@ -36,7 +36,8 @@ from pathlib import PurePosixPath
 from typing import Callable, Collection
 
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
-from kiosk.core.playlist import Entry, PlaylistSettings, Rotation, entry_for, next_entry
+from kiosk.core.playlist import Entry, PlaylistSettings, entry_for, next_entry
+from kiosk.core.rotation import Rotation
 from kiosk.core.sidecar import within_window
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
