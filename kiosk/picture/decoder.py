@@ -252,9 +252,9 @@ def _colour_key_alpha(image: Image.Image, key: object, bit_depth: int) -> Image.
         target = key * (255 // levels)
         return grey.point([0 if value == target else 255 for value in range(256)])
     if image.mode == "RGB" and isinstance(key, tuple) and len(key) == 3 and all(isinstance(k, int) for k in key):
-        target = tuple(k >> 8 for k in key) if bit_depth == 16 else key
+        colour = tuple(k >> 8 for k in key) if bit_depth == 16 else key
         masks = [band.point([255 if value == wanted else 0 for value in range(256)])
-                 for band, wanted in zip(image.split(), target)]
+                 for band, wanted in zip(image.split(), colour)]
         return ImageChops.invert(ImageChops.multiply(ImageChops.multiply(masks[0], masks[1]), masks[2]))
     return None
 
@@ -383,8 +383,9 @@ SRGB_GAMMA = 1 / 2.2  # what a PNG's gAMA chunk says for sRGB-like encoding (0.4
 def _shown_differently(image: Image.Image, handle: BinaryIO) -> list[str]:
     """What the decoder cannot show exactly as the file asks, said plainly for `kiosk check`."""
     notes = []
-    if getattr(image, "n_frames", 1) > 1:
-        notes.append(f"animated ({image.n_frames} frames): only the first frame shows")
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        notes.append(f"animated ({frames} frames): only the first frame shows")
     gamma = image.info.get("gamma")
     if (image.format == "PNG" and isinstance(gamma, (int, float)) and abs(gamma - SRGB_GAMMA) > 0.05
             and "srgb" not in image.info and "icc_profile" not in image.info):
