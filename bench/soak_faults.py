@@ -140,8 +140,8 @@ def main() -> int:
             "answer_seconds: 8": "answer_seconds: 0.4",
             "transition_seconds: 1.0": "transition_seconds: 0.1",
             'url: ""\n  # How often': f'url: "{server.url}"\n  # How often',
-            "interval_seconds: 300": "interval_seconds: 5",
-            "jitter_seconds: 60": "jitter_seconds: 1",
+            # sync's (the first interval in config.yaml): every 5 s, give or take 1
+            "interval_seconds: 10\n  jitter_seconds: 5": "interval_seconds: 5\n  jitter_seconds: 1",
             "connect_timeout_seconds: 10": "connect_timeout_seconds: 2",
             "read_timeout_seconds: 30": "read_timeout_seconds: 2",
             "retries: 3": "retries: 1",
