@@ -23,7 +23,9 @@ fi
 export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 failed=0
 
-# run NAME FULL-ARGUMENTS -- QUICK-ARGUMENTS: bench/NAME.py with the arguments of this kind of run.
+# run NAME FULL-ARGUMENTS -- QUICK-ARGUMENTS: bench/NAME.py with the arguments of this kind of run
+# (on the cores in $cores, when set).
+cores=""
 run() {
     local name=$1 full=() small=() seen=false
     shift
@@ -36,8 +38,10 @@ run() {
     local arguments=("${full[@]}")
     $quick && arguments=("${small[@]}")
     local log="$logs/$name-$(date +%s%N).log" started=$SECONDS
-    printf '%-60s ' "bench/$name.py ${arguments[*]}"
-    if "$python" "bench/$name.py" "${arguments[@]}" >"$log" 2>&1; then
+    local prefix=()
+    [ -n "$cores" ] && prefix=(taskset -c "$cores")
+    printf '%-60s ' "${prefix[*]} bench/$name.py ${arguments[*]}"
+    if "${prefix[@]}" "$python" "bench/$name.py" "${arguments[@]}" >"$log" 2>&1; then
         echo "ok, $((SECONDS - started)) s"
     else
         echo "FAILED after $((SECONDS - started)) s: $log"
@@ -61,8 +65,13 @@ run watch_latency --runs 20 --watch poll -- --runs 2 --watch poll
 run sync_group --seconds 120 --size 640x360 -- --seconds 15 --size 320x180 --boxes 2
 run sync_group --seconds 120 --size 1920x1080 -- --seconds 15 --size 640x360 --boxes 2
 run perf --sizes 1920x1080,3840x2160 -- --sizes 640x360 --photos 20 --seconds 10
+cores=0
+run perf --sizes 1920x1080 -- --sizes 640x360 --photos 20 --seconds 10
+cores=""
+run perf --sizes 1920x1080,3840x2160 --renderer gpu -- --sizes 640x360 --photos 20 --seconds 10 --renderer gpu
 if $root; then
     run disk_writes --minutes 3 -- --minutes 0.5 --answers 50
+    run disk_writes --minutes 3 --lines-per-write 1 -- --minutes 0.5 --answers 50 --lines-per-write 1
     run disk_writes --minutes 2 --speed 5 --ext4 "" -- --minutes 0.5 --answers 50 --ext4 ""
 else
     echo "bench/disk_writes.py: skipped, it needs root (to scale the kernel's writeback timers)"

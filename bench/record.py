@@ -8,7 +8,8 @@ Python puts the script's own folder first on sys.path). The file holds
 
 `dirty` is true when tracked files differ from the commit (bench/results/ itself aside), so a figure
 measured on uncommitted code says so. A script measured in several variants (bench/perf.py's
-renderers, bench/watch_latency.py's watchers) passes `variant=`, and the file then holds
+renderers and its run on one core, bench/watch_latency.py's watchers, bench/sync_group.py's panels,
+bench/disk_writes.py's file systems) passes `variant=`, and the file then holds
 {"script": ..., "variants": {"software": {"command": ..., ..., "result": ...}, ...}}, each variant with
 its own commit, machine and date, so that measuring one variant keeps the others.
 
@@ -79,6 +80,9 @@ def machine() -> dict[str, Any]:
         "ram_mb": round(int(memory.split()[0]) / 1024) if memory and memory.split()[0].isdigit() else None,
         "kernel": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "cores_allowed": len(os.sched_getaffinity(0)),  # fewer than cores under taskset
+        # glibc's malloc tuning changes the memory and decode figures (docs/performance.md)
+        "malloc_environment": {name: value for name, value in os.environ.items() if name.startswith("MALLOC_")},
     }
 
 
