@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -67,43 +68,46 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiosk-decode-"))
-    photo = work / "answers" / "camera.jpg"
-    photo.parent.mkdir(parents=True)
-    camera_jpeg(photo)
-    reuse_freed_pixel_memory()  # as the kiosk's decode worker does
-    pygame.display.init()
-    pygame.display.set_mode((64, 64))
-    fonts = FontBook(DEFAULT_FONT)
-    rows = []
-    for size in ((1920, 1080), (3840, 2160)):
-        layout = Layout(size=size, font=DEFAULT_FONT, fit="blur")
-        caption = "Migration means hoping together.\n이주란 함께 희망하는 것"
-        key = FrameKey("answers/camera.jpg", (0, 0), caption, "answer", layout)
+    try:
+        photo = work / "answers" / "camera.jpg"
+        photo.parent.mkdir(parents=True)
+        camera_jpeg(photo)
+        reuse_freed_pixel_memory()  # as the kiosk's decode worker does
+        pygame.display.init()
+        pygame.display.set_mode((64, 64))
+        fonts = FontBook(DEFAULT_FONT)
+        rows = []
+        for size in ((1920, 1080), (3840, 2160)):
+            layout = Layout(size=size, font=DEFAULT_FONT, fit="blur")
+            caption = "Migration means hoping together.\n이주란 함께 희망하는 것"
+            key = FrameKey("answers/camera.jpg", (0, 0), caption, "answer", layout)
 
-        # Each timed call binds this turn's key and size, so none can time another turn's.
-        def kiosk_pipeline(key: FrameKey = key) -> None:
-            prepare_frame(key, work, fonts, 50_000_000)
+            # Each timed call binds this turn's key and size, so none can time another turn's.
+            def kiosk_pipeline(key: FrameKey = key) -> None:
+                prepare_frame(key, work, fonts, 50_000_000)
 
-        def baseline(size: tuple[int, int] = size) -> None:
-            loaded = pygame.image.load(str(photo))
-            scale = min(size[0] / loaded.get_width(), size[1] / loaded.get_height())
-            pygame.transform.smoothscale(loaded, (round(loaded.get_width() * scale),
-                                                  round(loaded.get_height() * scale)))
+            def baseline(size: tuple[int, int] = size) -> None:
+                loaded = pygame.image.load(str(photo))
+                scale = min(size[0] / loaded.get_width(), size[1] / loaded.get_height())
+                pygame.transform.smoothscale(loaded, (round(loaded.get_width() * scale),
+                                                      round(loaded.get_height() * scale)))
 
-        def kiosk_like_for_like(size: tuple[int, int] = size) -> None:
-            # The same work as the baseline: decode and fit (contain), no backdrop, no caption.
-            fit_picture(decode_picture(photo, 50_000_000, size), size, "contain", (0, 0, 0))
+            def kiosk_like_for_like(size: tuple[int, int] = size) -> None:
+                # The same work as the baseline: decode and fit (contain), no backdrop, no caption.
+                fit_picture(decode_picture(photo, 50_000_000, size), size, "contain", (0, 0, 0))
 
-        ours, plain, theirs = medians_taking_turns(args.runs, kiosk_pipeline, kiosk_like_for_like, baseline)
-        rows.append({
-            "screen": f"{size[0]}x{size[1]}",
-            "kiosk_decode_and_fit_seconds": round(plain, 3),
-            "kiosk_seconds": round(ours, 3),
-            "pygame_load_smoothscale_seconds": round(theirs, 3),
-            "ratio": round(ours / theirs, 2),
-            "ratio_decode_and_fit": round(plain / theirs, 2),
-            "target_ratio": 0.5,
-        })
+            ours, plain, theirs = medians_taking_turns(args.runs, kiosk_pipeline, kiosk_like_for_like, baseline)
+            rows.append({
+                "screen": f"{size[0]}x{size[1]}",
+                "kiosk_decode_and_fit_seconds": round(plain, 3),
+                "kiosk_seconds": round(ours, 3),
+                "pygame_load_smoothscale_seconds": round(theirs, 3),
+                "ratio": round(ours / theirs, 2),
+                "ratio_decode_and_fit": round(plain / theirs, 2),
+                "target_ratio": 0.5,
+            })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     result = {
         "benchmark": "12 MP JPEG (4000x3000) to a finished frame, median of runs",
         "runs": args.runs,
