@@ -16,25 +16,26 @@ is measured by bench/decode.py. Writes bench/results/captions.json.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from record import write_result
 
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.assets import DEFAULT_FONT  # noqa: E402
-from kiosk.core.layout import Layout  # noqa: E402
-from kiosk.picture.compose import compose_frame  # noqa: E402
-from kiosk.picture.fonts import FontBook  # noqa: E402
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core.layout import Layout
+from kiosk.picture.compose import compose_frame
+from kiosk.picture.fonts import FontBook
 
 CAPTIONS = {
-    "English + Korean": "“To me, migration means hoping together.”\n“저에게 이주란 함께 희망하는 것입니다.”\n— Mayor of Seoul",
+    "English + Korean": "“To me, migration means hoping together.”\n“저에게 이주란 함께 희망하는 것입니다.”\n"
+                        "— Mayor of Seoul",
     "Vietnamese + Korean": "“Di cư nghĩa là một quê hương thứ hai.”\n“이주란 두 번째 고향입니다.”\n— Lan, Viet Nam",
     "Chinese": "“移民就是让梦想去旅行。”\n“이주란 여행하는 꿈입니다.”\n— Chen, China",
     "Thai": "“การย้ายถิ่นฐานคือเพื่อนใหม่”\n“이주란 새로운 친구입니다.”\n— Somchai, Thailand",
@@ -44,7 +45,8 @@ CAPTIONS = {
     "Burmese": "“ရွှေ့ပြောင်းနေထိုင်ခြင်းသည် သည်းခံခြင်းနှင့် မျှော်လင့်ချက်ဖြစ်သည်။”\n“이주란 인내와 희망입니다.”\n— Aung, Myanmar",
     "Bengali": "“অভিবাসন মানে কঠোর পরিশ্রম আর বড় স্বপ্ন।”\n“이주란 성실함과 큰 꿈입니다.”\n— Rahim, Bangladesh",
     "Urdu": "“ہجرت کا مطلب ہے احترام۔”\n“이주란 존중입니다.”\n— Hamid, Pakistan",
-    "Mongolian (Cyrillic)": "“Миний хүүхдүүд хоёр хэлээр ярьдаг.”\n“이주란 우리 아이들이 두 언어를 하는 것입니다.”\n— Bolor",
+    "Mongolian (Cyrillic)": "“Миний хүүхдүүд хоёр хэлээр ярьдаг.”\n“이주란 우리 아이들이 두 언어를 하는 것입니다.”\n"
+                            "— Bolor",
 }
 
 
@@ -79,24 +81,21 @@ def main() -> int:
     for language, caption in CAPTIONS.items():
         compose_frame(plain, caption, "answer", layout, fonts)  # the fonts loaded, as in a running worker
 
-        def first_showing() -> None:
+        # Each timed call binds this turn's caption, so none can time another turn's.
+        def first_showing(caption: str = caption) -> None:
             fonts.itemized.clear()  # laid out and measured from scratch, as the first time a caption is shown
             fonts.widths.clear()
             compose_frame(plain, caption, "answer", layout, fonts)
 
         first = median_ms(first_showing, args.runs)
-        again = median_ms(lambda: compose_frame(plain, caption, "answer", layout, fonts), args.runs)
+        again = median_ms(lambda caption=caption: compose_frame(plain, caption, "answer", layout, fonts), args.runs)
         without = median_ms(lambda: compose_frame(plain, "", "answer", layout, fonts), args.runs)
-        naive = median_ms(lambda: naive_band(plain.copy(), caption, fonts.at(px), px), args.runs)
+        naive = median_ms(lambda caption=caption: naive_band(plain.copy(), caption, fonts.at(px), px), args.runs)
         rows.append({"language": language, "first_ms": round(first - without, 2), "again_ms": round(again - without, 2),
                      "naive_ms": naive})
         print(f"{language:<22} caption band: first showing {first - without:5.1f} ms, again {again - without:5.1f} ms"
               f"   naive {naive:5.1f} ms")
-    result = {"size": args.size, "runs": args.runs, "rows": rows,
-              "machine": f"{platform.machine()}, Python {platform.python_version()}"}
-    out = ROOT / "bench" / "results" / "captions.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_result(__file__, {"size": args.size, "runs": args.runs, "rows": rows})
     return 0
 
 

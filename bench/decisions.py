@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from record import write_result
+
 from kiosk.core.catalogue import FileInfo, build_catalogue
 from kiosk.core.config import parse_config
 from kiosk.core.director import Director
@@ -144,6 +146,7 @@ def main() -> int:
     result = {name: {"median_ms": round(statistics.median(values), 3), "max_ms": round(max(values), 3)}
               for name, values in times.items()}
     print(json.dumps({"answers": args.answers, **result}))
+    write_result(__file__, {"answers": args.answers, "repeats": args.repeats, **result})
     return 0
 
 

@@ -15,32 +15,33 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image, ImageFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import pygame  # noqa: E402
+import pygame
 
-from kiosk.core.layout import Layout  # noqa: E402
-from kiosk.picture.compose import fit_picture  # noqa: E402
-from kiosk.picture.fonts import FontBook  # noqa: E402
-from kiosk.core.assets import DEFAULT_FONT  # noqa: E402
-from kiosk.picture.decoder import decode_picture, reuse_freed_pixel_memory  # noqa: E402
-from kiosk.core.frames import FrameKey  # noqa: E402
-from kiosk.picture.prepare import prepare_frame  # noqa: E402
+from kiosk.core.layout import Layout
+from kiosk.picture.compose import fit_picture
+from kiosk.picture.fonts import FontBook
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.picture.decoder import decode_picture, reuse_freed_pixel_memory
+from kiosk.core.frames import FrameKey
+from kiosk.picture.prepare import prepare_frame
 
 
 def camera_jpeg(path: Path) -> None:
@@ -67,56 +68,59 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiosk-decode-"))
-    photo = work / "answers" / "camera.jpg"
-    photo.parent.mkdir(parents=True)
-    camera_jpeg(photo)
-    reuse_freed_pixel_memory()  # as the kiosk's decode worker does
-    pygame.display.init()
-    pygame.display.set_mode((64, 64))
-    fonts = FontBook(DEFAULT_FONT)
-    rows = []
-    for size in ((1920, 1080), (3840, 2160)):
-        layout = Layout(size=size, font=DEFAULT_FONT, fit="blur")
-        key = FrameKey("answers/camera.jpg", (0, 0), "Migration means hoping together.\n이주란 함께 희망하는 것", "answer", layout)
+    try:
+        photo = work / "answers" / "camera.jpg"
+        photo.parent.mkdir(parents=True)
+        camera_jpeg(photo)
+        reuse_freed_pixel_memory()  # as the kiosk's decode worker does
+        pygame.display.init()
+        pygame.display.set_mode((64, 64))
+        fonts = FontBook(DEFAULT_FONT)
+        rows = []
+        for size in ((1920, 1080), (3840, 2160)):
+            layout = Layout(size=size, font=DEFAULT_FONT, fit="blur")
+            caption = "Migration means hoping together.\n이주란 함께 희망하는 것"
+            key = FrameKey("answers/camera.jpg", (0, 0), caption, "answer", layout)
 
-        def kiosk_pipeline() -> None:
-            prepare_frame(key, work, fonts, 50_000_000)
+            # Each timed call binds this turn's key and size, so none can time another turn's.
+            def kiosk_pipeline(key: FrameKey = key) -> None:
+                prepare_frame(key, work, fonts, 50_000_000)
 
-        def baseline() -> None:
-            loaded = pygame.image.load(str(photo))
-            scale = min(size[0] / loaded.get_width(), size[1] / loaded.get_height())
-            pygame.transform.smoothscale(loaded, (round(loaded.get_width() * scale), round(loaded.get_height() * scale)))
+            def baseline(size: tuple[int, int] = size) -> None:
+                loaded = pygame.image.load(str(photo))
+                scale = min(size[0] / loaded.get_width(), size[1] / loaded.get_height())
+                pygame.transform.smoothscale(loaded, (round(loaded.get_width() * scale),
+                                                      round(loaded.get_height() * scale)))
 
-        def kiosk_like_for_like() -> None:
-            # The same work as the baseline: decode and fit (contain), no backdrop, no caption.
-            fit_picture(decode_picture(photo, 50_000_000, size), size, "contain", (0, 0, 0))
+            def kiosk_like_for_like(size: tuple[int, int] = size) -> None:
+                # The same work as the baseline: decode and fit (contain), no backdrop, no caption.
+                fit_picture(decode_picture(photo, 50_000_000, size), size, "contain", (0, 0, 0))
 
-        ours, plain, theirs = medians_taking_turns(args.runs, kiosk_pipeline, kiosk_like_for_like, baseline)
-        rows.append({
-            "screen": f"{size[0]}x{size[1]}",
-            "kiosk_decode_and_fit_seconds": round(plain, 3),
-            "kiosk_seconds": round(ours, 3),
-            "pygame_load_smoothscale_seconds": round(theirs, 3),
-            "ratio": round(ours / theirs, 2),
-            "ratio_decode_and_fit": round(plain / theirs, 2),
-            "target_ratio": 0.5,
-        })
+            ours, plain, theirs = medians_taking_turns(args.runs, kiosk_pipeline, kiosk_like_for_like, baseline)
+            rows.append({
+                "screen": f"{size[0]}x{size[1]}",
+                "kiosk_decode_and_fit_seconds": round(plain, 3),
+                "kiosk_seconds": round(ours, 3),
+                "pygame_load_smoothscale_seconds": round(theirs, 3),
+                "ratio": round(ours / theirs, 2),
+                "ratio_decode_and_fit": round(plain / theirs, 2),
+                "target_ratio": 0.5,
+            })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     result = {
         "benchmark": "12 MP JPEG (4000x3000) to a finished frame, median of runs",
         "runs": args.runs,
         "rows": rows,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                   f"Pillow {Image.__version__}, pygame-ce {pygame.version.ver}",
+        "libraries": f"Pillow {Image.__version__}, pygame-ce {pygame.version.ver}",
     }
-    out = ROOT / "bench" / "results" / "decode.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = write_result(__file__, result)
     print(f"{'screen':<11}{'fit s':>7}{'frame s':>9}{'pygame s':>10}{'fit/pg':>8}{'frame/pg':>10}{'target':>8}")
     for row in rows:
         print(f"{row['screen']:<11}{row['kiosk_decode_and_fit_seconds']:>7.3f}{row['kiosk_seconds']:>9.3f}"
               f"{row['pygame_load_smoothscale_seconds']:>10.3f}{row['ratio_decode_and_fit']:>8.2f}"
               f"{row['ratio']:>10.2f}{row['target_ratio']:>8.2f}")
-    print(f"written {out.relative_to(ROOT)}")
+    print(f"written {out}")
     return 0
 
 

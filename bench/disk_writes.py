@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 VM = Path("/proc/sys/vm")
 TIMERS = ("dirty_expire_centisecs", "dirty_writeback_centisecs")
@@ -150,6 +152,10 @@ def main() -> int:
     extra = "" if args.lines_per_write is None else f"  play_log_lines_per_write: {args.lines_per_write}\n"
     result = measure(args.root.resolve(), args.answers, args.minutes, args.speed, extra, args.ext4)
     print(json.dumps(result, indent=1))
+    variant = "root file system" if args.ext4 is None else f"journaled ext4 ({args.ext4 or 'default options'})"
+    if args.lines_per_write is not None:
+        variant += f", play_log_lines_per_write {args.lines_per_write}"
+    write_result(__file__, result, variant=variant)
     return 0
 
 

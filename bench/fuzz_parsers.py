@@ -1,23 +1,25 @@
 """The long run of the property tests: 100,000 hostile documents for every parser of outside input.
 
-    .venv/bin/python bench/fuzz_parsers.py [--examples 100000] [--json out.json]
+    .venv/bin/python bench/fuzz_parsers.py [--examples 100000] [--only manifest,sidecar]
 
 Each property (config.yaml, sidecars, YAML bounds, manifest.json, the saved
 rotation, play logs, JSON numbers, file names) runs in its own pytest process
 with Hypothesis's `long` profile; the suite runs the same tests with 150
-examples each. Prints examples, failures and time per parser.
+examples each. Prints examples, failures and time per parser, and writes
+bench/results/fuzz_parsers.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from record import write_result
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,7 +40,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--only", help="run only these parsers: names above, separated by commas")
-    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     results = []
@@ -61,8 +62,7 @@ def main() -> int:
         print(f"{name:<15} {examples:>8,} examples  {'ok' if ok else 'FAILED'}  {seconds:7.1f} s", flush=True)
         if not ok:
             print(completed.stdout[-4000:])
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+    write_result(__file__, {"examples_asked": args.examples, "parsers": results})
     return 1 if failed else 0
 
 

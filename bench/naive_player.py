@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-import pygame  # noqa: E402
+import pygame
 
 
 def fit(picture: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:

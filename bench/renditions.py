@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -37,19 +36,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from PIL import Image, ImageFilter  # noqa: E402
+from PIL import Image, ImageFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.picture.decoder import decode_picture  # noqa: E402
-from kiosk.picture.rendition import RenditionSettings, make_rendition  # noqa: E402
-from tests.colour import display_p3_profile  # noqa: E402
-from tests.servers import Nginx  # noqa: E402
-from kiosk.picture.decoder import register_heif  # noqa: E402
+from kiosk.picture.decoder import decode_picture
+from kiosk.picture.rendition import RenditionSettings, make_rendition
+from tests.colour import display_p3_profile
+from tests.servers import Nginx
+from kiosk.picture.decoder import register_heif
 
 register_heif()  # the HEICs this bench writes
 
@@ -153,6 +154,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--snapshot", type=Path, default=ROOT / "docs" / "snapshot-renditions.png",
+                        help="where the side-by-side picture goes (default: the one docs/content.md shows)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiosk-renditions-", dir=ROOT / "bench"))
     try:
@@ -180,9 +183,8 @@ def main() -> int:
                                  "rendition JPEG": rendition, "original HEIC, Display P3": heics[0]}, args.runs)
         sync = {"originals": round(sync_seconds(originals_site, work), 2),
                 "renditions": round(sync_seconds(renditions_site, work), 2)}
-        side_by_side(jpegs[0], rendition, work, ROOT / "docs" / "snapshot-renditions.png")
+        side_by_side(jpegs[0], rendition, work, args.snapshot)
         result = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "photos": args.photos,
             "bytes_per_photo": {"original JPEG": round(statistics.mean(original_sizes)),
                                 "rendition of it": round(statistics.mean(rendition_sizes)),
@@ -200,8 +202,7 @@ def main() -> int:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "renditions.json").write_text(json.dumps(result, indent=1))
+    write_result(__file__, result)
     print(json.dumps(result, indent=1))
     return 0
 

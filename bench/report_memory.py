@@ -18,13 +18,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,7 +36,8 @@ TARGET_MB = 200
 
 def write_logs(fleet: Path, boxes: int, days: int, seconds: float, slides: int, seed: int = 23) -> int:
     """Each box's play-YYYY-MM-DD.jsonl for `days` days from 18 Dec 2026, a line every `seconds`; the line count."""
-    names = [f"contribute/{n:02d}.png" for n in range(1, 21)] + [f"answers/answer-{n:04d}.jpg" for n in range(1, slides - 19)]
+    names = ([f"contribute/{n:02d}.png" for n in range(1, 21)]
+             + [f"answers/answer-{n:04d}.jpg" for n in range(1, slides - 19)])
     kinds = ["contribute" if name.startswith("contribute/") else "answer" for name in names]
     per_day = int(86_400 // seconds)
     rng = random.Random(seed)
@@ -111,19 +113,12 @@ def main() -> int:
         finally:
             if nginx is not None:
                 nginx.stop()
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
         result = {
             "benchmark": "peak resident memory of kiosk report (child's ru_maxrss) over a campaign week of play logs",
             "boxes": args.boxes, "days": args.days, "slide_seconds": args.seconds, "distinct_slides": args.slides,
-            "lines": lines, "bytes": size, "target_mb": TARGET_MB, "rows": rows, "commit": commit,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-                       f"Python {platform.python_version()}",
+            "lines": lines, "bytes": size, "target_mb": TARGET_MB, "rows": rows,
         }
-        out = ROOT / "bench" / "results" / "report_memory.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"written to {out.relative_to(ROOT)}")
+        print(f"written to {write_result(__file__, result)}")
         return 0 if all(row["exit"] == 0 and row["peak_rss_mb"] <= TARGET_MB for row in rows) else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,7 +29,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -38,17 +37,25 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-import perf  # noqa: E402
+import perf
 
 
-def decisions(root: Path, answers: int) -> dict:
+def part_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark run as a part of this one: its own result file goes to the scratch folder,
+    so that it never stands in bench/results/ for a whole run of that benchmark."""
+    return dict(os.environ, BENCH_RESULTS=str(work / "results"), **extra)
+
+
+def decisions(work: Path, root: Path, answers: int) -> dict:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "decisions.py"), "--answers", str(answers)],
-                         env=dict(os.environ, PYTHONPATH=str(root)), capture_output=True, text=True, check=True)
+                         env=part_env(work, PYTHONPATH=str(root)), capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
@@ -72,7 +79,11 @@ def arrivals(folder: Path, count: int, bytes_per_second: float) -> callable:
     rng = random.Random(16)
     for index in range(count):
         image = Image.effect_noise((500, 375), 40 + index % 50).convert("RGB").resize((4000, 3000))
-        image = Image.merge("RGB", [band.point(lambda v, o=rng.randrange(60): min(255, v + o)) for band in image.split()])
+        bands = []
+        for band in image.split():
+            offset = rng.randrange(60)
+            bands.append(band.point(lambda v, o=offset: min(255, v + o)))
+        image = Image.merge("RGB", bands)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=90)
         photos.append(buffer.getvalue())
@@ -102,11 +113,12 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiosk-scale-"))
     baseline = work / "baseline"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(baseline), args.baseline], check=True)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(baseline), args.baseline],
+                   check=True)
     result: dict = {"size": args.size, "baseline_commit": args.baseline}
     try:
         for name, root in (("this", ROOT), ("baseline", baseline)):
-            result.setdefault(name, {})["decisions"] = {n: decisions(root, n) for n in (2000, 20000)}
+            result.setdefault(name, {})["decisions"] = {n: decisions(work, root, n) for n in (2000, 20000)}
         photos = perf.camera_photos(work / "camera")
         folders = {n: perf.slide_folder(work, photos, n) for n in (2000, 20000)}
 
@@ -131,25 +143,24 @@ def main() -> int:
             for name, root in (("this", ROOT), ("baseline", baseline)):
                 out = subprocess.run([sys.executable, str(ROOT / "bench" / "disk_writes.py"), "--minutes",
                                       str(args.disk_minutes), "--root", str(root)], capture_output=True, text=True,
-                                     check=True)
+                                     check=True, env=part_env(work))
                 result[name]["disk"] = json.loads(out.stdout)
                 # What the SD card itself gets (data, journal, inode tables) on a journaled ext4 as a box has.
                 out = subprocess.run([sys.executable, str(ROOT / "bench" / "disk_writes.py"), "--minutes", "2",
                                       "--speed", "5", "--ext4", "", "--root", str(root)], capture_output=True,
-                                     text=True, check=True)
+                                     text=True, check=True, env=part_env(work))
                 result[name]["disk_journaled_ext4"] = json.loads(out.stdout)
         for mode in ("native", "poll"):
             subprocess.run([sys.executable, str(ROOT / "bench" / "watch_latency.py"), "--watch", mode, "--runs", "20"],
-                           capture_output=True, text=True, check=True)
-            latency = json.loads((ROOT / "bench" / "results" / f"watch_latency_{mode}.json").read_text())
+                           capture_output=True, text=True, check=True, env=part_env(work))
+            latency = json.loads((work / "results" / "watch_latency.json").read_text())["variants"][mode]["result"]
             this[f"rename_to_rotation_{mode}"] = {k: latency[k] for k in ("runs", "median_seconds", "p95_seconds",
                                                                           "max_seconds", "target_seconds")}
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], check=False)
         shutil.rmtree(work, ignore_errors=True)
-    result["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, software rendering"
-    out = ROOT / "bench" / "results" / "scale.json"
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    result["rendering"] = "software"
+    write_result(__file__, result)
     print(json.dumps(result, indent=1))
     return 0
 

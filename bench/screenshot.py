@@ -14,15 +14,17 @@ import sys
 import time
 from pathlib import Path
 
+from record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.screenshot import screenshot_jpeg  # noqa: E402
-from kiosk.core.assets import DEFAULT_FONT  # noqa: E402
-from kiosk.core.frames import FrameKey  # noqa: E402
-from kiosk.core.layout import Layout  # noqa: E402
-from kiosk.picture.fonts import FontBook  # noqa: E402
-from kiosk.picture.prepare import prepare_frame  # noqa: E402
+from kiosk.boundary.screenshot import screenshot_jpeg
+from kiosk.core.assets import DEFAULT_FONT
+from kiosk.core.frames import FrameKey
+from kiosk.core.layout import Layout
+from kiosk.picture.fonts import FontBook
+from kiosk.picture.prepare import prepare_frame
 
 
 def main() -> int:
@@ -39,6 +41,8 @@ def main() -> int:
         times.append(time.perf_counter() - start)
     print(f"screen.jpg from a 1920x1080 frame: {statistics.median(times) * 1000:.1f} ms (median of {args.runs}), "
           f"{len(data):,} bytes")
+    write_result(__file__, {"screen": "1920x1080", "runs": args.runs,
+                            "median_ms": round(statistics.median(times) * 1000, 1), "jpeg_bytes": len(data)})
     return 0
 
 

@@ -26,7 +26,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -37,12 +36,14 @@ import threading
 import time
 from pathlib import Path
 
+from record import write_result
+
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.playlog import read_play_log  # noqa: E402
+from kiosk.boundary.playlog import read_play_log
 
 FAST = {
     "contribute_seconds: 12": "contribute_seconds: 0.3",
@@ -302,11 +303,7 @@ def main() -> int:
         # Skips of anything but the deliberately broken files, whole, so each can be explained.
         "skipped_other": [line for line in log_text.splitlines()
                           if "skipping " in line and "/broken-" not in line and "/damaged-" not in line][:20],
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
-    out = ROOT / "bench" / "results" / "soak.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     for line in errors[:10]:
         print("error:", line)
@@ -315,7 +312,7 @@ def main() -> int:
     half = len(rss) // 2
     rss_flat = not rss or max(rss[half:]) <= max(rss[:half] or rss) * 1.10
     result["memory_flat"] = rss_flat
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(__file__, result)
     flat = alive and exit_code == 0 and end_fds <= start_fds + 2 and rss_flat and not errors and not repeated
     return 0 if flat else 1
 

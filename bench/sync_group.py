@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,11 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.playlog import read_play_log  # noqa: E402
-from kiosk.core.framestats import quantile  # noqa: E402
+from kiosk.boundary.playlog import read_play_log
+from kiosk.core.framestats import quantile
 
 
 def main() -> int:
@@ -70,7 +71,8 @@ box:
         starts: list[dict[str, tuple[float, str]]] = []
         for number in range(args.boxes):
             plays = read_play_log(work / f"box-{number}" / "state")[1:]  # the first is cut short at start
-            starts.append({_slot(p["time"]): (dt.datetime.fromisoformat(p["time"]).timestamp(), p["path"]) for p in plays})
+            starts.append({_slot(p["time"]): (dt.datetime.fromisoformat(p["time"]).timestamp(), p["path"])
+                           for p in plays})
         shared = sorted(set.intersection(*(set(s) for s in starts)))
         spreads = [1000 * (max(s[slot][0] for s in starts) - min(s[slot][0] for s in starts)) for slot in shared]
         same = sum(1 for slot in shared if len({s[slot][1] for s in starts}) == 1)
@@ -79,12 +81,9 @@ box:
             "same_slide": same,
             "spread_ms": {"p50": round(quantile(spreads, 0.5), 1), "p99": round(quantile(spreads, 0.99), 1),
                           "max": round(max(spreads), 1) if spreads else None},
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         }
         print(json.dumps(result, indent=2))
-        out = ROOT / "bench" / "results" / "sync_group.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        write_result(__file__, result, variant=args.size)
         return 0
     finally:
         for process in processes:
@@ -94,7 +93,8 @@ box:
 
 
 def _slot(time_text: str) -> str:
-    """The slot a start belongs to: its time to the half second (slots begin on whole seconds; starts are far closer)."""
+    """The slot a start belongs to: its time to the half second (slots begin on whole seconds; starts are far
+    closer)."""
     moment = dt.datetime.fromisoformat(time_text).timestamp()
     return f"{round(moment * 2) / 2:.1f}"
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import socket
 import sys
@@ -23,12 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.publish import publish  # noqa: E402
-from tests.conftest import make_picture  # noqa: E402
-from tests.servers import Nginx  # noqa: E402
+from kiosk.boundary.publish import publish
+from tests.conftest import make_picture
+from tests.servers import Nginx
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -113,12 +114,9 @@ def main() -> int:
                 "without_conditional_get_bytes_per_second": round(rate * manifest_bytes),
             },
             "client_seconds": round(elapsed, 2),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         }
         print(json.dumps(result, indent=2))
-        out = ROOT / "bench" / "results" / "takedown.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        write_result(__file__, result)
         return 0
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -18,28 +18,19 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list, verify  # noqa: E402
-from kiosk.core.manifest import Manifest, ManifestFile, manifest_version, parse_manifest  # noqa: E402
-from kiosk.core.trust import KeyList, judge, key_id, parse_envelope  # noqa: E402
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
+from kiosk.boundary.signing import Signer, new_private_key, public_bytes, sign_key_list, verify
+from kiosk.core.manifest import Manifest, ManifestFile, manifest_version, parse_manifest
+from kiosk.core.trust import KeyList, judge, key_id, parse_envelope
 
 
 def timed(action, repeat: int) -> list[float]:
@@ -89,13 +80,9 @@ def main() -> int:
         "signature_only": summary(timed(lambda: verify(key_list.keys[keyid], signature, envelope.manifest.body),
                                         args.repeat)),
         "parse_manifest": summary(timed(lambda: parse_manifest(body, 1 << 40, 1 << 44), args.repeat)),
-        "commit": commit(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / "verify.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(__file__, result)
     return 0
 
 

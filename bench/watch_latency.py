@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import math
 import os
-import platform
 import queue
 import shutil
 import signal
@@ -29,6 +27,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from record import write_result
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -124,15 +124,12 @@ def main() -> int:
         "max_seconds": round(max(latencies), 3),
         "min_seconds": round(min(latencies), 3),
         "target_seconds": TARGET[args.watch],
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
-    out = ROOT / "bench" / "results" / f"watch_latency_{args.watch}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = write_result(__file__, result, variant=args.watch)
     print(f"{'watch':<8}{'runs':>6}{'median s':>10}{'max s':>8}{'target s':>10}")
     print(f"{args.watch:<8}{result['runs']:>6}{result['median_seconds']:>10.3f}{result['max_seconds']:>8.3f}"
           f"{TARGET[args.watch]:>10.1f}")
-    print(f"written {out.relative_to(ROOT)}")
+    print(f"written {out}")
     return 0
 
 

@@ -9,14 +9,14 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 os.environ["SDL_AUDIODRIVER"] = "dummy"
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import textwrap  # noqa: E402
-from pathlib import Path  # noqa: E402
+import textwrap
+from pathlib import Path
 
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
-from PIL import Image  # noqa: E402
+import pytest
+from hypothesis import settings
+from PIL import Image
 
-from kiosk.picture.decoder import register_heif  # noqa: E402
+from kiosk.picture.decoder import register_heif
 
 # Property tests of every parser of outside input: a quick pass in the suite,
 # 100,000 examples each with --hypothesis-profile=long (bench/fuzz_parsers.py).

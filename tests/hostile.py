@@ -76,5 +76,6 @@ def file_names() -> st.SearchStrategy[bytes]:
     """Raw file names as a filesystem may hold them: any bytes but NUL and '/'."""
     return st.one_of(
         st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"\0", b"_").replace(b"/", b"_")),
-        st.sampled_from(["사진-답변.jpg".encode("cp949"), "답변.jpg".encode("euc-kr"), b"\xff\xfe.jpg", b"a\x1b[2J.jpg"]),
+        st.sampled_from(["사진-답변.jpg".encode("cp949"), "답변.jpg".encode("euc-kr"), b"\xff\xfe.jpg",
+                         b"a\x1b[2J.jpg"]),
     ).filter(lambda b: b not in (b".", b".."))

@@ -40,10 +40,8 @@ def reference(path: Path, background: tuple[int, int, int] | None) -> tuple[tupl
         else:
             colour = pixel[:1] * 3 if info["greyscale"] else pixel[:3]
             rgb = tuple(eight(value) for value in colour)
-            if info["alpha"]:
-                alpha = eight(pixel[-1])
-            else:
-                alpha = 0 if keys is not None and pixel[:len(keys)] == keys else 255
+            transparent = keys is not None and pixel[:len(keys)] == keys
+            alpha = eight(pixel[-1]) if info["alpha"] else 0 if transparent else 255
         if background is None:
             pixels.append((*rgb, alpha))
         else:

@@ -69,7 +69,8 @@ class Nginx:
         self.port = free_port()
         self.access_log = self.work / "access.log"
         user = "user root;" if os.geteuid() == 0 else ""
-        temp = "\n".join(f"  {kind}_temp_path {self.work / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp = "\n".join(f"  {kind}_temp_path {self.work / kind};"
+                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (self.work / "nginx.conf").write_text(f"""
 {user}
 worker_processes 1;
@@ -155,7 +156,7 @@ class FaultServer:
         server = self
 
         class Handler(QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 faults = server.faults
                 server.seen.append((self.path, dict(self.headers)))
                 if faults.get("slow_seconds"):

@@ -49,7 +49,8 @@ def files(*paths: str) -> list[FileInfo]:
 
 def test_build_sorts_each_kind_and_ignores_the_rest():
     catalogue = build_catalogue(
-        files("contribute/10.png", "contribute/2.png", "answers/b.jpg", "answers/a.jpg", "answers/a.yaml", "readme.txt"),
+        files("contribute/10.png", "contribute/2.png", "answers/b.jpg", "answers/a.jpg", "answers/a.yaml",
+              "readme.txt"),
         {},
     )
     assert [s.path for s in catalogue.contribute] == ["contribute/2.png", "contribute/10.png"]
@@ -70,7 +71,8 @@ def test_yaml_sidecar_wins_over_txt():
 def test_broken_sidecar_is_reported_and_the_picture_stays():
     catalogue = build_catalogue(files("answers/a.jpg", "answers/a.yaml"), {"answers/a.yaml": "seconds: -1\n"})
     assert catalogue.get("answers/a.jpg").meta.caption == ""
-    assert catalogue.problems == ("answers/a.yaml: sidecar ignored: seconds must be a number of seconds > 0 and <= 86400, got -1",)
+    assert catalogue.problems == (
+        "answers/a.yaml: sidecar ignored: seconds must be a number of seconds > 0 and <= 86400, got -1",)
 
 
 def test_unreadable_sidecar_is_reported():
@@ -86,13 +88,14 @@ def test_version_follows_size_and_mtime():
 
 # --- the next catalogue from a few changes ------------------------------------------------
 
-from hypothesis import given, settings as hypothesis_settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from kiosk.core.catalogue import Catalogue  # noqa: E402
+from kiosk.core.catalogue import Catalogue
 
 _NAMES = st.sampled_from([f"{kind}/{stem}{number}{suffix}" for kind in ("answers", "contribute", "override")
-                          for stem in ("a", "A", "b", "photo-") for number in (1, 2, 10, 99) for suffix in (".jpg", ".PNG")])
+                          for stem in ("a", "A", "b", "photo-") for number in (1, 2, 10, 99)
+                          for suffix in (".jpg", ".PNG")])
 
 
 @hypothesis_settings(max_examples=200)
@@ -115,7 +118,8 @@ def test_a_catalogue_changed_step_by_step_equals_one_built_from_scratch(start, s
     scratch = build_catalogue([FileInfo(p, size, 1) for p, size in files.items()], {})
     assert catalogue == scratch
     assert catalogue.answer_paths == tuple(s.path for s in scratch.answers)
-    assert all(catalogue.get(s.path) == s for s in scratch.slides()) and len(catalogue.slides()) == len(scratch.slides())
+    assert all(catalogue.get(s.path) == s for s in scratch.slides())
+    assert len(catalogue.slides()) == len(scratch.slides())
     assert catalogue.added_since(lineage, generation) == tuple(added)
     assert catalogue.added_since(Catalogue().lineage, 0) is None  # another listing: compare by name
 

@@ -92,11 +92,13 @@ def test_run_exits_1_on_bad_config_with_the_key_in_the_log(tmp_path):
 
 def test_plan_json(tmp_path, slide_folder, capsys):
     config = write_config(tmp_path, "playlist:\n  answers_per_contribute: 2\n", slides=slide_folder)
-    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "6", "--at", "2026-12-18T09:00:00+09:00", "--config", str(config))
+    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "6", "--at", "2026-12-18T09:00:00+09:00",
+                           "--config", str(config))
     assert code == 0
     rows = json.loads(out)
     assert [r["kind"] for r in rows] == ["contribute", "answer", "answer"] * 2
-    assert rows[0] == {"start": "2026-12-18T09:00:00.000+09:00", "path": "contribute/c1.png", "kind": "contribute", "seconds": 12.0}
+    assert rows[0] == {"start": "2026-12-18T09:00:00.000+09:00", "path": "contribute/c1.png", "kind": "contribute",
+                       "seconds": 12.0}
     assert rows[1]["start"] == "2026-12-18T09:00:12.000+09:00"
 
 
@@ -189,7 +191,8 @@ def test_snapshot_rotation(tmp_path, capsys, rotation, white_corner):
 
 def test_snapshot_draws_korean_and_english_caption_and_overlays(tmp_path, capsys):
     make_picture(tmp_path / "slides" / "answers" / "a.jpg", size=(640, 360), colour=(60, 120, 60))
-    (tmp_path / "slides" / "answers" / "a.txt").write_text("이주란 함께 희망하는 것\nMigration means hoping together", encoding="utf-8")
+    (tmp_path / "slides" / "answers" / "a.txt").write_text("이주란 함께 희망하는 것\nMigration means hoping together",
+                                                          encoding="utf-8")
     body = "overlays:\n  title: 당신에게 이주란?\n  footer: '#MigrationMeans'\n"
     shot = one_slide(capsys, tmp_path, body, "answers/a.jpg", size="640x360")
     bare = one_slide(capsys, tmp_path, "captions:\n  enabled: false\n", "answers/a.jpg", size="640x360")
@@ -271,7 +274,8 @@ def test_bundled_demo_content_checks_clean(capsys):
 def test_plan_follows_the_schedule(tmp_path, slide_folder, capsys):
     body = 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n'
     config = write_config(tmp_path, body, slides=slide_folder)
-    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "4", "--at", "2026-12-18T22:59:40", "--config", str(config))
+    code, out, _ = run_cli(capsys, "plan", "--json", "--count", "4", "--at", "2026-12-18T22:59:40",
+                           "--config", str(config))
     rows = json.loads(out)
     assert [r["start"] for r in rows] == [
         "2026-12-18T22:59:40.000+09:00",  # contribute, 12 s
@@ -301,7 +305,8 @@ def test_a_deeply_nested_sidecar_neither_stops_check_nor_run(tmp_path, slide_fol
     config = write_config(tmp_path, FAST_RUN, slides=slide_folder)
     code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
     assert code == 0
-    assert "answers/a1.yaml: sidecar ignored: line 1: nested more than 24 levels deep" in json.loads(out)["content_problems"]
+    problems = json.loads(out)["content_problems"]
+    assert "answers/a1.yaml: sidecar ignored: line 1: nested more than 24 levels deep" in problems
     process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "64x36", "--exit-after", "1.5")
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
@@ -371,9 +376,9 @@ def test_thousands_of_broken_files_leave_signals_and_the_watchdog_working(tmp_pa
 
 # --- the box: one kiosk per state folder, signals, bounded stops ----------------------
 
-import socket  # noqa: E402
-import stat  # noqa: E402
-import threading  # noqa: E402
+import socket
+import stat
+import threading
 
 
 def test_a_second_kiosk_on_the_same_state_folder_refuses_to_start(tmp_path, slide_folder):
@@ -464,7 +469,8 @@ def test_status_files_are_readable_by_others_and_say_when_the_kiosk_stopped(tmp_
         assert stat.S_IMODE((state / name).stat().st_mode) == 0o644, name
     prom = (state / "kiosk.prom").read_text()
     assert 'kiosk_up{box="' in prom and "} 0" in prom.split("kiosk_up{")[1].splitlines()[0]
-    stamp = next(float(line.split()[1]) for line in prom.splitlines() if line.startswith("kiosk_status_timestamp_seconds "))
+    stamp = next(float(line.split()[1]) for line in prom.splitlines()
+                 if line.startswith("kiosk_status_timestamp_seconds "))
     assert abs(stamp - time.time()) < 120
     assert json.loads((state / "status.json").read_text())["running"] is False
 
@@ -494,7 +500,8 @@ def test_plan_and_snapshot_show_what_a_box_of_a_role_will_play(tmp_path, slide_f
     assert main(["plan", "--config", config, "--count", "6", "--json", "--box", "giant-box-1"]) == 0
     assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["contribute", "answer"] * 3
     assert main(["plan", "--config", config, "--count", "6", "--json"]) == 0
-    assert [row["kind"] for row in json.loads(capsys.readouterr().out)][:4] == ["contribute", "answer", "answer", "answer"]
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds[:4] == ["contribute", "answer", "answer", "answer"]
     out = tmp_path / "tall"
     assert main(["snapshot", "--config", config, "--out", str(out), "--count", "1", "--size", "320x180",
                  "--role", "tall-case"]) == 0
@@ -567,9 +574,9 @@ def test_check_calls_every_png_mode_fine_and_says_what_is_not_shown_as_the_file_
     _code, out, _err = run_cli(capsys, "check", "--json", "--config", str(config))
     report = {slide["path"]: slide for slide in json.loads(out)["slides"]}
     assert all(slide["ok"] for slide in report.values())
-    assert report["answers/basn3p04.png"]["shown_differently"] == ["its gAMA chunk asks for gamma 1, which is not "
-                                                                   "applied: it shows as sRGB, as Pillow and most image "
-                                                                   "tools show it (a web browser would show it otherwise)"]
+    assert report["answers/basn3p04.png"]["shown_differently"] == [
+        "its gAMA chunk asks for gamma 1, which is not applied: it shows as sRGB, as Pillow and most image "
+        "tools show it (a web browser would show it otherwise)"]
     assert any("gamma 2.5" in note for note in report["answers/g25n2c08.png"]["shown_differently"])
     assert any("16-bit transparent colour" in note for note in report["answers/tbbn2c16.png"]["shown_differently"])
     assert report["answers/moving.gif"]["shown_differently"] == ["animated (2 frames): only the first frame shows"]

@@ -127,8 +127,8 @@ def test_info_overlay_is_drawn_over_the_picture():
 
 # --- the texture path (display.renderer), on SDL's software renderer here ---------------
 
-from kiosk.boundary.screens import ChosenScreen, open_screen  # noqa: E402
-from kiosk.boundary.texture_screen import TextureScreen  # noqa: E402
+from kiosk.boundary.screens import ChosenScreen, open_screen
+from kiosk.boundary.texture_screen import TextureScreen
 
 
 @pytest.fixture

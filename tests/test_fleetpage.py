@@ -64,7 +64,8 @@ def healthy(box: str, role: str = "tall-case", kind: str = "answer", path: str =
         "on_screen": {"path": path, "kind": kind, "seconds": 8, "since": iso(-7)},
         "content": {"contribute": 8, "answer": 26, "arriving": 0},
         "slides_shown": {"contribute": 900, "answer": 2900},
-        "sync": {"configured": True, "failures": 0, "consecutive_failures": 0, "last_success_unix": int(time.time()) - 8,
+        "sync": {"configured": True, "failures": 0, "consecutive_failures": 0,
+                 "last_success_unix": int(time.time()) - 8,
                  "last_success": iso(-8), "last_time": iso(-8), "last_result": "sync ok: version abc, 0 downloaded, "
                  "0 removed (unchanged)", "ok": True, "manifest_version": "abc"},
         "errors": {"unusable_count": 0, "unusable_files": {}, "retrying": {}, "retrying_count": 0,
@@ -101,8 +102,9 @@ def every_kind_of_box() -> dict[str, tuple[object, str, list[str]]]:
         "paused-4": (healthy("paused-4", paused=True, paused_since=iso(-20 * 60)), "problem", ["paused for 20 min"]),
         "never-synced-5": (never_synced("never-synced-5"), "problem",
                            ["sync has never succeeded (40 tries): takedowns do not reach it: sync failed: HTTP 503"]),
-        "sync-failing-6": (healthy("sync-failing-6", sync={"ok": False, "consecutive_failures": 3, "last_success_unix":
-                                                         int(time.time()) - 185, "last_result": "sync failed: timeout"}),
+        "sync-failing-6": (healthy("sync-failing-6", sync={"ok": False, "consecutive_failures": 3,
+                                                         "last_success_unix": int(time.time()) - 185,
+                                                         "last_result": "sync failed: timeout"}),
                            "warning", ["sync failing for 3 min (3 tries): sync failed: timeout"]),
         "fleet-refused-7": (healthy("fleet-refused-7", fleet={"version": "f1", "refused": [
             "fleet.yaml: heartbeat.url: only the box's own config.yaml may set it"]}), "problem",
@@ -114,7 +116,8 @@ def every_kind_of_box() -> dict[str, tuple[object, str, list[str]]]:
         "threads-10": (healthy("threads-10", threads={"sync": {"running": True, "failing": "OSError: disk I/O error"},
                                                       "upload": {"running": False, "failing": None}}),
                        "problem", ["thread sync failing: OSError: disk I/O error", "thread upload is not running"]),
-        "trust-refused-11": (healthy("trust-refused-11", trust={"state": "refused", "refused": "signature does not verify",
+        "trust-refused-11": (healthy("trust-refused-11", trust={"state": "refused",
+                                                                "refused": "signature does not verify",
                                                                 "refused_at": iso(-100)}),
                              "problem", ["published content refused: signature does not verify"]),
         "unsigned-12": (healthy("unsigned-12", trust={"pinned": False, "state": "unpinned", "version": None,
@@ -124,13 +127,16 @@ def every_kind_of_box() -> dict[str, tuple[object, str, list[str]]]:
         "types-15": ({"time": 12, "paused": "yes", "sync": 5, "threads": [], "errors": {"unusable_count": -1},
                       "state_problems": "disk", "on_screen": {"path": ["x"]}}, "problem",
                      ["status.json is malformed: time, paused, on_screen.path, sync, errors.unusable_count, threads"]),
-        "huge-16": ({"box": "huge-16", "padding": "x" * (STATUS_MAX_BYTES + 10)}, "problem", ["status.json is too big"]),
+        "huge-16": ({"box": "huge-16", "padding": "x" * (STATUS_MAX_BYTES + 10)}, "problem",
+                    ["status.json is too big"]),
         "broken-17": (b'{"box": "broken-17", "time": ', "problem", ["status.json is not valid JSON"]),
         "missing-18": (None, "problem", ["no status.json uploaded"]),
-        "future-19": (healthy("future-19", time="2100-01-01T00:00:00+09:00"), "problem", ["its clock is 73 years ahead"]),
+        "future-19": (healthy("future-19", time="2100-01-01T00:00:00+09:00"), "problem",
+                      ["its clock is 73 years ahead"]),
         "future-20": (healthy("future-20"), "problem", ["received 73 years in the future: a clock is wrong"]),
         "<img src=x onerror=alert(1)>": (healthy("<img src=x onerror=alert(1)>"), "ok", []),
-        "long-22": (healthy("long-22", role="r" * 300_000, on_screen={"path": "p" * 300_000, "kind": "answer"}), "ok", []),
+        "long-22": (healthy("long-22", role="r" * 300_000, on_screen={"path": "p" * 300_000, "kind": "answer"}),
+                    "ok", []),
         "numbers-23": (b'{"uptime_seconds": 1e999, "content": {"contribute": -5, "answer": 2.5}, "time": "' +
                        iso(-5).encode() + b'"}', "problem",
                        ["status.json is malformed: uptime_seconds, content.contribute, content.answer"]),
@@ -252,11 +258,11 @@ def cards_of(page: str) -> dict[str, dict]:
 
 @in_browser
 def test_each_box_gets_its_own_verdict_whatever_the_others_uploaded(office):
-    _nginx, url, _root, BOXES = office
+    _nginx, url, _root, boxes = office
     page, console = chromium(url + FLEET_PAGE, "--dump-dom")
     cards = cards_of(page)
-    assert sorted(cards) == sorted(BOXES), "every box has a card, whatever it uploaded"
-    for name, (_report, level, words) in BOXES.items():
+    assert sorted(cards) == sorted(boxes), "every box has a card, whatever it uploaded"
+    for name, (_report, level, words) in boxes.items():
         card = cards[name]
         reasons = " | ".join(text for _, text in card["reasons"])
         assert card["verdict"] == level, f"{name}: {card['verdict']} ({reasons})"
@@ -266,9 +272,9 @@ def test_each_box_gets_its_own_verdict_whatever_the_others_uploaded(office):
             assert card["reasons"] == []
         assert all(len(text) <= 2 * TEXT_CHARS for _, text in card["reasons"])
         assert len(card["text"]) < 3000, f"{name}: the card shows all of a huge text"
-    problems = sum(level == "problem" for _, level, _ in BOXES.values())
-    warnings = sum(level == "warning" for _, level, _ in BOXES.values())
-    summary = f"{len(BOXES)} screens · {len(BOXES) - problems - warnings} ok · {warnings} warning · {problems} problem"
+    problems = sum(level == "problem" for _, level, _ in boxes.values())
+    warnings = sum(level == "warning" for _, level, _ in boxes.values())
+    summary = f"{len(boxes)} screens · {len(boxes) - problems - warnings} ok · {warnings} warning · {problems} problem"
     assert summary in page
     # The worst first, so the office sees them without scrolling.
     order = re.findall(r'data-verdict="(\w+)"', page)
@@ -454,7 +460,8 @@ def unhealthy_case(facts: dict) -> tuple[dict, str, list[str]]:
        ages=st.lists(st.floats(-1e12, 1e12) | st.sampled_from([float("nan"), 10.0]), min_size=30, max_size=30))
 def test_any_status_gets_a_verdict_and_each_unhealthy_fact_its_level(hostile, unhealthy, ages):
     cases = [{"name": f"h{i}", "text": json.dumps(status), "now": NOW_MS,
-              "reported": None if age != age else NOW_MS - age * 1000} for i, (status, age) in enumerate(zip(hostile, ages))]
+              "reported": None if age != age else NOW_MS - age * 1000}
+             for i, (status, age) in enumerate(zip(hostile, ages))]
     expected = [unhealthy_case(facts) for facts in unhealthy]
     cases += [{"name": f"u{i}", "text": json.dumps(status), "reported": NOW_MS - 10_000, "now": NOW_MS}
               for i, (status, _, _) in enumerate(expected)]

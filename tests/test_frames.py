@@ -94,7 +94,8 @@ def test_prepare_frame_raises_for_a_bad_file(tmp_path):
 
 def test_fallback_never_fails_even_without_its_picture(tmp_path):
     fallback = key(FALLBACK_PATH, (0, 0), "fallback")
-    result = prepare_frame(fallback, tmp_path, FontBook(DEFAULT_FONT), 50_000_000, fallback_picture=tmp_path / "gone.png")
+    result = prepare_frame(fallback, tmp_path, FontBook(DEFAULT_FONT), 50_000_000,
+                           fallback_picture=tmp_path / "gone.png")
     assert result.size == (160, 90)
 
 
@@ -106,7 +107,7 @@ def test_bundled_fallback_picture_is_used(tmp_path):
 
 # --- what the panel shows of every PNG mode: decoder, frame and pygame together --------------------
 
-from .pngsuite import FOLDER, largest_difference, reference  # noqa: E402
+from .pngsuite import FOLDER, largest_difference, reference
 
 PNG_MODES = ["basn0g01", "basi0g02", "basn0g04", "basn0g16", "basi0g16", "tbwn0g16", "tbbn0g04", "basn2c16",
              "tbrn2c08", "tbbn2c16", "basn3p02", "tbbn3p08", "basn4a08", "basn4a16", "basi6a16", "bgan6a16"]

@@ -81,13 +81,15 @@ def test_uninstall_gives_the_console_back_and_leaves_units_it_did_not_make(insta
         (units / "getty@tty1.service").write_text("[Unit]\n")  # someone's own unit is never removed
         script_env = dict(env, KIOSK_UNIT_DIR=str(units), KIOSK_SYSTEM_ETC=str(system))
         subprocess.run([str(REPO / "systemd" / "uninstall.sh"), "--no-user", "--no-systemctl"],
-                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True, timeout=60)
+                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True,
+                       timeout=60)
         assert (units / "getty@tty1.service").read_text() == "[Unit]\n"
         shutil.copytree(paths["KIOSK_SYSTEM_ETC"] / "sysctl.d", system / "sysctl.d")
         shutil.copytree(paths["KIOSK_SYSTEM_ETC"] / "systemd" / "logind.conf.d", system / "systemd" / "logind.conf.d")
         os.symlink("/dev/null", units / "ctrl-alt-del.target")
         subprocess.run([str(REPO / "systemd" / "uninstall.sh"), "--no-user", "--no-systemctl"],
-                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True, timeout=60)
+                       env=dict(script_env, KIOSK_PREFIX=str(copy / "opt")), check=True, capture_output=True,
+                       timeout=60)
         assert not (units / "ctrl-alt-del.target").is_symlink()
         assert not (system / "sysctl.d" / "90-kiosk-console.conf").exists()
         assert not (system / "systemd" / "logind.conf.d" / "90-kiosk-console.conf").exists()
@@ -109,11 +111,13 @@ def test_installed_kiosk_finds_its_font_and_fallback_card(installed, tmp_path):
     config = paths["KIOSK_ETC"] / "config.yaml"
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     result = subprocess.run(
-        [str(kiosk), "snapshot", "--config", str(config), "--out", str(tmp_path), "--slide", "answers/answer-001.jpg", "--size", "320x180"],
+        [str(kiosk), "snapshot", "--config", str(config), "--out", str(tmp_path), "--slide", "answers/answer-001.jpg",
+         "--size", "320x180"],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    check = subprocess.run([str(kiosk), "check", "--json", "--config", str(config)], capture_output=True, text=True, timeout=300)
+    check = subprocess.run([str(kiosk), "check", "--json", "--config", str(config)], capture_output=True, text=True,
+                           timeout=300)
     assert '"missing_glyphs": []' in check.stdout  # the font was found and read
     installed_fonts = {path.name for path in paths["KIOSK_PREFIX"].glob("venv/share/kiosk/assets/fonts/*")}
     assert {"NanumGothicBold.ttf", "NotoSans-Bold.ttf", "NotoSans-OFL.txt"} <= installed_fonts
@@ -149,11 +153,13 @@ def test_uninstall_keeps_data_unless_purged(installed):
         moved["KIOSK_PREFIX"].mkdir(parents=True)
         uninstall_env = dict(env, **{k: str(v) for k, v in moved.items()})
         script = str(REPO / "systemd" / "uninstall.sh")
-        subprocess.run([script, "--no-user", "--no-systemctl"], env=uninstall_env, check=True, capture_output=True, timeout=60)
+        subprocess.run([script, "--no-user", "--no-systemctl"], env=uninstall_env, check=True, capture_output=True,
+                       timeout=60)
         assert not moved["KIOSK_PREFIX"].exists()
         assert not (moved["KIOSK_UNIT_DIR"] / "kiosk.service").exists()
         assert (moved["KIOSK_ETC"] / "config.yaml").exists() and moved["KIOSK_CONTENT"].exists()
-        subprocess.run([script, "--purge", "--no-user", "--no-systemctl"], env=uninstall_env, check=True, capture_output=True, timeout=60)
+        subprocess.run([script, "--purge", "--no-user", "--no-systemctl"], env=uninstall_env, check=True,
+                       capture_output=True, timeout=60)
         assert not moved["KIOSK_ETC"].exists() and not moved["KIOSK_CONTENT"].exists()
     finally:
         shutil.rmtree(copy, ignore_errors=True)

@@ -40,7 +40,7 @@ class LiveKiosk:
         self.slides = slides
         self.stderr_path = tmp_path / "kiosk.log"
         env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
-        self._stderr = open(self.stderr_path, "w")
+        self._stderr = open(self.stderr_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kiosk", "run", "--config", str(self.config), "--windowed", "--size", "96x54"],
             env=env, stdout=subprocess.DEVNULL, stderr=self._stderr,

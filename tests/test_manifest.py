@@ -82,10 +82,10 @@ def test_version_depends_only_on_content():
 
 # --- hostile manifests ------------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from .hostile import json_texts  # noqa: E402
+from .hostile import json_texts
 
 
 def test_a_deeply_nested_manifest_is_refused_not_a_crash():
@@ -95,8 +95,9 @@ def test_a_deeply_nested_manifest_is_refused_not_a_crash():
 
 def test_sizes_and_paths_from_outside_are_checked():
     entry = {"path": "answers/a.jpg", "sha256": "0" * 64, "size": 1e400}
+    text = json.dumps({"version": "v", "generated": "", "files": [entry]}).replace("Infinity", "1e400")
     with pytest.raises(ManifestError, match="not valid JSON"):
-        parse_manifest(json.dumps({"version": "v", "generated": "", "files": [entry]}).replace("Infinity", "1e400"), 10**9, 10**12)
+        parse_manifest(text, 10**9, 10**12)
     entry = {"path": "answers/\udcff.jpg", "sha256": "0" * 64, "size": 1}
     with pytest.raises(ManifestError, match="control character or a lone surrogate"):
         parse_manifest(json.dumps({"version": "v", "generated": "", "files": [entry]}), 10**9, 10**12)
@@ -106,7 +107,8 @@ def test_sizes_and_paths_from_outside_are_checked():
 @given(st.one_of(json_texts(), st.builds(
     lambda files: json.dumps({"version": "v1", "generated": "2026-12-18T09:00:00Z", "files": files}),
     st.lists(st.fixed_dictionaries({
-        "path": st.one_of(st.text(max_size=30), st.sampled_from(["answers/a.jpg", "../x.jpg", "answers/A.JPG", "answers/a.jpg"])),
+        "path": st.one_of(st.text(max_size=30),
+                          st.sampled_from(["answers/a.jpg", "../x.jpg", "answers/A.JPG", "answers/a.jpg"])),
         "sha256": st.one_of(st.just("a" * 64), st.text(max_size=70)),
         "size": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=5)),
     }), max_size=5),

@@ -69,7 +69,8 @@ def test_every_dashboard_query_is_valid_promql(tmp_path):
     dashboard = json.loads((REPO / "monitoring" / "grafana-dashboard.json").read_text())
     exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
     rules = "groups:\n  - name: dashboard\n    rules:\n" + "".join(
-        f"      - record: kiosk_dashboard:{index}\n        expr: {json.dumps(expr)}\n" for index, expr in enumerate(exprs))
+        f"      - record: kiosk_dashboard:{index}\n        expr: {json.dumps(expr)}\n"
+        for index, expr in enumerate(exprs))
     (tmp_path / "rules.yml").write_text(rules)
     result = subprocess.run(["promtool", "check", "rules", str(tmp_path / "rules.yml")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

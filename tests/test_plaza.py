@@ -181,7 +181,7 @@ def test_boxes_that_found_different_files_unusable_agree_on_every_slot_both_can_
 def test_a_box_restarted_during_a_slot_it_cannot_show_holds_the_slide_before_until_the_next_boundary():
     slots = group_slots(NOON)
     at = next(i for i, (_, path) in enumerate(slots) if path.startswith("answers/") and i > 0
-              and slots[i - 1][1] != path and not slots[i + 1][1] == path)
+              and slots[i - 1][1] != path and slots[i + 1][1] != path)
     start, path = slots[at]
     entry = synced_entry(catalogue(), GROUP, start + dt.timedelta(seconds=1.2), {path})
     assert entry.path == slots[at - 1][1]
@@ -209,11 +209,12 @@ def test_any_unusable_set_keeps_the_groups_boundaries_and_shows_each_slot_or_hol
     start = NOON + dt.timedelta(seconds=offset)
     shown = shown_by(start, skip, settings, content, count=4)
     last = shown[-1][0]
-    slots = [(moment, path) for moment, path in group_slots(start, settings, content, count=4 * 3 * 14) if moment <= last]
+    slots = [(moment, path) for moment, path in group_slots(start, settings, content, count=4 * 3 * 14)
+             if moment <= last]
     starts = {moment for moment, _ in slots}
     assert all(moment in starts for moment, _, _ in shown[1:])
     screen = on_screen(slots, shown)
-    for at, (moment, path) in enumerate(slots):
+    for at, (_moment, path) in enumerate(slots):
         if screen[at] is None:
             break
         if screen[at] == "(fallback)":
@@ -257,7 +258,7 @@ def test_two_directors_of_a_group_with_different_unusable_files_agree_on_boundar
     knows = Box(config, wall=begin + dt.timedelta(seconds=4.3), unusable={"answers/a3.jpg": (1000, 1)})
     knows.broken = {"contribute/c2.png", "answers/a3.jpg"}
     for box in (finds, knows):
-        box.run_until(lambda: len(box.started()) == 18)
+        box.run_until(lambda box=box: len(box.started()) == 18)
         starts = [(dt.datetime.fromisoformat(r.record["time"]).timestamp(), r.record["path"])
                   for r in box.of(RecordSlide)[2:]]  # the first is for what was left of its slot, and its fade
         # delays the second's decode (the fake worker answers in steps); from the third on, on the group's time
@@ -282,5 +283,5 @@ def test_two_directors_of_a_group_with_different_unusable_files_agree_on_boundar
     for shown, own in ((one, finds.broken), (two, knows.broken)):
         assert not set(shown.values()) & own
         held = [moment for moment in shown if slots[moment] in own]
-        assert held and all(shown[moment] == shown[previous] for moment, previous in zip(sorted(shown)[1:], sorted(shown))
-                            if moment in held)
+        assert held and all(shown[moment] == shown[previous]
+                            for moment, previous in zip(sorted(shown)[1:], sorted(shown)) if moment in held)

@@ -201,7 +201,7 @@ def test_a_photo_withdrawn_centrally_leaves_every_screen_within_30_s(plaza):
     published = plaza.publish()
     for name in plaza.boxes:
         gone = plaza.root / name / "slides" / "answers" / "a2.jpg"
-        plaza.wait(lambda: not gone.exists(), timeout=TAKEDOWN_SECONDS - (time.monotonic() - published),
+        plaza.wait(lambda gone=gone: not gone.exists(), timeout=TAKEDOWN_SECONDS - (time.monotonic() - published),
                    what=f"a2.jpg gone from {name}")
     settled = time.time() + 1.0
     time.sleep(3)
@@ -214,12 +214,12 @@ def test_an_override_goes_up_on_every_screen_and_comes_down(plaza):
     make_picture(plaza.source / "override" / "ceremony.png", size=(320, 180), colour=(250, 250, 0))
     published = plaza.publish()
     for name in plaza.boxes:
-        plaza.wait(lambda: any(p["kind"] == "override" for p in plaza.plays(name)[-3:]),
+        plaza.wait(lambda name=name: any(p["kind"] == "override" for p in plaza.plays(name)[-3:]),
                    timeout=TAKEDOWN_SECONDS - (time.monotonic() - published), what=f"override on {name}")
     (plaza.source / "override" / "ceremony.png").unlink()
     withdrawn = plaza.publish()
     for name in plaza.boxes:
-        plaza.wait(lambda: plaza.plays(name)[-1]["kind"] != "override",
+        plaza.wait(lambda name=name: plaza.plays(name)[-1]["kind"] != "override",
                    timeout=TAKEDOWN_SECONDS - (time.monotonic() - withdrawn), what=f"override off {name}")
     count = len(plaza.plays("tall-case-1"))
     plaza.wait(lambda: len(plaza.plays("tall-case-1")) >= count + 3)
@@ -344,7 +344,7 @@ def test_two_boxes_of_a_group_with_different_unusable_files_keep_its_boundaries_
     assert len(both) >= 15
     assert [one[b] for b in both] == [slots[b] for b in both] == [two[b] for b in both]
     # Where a box cannot show the group's slide, the other shows it, and that box holds the slide before.
-    for name, found in shown.items():
+    for name in shown:
         other = shown["box-2" if name == "box-1" else "box-1"]
         theirs = [b for b in boundaries if slots[b] == broken[name] and b in other]
         assert theirs and all(other[b] == broken[name] for b in theirs)

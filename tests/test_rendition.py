@@ -87,9 +87,9 @@ def test_a_transparent_graphic_keeps_its_transparency_for_each_box_to_lay_on_its
 
 # --- every PNG mode, over PngSuite: a rendition shows what the original shows ------------------------
 
-import pytest  # noqa: E402
+import pytest
 
-from .pngsuite import VALID, largest_difference, reference  # noqa: E402
+from .pngsuite import VALID, largest_difference, reference
 
 BACKGROUND = (30, 120, 200)
 
@@ -121,7 +121,8 @@ def test_a_size_within_an_encoders_limit_keeps_its_shape(width, height, limit):
 def test_the_usual_limits_leave_the_keys_of_earlier_renditions_alone():
     assert RenditionSettings(((1920, 1080),)).max_side("WEBP") == 16_383
     assert RenditionSettings(((1920, 1080),)).max_side("JPEG") == 65_500  # libjpeg's, not 65,535
-    assert RenditionSettings(((1920, 1080),), max_sides=(("WEBP", 100),)).key() != RenditionSettings(((1920, 1080),)).key()
+    webp = RenditionSettings(((1920, 1080),), max_sides=(("WEBP", 100),))
+    assert webp.key() != RenditionSettings(((1920, 1080),)).key()
     import hashlib
 
     before = hashlib.sha256(b"v2;q90;1920x1080").hexdigest()[:16]  # the key before limits were settings

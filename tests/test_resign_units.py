@@ -1,4 +1,5 @@
-"""systemd/kiosk-resign.{service,timer}: the publishing machine's re-signing, valid units that run publish with a key."""
+"""systemd/kiosk-resign.{service,timer}: the publishing machine's re-signing, valid units that run publish with
+a key."""
 
 import shlex
 import shutil

@@ -178,7 +178,8 @@ def test_another_key_list_under_the_same_version_is_refused():
 
 def test_a_rotated_key_list_is_accepted():
     last = accepted(envelope())
-    assert accepted(envelope(manifest(serial=11), key_list(2, (PUBLISH_B,)), publisher=PUBLISH_B), last).keys_version == 2
+    signed = envelope(manifest(serial=11), key_list(2, (PUBLISH_B,)), publisher=PUBLISH_B)
+    assert accepted(signed, last).keys_version == 2
 
 
 @pytest.mark.parametrize("change, reason", [

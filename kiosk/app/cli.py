@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish_cmd = command("publish", "turn a slide folder into a static site for the boxes to sync from")
     publish_cmd.add_argument("source", type=Path, metavar="SRC_DIR", help="a folder with contribute/ and answers/")
-    publish_cmd.add_argument("--out", type=Path, required=True, metavar="SITE_DIR", help="the folder a web server serves")
+    publish_cmd.add_argument("--out", type=Path, required=True, metavar="SITE_DIR",
+                             help="the folder a web server serves")
     publish_cmd.add_argument("--watch", action="store_true", help="publish again whenever SRC_DIR changes")
     publish_cmd.add_argument("--grace-hours", type=float, default=24.0,
                              help="keep objects no manifest names for this long (default 24)")

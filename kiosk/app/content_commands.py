@@ -13,7 +13,9 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from kiosk.app.common import EXIT_FAILURE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of
+from kiosk.app.common import (
+    EXIT_FAILURE, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, load_or_log, log, report_catalogue, seed_of,
+)
 from kiosk.boundary.folder import scan
 from kiosk.boundary.state import RotationStore
 from kiosk.core.catalogue import Catalogue
@@ -116,12 +118,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"slides: {catalogue.count('contribute')} contribute, {catalogue.count('answer')} answers, "
         f"{len(bad)} unusable"
     )
-    for slide in bad:
-        print(f"  unusable: {slide['path']}: {slide['error']}")
+    for row in bad:
+        print(f"  unusable: {row['path']}: {row['error']}")
     formats: dict[str, int] = {}
-    for slide in slides:
-        if slide.get("format"):
-            formats[slide["format"]] = formats.get(slide["format"], 0) + 1
+    for row in slides:
+        if row.get("format"):
+            formats[row["format"]] = formats.get(row["format"], 0) + 1
     if formats:
         print("  formats: " + ", ".join(f"{count} {name}" for name, count in sorted(formats.items())))
     _print_some(slides, "colour_profile", "carry a colour profile and are shown converted to sRGB", str)
@@ -315,9 +317,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         from kiosk.boundary.fleetlogs import folder_logs
 
+        assert config is not None  # without folders to read, the config was loaded or the command ended above
         tally = Tally(args.since)
         try:
-            for lines in folder_logs(config.state.dir):  # type: ignore[union-attr]
+            for lines in folder_logs(config.state.dir):
                 for raw in lines:
                     tally.add_line(raw)
             tally.finish()

@@ -112,7 +112,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     print(
         f"{'published' if result.changed else 'unchanged'}: version {result.version}"
-        f"{f', serial {result.serial} (signed)' if result.serial is not None else ' (unsigned)'}, {result.files} files, "
+        f"{f', serial {result.serial} (signed)' if result.serial is not None else ' (unsigned)'}, "
+        f"{result.files} files, "
         f"{result.bytes} bytes; {result.objects_added} objects added, {result.objects_removed} removed"
     )
     return EXIT_OK

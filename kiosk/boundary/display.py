@@ -13,10 +13,10 @@ import sys
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pygame  # noqa: E402
+import pygame
 
-from kiosk.core.errors import DisplayError  # noqa: E402
-from kiosk.core.frames import Frame  # noqa: E402
+from kiosk.core.errors import DisplayError
+from kiosk.core.frames import Frame
 
 WINDOWED_DEFAULT = (1280, 720)
 
@@ -108,7 +108,8 @@ class Screen:
         display.blit(surface, _centred(display, surface))
         self._present(overlay)
 
-    def blend(self, old: pygame.Surface, new: pygame.Surface, progress: float, overlay: list[str] | None = None) -> None:
+    def blend(self, old: pygame.Surface, new: pygame.Surface, progress: float,
+              overlay: list[str] | None = None) -> None:
         """Shows `new` over `old` at `progress` (0 = old only, 1 = new only)."""
         display = self._display()
         display.blit(old, _centred(display, old))
@@ -173,7 +174,8 @@ def overlay_surface(lines: list[str], height: int, font_path: object, fonts: dic
         fonts[size] = font
     rendered = [font.render(line, True, (255, 255, 255)) for line in lines]
     pad = size // 2
-    box = pygame.Surface((max(r.get_width() for r in rendered) + 2 * pad, sum(r.get_height() for r in rendered) + 2 * pad))
+    box = pygame.Surface((max(r.get_width() for r in rendered) + 2 * pad,
+                          sum(r.get_height() for r in rendered) + 2 * pad))
     box.fill((0, 0, 0))
     y = pad
     for line in rendered:
@@ -205,7 +207,8 @@ def display_pixel_format(surface: pygame.Surface) -> str:
     """The Pillow raw mode matching the surface's pixels in memory, or RGB if none does."""
     if surface.get_bytesize() != 4 or sys.byteorder != "little":
         return "RGB"  # frames are then converted on the render loop, as before
-    return _MEMORY_LAYOUTS.get(tuple(surface.get_masks()), "RGB")
+    red, green, blue, alpha = surface.get_masks()
+    return _MEMORY_LAYOUTS.get((red, green, blue, alpha), "RGB")
 
 
 def copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
@@ -214,7 +217,7 @@ def copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
         # Padded rows (SDL does not pad 32-bit ones): the converting path is slower, still right.
         surface.blit(rgb_surface(frame), (0, 0))
         return surface
-    pixels = memoryview(surface.get_view("0")).cast("B")
+    pixels = memoryview(surface.get_view("0")).cast("B")  # type: ignore[arg-type]  # a BufferProxy is a buffer; pygame's stub does not say so
     try:
         pixels[:] = memoryview(frame.data).cast("B")
     finally:

@@ -12,6 +12,7 @@ the picture in flight at an unclean exit; the show skips that version.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -49,7 +50,8 @@ class InFlightFile:
         fd = self._open()
         if fd is None:
             return
-        data = json.dumps({"path": path, "version": list(version)}, ensure_ascii=False).encode("utf-8", "backslashreplace")
+        text = json.dumps({"path": path, "version": list(version)}, ensure_ascii=False)
+        data = text.encode("utf-8", "backslashreplace")
         try:
             os.pwrite(fd, data, 0)
             os.ftruncate(fd, len(data))
@@ -58,10 +60,8 @@ class InFlightFile:
 
     def end(self) -> None:
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
-            except OSError:
-                pass
 
     def close(self) -> None:
         """A clean stop: nothing is in flight (a decode still running then is not the file's fault)."""
@@ -69,10 +69,8 @@ class InFlightFile:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        try:
+        with contextlib.suppress(OSError):
             self.path.unlink()
-        except OSError:
-            pass
 
 
 def left_in_flight(folder: Path) -> tuple[str, tuple[int, int]] | None:

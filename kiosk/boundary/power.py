@@ -60,7 +60,8 @@ class DisplayPower:
             self._finish(me, "", warning=False)
         elif process.returncode != 0:
             detail = (err or out).strip().splitlines()[-1:] or [""]
-            self._finish(me, f"{purpose} command {command!r} exited with {process.returncode} {detail[0]}", warning=True)
+            self._finish(me, f"{purpose} command {command!r} exited with {process.returncode} {detail[0]}",
+                         warning=True)
         else:
             self._finish(me, f"{purpose} command {command!r} done", warning=False)
 

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 class ChosenScreen:
     """Opens the screen `display.renderer` asks for when the loop opens it, then stands in for it."""
 
-    def __init__(self, renderer: str, size: tuple[int, int] | None, windowed: bool, title: str, font_path: object) -> None:
+    def __init__(self, renderer: str, size: tuple[int, int] | None, windowed: bool, title: str,
+                 font_path: object) -> None:
         self._choice = (renderer, size, windowed, title, font_path)
         self._inner: Screen | TextureScreen | None = None
 

@@ -37,7 +37,7 @@ def screenshot_jpeg(frame: Frame | None, panel: tuple[int, int] = (1920, 1080), 
     if frame is None:
         upright = to_viewers(Image.new("RGB", panel), rotation)
     else:
-        image = Image.frombuffer("RGB", frame.size, frame.data, "raw", frame.pixel_format, 0, 1)
+        image = Image.frombuffer("RGB", frame.size, frame.data, "raw", frame.pixel_format, 0, 1)  # type: ignore[arg-type]  # Pillow reads any buffer, a mapping too; its stub names bytes only
         upright = to_viewers(image, frame.key.layout.rotation)
     height = max(1, round(upright.height * width / upright.width))
     small = upright.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -75,7 +75,7 @@ class ScreenshotWriter(BackgroundThread):
             latest, self._latest = self._latest, None
         if latest is None:
             return
-        data = screenshot_jpeg(None if latest is _DARK else latest, self.panel, self.rotation)  # type: ignore[arg-type]
+        data = screenshot_jpeg(latest if isinstance(latest, Frame) else None, self.panel, self.rotation)  # else _DARK
         try:
             replace_file(self.path, data, durable=False)
         except OSError as exc:

@@ -7,6 +7,7 @@ The other screen of kiosk.boundary.display, chosen by `display.renderer`
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -15,6 +16,9 @@ from kiosk.boundary.display import (
 )
 from kiosk.core.errors import DisplayError
 from kiosk.core.frames import Frame
+
+if TYPE_CHECKING:  # pygame's texture API is loaded when the screen opens, not at import
+    from pygame._sdl2.video import Renderer, Window
 
 
 class TextureScreen:
@@ -38,12 +42,12 @@ class TextureScreen:
         self.title = title
         self.font_path = font_path
         self.accelerated = accelerated
-        self._window = None
-        self._renderer = None
+        self._window: Window | None = None
+        self._renderer: Renderer | None = None
         self._fonts: dict[int, pygame.font.Font] = {}
 
     def open(self) -> tuple[int, int]:
-        from pygame._sdl2.sdl2 import error as SDLError
+        from pygame._sdl2.sdl2 import error as sdl_error
         from pygame._sdl2.video import Renderer, Window
 
         try:
@@ -62,7 +66,7 @@ class TextureScreen:
             window = Window(self.title, size=size, fullscreen_desktop=True)
         try:
             self._renderer = Renderer(window, accelerated=1 if self.accelerated else 0, vsync=self.accelerated)
-        except (pygame.error, SDLError) as exc:
+        except (pygame.error, sdl_error) as exc:
             window.destroy()
             raise DisplayError(f"no {'accelerated' if self.accelerated else 'software'} SDL renderer: {exc}") from None
         self._window = window

@@ -128,7 +128,8 @@ class Admission:
                 (before.kinds, before.include, before.exclude, before.role):
             return []
         wanted = selection(settings)
-        changed = [slide for slide in self.everything.slides() if wanted(slide) and self.listed.get(slide.path) != slide]
+        changed = [slide for slide in self.everything.slides()
+                   if wanted(slide) and self.listed.get(slide.path) != slide]
         removed = [path for path, slide in self.listed.slides.items() if not wanted(slide)]
         return self._take(changed, removed, self.everything.problems)
 

@@ -89,7 +89,7 @@ def _number_key(match: "re.Match[str]") -> str:
     return f"\x01{chr(0x20 + len(digits))}{digits}\x02"
 
 
-def slide_order(slide: "Slide") -> tuple:
+def slide_order(slide: "Slide") -> tuple[str, str]:
     """The order of slides of one kind: natural filename order, exact name as the tie-break."""
     return (natural_key(slide.path), slide.path)
 
@@ -158,9 +158,11 @@ class Catalogue:
     @property
     def answer_paths(self) -> tuple[str, ...]:
         """The answers' paths in order (made at the first call: a new round asks once)."""
-        if self._answer_paths is None:
-            object.__setattr__(self, "_answer_paths", tuple(map(operator.attrgetter("path"), self.answers)))
-        return self._answer_paths  # type: ignore[return-value]
+        paths = self._answer_paths
+        if paths is None:
+            paths = tuple(map(operator.attrgetter("path"), self.answers))
+            object.__setattr__(self, "_answer_paths", paths)
+        return paths
 
     def slides(self) -> tuple[Slide, ...]:
         """Every slide of every kind, overrides included."""
@@ -170,7 +172,9 @@ class Catalogue:
         over = self._over
         if over and path in over:
             return over[path]
-        return self._index.get(path)  # type: ignore[union-attr]
+        index = self._index
+        assert index is not None  # made in __post_init__
+        return index.get(path)
 
     def __len__(self) -> int:
         """The slides of the rotation (contribute and answers; overrides stand apart)."""
@@ -197,6 +201,8 @@ class Catalogue:
         The kinds must be in `slide_order` (as build_catalogue and this method keep them).
         """
         over = dict(self._over)
+        shared = self._index
+        assert shared is not None  # made in __post_init__
         upsert, remove = tuple(upsert), tuple(remove)
         # A list per kind changed, for a batch; a tuple sliced anew for a change or two, which copies
         # the kind's slides once instead of twice (a list, then a tuple): 20,000 answers in 0.07 ms.
@@ -233,21 +239,21 @@ class Catalogue:
                 take_out(old)
                 over[path] = None
         for slide in upsert:
-            old = over[slide.path] if slide.path in over else self._index.get(slide.path)  # type: ignore[union-attr]
+            old = over[slide.path] if slide.path in over else shared.get(slide.path)
             if old is not None:
                 take_out(old)
             elif slide.kind == "answer":
                 added.append(slide.path)
             put_in(slide)
             over[slide.path] = slide
-        index = self._index
+        index = shared
         if len(over) > OVERLAY_MAX:
-            index = dict(index)  # type: ignore[arg-type]
-            for path, slide in over.items():
-                if slide is None:
+            index = dict(shared)
+            for path, changed in over.items():
+                if changed is None:
                     index.pop(path, None)
                 else:
-                    index[path] = slide
+                    index[path] = changed
             over = {}
         generation = self.generation + 1
         history = self.added + ((generation, tuple(added)),) if added else self.added
@@ -316,7 +322,8 @@ def build_catalogue(
     )
 
 
-def slide_for(info: FileInfo, sidecar_texts: Mapping[str, "str | UnreadableSidecar"]) -> tuple[Slide | None, str | None]:
+def slide_for(info: FileInfo,
+              sidecar_texts: Mapping[str, "str | UnreadableSidecar"]) -> tuple[Slide | None, str | None]:
     """The slide a listed file makes (None if it makes none), and what is wrong with it, if anything."""
     kind = kind_of(info.path)
     if kind is None:

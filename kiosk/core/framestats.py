@@ -8,6 +8,7 @@ Prometheus file and the log.
 from __future__ import annotations
 
 import collections
+from typing import Any
 
 QUANTILES = (0.5, 0.9, 0.99)
 
@@ -59,7 +60,7 @@ class FrameStats:
     def slide_started(self, due: float, started: float) -> None:
         self.slips.append(max(0.0, started - due))
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         gaps, slips = list(self.gaps), list(self.slips)
         return {
             "frames_presented": self.presented,

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
-from kiosk.core.errors import ManifestError
+from kiosk.core.errors import ManifestError as ManifestError  # what parse_manifest raises, named here too
 from kiosk.core.sidecar import SIDECAR_SUFFIXES
 from kiosk.core.values import excerpt, is_utf8_name, loads_json
 

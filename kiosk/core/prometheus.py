@@ -7,11 +7,12 @@ text out. monitoring/kiosk-alerts.yml alerts on these metrics.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from kiosk.core.framestats import QUANTILES
 
 
-def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | None = None) -> str:
+def prometheus_text(status: dict[str, Any], written_at: float = 0.0, free_bytes: int | None = None) -> str:
     """The metrics of a status dict in Prometheus' text exposition format.
 
     `written_at` (Unix time) becomes kiosk_status_timestamp_seconds: a dead
@@ -50,7 +51,8 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
         metric("kiosk_state_free_bytes", "gauge", "Bytes free on the state folder's filesystem.",
                [("", float(free_bytes))])
     fleet = status.get("fleet") or {}
-    metric("kiosk_fleet_refused", "gauge", "1 while the newest central fleet.yaml is refused (the last good one applies).",
+    metric("kiosk_fleet_refused", "gauge",
+           "1 while the newest central fleet.yaml is refused (the last good one applies).",
            [("", 1.0 if fleet.get("refused") else 0.0)])
     shown = status.get("slides_shown", {})
     metric("kiosk_slides_shown_total", "counter", "Slides shown since start, by kind.",
@@ -67,7 +69,7 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     metric("kiosk_sync_configured", "gauge", "1 when the box syncs from a central server (sync.url).",
            [("", 1.0 if sync.get("configured") else 0.0)])
     metric("kiosk_sync_failures_total", "counter", "Failed syncs since start.", [("", float(sync.get("failures", 0)))])
-    trust = status.get("trust") if isinstance(status.get("trust"), dict) else {}
+    trust = status["trust"] if isinstance(status.get("trust"), dict) else {}
     metric("kiosk_trust_pinned", "gauge", "1 when the box pins a root key and applies only signed manifests.",
            [("", 1.0 if trust.get("pinned") else 0.0)])
     metric("kiosk_trust_refused", "gauge", "1 while the newest manifest is refused (forged, replayed, expired); "
@@ -91,7 +93,8 @@ def prometheus_text(status: dict, written_at: float = 0.0, free_bytes: int | Non
     lines.append(f"kiosk_frame_seconds_count {int(frames.get('fade_gap_count', 0))}")
     metric("kiosk_late_frames_total", "counter", "Fade frames later than 1.5 frame periods.",
            [("", float(frames.get("late_frames", 0)))])
-    metric("kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.", [("", float(status.get("uptime_seconds", 0)))])
+    metric("kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.",
+           [("", float(status.get("uptime_seconds", 0)))])
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from kiosk.core.values import MAX_SECONDS, excerpt, loads_json, number_problem, printable_name
 
@@ -68,10 +68,11 @@ def parse_play(record: object) -> Play | None:
     """
     if not isinstance(record, dict):
         return None
-    start, path, kind, seconds = _moment(record.get("time")), record.get("path"), record.get("kind"), record.get("seconds")
+    start, path, kind = _moment(record.get("time")), record.get("path"), record.get("kind")
+    seconds = record.get("seconds")
     if start is None or not isinstance(path, str) or not isinstance(kind, str):
         return None
-    if number_problem(seconds, 0, MAX_SECONDS, low_open=True) is not None:
+    if seconds is None or number_problem(seconds, 0, MAX_SECONDS, low_open=True) is not None:
         return None
     left = _moment(record.get("left"))
     return Play(start, printable_name(path[:MAX_PATH_CHARACTERS]), printable_name(kind[:MAX_KIND_CHARACTERS]),
@@ -153,8 +154,8 @@ class Tally:
     def __init__(self, since: dt.date | None = None, max_counters: int = MAX_COUNTERS) -> None:
         self.since = since
         self.max_counters = max_counters
-        self.slides: dict[str, list] = {}  # path -> [kind, plays, seconds]
-        self.days: dict[tuple[str, str], list] = {}  # (day, kind) -> [plays, seconds]
+        self.slides: dict[str, list[Any]] = {}  # path -> [kind, plays, seconds]
+        self.days: dict[tuple[str, str], list[Any]] = {}  # (day, kind) -> [plays, seconds]
         self.first: dt.datetime | None = None
         self.last: dt.datetime | None = None
         self.skipped = 0
@@ -215,10 +216,10 @@ class Tally:
                 self.last = moment if self.last is None or moment > self.last else self.last
         self.skipped += other.skipped
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, Any]:
         """The report's numbers: totals per kind, per day and kind, per slide, and the answers' fairness."""
-        per_kind: dict[str, list] = {}
-        per_day: dict[str, dict] = {}
+        per_kind: dict[str, list[Any]] = {}
+        per_day: dict[str, dict[str, Any]] = {}
         for (day, kind), (plays, seconds) in sorted(self.days.items()):
             totals = per_kind.setdefault(kind, [0, 0.0])
             totals[0] += plays
@@ -243,7 +244,7 @@ class Tally:
         }
 
 
-def _slide_order(item: tuple[str, list]) -> tuple[str, str]:
+def _slide_order(item: tuple[str, list[Any]]) -> tuple[str, str]:
     return item[1][0], item[0]
 
 
@@ -271,7 +272,8 @@ def parse_listing(data: bytes) -> tuple[list[str], list[str]]:
         raise ListingProblem(f"{len(entries):,} entries, more than {MAX_LISTING_ENTRIES:,}")
     folders, files = [], []
     for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("type"), str):
+        if (not isinstance(entry, dict) or not isinstance(entry.get("name"), str)
+                or not isinstance(entry.get("type"), str)):
             raise ListingProblem(f"an entry is not an object with a text name and type: {excerpt(entry)}")
         name = entry["name"]
         if not name or len(name) > MAX_LISTING_NAME or name in (".", "..") or "/" in name or "\0" in name:

@@ -128,7 +128,8 @@ def _days(key: str) -> list[int]:
             return list(range(a, b + 1)) if a <= b else list(range(a, 7)) + list(range(0, b + 1))
     if name in WEEKDAYS:
         return [WEEKDAYS.index(name)]
-    raise ValueError(f"unknown day {excerpt(key)}; use mon, tue, wed, thu, fri, sat, sun, a span like mon-fri, or daily")
+    raise ValueError(f"unknown day {excerpt(key)}; use mon, tue, wed, thu, fri, sat, sun, a span like mon-fri, "
+                     "or daily")
 
 
 def parse_hours(value: Any) -> tuple[tuple[tuple[int, int], ...], ...]:

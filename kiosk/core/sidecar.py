@@ -54,7 +54,9 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     if caption is not None and (isinstance(caption, bool) or not isinstance(caption, (str, int, float))):
         raise SidecarError(f"caption must be text, got {excerpt(caption)}")
     seconds = data.get("seconds")
-    if seconds is not None and (problem := number_problem(seconds, 0, MAX_SECONDS, low_open=True, what="a number of seconds")):
+    problem = None if seconds is None else number_problem(seconds, 0, MAX_SECONDS, low_open=True,
+                                                          what="a number of seconds")
+    if problem:
         raise SidecarError(f"seconds {problem}")
     start = _moment(data.get("start"), "start")
     end = _moment(data.get("end"), "end")

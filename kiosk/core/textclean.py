@@ -51,7 +51,7 @@ class CleanText:
 def clean_text(text: str) -> CleanText:
     counts = {"escape": 0, "control": 0, "bidi": 0, "marks": 0, "other": 0}
 
-    def escape(match: re.Match) -> str:
+    def escape(match: re.Match[str]) -> str:
         counts["escape"] += 1
         return ""
 

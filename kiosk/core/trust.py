@@ -64,7 +64,7 @@ class Signed:
     body: bytes
     signatures: tuple[tuple[str, bytes], ...]  # (keyid, signature)
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         return {"body": base64.b64encode(self.body).decode("ascii"),
                 "signatures": [{"keyid": keyid, "sig": base64.b64encode(sig).decode("ascii")}
                                for keyid, sig in self.signatures]}
@@ -106,7 +106,7 @@ class Record:
     generated: str
     expires: str
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @staticmethod
@@ -360,7 +360,7 @@ def still_fresh(record: Record | None, now: dt.datetime, clock_trusted: bool) ->
 
 
 def trust_status(pinned: bool, record: Record | None, refused: str | None, refused_at: str | None,
-                 syncing: bool = True) -> dict:
+                 syncing: bool = True) -> dict[str, Any]:
     """status.json's `trust` block."""
     if not pinned:
         state = "unpinned" if syncing else "none"

@@ -39,10 +39,7 @@ def fit_picture(picture: Image.Image, size: tuple[int, int], fit: str, backgroun
         return resize(picture, size, (left, top, left + crop_w, top + crop_h))
     scale = min(width / src_w, height / src_h)
     fitted = resize(picture, (max(1, round(src_w * scale)), max(1, round(src_h * scale))))
-    if fit == "blur":
-        canvas = _blurred_backdrop(picture, size)
-    else:
-        canvas = Image.new("RGB", size, background)
+    canvas = _blurred_backdrop(picture, size) if fit == "blur" else Image.new("RGB", size, background)
     canvas.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
     return canvas
 

@@ -16,8 +16,6 @@ ImageCms; untagged pictures are taken as sRGB.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
 import os
 import threading
@@ -25,10 +23,11 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageFile, ImageOps, UnidentifiedImageError
 
 from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
 from kiosk.boundary.files import open_regular_file
+from kiosk.picture.colourspace import converted_from, in_srgb
 
 # Pillow's own bomb guard stays as a second line behind ours.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -252,9 +251,9 @@ def _colour_key_alpha(image: Image.Image, key: object, bit_depth: int) -> Image.
         target = key * (255 // levels)
         return grey.point([0 if value == target else 255 for value in range(256)])
     if image.mode == "RGB" and isinstance(key, tuple) and len(key) == 3 and all(isinstance(k, int) for k in key):
-        target = tuple(k >> 8 for k in key) if bit_depth == 16 else key
+        colour = tuple(k >> 8 for k in key) if bit_depth == 16 else key
         masks = [band.point([255 if value == wanted else 0 for value in range(256)])
-                 for band, wanted in zip(image.split(), target)]
+                 for band, wanted in zip(image.split(), colour)]
         return ImageChops.invert(ImageChops.multiply(ImageChops.multiply(masks[0], masks[1]), masks[2]))
     return None
 
@@ -268,72 +267,6 @@ def _png_bit_depth(handle: BinaryIO) -> int:
     if len(header) == 26 and header[12:16] == b"IHDR" and header[24] in (1, 2, 4, 8, 16):
         return header[24]
     return 8
-
-
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-_TRANSFORMS: dict[bytes, "ImageCms.ImageCmsTransform | None"] = {}  # by the profile's hash; None: none needed
-_TRANSFORMS_MAX = 32
-_TRANSFORMS_LOCK = threading.Lock()
-
-
-def in_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
-    """An RGB picture converted in place from its embedded colour profile to sRGB (perceptual intent).
-
-    A profile that is sRGB already, or that lcms2 cannot read, leaves the
-    pixels as they are: a damaged profile costs the colours' accuracy, never
-    the picture. Transforms are built once per profile and kept.
-    """
-    if not isinstance(icc_profile, bytes) or not icc_profile or image.mode not in ("RGB", "RGBA"):
-        return image
-    if image.mode == "RGBA":  # the colours converted, the transparency kept as it was
-        alpha = image.getchannel("A")
-        converted = in_srgb(image.convert("RGB"), icc_profile)
-        converted.putalpha(alpha)
-        return converted
-    transform = _cached_transform(icc_profile)
-    if transform is None:
-        return image
-    ImageCms.applyTransform(image, transform, inPlace=True)  # no second 3-megapixel buffer
-    return image
-
-
-def _cached_transform(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
-    """The transform from this profile to sRGB, built once per profile; None if none is needed or possible."""
-    key = hashlib.sha256(icc_profile).digest()
-    with _TRANSFORMS_LOCK:
-        if key in _TRANSFORMS:
-            return _TRANSFORMS[key]
-    transform = _transform_for(icc_profile)
-    with _TRANSFORMS_LOCK:
-        if len(_TRANSFORMS) >= _TRANSFORMS_MAX:
-            _TRANSFORMS.pop(next(iter(_TRANSFORMS)))
-        _TRANSFORMS[key] = transform
-    return transform
-
-
-def _converted_from(icc_profile: bytes) -> "ImageCms.ImageCmsProfile | None":
-    """The embedded profile, if the pixels need converting from it: readable, RGB, and not sRGB."""
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-        if source.profile.xcolor_space.strip() != "RGB":
-            return None  # a grey or CMYK profile does not describe the RGB pixels it came with here
-        if "srgb" in (source.profile.profile_description or "").lower().replace(" ", ""):
-            return None
-    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-        return None
-    return source
-
-
-def _transform_for(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
-    source = _converted_from(icc_profile)
-    if source is None:
-        return None
-    try:
-        # A finer precalculated table: measured 15-35 % faster than lcms2's default here.
-        return ImageCms.buildTransform(source, _SRGB, "RGB", "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL,
-                                       flags=ImageCms.Flags.HIGHRESPRECALC)
-    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-        return None
 
 
 # EXIF tags that say where a photo was taken, on what and by whom: never needed to show it.
@@ -357,11 +290,7 @@ def picture_facts(path: Path, root: Path | None = None) -> dict:
             warnings.simplefilter("ignore")
             image = Image.open(handle)
         profile = image.info.get("icc_profile")
-        converted = None
-        if isinstance(profile, bytes) and profile and _cached_transform(profile) is not None:
-            source = _converted_from(profile)
-            description = source.profile.profile_description if source is not None else ""
-            converted = (description or "an embedded profile").strip()[:80]
+        converted = converted_from(profile)
         try:
             exif = image.getexif()
             private = sorted({name for tag, name in PRIVATE_TAGS.items()
@@ -383,8 +312,9 @@ SRGB_GAMMA = 1 / 2.2  # what a PNG's gAMA chunk says for sRGB-like encoding (0.4
 def _shown_differently(image: Image.Image, handle: BinaryIO) -> list[str]:
     """What the decoder cannot show exactly as the file asks, said plainly for `kiosk check`."""
     notes = []
-    if getattr(image, "n_frames", 1) > 1:
-        notes.append(f"animated ({image.n_frames} frames): only the first frame shows")
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        notes.append(f"animated ({frames} frames): only the first frame shows")
     gamma = image.info.get("gamma")
     if (image.format == "PNG" and isinstance(gamma, (int, float)) and abs(gamma - SRGB_GAMMA) > 0.05
             and "srgb" not in image.info and "icc_profile" not in image.info):

@@ -34,11 +34,12 @@ import threading
 
 from PIL import Image
 
-from kiosk.picture.pixels import BYTES_PER_PIXEL, pack_into
+from kiosk.core.layout import BYTES_PER_PIXEL
+from kiosk.picture.pixels import pack_into
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pygame  # noqa: E402
+import pygame
 
 Box = tuple[int, int, int, int]
 _BYTES_PER_PIXEL = BYTES_PER_PIXEL["RGBX"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import ImageDraw
+from PIL import ImageDraw, ImageFont
 from uniseg.graphemecluster import grapheme_clusters
 from uniseg.linebreak import line_break_units
 
@@ -260,7 +260,9 @@ def draw_line(
     measure = Measure(fonts, px)
     widths = [measure.run(run) for run in runs]
     x = centre_x - sum(widths) / 2
-    baseline = top + fonts.at(px).getmetrics()[0]
+    first = fonts.at(px)
+    # Pillow without FreeType has only its bitmap font, without metrics: the top of its box is the baseline then.
+    baseline = top + (first.getmetrics()[0] if isinstance(first, ImageFont.FreeTypeFont) else first.getbbox("A")[3])
     for index in visual_order(levels):
         run = runs[index]
         font = fonts.at(px, run.face)
