@@ -169,9 +169,9 @@ def test_bundled_config_documents_every_key_with_the_default():
 
 # --- hostile config files ---------------------------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given, settings
 
-from .hostile import alias_bomb, yaml_documents  # noqa: E402
+from .hostile import alias_bomb, yaml_documents
 
 
 def test_a_deeply_nested_config_is_a_clear_error():

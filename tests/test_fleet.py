@@ -233,7 +233,7 @@ def fleet_setting(key: str, part: str = "roles.r") -> str:
     section, name = key.split(".")
     top, who = part.split(".")
     extra = "      answer_seconds: 0.5\n" if section == "timing" else ""
-    body = f"    timing:\n      answer_seconds: 0.5\n" if section != "timing" else ""
+    body = "    timing:\n      answer_seconds: 0.5\n" if section != "timing" else ""
     return (f"{top}:\n  {who}:\n{body}    {section}:\n      {name}: {json.dumps(hostile_value(key))}\n{extra}")
 
 

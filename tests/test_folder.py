@@ -39,13 +39,13 @@ def test_oversized_sidecar_is_not_read(tmp_path):
 
 # --- names and links that one publish could bring to every box --------------------
 
-import json  # noqa: E402
-import os  # noqa: E402
-import threading  # noqa: E402
+import json
+import os
+import threading
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings
 
-from .hostile import file_names  # noqa: E402
+from .hostile import file_names
 
 CP949_NAME = "사진-답변.jpg".encode("cp949")
 

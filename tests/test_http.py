@@ -34,7 +34,7 @@ BOMB = _bomb(512)
 
 
 class _Bomb(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(BOMB)))
@@ -59,9 +59,8 @@ def test_a_gzip_bomb_is_cut_off_at_the_cap_without_unpacking_it(bomb_url):
     client = http.Client((5, 30))
     tracemalloc.start()
     try:
-        with client.open("GET", bomb_url, 60) as reply:
-            with pytest.raises(http.Failure) as failure:
-                reply.read(4 << 20)
+        with client.open("GET", bomb_url, 60) as reply, pytest.raises(http.Failure) as failure:
+            reply.read(4 << 20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -134,9 +133,8 @@ def site():
 def test_a_trickle_is_cut_off_at_the_total_deadline_though_each_byte_comes_in_time(site, path):
     client = http.Client((2, 2))
     started = time.monotonic()
-    with pytest.raises(http.Failure) as failure:
-        with client.open("GET", site.url + path, 1.0) as reply:
-            reply.read(1 << 20)
+    with pytest.raises(http.Failure) as failure, client.open("GET", site.url + path, 1.0) as reply:
+        reply.read(1 << 20)
     assert failure.value.kind == http.DEADLINE and str(failure.value) == "took longer than 1 s"
     assert time.monotonic() - started < 5
 
@@ -150,9 +148,8 @@ def test_the_token_and_the_kiosk_go_with_each_request_and_a_body_arrives(site):
     method, path, token, agent, sent = site.seen[0]
     assert (method, path, token, sent) == ("PUT", "/status.json", "Bearer box-secret", b"{}")
     assert agent.startswith("kiosk/")
-    with client.open("GET", site.url + "/a", 5) as reply:
-        with pytest.raises(http.Failure, match="larger than 4 bytes"):
-            reply.read(4)
+    with client.open("GET", site.url + "/a", 5) as reply, pytest.raises(http.Failure, match="larger than 4 bytes"):
+        reply.read(4)
 
 
 def test_a_redirect_is_an_answer_naming_where_it_points_unless_the_caller_follows_it(site):

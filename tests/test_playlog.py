@@ -71,13 +71,13 @@ def test_rotation_resumes_after_a_restart(tmp_path):
 
 # --- corrupt play logs: a bad line is skipped and counted, never fatal ---------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kiosk.boundary.playlog import load_play_logs  # noqa: E402
-from kiosk.app.report import build_report, report_text  # noqa: E402
+from kiosk.boundary.playlog import load_play_logs
+from kiosk.app.report import build_report, report_text
 
-from .hostile import json_texts  # noqa: E402
+from .hostile import json_texts
 
 
 def test_a_deeply_nested_last_line_does_not_stop_a_start(tmp_path):

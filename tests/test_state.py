@@ -220,11 +220,11 @@ def test_resume_after_sigkill_continues_and_keeps_answers_fair(tmp_path):
 
 # --- corrupt state never stops a start ------------------------------------------------
 
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from .hostile import json_texts  # noqa: E402
+from .hostile import json_texts
 
 
 @pytest.mark.parametrize(

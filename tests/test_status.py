@@ -34,7 +34,7 @@ def test_heartbeat_posts_status_with_the_token(tmp_path):
         def log_message(self, *_args):
             pass
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append((self.headers.get("Authorization"), json.loads(body)))
             self.send_response(204)

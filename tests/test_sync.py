@@ -337,11 +337,11 @@ def test_sync_once_command_exit_codes(faulty, tmp_path):
 
 # --- under attack and under fault ----------------------------------------------------
 
-import gzip  # noqa: E402
-import os  # noqa: E402
-import queue as queue_module  # noqa: E402
+import gzip
+import os
+import queue as queue_module
 
-from kiosk.boundary.sync import SyncThread  # noqa: E402
+from kiosk.boundary.sync import SyncThread
 
 
 def test_sync_never_deletes_through_a_link_to_outside(faulty, tmp_path):

@@ -192,14 +192,14 @@ class LyingDav:
             def log_message(self, *_args) -> None:
                 pass
 
-            def do_PUT(self) -> None:  # noqa: N802 - the http.server API
+            def do_PUT(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 store[self.path] = body[:keep]
                 self.send_response(201)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self.send_response(200 if self.path in store else 404)
                 self.send_header("Content-Length", str(len(store.get(self.path, b""))))
                 self.end_headers()

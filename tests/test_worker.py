@@ -103,7 +103,7 @@ def test_the_thread_waits_for_the_release_of_a_hold(tmp_path):
 
 # --- priorities: the next slide always goes ahead of new files ------------------------
 
-from kiosk.boundary.inflight import InFlightFile, left_in_flight  # noqa: E402
+from kiosk.boundary.inflight import InFlightFile, left_in_flight
 
 
 def test_the_next_slide_goes_ahead_of_admissions_and_prefetch(tmp_path):

@@ -149,7 +149,7 @@ class Show:
         for effect in effects:
             self._do(effect)
 
-    def _do(self, effect: Effect) -> None:  # noqa: C901 - one case per kind of effect, and no other branch
+    def _do(self, effect: Effect) -> None:
         match effect:
             case RequestFrame(key, priority):
                 self.worker.request(key, priority)

@@ -70,7 +70,7 @@ class SourceUnreadable(Exception):
     every slide off every screen."""
 
 
-def _source_read(call, *args):  # noqa: ANN001, ANN202 - a read of the source, whose OSError is the file's
+def _source_read(call, *args):
     try:
         return call(*args)
     except OSError as exc:

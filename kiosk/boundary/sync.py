@@ -98,7 +98,7 @@ class SyncClient:
             result = SyncResult(False, f"manifest refused, nothing changed: {exc}", None)
         except OSError as exc:
             result = SyncResult(False, f"local folder: {exc.strerror or exc}", None)
-        except Exception as exc:  # noqa: BLE001 - counted as a failed sync like any other
+        except Exception as exc:
             log.exception("sync: unexpected error")
             result = SyncResult(False, f"unexpected error: {type(exc).__name__}: {str(exc)[:200]}", None)
         return dataclasses.replace(result, finished=dt.datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -149,7 +149,7 @@ class DecodeWorker(BackgroundThread):
             result = FrameFailed(item, str(exc), passing=True)
         except MemoryError:
             result = FrameFailed(item, "out of memory", passing=True)
-        except Exception as exc:  # noqa: BLE001 - a bug in one frame must not stop the worker
+        except Exception as exc:
             log.exception("unexpected error preparing %s", item.path)
             result = FrameFailed(item, f"unexpected error: {str(exc)[:200]}", passing=True)
         finally:

@@ -20,7 +20,8 @@ from kiosk.core import safeyaml
 from kiosk.core.catalogue import FLEET_FILE
 from kiosk.core.errors import ConfigError
 from kiosk.core.fleet import Fleet
-from kiosk.core.sections import MAX_CONFIG_BYTES, NEEDS_RESTART, SECTIONS, Config, compose_yaml, keys, read_sections
+from kiosk.core.sectionreader import MAX_CONFIG_BYTES, compose_yaml, read_sections
+from kiosk.core.sections import NEEDS_RESTART, SECTIONS, Config, keys
 
 __all__ = ["MAX_CONFIG_BYTES", "NEEDS_RESTART", "SECTIONS", "Config", "ConfigError", "config_changes", "keys",
            "parse_config"]

@@ -33,7 +33,8 @@ from kiosk.core.catalogue import FLEET_FILE, Slide, kind_of
 from kiosk.core.errors import ConfigError
 from kiosk.core.playlist import playlist_settings
 from kiosk.core.plaza import selection
-from kiosk.core.sections import LOCAL_ONLY, Config, compose_yaml, keys, read_sections
+from kiosk.core.sectionreader import compose_yaml, read_sections
+from kiosk.core.sections import LOCAL_ONLY, Config, keys
 from kiosk.core.values import excerpt
 
 _PARTS = ("roles", "boxes")
