@@ -1,5 +1,6 @@
 """`kiosk publish --watch`: the source folder watched as the kiosk watches it, published when it changes."""
 
+import shutil
 import time
 
 import pytest
@@ -112,3 +113,27 @@ def test_kiosk_publish_watch_publishes_a_file_dropped_in_and_stops_on_sigterm(tm
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "watching" in err
+
+
+def published_paths(site):
+    return [f.path for f in manifest_of(site).files]
+
+
+def test_a_folder_with_a_dot_in_its_name_moved_out_of_the_source_is_taken_down_at_once(tmp_path):
+    source, site = tmp_path / "slides", tmp_path / "site"
+    make_picture(source / "answers" / "stays.jpg")
+    make_picture(source / "answers" / "trip.2024" / "a.jpg")
+    (tmp_path / "archive").mkdir()
+    watcher = PublishWatcher(source, site, 3600, settle_seconds=0.2)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (site / MANIFEST).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shutil.move(source / "answers" / "trip.2024", tmp_path / "archive" / "trip.2024")
+        deadline = time.monotonic() + 5  # well before the rescan, 60 s away
+        while published_paths(site) != ["answers/stays.jpg"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert published_paths(site) == ["answers/stays.jpg"]
+    finally:
+        watcher.stop(timeout=5)

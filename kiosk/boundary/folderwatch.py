@@ -4,9 +4,10 @@ A change notification names a path; the watcher looks at that path again
 (one stat, or the walk of a folder that arrived), not at the whole folder,
 and passes on what settled (kiosk.core.folderdiff). A full listing runs at
 start, a moment after the watch took hold, when the root folder is
-replaced, and every `rescan_seconds`, and repairs anything missed (an
-inotify overflow); a root folder that is deleted and re-created gets a new
-observer.
+replaced, and every `rescan_seconds`, and repairs anything a notification
+missed; a root folder that is deleted and re-created gets a new
+observer. When the kernel says it dropped notifications (its queue
+overflowed), the next round lists the folder whole.
 
 `FolderWatch` is that loop, shared by the kiosk (`FolderWatcher`, which
 posts `ContentChanged` on the render loop's inbox; the loop alone decides
@@ -53,7 +54,7 @@ class FolderWatch(BackgroundThread):
         use_events: bool = True,
         wall_clock: Callable[[], int] = time.time_ns,
     ) -> None:
-        """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow).
+        """`use_events=False` relies on the periodic rescan alone.
 
         `settle_seconds` is how long a file must stay unchanged to count as complete (kiosk.core.settling).
         """
@@ -111,6 +112,9 @@ class FolderWatch(BackgroundThread):
                 log.warning("slide folder %s is missing; waiting for it to come back", self.root)
         with self._pointers_lock:
             looks = self._pointers.take()
+        if looks.whole and not full:
+            log.info("change notifications were lost (the kernel's queue overflowed); listing %s whole", self.root)
+            full = True
         named = looks.named | small_folders(looks.folders, self.settler)
         if "" in looks.folders:
             named |= {top for top in KIND_BY_FOLDER if not (self.root / top).is_dir()}
@@ -154,10 +158,12 @@ class FolderWatch(BackgroundThread):
         listing runs on an event, a pending settle check, a new root, or the rescan.
         """
         now = self.clock()
-        replaced = self.use_events and self._observed.ensure()
+        rescan_due = now >= self._rescan_at
+        # A watch the kernel refused is tried again at the rescan, not every round: each try walks the tree.
+        replaced = self.use_events and self._observed.ensure(retry_refused=rescan_due)
         recheck_due = self._recheck_at is not None and now >= self._recheck_at
         list_again = self._list_again_at is not None and now >= self._list_again_at
-        whole = replaced or list_again or now >= self._rescan_at
+        whole = replaced or list_again or rescan_due
         if woken or recheck_due or whole:
             # Without notifications only a whole listing can see what changed.
             self.poll_once(root_checked=replaced, full=whole or not self.use_events)
