@@ -2,6 +2,7 @@
 changes; and the oracle: a folder changed step by step, looked at where it changed, makes the catalogue
 that a fresh scan of it makes."""
 
+import pytest
 from hypothesis import given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,14 @@ def test_a_folder_whose_entries_changed_is_named_as_a_folder_and_the_root_as_emp
     assert looks.folders == {"override", ""} and looks.named == set()
 
 
+def test_lost_notifications_ask_for_a_look_at_the_whole_folder():
+    pointers = Pointers()
+    pointers.note(FolderEvent("created", "answers/b.jpg"))
+    pointers.note(FolderEvent("events_lost", None, None, is_folder=True))  # the kernel's queue overflowed
+    assert pointers.take().whole is True
+    assert pointers.take().whole is False  # once
+
+
 def test_files_renamed_into_place_include_those_inside_a_folder_moved_in_whole():
     files = [info("answers/batch/b1.jpg"), info("answers/batch2/c.jpg"), info("answers/a.jpg")]
     assert renamed_files(files, {"answers/batch"}) == [info("answers/batch/b1.jpg")]
@@ -76,6 +85,15 @@ def test_a_look_that_finds_nothing_says_the_file_or_what_the_folder_held_is_gone
     assert sorted(gone_after_look("answers/batch", {"answers/batch/b2.jpg"}, settler)) == ["answers/batch/b1.jpg"]
     assert gone_after_look("answers/a.jpg", {"answers/a.jpg"}, settler) == []
     assert gone_after_look("answers/never.jpg", set(), settler) == []
+
+
+@pytest.mark.parametrize("folder", ["answers/trip2024", "answers/trip.2024", "answers/batch.jpg"])
+def test_a_folder_moved_out_of_the_tree_takes_what_it_held_whatever_its_name(folder):
+    settler = settled(info(f"{folder}/a.jpg"), info(f"{folder}/deeper/b.jpg"), info("answers/stays.jpg"))
+    pointers = Pointers()
+    pointers.note(FolderEvent("deleted", folder, is_folder=True))  # watchdog's one event for a folder moved out
+    gone = [lost for path in pointers.take().named for lost in gone_after_look(path, set(), settler)]
+    assert sorted(gone) == [f"{folder}/a.jpg", f"{folder}/deeper/b.jpg"]
 
 
 # --- the slide changes ------------------------------------------------------------------------------
@@ -122,15 +140,18 @@ def test_a_whole_listing_replaces_the_listings_problems():
 
 # --- the oracle: step by step equals a fresh scan ------------------------------------------------
 
-FOLDERS = ("answers", "contribute", "override", "answers/sub")
+FOLDERS = ("answers", "contribute", "override", "answers/sub", "answers/trip.2024")
 NAMES = ("a.jpg", "a.Jpg", "a.png", "b.JPG", "a.txt", "a.yaml", "b.yml", "readme.md")
 TEXTS = ("hello", "caption: one\n", "caption: [unclosed\n", "seconds: -3\n", "", UnreadableSidecar("not UTF-8 text"))
 PATHS = [f"{folder}/{name}" for folder in FOLDERS for name in NAMES]
 
 writes = st.tuples(st.just("write"), st.sampled_from(PATHS), st.sampled_from(TEXTS), st.sampled_from((0, 100, 200)))
 deletes = st.tuples(st.just("delete"), st.sampled_from(PATHS), st.none(), st.none())
-drops = st.tuples(st.just("drop"), st.sampled_from(("answers/sub", "override")), st.none(), st.none())
-steps = st.lists(st.lists(st.one_of(writes, writes, deletes, drops), min_size=1, max_size=4), max_size=8)
+drops = st.tuples(st.just("drop"), st.sampled_from(("answers/sub", "answers/trip.2024", "override")), st.none(),
+                  st.none())
+# A batch of changes, and whether the kernel's queue overflowed meanwhile (its notifications lost).
+steps = st.lists(st.tuples(st.lists(st.one_of(writes, writes, deletes, drops), min_size=1, max_size=4),
+                           st.booleans()), max_size=8)
 
 
 class Folder:
@@ -140,19 +161,21 @@ class Folder:
         self.entries: dict[str, tuple[FileInfo, "str | UnreadableSidecar"]] = {}
         self.moment = 0
 
-    def apply(self, op: str, path: str, text, size) -> set[str]:
-        """Carries out one change; the paths a notification would name."""
+    def apply(self, op: str, path: str, text, size) -> FolderEvent:
+        """Carries out one change; the notification it makes (a folder moved out of the tree makes one
+        event alone, for the folder)."""
         self.moment += 1
         if op == "write":
             is_sidecar = path.endswith((".txt", ".yaml", ".yml"))
             size = (len(text) if isinstance(text, str) else 5) if is_sidecar else size
             self.entries[path] = (FileInfo(path, size, self.moment), text)
-        elif op == "delete":
+            return FolderEvent("modified", path)
+        if op == "delete":
             self.entries.pop(path, None)
-        else:
-            for inside in [known for known in self.entries if known.startswith(path + "/")]:
-                del self.entries[inside]
-        return {path}
+            return FolderEvent("deleted", path)
+        for inside in [known for known in self.entries if known.startswith(path + "/")]:
+            del self.entries[inside]
+        return FolderEvent("deleted", path, is_folder=True)
 
     def files(self) -> list[FileInfo]:
         return [entry[0] for entry in self.entries.values()]
@@ -181,12 +204,18 @@ def test_a_folder_changed_step_by_step_makes_the_catalogue_a_fresh_scan_makes(st
     settler.accept(folder.files(), now=0.0)
     settler.take_changes()
     same_catalogue(diff.start(folder.files(), folder.sidecars(), ()), build_catalogue(folder.files(), folder.sidecars()))
-    for moment, batch in enumerate(steps, start=1):
-        named: set[str] = set()
+    pointers = Pointers()
+    for moment, (batch, lost) in enumerate(steps, start=1):
         for op in batch:
-            named |= folder.apply(*op)
+            event = folder.apply(*op)
+            if not lost:
+                pointers.note(event)
+        if lost:
+            pointers.note(FolderEvent("events_lost", None, None, is_folder=True))
+        looks = pointers.take()
+        named = looks.named
         previous = diff.published
-        if whole:
+        if whole or looks.whole:
             settler.observe(folder.files(), now=moment)
             message = diff.update(settler.take_changes(), folder.sidecars(), settler, listing_problems=())
         else:

@@ -335,3 +335,39 @@ def test_a_folder_with_only_an_override_keeps_it_when_a_photo_arrives(tmp_path, 
         assert [s.path for s in message.catalogue.answers] == ["answers/new.jpg"]
     finally:
         watcher.stop()
+
+
+@pytest.mark.parametrize("name", ["trip2024", "trip.2024"])
+def test_a_sub_folder_moved_out_of_the_tree_leaves_at_once_whatever_its_name(tmp_path, name):
+    """watchdog says one thing about a folder moved out of the watched tree: that the folder was deleted."""
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "stays.jpg")
+    make_picture(root / "answers" / name / "a.jpg")
+    (tmp_path / "archive").mkdir()
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.0, rescan_seconds=600)
+    watcher.accept_initial()
+    try:
+        shutil.move(root / "answers" / name, tmp_path / "archive" / name)
+
+        def removed():
+            watcher.poll_once(full=False)  # where the notifications point, as a round between rescans
+            return [path for message in _messages(inbox) for path in message.removed]
+
+        assert wait_for(removed, timeout=5) == [f"answers/{name}/a.jpg"]
+        assert watcher.listings == 0
+    finally:
+        watcher.stop()
+
+
+def test_lost_notifications_make_the_next_round_a_whole_listing(tmp_path):
+    root = tmp_path / "slides"
+    make_picture(root / "answers" / "a.jpg")
+    inbox: queue.Queue = queue.Queue()
+    watcher = FolderWatcher(root, inbox, settle_seconds=0.0, rescan_seconds=600, use_events=False)
+    watcher.accept_initial()
+    make_picture(root / "answers" / "missed.jpg")  # its notification lost in the kernel's overflowed queue
+    watcher.notice(FolderEvent("events_lost", None, None, is_folder=True))
+    watcher.poll_once(full=False)
+    assert paths(inbox) == ["answers/a.jpg", "answers/missed.jpg"] and watcher.listings == 1
+    watcher.stop()

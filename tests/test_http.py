@@ -177,7 +177,22 @@ def test_certificates_are_checked_with_the_bundle_given_on_every_request():
     assert client.answer("HEAD", "https://fleet.example.org/x", 5).ok
     assert transport.sent[0]["verify"] == "/etc/kiosk/ca.pem" and transport.sent[0]["timeout"] == (3, 7)
     assert http.Client((3, 7), session=transport.session()).answer("HEAD", "https://fleet.example.org/x", 5).ok
-    assert transport.sent[1]["verify"] not in (False, None, "")  # never off: the system's (or $REQUESTS_CA_BUNDLE)
+    assert transport.sent[1]["verify"] is True  # never off: the system's
+
+
+def test_the_environment_neither_replaces_the_certificates_nor_sends_requests_through_a_proxy(monkeypatch, site):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/elsewhere/ca.pem")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/elsewhere/ca.pem")
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    transport = Transport(lambda request: response(request, 204))
+    assert http.Client((3, 7), session=transport.session()).answer("HEAD", "https://fleet.example.org/x", 5).ok
+    assert transport.sent[0]["verify"] is True and transport.sent[0]["proxies"] == {}
+    client = http.Client((2, 5))  # the session the client makes for itself
+    with client.open("GET", site.url + "/a", 5) as reply:
+        assert reply.status == 200 and reply.read(5) == b"hello"
 
 
 def test_a_certificate_refused_is_a_tls_failure_in_the_libraries_words():

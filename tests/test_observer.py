@@ -1,14 +1,17 @@
 """The seam to watchdog: its events become plain FolderEvents relative to the folder, the noise is left out,
 and a folder that is replaced is watched again."""
 
+import logging
 import os
 import shutil
 import time
 
 import pytest
 from watchdog.events import (
-    DirModifiedEvent, FileClosedNoWriteEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent,
+    DirModifiedEvent, EventsLostEvent, FileClosedNoWriteEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent,
+    FileOpenedEvent,
 )
+from watchdog.observers import Observer
 
 from kiosk.boundary.observer import Notifications, ObservedFolder, relative_path
 from kiosk.core.folderdiff import FolderEvent
@@ -58,6 +61,12 @@ def test_reads_change_nothing_and_are_left_out(heard):
     assert events == []
 
 
+def test_an_overflow_of_the_kernels_queue_says_that_anything_may_have_changed(heard):
+    root, events, notifications = heard
+    notifications.dispatch(EventsLostEvent(str(root), is_directory=True))  # as watchdog's observer delivers it
+    assert events == [FolderEvent("events_lost", None, None, True)]
+
+
 def wait_for_event(events, path, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -84,6 +93,56 @@ def test_a_folder_deleted_and_made_again_is_watched_again(tmp_path):
         assert observed.ensure() is True  # back: watched again
         (folder / "b.jpg").write_bytes(b"y")
         wait_for_event(events, "b.jpg")
+    finally:
+        observed.close()
+
+
+class KernelLimit:
+    """The platform's observer, as when inotify's limit on watches is reached: it refuses every watch until
+    a watch is freed."""
+
+    def __init__(self) -> None:
+        self.full = True
+        self.tries = 0
+
+    def __call__(self) -> Observer:
+        limit = self
+
+        class Refusing(Observer):
+            def schedule(self, *args, **kwargs):
+                limit.tries += 1
+                if limit.full:
+                    raise OSError(28, "inotify watch limit reached")
+                return super().schedule(*args, **kwargs)
+
+        return Refusing()
+
+
+def test_a_refused_watch_is_said_once_and_tried_again_only_when_asked_or_when_the_folder_is_replaced(
+        tmp_path, caplog):
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    events: list[FolderEvent] = []
+    kernel = KernelLimit()
+    observed = ObservedFolder(folder, recursive=True, mode="native", on_event=events.append, native=kernel)
+    caplog.set_level(logging.INFO)
+    try:
+        assert observed.ensure() is True  # the folder is new: listed whole, and the refusal said
+        assert [observed.ensure() for _ in range(5)] == [False] * 5  # not tried every second, nor said again
+        assert kernel.tries == 1 and caplog.text.count("cannot watch") == 1
+        assert observed.ensure(retry_refused=True) is False  # the rescan tries again: still refused, still quiet
+        assert kernel.tries == 2 and caplog.text.count("cannot watch") == 1
+        kernel.full = False
+        assert observed.ensure(retry_refused=True) is False  # watched at last; the folder itself did not change
+        assert "watching" in caplog.text
+        (folder / "a.jpg").write_bytes(b"x")
+        wait_for_event(events, "a.jpg")
+        observed.close()
+        kernel.full = True
+        shutil.rmtree(folder)
+        folder.mkdir()
+        assert observed.ensure() is True  # replaced: tried at once
+        assert kernel.tries == 4
     finally:
         observed.close()
 

@@ -4,9 +4,10 @@ A change notification names a path; the watcher looks at that path again
 (one stat, or the walk of a folder that arrived), not at the whole folder,
 and passes on what settled (kiosk.core.folderdiff). A full listing runs at
 start, a moment after the watch took hold, when the root folder is
-replaced, and every `rescan_seconds`, and repairs anything missed (an
-inotify overflow); a root folder that is deleted and re-created gets a new
-observer.
+replaced, and every `rescan_seconds`, and repairs anything a notification
+missed; a root folder that is deleted and re-created gets a new
+observer. When the kernel says it dropped notifications (its queue
+overflowed), the next round lists the folder whole.
 
 `FolderWatch` is that loop, shared by the kiosk (`FolderWatcher`, which
 posts `ContentChanged` on the render loop's inbox; the loop alone decides
@@ -42,6 +43,9 @@ class FolderWatch(BackgroundThread):
 
     thread_name = "folder-watch"
     burst_seconds = DEBOUNCE_SECONDS
+    # True: a missing root (an unmounted share) is a folder away for a while, not a folder emptied:
+    # what settled is kept, and looked at again when it is back.
+    kept_while_missing = False
 
     def __init__(
         self,
@@ -51,16 +55,18 @@ class FolderWatch(BackgroundThread):
         rescan_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         use_events: bool = True,
-        wall_clock: Callable[[], int] = time.time_ns,
+        wall_clock: Callable[[], int] | None = time.time_ns,
     ) -> None:
-        """`use_events=False` relies on the periodic rescan alone (as after an inotify overflow).
+        """`use_events=False` relies on the periodic rescan alone.
 
-        `settle_seconds` is how long a file must stay unchanged to count as complete (kiosk.core.settling).
+        `settle_seconds` is how long a file must stay unchanged to count as complete (kiosk.core.settling);
+        with `wall_clock` (nanoseconds), a file whose own modification time is that old counts at its first
+        look; without, every file must be seen unchanged across two looks.
         """
         super().__init__()
         self.root = root
         self.clock = clock
-        self.wall_clock = wall_clock  # what the files' modification times are compared with
+        self.wall_clock = wall_clock  # what the files' modification times are compared with, if anything
         self.use_events = use_events
         self.rescan_seconds = rescan_seconds
         self.settler = Settler(settle_seconds)
@@ -70,6 +76,7 @@ class FolderWatch(BackgroundThread):
         self._pointers = Pointers()
         self._pointers_lock = threading.Lock()  # notice() runs on the observer's thread
         self._list_again_at: float | None = None
+        self._missing = False  # the root was missing at the last round (kept_while_missing)
         self.listings = 0  # full listings since start: what a burst of events costs
         self.looks = 0  # paths looked at one by one
 
@@ -108,9 +115,21 @@ class FolderWatch(BackgroundThread):
             if self.root.is_dir():
                 log.info("slide folder %s appeared or was replaced; watching it", self.root)
             else:
-                log.warning("slide folder %s is missing; waiting for it to come back", self.root)
+                log.warning("slide folder %s is missing; waiting for it to come back%s", self.root,
+                            "; what it held is kept meanwhile" if self.kept_while_missing else "")
+        if self.kept_while_missing and not self.root.is_dir():
+            self._missing = True
+            self._recheck_at = self._list_again_at = None  # nothing to look at until it is back
+            if now >= self._rescan_at:
+                self._rescan_at = now + self.rescan_seconds
+            return
+        if self._missing:
+            self._missing, full = False, True
         with self._pointers_lock:
             looks = self._pointers.take()
+        if looks.whole and not full:
+            log.info("change notifications were lost (the kernel's queue overflowed); listing %s whole", self.root)
+            full = True
         named = looks.named | small_folders(looks.folders, self.settler)
         if "" in looks.folders:
             named |= {top for top in KIND_BY_FOLDER if not (self.root / top).is_dir()}
@@ -119,14 +138,17 @@ class FolderWatch(BackgroundThread):
             self._list_again_at = None
             self.listings += 1
             self.settler.accept(renamed_files(listing.files, looks.renamed), now)
-            self._recheck_at = self.settler.observe(listing.files, now, self.wall_clock())
+            self._recheck_at = self.settler.observe(listing.files, now, self._wall_ns())
             if now >= self._rescan_at:
                 self._rescan_at = now + self.rescan_seconds
         else:
             listing, gone = self._look_again(named | set(self.settler.waiting()))
             self.settler.accept(renamed_files(listing.files, looks.renamed), now)
-            self._recheck_at = self.settler.observe_some(listing.files, gone, now, self.wall_clock())
+            self._recheck_at = self.settler.observe_some(listing.files, gone, now, self._wall_ns())
         self._looked(listing, full)
+
+    def _wall_ns(self) -> int | None:
+        return None if self.wall_clock is None else self.wall_clock()
 
     def _looked(self, listing: Listing, full: bool) -> None:
         """What to do after a look: `listing` is what it found, `full` whether it was the whole folder."""
@@ -154,10 +176,12 @@ class FolderWatch(BackgroundThread):
         listing runs on an event, a pending settle check, a new root, or the rescan.
         """
         now = self.clock()
-        replaced = self.use_events and self._observed.ensure()
+        rescan_due = now >= self._rescan_at
+        # A watch the kernel refused is tried again at the rescan, not every round: each try walks the tree.
+        replaced = self.use_events and self._observed.ensure(retry_refused=rescan_due)
         recheck_due = self._recheck_at is not None and now >= self._recheck_at
         list_again = self._list_again_at is not None and now >= self._list_again_at
-        whole = replaced or list_again or now >= self._rescan_at
+        whole = replaced or list_again or rescan_due
         if woken or recheck_due or whole:
             # Without notifications only a whole listing can see what changed.
             self.poll_once(root_checked=replaced, full=whole or not self.use_events)

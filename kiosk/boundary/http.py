@@ -10,8 +10,12 @@ one set of rules:
   passes, which ends any read in progress, headers included;
 - a size cap on every body read (`Reply.read()`, `Reply.chunks()`), counted
   after gzip as it unpacks;
-- certificates always checked (`ca_bundle`, or the system's), passed on
-  every request: requests lets $REQUESTS_CA_BUNDLE override a session's own;
+- certificates always checked (`ca_bundle`, or the bundle requests ships,
+  certifi's), passed on every request, and nothing taken from the
+  environment (the session's `trust_env` is off): requests would let
+  $REQUESTS_CA_BUNDLE or $CURL_CA_BUNDLE replace those certificates, and
+  $HTTPS_PROXY send every request, the token with it, through a proxy the
+  kiosk was never configured with;
 - the bearer token, sent by the session;
 - no redirect followed unless the caller asks (only the sync's GETs do):
   requests would repeat a PUT with an empty body after a 301 or 302, and
@@ -239,12 +243,13 @@ class Client:
     def __init__(self, waits: tuple[float, float], token: str = "", ca_bundle: str | None = None,
                  session: requests.Session | None = None) -> None:
         """`waits`: the longest wait to connect and for each byte (requests' timeout); `token`: the
-        bearer token, none if empty; `ca_bundle`: the certificates to trust, the system's if None;
+        bearer token, none if empty; `ca_bundle`: the certificates to trust, certifi's if None;
         `session`: a transport of the caller's (tests), else one that can be cut off at a deadline."""
         self.waits = waits
         self.verify: bool | str = ca_bundle or True  # certificate checks are never off
         self.session = session if session is not None else new_session()
         self.session.verify = self.verify
+        self.session.trust_env = False  # no certificates, proxies or .netrc from the environment
         self.session.headers["User-Agent"] = f"kiosk/{__version__}"
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"

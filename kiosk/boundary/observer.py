@@ -19,6 +19,7 @@ from watchdog.observers.polling import PollingObserver
 
 from kiosk.core.catalogue import is_temporary_name
 from kiosk.core.folderdiff import FolderEvent
+from kiosk.core.trouble import Trouble
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +67,31 @@ def _hidden(relative: str) -> bool:
 
 
 class ObservedFolder:
-    """A watchdog observer on one folder, re-armed when the folder is replaced."""
+    """A watchdog observer on one folder, re-armed when the folder is replaced.
 
-    def __init__(self, folder: Path, recursive: bool, mode: str, on_event: Callable[[FolderEvent], None]) -> None:
+    A watch the kernel refuses (inotify's limit on watches) is said once and
+    tried again only when asked (`retry_refused`, at the periodic rescan) or
+    when the folder is replaced: each try walks the whole tree.
+    """
+
+    def __init__(self, folder: Path, recursive: bool, mode: str, on_event: Callable[[FolderEvent], None],
+                 native: Callable[[], BaseObserver] = Observer) -> None:
+        """`native` makes the observer for mode "native": the platform's (inotify on Linux)."""
         self.folder = folder
         self.recursive = recursive
         self.mode = mode
+        self._native = native
         self._handler = Notifications(on_event, folder)
         self._observer: BaseObserver | None = None
         self._identity: tuple[int, int] | None = None
+        self._refused: tuple[int, int] | None = None  # the folder whose watch the kernel refused
+        self._trouble = Trouble(log)
 
-    def ensure(self) -> bool:
-        """Starts, restarts or stops the observer to match the folder; True if it changed."""
+    def ensure(self, retry_refused: bool = False) -> bool:
+        """Starts, restarts or stops the observer to match the folder; True if the folder appeared,
+        went or was replaced (it is then to be listed whole).
+
+        A refused watch of the same folder is not tried again unless `retry_refused`."""
         try:
             stat = os.stat(self.folder)
             identity: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
@@ -86,21 +100,27 @@ class ObservedFolder:
         alive = self._observer is not None and self._observer.is_alive()
         if identity == self._identity and (alive or identity is None):
             return False
+        refused_again = identity is not None and identity == self._refused
+        if refused_again and not retry_refused:
+            return False
         self.close()
         self._identity = identity
+        self._refused = None
         if identity is None:
             return True
-        observer = PollingObserver(timeout=1.0) if self.mode == "poll" else Observer()
+        observer = PollingObserver(timeout=1.0) if self.mode == "poll" else self._native()
         try:
             observer.schedule(self._handler, str(self.folder), recursive=self.recursive)
             observer.daemon = True
             observer.start()
         except OSError as exc:
             # inotify limits or a vanished folder: the periodic rescan still works.
-            log.warning("cannot watch %s (%s); relying on the periodic rescan", self.folder, exc)
-            return True
+            self._refused = identity
+            self._trouble.failed(str(exc), f"cannot watch {self.folder} ({exc}); relying on the periodic rescan")
+            return not refused_again
         self._observer = observer
-        return True
+        self._trouble.worked(f"watching {self.folder} again")
+        return not refused_again  # the same folder, watched at last: nothing in it changed for that
 
     def close(self) -> None:
         if self._observer is not None:

@@ -2,8 +2,11 @@
 
 It watches the folder as the kiosk does (kiosk.boundary.folderwatch): a
 notification names a path to look at again, a timer lists the folder whole,
-and only files that have settled are published, so a photo still being
-copied into the central folder never reaches a box.
+and only files that have settled (seen unchanged across two looks, whatever
+their modification time says) are published, so a photo still being copied
+into the central folder never reaches a box. A source folder that goes
+missing (an unmounted share) publishes nothing until it is back: an empty
+manifest would take every slide off every screen.
 """
 
 from __future__ import annotations
@@ -32,14 +35,16 @@ class PublishWatcher(FolderWatch):
     manifest expires."""
 
     thread_name = "publish-watcher"
+    kept_while_missing = True
 
     def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = 1.0,
                  rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  renditions: RenditionSettings | None = None, signer: Signer | None = None,
                  wall: Callable[[], float] = time.time) -> None:
-        """`wall` is the wall clock in seconds: for the manifest's times, and the files' modification times."""
-        super().__init__(source, "native", settle_seconds, rescan_seconds, clock,
-                         wall_clock=lambda: int(wall() * 1e9))
+        """`wall` is the wall clock in seconds, for the manifest's times. The files' modification times
+        do not count: a file whose time is old (a copy that sets it before its last byte, a share whose
+        clock is off) must still be seen unchanged across two looks."""
+        super().__init__(source, "native", settle_seconds, rescan_seconds, clock, wall_clock=None)
         self.signer, self.wall = signer, wall
         self.renditions = renditions
         self.source, self.site, self.grace_seconds = source, site, grace_seconds

@@ -34,7 +34,7 @@ class FolderEvent:
     `moved_to` is None too when nothing moved.
     """
 
-    kind: str  # "created", "modified", "moved" or "deleted"
+    kind: str  # "created", "modified", "moved", "deleted", or "events_lost" (the kernel's queue overflowed)
     path: str | None
     moved_to: str | None = None
     is_folder: bool = False
@@ -47,6 +47,7 @@ class Looks:
     renamed: set[str] = field(default_factory=set)  # renamed into place: complete already
     named: set[str] = field(default_factory=set)  # to look at again
     folders: set[str] = field(default_factory=set)  # folders whose entries changed ("" the root)
+    whole: bool = False  # notifications were lost: only a listing of the whole folder can say what changed
 
 
 class Pointers:
@@ -60,6 +61,9 @@ class Pointers:
         self._looks = Looks()
 
     def note(self, event: FolderEvent) -> None:
+        if event.kind == "events_lost":
+            self._looks.whole = True
+            return
         if event.is_folder and event.kind == "modified":
             # A file inside changed: its own event names it, if the kernel watched that folder in
             # time. A folder made a moment earlier (the sync's override/) may not have been, so a
@@ -95,15 +99,18 @@ def small_folders(folders: Iterable[str], settler: Settler) -> set[str]:
 
 
 def gone_after_look(path: str, present: set[str], settler: Settler) -> list[str]:
-    """What a look at `path` that found `present` says is gone: the file itself, or, for what may
-    be a folder, what it held and no longer holds (one pass over the names)."""
+    """What a look at `path` that found `present` says is gone: the file itself, or, for a folder,
+    what it held and no longer holds.
+
+    Whatever its name: a folder may have a dot in it (answers/trip.2024), and
+    one moved out of the watched tree is named by one event alone. A missing
+    path that is no known file costs one pass over the known names.
+    """
     if path in present:
         return []
     if settler.known(path):
         return [path]
-    if "." not in path.rsplit("/", 1)[-1]:
-        return [known for known in settler.known_under(path) if known not in present]
-    return []
+    return [known for known in settler.known_under(path) if known not in present]
 
 
 class SlideDiff:
