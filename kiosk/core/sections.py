@@ -190,8 +190,10 @@ class CaptionsConfig(Section):
     key_prefix = "captions."
     enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
     font: Path = setting(DEFAULT_FONT, local_only=True, rule=rules.path, empty_is_default=True, shown="empty",
-                         doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with letters "
-                             "it lacks is drawn in the bundled Noto Sans Bold")
+                         doc="a TrueType/OpenType font, the first a caption is drawn in; empty is the bundled "
+                             "NanumGothic Bold. What it lacks (a run of one script, else a word, else a letter) is "
+                             "drawn in the bundled Noto Sans Bold or a Noto font of its script, or the system's Noto "
+                             "Sans CJK (docs/content.md)")
     size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
                           doc="caption text height as a fraction of the screen's shorter side; about 49 px on a "
                               "1080-line screen. With `max_lines` it may take at most 60 % of the screen")
