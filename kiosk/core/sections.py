@@ -96,7 +96,7 @@ class StateConfig(Section):
                         doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
                             "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
                             "per folder.")
-    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="",
+    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="empty",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
@@ -222,7 +222,7 @@ class DecodingConfig(Section):
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
     cache_megabytes: int | None = setting(None, local_only=True,
-                                          rule=rules.optional(rules.integer(16, 65536)), shown="",
+                                          rule=rules.optional(rules.integer(16, 65536)), shown="empty",
                                           doc="memory for finished frames: the next slide's and those prepared "
                                               "ahead (and recently shown ones while there is room). Empty: room for "
                                               "two frames of the panel (17 MB at 1920×1080, 66 MB at 3840×2160)")
