@@ -4,8 +4,9 @@ The one source of truth for the configuration: kiosk.core.config parses
 config.yaml into these, each section runs its rules in its constructor (so
 a `Config` built in code is held to the same rules), and
 `tools/config_reference.py` writes docs/configuration.md from the fields.
-Also here, for config.yaml and the fleet file alike: the YAML reader that
-checks each section and key by its field (`read_sections`). Pure.
+The YAML reader that checks each section and key by its field, for
+config.yaml and the fleet file alike, is kiosk.core.sectionreader
+(`read_sections`). Pure.
 """
 
 from __future__ import annotations
