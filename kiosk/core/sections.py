@@ -97,7 +97,8 @@ class StateConfig(Section):
                         doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
                             "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
                             "per folder.")
-    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="empty",
+    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True,
+                                       shown="empty",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
