@@ -93,7 +93,7 @@ def test_ctrl_q_quits_but_a_stray_key_does_not(screen):
 def test_window_close_is_told_apart_from_the_quit_keys(screen):
     screen.open()
     pygame.event.post(pygame.event.Event(pygame.QUIT))
-    assert screen.poll_input() == ["close"]  # ends the show even with the keys off (kiosk.core.director.quits)
+    assert screen.poll_input() == ["close"]  # ends the show even with the keys off (kiosk.core.director.Director.quits)
 
 
 def test_save_writes_a_png(screen, tmp_path):

@@ -1,4 +1,4 @@
-"""The screen: the only module that imports pygame for drawing.
+"""The screen drawn with surfaces: with kiosk.boundary.texture_screen, the only modules that draw with pygame.
 
 The render loop owns one `Screen`. It opens the window or the fullscreen
 mode with only SDL's video subsystem (no audio device is touched, so no

@@ -3,7 +3,7 @@
 If decoding one file gets the process killed (the OOM killer on a small box,
 a crash inside a decoder library), systemd restarts the kiosk, which would
 decode the same file again, and again. So before each decode the worker
-writes the file's path and version to `<state.dir>/decoding.json`, and
+writes the file's path and version to `decoding.json` in the runtime folder, and
 empties it afterwards. The write is one small pwrite with no fsync: the page
 cache outlives a killed process, and a power cut in the middle of a decode
 costs nothing worse than one more try. A file found non-empty at start names

@@ -7,7 +7,7 @@ keep its config in /etc/kiosk and the demo in the repository. The fleet
 file's settings for the box's role and name go over the file's. Pure: the
 boundary (kiosk.boundary.configfile) reads the files and the host name and
 passes them in. The keys themselves, with their rules, defaults and docs,
-and the YAML reader, are in kiosk.core.sections.
+are in kiosk.core.sections, and the YAML reader in kiosk.core.sectionreader.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The slides lined up: the one chosen to come next, the few after it, and the frames they need.
 
 Part of the show's decisions (kiosk.core.director): choosing the next slide
-from the rotation, asking the worker for its frame and, within half the
-frame cache, for the frames of the slides planned after it. The lineup owns
+from the rotation, asking the worker for its frame and, within the frame
+cache's room beside that frame, for the frames of the slides planned after it. The lineup owns
 the slide chosen, a pause, and whether it holds the worker for the slide
 due; the frames go through kiosk.core.prepared. Pure: it returns the
 requests as effects.
@@ -29,7 +29,7 @@ from kiosk.core.schedule import Schedule
 
 log = logging.getLogger(__name__)
 
-PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within half the frame cache
+PREFETCH_SLIDES = 3  # slides prepared ahead of the next one, within the cache's room beside the next frame
 SLOW_DECODE_SECONDS = 5.0  # the slide due still has no frame after this long: said once
 # The decode worker starts no new job this close to a prepared slide's due moment: its
 # Python parts (caption layout) hold the interpreter, and the first frame must not wait.

@@ -4,8 +4,9 @@ The one source of truth for the configuration: kiosk.core.config parses
 config.yaml into these, each section runs its rules in its constructor (so
 a `Config` built in code is held to the same rules), and
 `tools/config_reference.py` writes docs/configuration.md from the fields.
-Also here, for config.yaml and the fleet file alike: the YAML reader that
-checks each section and key by its field (`read_sections`). Pure.
+The YAML reader that checks each section and key by its field, for
+config.yaml and the fleet file alike, is kiosk.core.sectionreader
+(`read_sections`). Pure.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ class StateConfig(Section):
                         doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
                             "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
                             "per folder.")
-    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="",
+    runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True,
+                                       shown="empty",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
                                            "the SD card. Empty: systemd's `RuntimeDirectory=` (`/run/kiosk`, kept "
@@ -190,8 +192,10 @@ class CaptionsConfig(Section):
     key_prefix = "captions."
     enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
     font: Path = setting(DEFAULT_FONT, local_only=True, rule=rules.path, empty_is_default=True, shown="empty",
-                         doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with letters "
-                             "it lacks is drawn in the bundled Noto Sans Bold")
+                         doc="a TrueType/OpenType font, the first a caption is drawn in; empty is the bundled "
+                             "NanumGothic Bold. What it lacks (a run of one script, else a word, else a letter) is "
+                             "drawn in the bundled Noto Sans Bold or a Noto font of its script, or the system's Noto "
+                             "Sans CJK (docs/content.md)")
     size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
                           doc="caption text height as a fraction of the screen's shorter side; about 49 px on a "
                               "1080-line screen. With `max_lines` it may take at most 60 % of the screen")
@@ -220,7 +224,7 @@ class DecodingConfig(Section):
                               doc="pictures with more pixels are refused before decoding (decompression bombs); 50 M "
                                   "covers 48 MP phone photos")
     cache_megabytes: int | None = setting(None, local_only=True,
-                                          rule=rules.optional(rules.integer(16, 65536)), shown="",
+                                          rule=rules.optional(rules.integer(16, 65536)), shown="empty",
                                           doc="memory for finished frames: the next slide's and those prepared "
                                               "ahead (and recently shown ones while there is room). Empty: room for "
                                               "two frames of the panel (17 MB at 1920×1080, 66 MB at 3840×2160)")
