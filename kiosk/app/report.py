@@ -67,6 +67,8 @@ def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (12
     width, height = size
     image = Image.new("RGB", size, (255, 255, 255))
     draw = ImageDraw.Draw(image)
+    title_font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    small: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         title_font, small = ImageFont.truetype(str(font), 26), ImageFont.truetype(str(font), 16)
     except OSError:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def _walk(folder: Path, relative: str, boundary: str, visited: set[tuple[int, in
         _take_entries(entries, relative, boundary, visited, listing, depth)
 
 
-def _take_entries(entries: "os._ScandirIterator[str]", relative: str, boundary: str,  # type: ignore[name-defined]
+def _take_entries(entries: Iterable[os.DirEntry[str]], relative: str, boundary: str,
                   visited: set[tuple[int, int]], listing: Listing, depth: int) -> None:
     for entry in entries:
         if is_temporary_name(entry.name):

@@ -15,14 +15,14 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from kiosk.core import rules
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import ConfigError
 from kiosk.core.rules import Colour
-from kiosk.core.schedule import ALL_DAY, Schedule
+from kiosk.core.schedule import ALL_DAY, DateSpan, Schedule, WeekHours
 
 
 def setting(
@@ -53,9 +53,11 @@ class Section:
     """A section of config.yaml; its constructor runs every key's rule (and converts the value)."""
 
     key_prefix = ""  # "timing." for TimingConfig: how messages name its keys
+    # Declared, not set: @dataclass sets it on each section, and so mypy knows a section for a dataclass.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __post_init__(self) -> None:
-        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+        for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             if value is None and item.metadata["empty_is_default"]:
                 continue
@@ -229,12 +231,12 @@ class DecodingConfig(Section):
 @dataclass(frozen=True)
 class ScheduleConfig(Section):
     key_prefix = "schedule."
-    hours: tuple = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
+    hours: WeekHours = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
                            doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
                                "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A range "
                                "ending before it starts runs past midnight and belongs to the day it starts. Empty = "
                                "always. Until NTP has set the clock the schedule never blanks the screen")
-    dates: tuple = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
+    dates: DateSpan = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
                            doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside them "
                                "the screen is off")
     timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
@@ -357,14 +359,14 @@ class Config:
 
 
 SECTIONS: dict[str, type[Section]] = {
-    item.name: item.type if isinstance(item.type, type) else globals()[item.type]  # type: ignore[misc]
+    item.name: item.type if isinstance(item.type, type) else globals()[item.type]
     for item in dataclasses.fields(Config) if item.name != "source"
 }
 
 
-def keys(section: str) -> dict[str, dataclasses.Field]:
+def keys(section: str) -> dict[str, dataclasses.Field[Any]]:
     """The keys of a section, by name, with their metadata."""
-    return {item.name: item for item in dataclasses.fields(SECTIONS[section])}  # type: ignore[arg-type]
+    return {item.name: item for item in dataclasses.fields(SECTIONS[section])}
 
 
 def default(dotted: str) -> Any:
