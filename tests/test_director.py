@@ -643,14 +643,17 @@ def test_an_override_asked_for_off_hours_lights_the_screen_at_night():
 
 def test_boxes_of_a_sync_group_start_their_slides_at_the_same_wall_clock_moments():
     group = FAST.replace("seed: 11", "seed: 11\n  sync_group: row-1")
-    starts = []
-    for late in (0.0, 3.3):
+
+    def starts(late: float) -> dict[str, str]:
+        """The slide starts of a box switched on `late` seconds after noon: each one's path by its time."""
         box = Box(config_of(group), wall=dt.datetime(2026, 12, 18, 12, 0, 0, 250000, tzinfo=SEOUL)
                   + dt.timedelta(seconds=late))
         box.run_until(lambda: len(box.started()) == 8)
-        starts.append({r.record["time"]: r.record["path"] for r in box.of(RecordSlide)[1:]})
-    shared = set(starts[0]) & set(starts[1])
-    assert len(shared) >= 5 and all(starts[0][moment] == starts[1][moment] for moment in shared)
+        return {r.record["time"]: r.record["path"] for r in box.of(RecordSlide)[1:]}
+
+    first, second = starts(0.0), starts(3.3)
+    shared = set(first) & set(second)
+    assert len(shared) >= 5 and all(first[moment] == second[moment] for moment in shared)
 
 
 def test_the_fleet_files_state_reaches_the_status():

@@ -375,7 +375,7 @@ def test_a_round_of_two_thousand_answers_is_checkpointed_once_and_each_line_stay
     recorder = SlideRecorder(store, PlayLog(tmp_path))
     rotation = Rotation(seed=1)
     when = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone.utc)
-    for number in range(300):
+    for _ in range(300):
         planned, rotation = plan(rotation, catalogue, PlaylistSettings(), when, 1)
         record = play_record(when, planned[0].entry.path, "answer", 8.0)
         recorder.slide_started(SavedState(rotation), record)
