@@ -55,7 +55,8 @@ def report_lines(report: dict) -> Iterator[str]:
     yield f"  answers: {fairness['answers']}, each shown {fairness['fewest_plays']} to {fairness['most_plays']} times"
     yield "per day:"
     for day, kinds in report["per_day"].items():
-        parts = ", ".join(f"{printable_name(kind)} {v['plays']} ({v['seconds'] / 60:.0f} min)" for kind, v in kinds.items())
+        parts = ", ".join(f"{printable_name(kind)} {v['plays']} ({v['seconds'] / 60:.0f} min)"
+                          for kind, v in kinds.items())
         yield f"  {day}  {parts}"
     yield "per slide:"
     for slide in report["per_slide"]:

@@ -27,7 +27,7 @@ MAX_OVERLAY_CHARACTERS = 500
 
 
 def allows(text: str) -> Callable[[AnyRule], AnyRule]:
-    """Gives a rule its `allowed` attribute: what it accepts, in words, for the reference (tools/config_reference.py)."""
+    """Gives a rule its `allowed`: what it accepts, in words, for the reference (tools/config_reference.py)."""
 
     def described(rule: AnyRule) -> AnyRule:
         rule.allowed = text  # type: ignore[attr-defined]  # a function takes attributes; its type does not declare them

@@ -80,7 +80,8 @@ def check_document(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_N
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
-        raise YamlRefused(f"YAML syntax error: {str(reason)[:200]}", mark.line + 1 if mark is not None else None) from None
+        raise YamlRefused(f"YAML syntax error: {str(reason)[:200]}",
+                          mark.line + 1 if mark is not None else None) from None
 
 
 def compose(text: str) -> yaml.Node | None:

@@ -95,9 +95,9 @@ MAX_LINES_PER_WRITE = 16
 class StateConfig(Section):
     key_prefix = "state."
     dir: Path = setting(Path("state"), local_only=True, rule=rules.path, restart=True,
-                        doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
-                            "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
-                            "per folder.")
+                        doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the "
+                            "play log `play.jsonl`, whose lines also carry the rotation's place. Must be writable; one "
+                            "kiosk per folder.")
     runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True, shown="",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
                                            "`screen.jpg` and `decoding.json`. Keep it in RAM so that they never wear "
@@ -160,7 +160,8 @@ class DisplayConfig(Section):
     key_prefix = "display."
     size: tuple[int, int] | None = setting(None, local_only=True,
                                            rule=rules.optional(rules.size), restart=True, empty_is_default=True,
-                                           shown="empty", doc="panel size `[width, height]`; empty uses the screen's own mode")
+                                           shown="empty",
+                                           doc="panel size `[width, height]`; empty uses the screen's own mode")
     rotation: int = setting(0, rule=rules.choice(0, 90, 180, 270),
                             doc="`0`, `90`, `180`, `270`: 90 turns the picture clockwise, for a panel mounted with its "
                                 "right edge at the top; 270 for its left edge at the top")
@@ -168,14 +169,15 @@ class DisplayConfig(Section):
                        doc="`contain` (whole picture, bars in the background colour), `cover` (fill, crop edges), "
                            "`blur` (whole picture over a blurred, dimmed copy of itself)")
     background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`); "
-                                     "a change colours the bars from the next slide, the empty screen (before the "
-                                     "first slide, or off without an off slide) at the next start")
+                                 doc="colour of bars and of the screen before the first slide "
+                                     "(`\"#rrggbb\"` or `[r, g, b]`); a change colours the bars from the next slide, "
+                                     "the empty screen (before the first slide, or off without an off slide) at the "
+                                     "next start")
     max_fps: int = setting(60, local_only=True, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
     renderer: str = setting("software", local_only=True, rule=rules.choice("software", "auto", "gpu"), restart=True,
-                            doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
-                                "cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box has "
-                                "one, else software), `gpu` (textures always, on SDL's software renderer where no "
+                            doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on "
+                                "two cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box "
+                                "has one, else software), `gpu` (textures always, on SDL's software renderer where no "
                                 "accelerated one exists)")
     keys: bool = setting(False, local_only=True, rule=rules.boolean,
                          doc="operator keys on a keyboard plugged into the box: → and N next, ← and B previous, "
@@ -192,8 +194,8 @@ class CaptionsConfig(Section):
     key_prefix = "captions."
     enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
     font: Path = setting(DEFAULT_FONT, local_only=True, rule=rules.path, empty_is_default=True, shown="empty",
-                         doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with letters "
-                             "it lacks is drawn in the bundled Noto Sans Bold")
+                         doc="a TrueType/OpenType font; empty is the bundled NanumGothic Bold. A paragraph with "
+                             "letters it lacks is drawn in the bundled Noto Sans Bold")
     size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
                           doc="caption text height as a fraction of the screen's shorter side; about 49 px on a "
                               "1080-line screen. With `max_lines` it may take at most 60 % of the screen")
@@ -210,7 +212,8 @@ class CaptionsConfig(Section):
 class OverlaysConfig(Section):
     key_prefix = "overlays."
     title: str = setting("", rule=rules.overlay_text, shown="empty",
-                         doc="text at the top of every **answer** slide (several lines allowed, 500 characters at most)")
+                         doc="text at the top of every **answer** slide (several lines allowed, "
+                             "500 characters at most)")
     footer: str = setting("", rule=rules.overlay_text, shown="empty",
                           doc="text at the bottom of **every** slide (500 characters at most)")
 
@@ -232,13 +235,13 @@ class DecodingConfig(Section):
 class ScheduleConfig(Section):
     key_prefix = "schedule."
     hours: WeekHours = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
-                           doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
-                               "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A range "
-                               "ending before it starts runs past midnight and belongs to the day it starts. Empty = "
-                               "always. Until NTP has set the clock the schedule never blanks the screen")
+                               doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
+                                   "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A "
+                                   "range ending before it starts runs past midnight and belongs to the day it starts. "
+                                   "Empty = always. Until NTP has set the clock the schedule never blanks the screen")
     dates: DateSpan = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
-                           doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside them "
-                               "the screen is off")
+                              doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside "
+                                  "them the screen is off")
     timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
                             doc="IANA zone of the hours, dates and sidecar times, e.g. `Asia/Seoul`; empty = the box's "
                                 "own (`/etc/localtime`, with its daylight-saving rules)")
@@ -293,10 +296,10 @@ class SyncConfig(Section):
     retries: int = setting(3, local_only=True, rule=rules.integer(0, 10), restart=True,
                            doc="tries after the first, backing off exponentially with jitter")
     min_kilobytes_per_second: int = setting(20, local_only=True, rule=rules.integer(1, 1_000_000), restart=True,
-                                            doc="every request has a total deadline: a file gets connect + read timeout "
-                                                "+ its size at this rate, the manifest connect + read timeout + 60 s; "
-                                                "past it the connection is shut and the sync tried again at the next "
-                                                "interval")
+                                            doc="every request has a total deadline: a file gets connect + read "
+                                                "timeout + its size at this rate, the manifest connect + read timeout "
+                                                "+ 60 s; past it the connection is shut and the sync tried again at "
+                                                "the next interval")
     reserve_megabytes: int = setting(64, local_only=True, rule=rules.integer(0, 1_000_000), restart=True,
                                      doc="left free on the disk: a sync that needs more than the free space less this "
                                          "is refused before it downloads anything")
