@@ -46,7 +46,8 @@ def test_commands_without_a_screen_never_load_sdl(tmp_path, slide_folder, comman
     config = write_config(tmp_path, slides=slide_folder)
     code = (
         "import contextlib, io\nfrom kiosk.app.cli import main\n"
-        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main({[*command, '--config', str(config)]!r}) == 0"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({[*command, '--config', str(config)]!r}) == 0"
     )
     assert "pygame" not in loaded_after(code)
 
