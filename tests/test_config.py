@@ -35,7 +35,7 @@ def test_values_are_converted_and_frozen():
     assert config.display.size == (800, 600)
     assert config.display.background == (16, 32, 48)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.timing.answer_seconds = 1  # type: ignore[misc]
+        config.timing.answer_seconds = 1  # type: ignore[misc]  # a frozen field: the write must fail, as tested
 
 
 def test_relative_paths_resolve_against_the_config_folder():

@@ -150,7 +150,7 @@ def io_in(source: str, name: str) -> list[str]:
     found: list[str] = []
 
     def say(node: ast.AST, what: str) -> None:
-        found.append(f"{name}:{node.lineno}: {what}")  # type: ignore[attr-defined]
+        found.append(f"{name}:{node.lineno}: {what}")  # type: ignore[attr-defined]  # ast.AST lacks it; these have it
 
     for node in ast.walk(tree):
         imported: list[str] = []  # modules, or module.name for `from module import name`

@@ -1,6 +1,7 @@
 """The sync client against real servers on loopback: nginx, and one that injects faults."""
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -305,7 +306,7 @@ def test_https_certificates_are_checked(tmp_path):
     site = tmp_path / "site"
     make_picture(tmp_path / "src" / "answers" / "a.jpg")
     publish(tmp_path / "src", site)
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(site), **k)  # noqa: E731
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
