@@ -33,7 +33,7 @@ from kiosk.core.messages import ContentChanged, FrameReady
 try:
     from kiosk.core.rotation import Rotation, SavedState
 except ImportError:  # a kiosk from before the rotation had its own module (bench/scale.py runs earlier commits)
-    from kiosk.core.playlist import Rotation, SavedState  # type: ignore[no-redef]
+    from kiosk.core.playlist import Rotation, SavedState  # type: ignore[no-redef]  # the same classes, earlier home
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 PANEL = (192, 108)  # frames are fake: the size only sets their byte count

@@ -35,7 +35,7 @@ def test_values_are_converted_and_frozen():
     assert config.display.size == (800, 600)
     assert config.display.background == (16, 32, 48)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.timing.answer_seconds = 1  # type: ignore[misc]
+        config.timing.answer_seconds = 1  # type: ignore[misc]  # a frozen field: the write must fail, as tested
 
 
 def test_relative_paths_resolve_against_the_config_folder():
@@ -53,17 +53,22 @@ def test_unknown_key_names_key_line_and_suggestion():
 
 
 def test_unknown_section_is_reported():
-    assert problems("timeing:\n  answer_seconds: 3\n")[0].startswith("config.yaml:1: timeing: unknown key (did you mean timing?)")
+    assert problems("timeing:\n  answer_seconds: 3\n")[0].startswith(
+        "config.yaml:1: timeing: unknown key (did you mean timing?)")
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("timing:\n  answer_seconds: 0\n", "config.yaml:2: timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got 0"),
-        ("timing:\n  answer_seconds: '5'\n", "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '5', which is text"),
+        ("timing:\n  answer_seconds: 0\n",
+         "config.yaml:2: timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got 0"),
+        ("timing:\n  answer_seconds: '5'\n",
+         "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '5', which is text"),
         ("timing:\n  transition: wipe\n", "timing.transition: must be one of fade, cut, got 'wipe'"),
-        ("playlist:\n  answers_per_contribute: -1\n", "playlist.answers_per_contribute: must be from 0 to 1000, got -1"),
-        ("playlist:\n  answers_per_contribute: 1.5\n", "playlist.answers_per_contribute: must be a whole number, got 1.5"),
+        ("playlist:\n  answers_per_contribute: -1\n",
+         "playlist.answers_per_contribute: must be from 0 to 1000, got -1"),
+        ("playlist:\n  answers_per_contribute: 1.5\n",
+         "playlist.answers_per_contribute: must be a whole number, got 1.5"),
         ("display:\n  rotation: 45\n", "display.rotation: must be one of 0, 90, 180, 270, got 45"),
         ("display:\n  fit: stretch\n", "display.fit: must be one of contain, cover, blur, got 'stretch'"),
         ("display:\n  size: [10]\n", "display.size: must be [width, height]"),
@@ -164,7 +169,8 @@ def test_bundled_config_documents_every_key_with_the_default():
         for key in keys(section):
             if (section, key) in campaign_specific:
                 continue
-            assert getattr(getattr(config, section), key) == getattr(getattr(defaults, section), key), f"{section}.{key}"
+            assert getattr(getattr(config, section), key) == getattr(getattr(defaults, section), key), \
+                f"{section}.{key}"
 
 
 # --- hostile config files ---------------------------------------------------------
@@ -188,7 +194,8 @@ def test_an_alias_bomb_in_the_config_is_refused_shortly():
 def test_a_python_tag_names_the_line_and_no_traceback():
     with pytest.raises(ConfigError) as caught:
         parse("timing:\n  answer_seconds: !!python/object:os.system {}\n")
-    assert caught.value.problems == ["config.yaml:2: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed here; write plain values"]
+    assert caught.value.problems == ["config.yaml:2: the tag 'tag:yaml.org,2002:python/object:os.system' is not "
+                                     "allowed here; write plain values"]
 
 
 @pytest.mark.parametrize(
@@ -196,9 +203,11 @@ def test_a_python_tag_names_the_line_and_no_traceback():
     [
         ("timing:\n  transition_seconds: .inf\n", "timing.transition_seconds: must be a finite number"),
         ("heartbeat:\n  interval_seconds: .inf\n", "heartbeat.interval_seconds: must be a finite number"),
-        ("timing:\n  answer_seconds: 1.0e12\n", "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '1.0e12', which YAML reads as text"),
+        ("timing:\n  answer_seconds: 1.0e12\n",
+         "timing.answer_seconds: must be a number of seconds > 0 and <= 86400, got '1.0e12', which YAML reads as text"),
         ("timing:\n  answer_seconds: .nan\n", "timing.answer_seconds: must be a finite number"),
-        ("sync:\n  read_timeout_seconds: 1.0e+9\n", "sync.read_timeout_seconds: must be a number of seconds > 0 and <= 3600"),
+        ("sync:\n  read_timeout_seconds: 1.0e+9\n",
+         "sync.read_timeout_seconds: must be a number of seconds > 0 and <= 3600"),
     ],
 )
 def test_infinite_and_absurd_numbers_are_refused(text, message):

@@ -151,7 +151,8 @@ def test_slides_follow_the_plan_exactly_and_on_time():
     assert box.started() == [p.entry.path for p in expected]
     records = [e.record for e in box.of(RecordSlide)]
     starts = [dt.datetime.fromisoformat(r["time"]) for r in records]
-    assert [round((b - a).total_seconds(), 2) for a, b in zip(starts, starts[1:])] == [r["seconds"] for r in records[:-1]]
+    assert [round((b - a).total_seconds(), 2) for a, b in zip(starts, starts[1:])] == \
+        [r["seconds"] for r in records[:-1]]
     # Every slide after the first in turn is measured for slip; the first is start-up time.
     assert len(box.of(SlideBegan)) == 11
 
@@ -400,7 +401,8 @@ def test_the_slides_after_the_next_are_requested_in_plan_order():
     expected, _ = plan(upcoming.rotation, slides(), playlist_settings(box.config), start, PREFETCH_SLIDES)
     requested = [r.key.path for r in box.requests]
     assert requested[0] == upcoming.entry.path
-    assert requested[1:] == [p.entry.path for p in expected if p.entry.path != upcoming.entry.path][: len(requested) - 1]
+    assert requested[1:] == \
+        [p.entry.path for p in expected if p.entry.path != upcoming.entry.path][: len(requested) - 1]
     assert len(requested) > 1
 
 
@@ -643,28 +645,34 @@ def test_an_override_asked_for_off_hours_lights_the_screen_at_night():
 
 def test_boxes_of_a_sync_group_start_their_slides_at_the_same_wall_clock_moments():
     group = FAST.replace("seed: 11", "seed: 11\n  sync_group: row-1")
-    starts = []
-    for late in (0.0, 3.3):
+
+    def starts(late: float) -> dict[str, str]:
+        """The slide starts of a box switched on `late` seconds after noon: each one's path by its time."""
         box = Box(config_of(group), wall=dt.datetime(2026, 12, 18, 12, 0, 0, 250000, tzinfo=SEOUL)
                   + dt.timedelta(seconds=late))
         box.run_until(lambda: len(box.started()) == 8)
-        starts.append({r.record["time"]: r.record["path"] for r in box.of(RecordSlide)[1:]})
-    shared = set(starts[0]) & set(starts[1])
-    assert len(shared) >= 5 and all(starts[0][moment] == starts[1][moment] for moment in shared)
+        return {r.record["time"]: r.record["path"] for r in box.of(RecordSlide)[1:]}
+
+    first, second = starts(0.0), starts(3.3)
+    shared = set(first) & set(second)
+    assert len(shared) >= 5 and all(first[moment] == second[moment] for moment in shared)
 
 
 def test_the_fleet_files_state_reaches_the_status():
     box = Box()
     box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: nope"]}))
-    assert show_status(box.director.snapshot(), 0, box.wall)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: nope"]}
+    assert show_status(box.director.snapshot(), 0, box.wall)["fleet"] == \
+        {"version": "abc", "refused": ["fleet.yaml:3: nope"]}
 
 
 # --- proof of play: when each slide left the screen ------------------------------------------
 
 def lefts(box) -> dict[str, float]:
     """Seconds on screen of each slide that left it, by its line's `time`: left - time."""
-    return {effect.time: (dt.datetime.fromisoformat(effect.left) - dt.datetime.fromisoformat(effect.time)).total_seconds()
-            for effect in box.of(SlideLeft)}
+    return {
+        effect.time: (dt.datetime.fromisoformat(effect.left) - dt.datetime.fromisoformat(effect.time)).total_seconds()
+        for effect in box.of(SlideLeft)
+    }
 
 
 def test_a_slide_leaves_when_the_next_ones_fade_has_ended():
@@ -683,7 +691,8 @@ def test_with_cuts_a_slide_leaves_as_the_next_begins():
     box.run_until(lambda: len(box.started()) == 3)
     records = [effect.record for effect in box.of(RecordSlide)]
     shown = lefts(box)
-    assert [shown[record["time"]] for record in records[:2]] == pytest.approx([r["seconds"] for r in records[:2]], abs=0.06)
+    assert [shown[record["time"]] for record in records[:2]] == \
+        pytest.approx([r["seconds"] for r in records[:2]], abs=0.06)
     # The line of the slide that left comes before the start of the next one.
     order = [type(effect) for effect in box.effects if isinstance(effect, (RecordSlide, SlideLeft))]
     assert order[:5] == [RecordSlide, SlideLeft, RecordSlide, SlideLeft, RecordSlide]

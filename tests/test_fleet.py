@@ -387,6 +387,10 @@ def test_a_running_kiosk_refuses_each_box_only_key_and_keeps_its_config(tmp_path
             time.sleep(0.05)
         raise AssertionError(f"{what}: status.json says {fleet_status()}\n{kiosk.log()[-3000:]}")
 
+    def refuses(key: str):
+        """Whether the fleet's status names the refusal of `key`."""
+        return lambda fleet: any(refusal(key) in problem for problem in fleet.get("refused", ()))
+
     try:
         version = parse_fleet(good).version
         wait_for(lambda fleet: fleet.get("version") == version and not fleet.get("refused"), "the good fleet file")
@@ -394,8 +398,7 @@ def test_a_running_kiosk_refuses_each_box_only_key_and_keeps_its_config(tmp_path
             # As sync places it: written aside, renamed into place.
             (slide_folder / ".fleet.tmp").write_text(fleet_setting(key), encoding="utf-8")
             os.replace(slide_folder / ".fleet.tmp", fleet_path)
-            fleet = wait_for(lambda fleet: any(refusal(key) in problem for problem in fleet.get("refused", ())),
-                             f"the refusal of {key}")
+            fleet = wait_for(refuses(key), f"the refusal of {key}")
             assert fleet["version"] == version  # the last good one stays in force
             assert all(problem.startswith("fleet.yaml:") for problem in fleet["refused"])
         answers = [play for play in kiosk.wait_for_plays(4) and kiosk.plays() if play["kind"] == "answer"]

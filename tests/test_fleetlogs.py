@@ -12,7 +12,9 @@ import pytest
 
 from kiosk.app.cli import main
 from kiosk.boundary import http as kiosk_http
-from kiosk.boundary.fleetlogs import WAITS, BoxUnreadable, FleetReader, FleetUnreadable, folder_boxes, folder_logs, log_order
+from kiosk.boundary.fleetlogs import (
+    WAITS, BoxUnreadable, FleetReader, FleetUnreadable, folder_boxes, folder_logs, log_order,
+)
 
 from .servers import FleetNginx, QuietHandler, serve_on_loopback
 
@@ -212,7 +214,8 @@ def test_a_box_that_uploaded_an_index_html_to_real_nginx_is_named_and_the_plaza_
         for box in ("box-1", "box-2"):
             (root / "fleet" / box).mkdir(parents=True)
             (root / "fleet" / box / "play-2026-12-18.jsonl").write_bytes(LINE)
-        (root / "fleet" / "box-2" / "index.html").write_text("<script>alert(1)</script>")  # the old configuration let it
+        # The old configuration let it through.
+        (root / "fleet" / "box-2" / "index.html").write_text("<script>alert(1)</script>")
         nginx = FleetNginx(root, {"box-1": "one-secret"})
         try:
             assert report(f"http://127.0.0.1:{nginx.port}/fleet/", tmp_path) == 3

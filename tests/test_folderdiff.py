@@ -203,7 +203,8 @@ def test_a_folder_changed_step_by_step_makes_the_catalogue_a_fresh_scan_makes(st
     diff = SlideDiff()
     settler.accept(folder.files(), now=0.0)
     settler.take_changes()
-    same_catalogue(diff.start(folder.files(), folder.sidecars(), ()), build_catalogue(folder.files(), folder.sidecars()))
+    same_catalogue(diff.start(folder.files(), folder.sidecars(), ()),
+                   build_catalogue(folder.files(), folder.sidecars()))
     pointers = Pointers()
     for moment, (batch, lost) in enumerate(steps, start=1):
         for op in batch:

@@ -230,7 +230,8 @@ def test_a_file_renamed_into_place_needs_no_settle_wait_but_one_written_in_place
     watcher.accept_initial()
     watcher.start()
     try:
-        make_picture(root / "answers" / ".renamed.jpg.tmp", fmt="JPEG")  # written whole under a hidden name, as rsync does
+        # Written whole under a hidden name, as rsync does.
+        make_picture(root / "answers" / ".renamed.jpg.tmp", fmt="JPEG")
         os.rename(root / "answers" / ".renamed.jpg.tmp", root / "answers" / "renamed.jpg")
         make_picture(root / "answers" / "copied.jpg")  # written in place: may still be growing
         message = wait_for(lambda: None if inbox.empty() else inbox.get_nowait(), timeout=10)

@@ -147,11 +147,13 @@ def test_the_file_of_an_earlier_kiosk_resumes_where_it_stood():
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=12), inner, max_size=6),
                     max_leaves=30))
 def test_any_checkpoint_or_line_reads_or_is_refused_with_value_error(data):
     try:
-        checkpoint = read_checkpoint({"format": 2, "checkpoint": "c", "rotation": data} if isinstance(data, dict) else data)
+        checkpoint = read_checkpoint({"format": 2, "checkpoint": "c", "rotation": data} if isinstance(data, dict)
+                                     else data)
     except ValueError:
         return
     resume(checkpoint, [{LINE_KEY: data}, data])
@@ -193,7 +195,8 @@ def test_a_line_that_gained_left_still_names_its_mark():
 
     from kiosk.core.journal import left_time, unlogged, with_left
 
-    marks = [{"time": f"2026-12-18T10:00:0{n}.000+09:00", "path": f"a{n}.jpg", "rotation": {"step": n}} for n in (3, 2, 1)]
+    marks = [{"time": f"2026-12-18T10:00:0{n}.000+09:00", "path": f"a{n}.jpg", "rotation": {"step": n}}
+             for n in (3, 2, 1)]
     line = with_left(marks[1], "2026-12-18T10:00:09.000+09:00")
     assert unlogged([line], marks) == [marks[0]]
     started = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))

@@ -46,7 +46,8 @@ def test_commands_without_a_screen_never_load_sdl(tmp_path, slide_folder, comman
     config = write_config(tmp_path, slides=slide_folder)
     code = (
         "import contextlib, io\nfrom kiosk.app.cli import main\n"
-        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main({[*command, '--config', str(config)]!r}) == 0"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({[*command, '--config', str(config)]!r}) == 0"
     )
     assert "pygame" not in loaded_after(code)
 
@@ -149,7 +150,7 @@ def io_in(source: str, name: str) -> list[str]:
     found: list[str] = []
 
     def say(node: ast.AST, what: str) -> None:
-        found.append(f"{name}:{node.lineno}: {what}")  # type: ignore[attr-defined]
+        found.append(f"{name}:{node.lineno}: {what}")  # type: ignore[attr-defined]  # ast.AST lacks it; these have it
 
     for node in ast.walk(tree):
         imported: list[str] = []  # modules, or module.name for `from module import name`

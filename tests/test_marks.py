@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.boundary import marks as marks_module
-from kiosk.boundary.marks import RING_BYTES, RING_FILE, SECTOR, SLOT, SLOTS, MarkRing, decode, encode, last_marks, read_ring
+from kiosk.boundary.marks import (
+    RING_BYTES, RING_FILE, SECTOR, SLOT, SLOTS, MarkRing, decode, encode, last_marks, read_ring,
+)
 
 
 def test_a_mark_is_whole_sectors_and_reads_back():

@@ -13,7 +13,8 @@ def test_records_are_json_lines_with_offsets(tmp_path):
     log.append(play_record(start, "answers/a.jpg", "answer", 8.0))
     log.append(play_record(start, "contribute/c.png", "contribute", 12.0))
     records = read_play_log(tmp_path / "state")
-    assert records[0] == {"time": "2026-12-18T09:30:00.123+09:00", "path": "answers/a.jpg", "kind": "answer", "seconds": 8.0}
+    assert records[0] == {"time": "2026-12-18T09:30:00.123+09:00", "path": "answers/a.jpg", "kind": "answer",
+                          "seconds": 8.0}
     assert len(records) == 2
 
 

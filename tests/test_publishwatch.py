@@ -56,7 +56,7 @@ def test_the_watch_thread_wakes_on_a_new_file_and_stops_at_once(tmp_path, slide_
     assert not watcher.running
 
 
-def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folder, signer):  # noqa: F811
+def test_the_watch_signs_again_before_the_manifest_expires(tmp_path, slide_folder, signer):  # noqa: F811 - the fixture imported above
     site = tmp_path / "site"
     wall = FakeClock(1_800_000_000.0)
     watcher = PublishWatcher(slide_folder, site, 3600, settle_seconds=0.0, signer=signer, wall=wall)

@@ -33,8 +33,10 @@ def test_members_held_as_slides_or_as_paths_are_the_same_rotation():
 
 
 def test_an_earlier_kiosks_bag_continues_in_its_own_order():
-    rotation = Rotation.from_json({"seed": 3, "round": 2, "seen": ["answers/b.jpg"], "bag": ["answers/c.jpg", "answers/a.jpg"]})
-    assert rotation.drawn == 1 and [rotation.member(i) for i in range(3)] == ["answers/b.jpg", "answers/c.jpg", "answers/a.jpg"]
+    rotation = Rotation.from_json({"seed": 3, "round": 2, "seen": ["answers/b.jpg"],
+                                   "bag": ["answers/c.jpg", "answers/a.jpg"]})
+    assert rotation.drawn == 1
+    assert [rotation.member(i) for i in range(3)] == ["answers/b.jpg", "answers/c.jpg", "answers/a.jpg"]
 
 
 def test_a_position_moves_the_rotation_on_within_its_round_only():

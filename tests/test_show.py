@@ -284,7 +284,8 @@ def test_the_next_slide_is_presented_with_the_surface_made_during_the_hold(tmp_p
 def test_a_lone_slide_repeating_is_not_redrawn(tmp_path):
     root = tmp_path / "slides"
     make_picture(root / "contribute" / "only.png")
-    box = World(write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"), slides=root))
+    box = World(write_config(tmp_path, FAST.replace("transition_seconds: 0.05", "transition_seconds: 0.2"),
+                             slides=root))
     played = box.run(1.5)
     assert len(played) >= 3 and set(played) == {"contribute/only.png"}
     assert box.show.monitor.frame_stats.presented <= 0.2 * 60 + 2, "only the first fade-in may draw"

@@ -74,7 +74,8 @@ def test_a_stuck_worker_names_the_picture_until_it_works_again():
 def test_a_refused_fleet_file_says_why():
     box = Box()
     assert status_of(box)["fleet"] is None  # no fleet file
-    box.send(ConfigChanged(box.config, {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}))
+    box.send(ConfigChanged(box.config,
+                           {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}))
     assert status_of(box)["fleet"] == {"version": "abc", "refused": ["fleet.yaml:3: heartbeat.url: only config.yaml"]}
 
 
@@ -86,7 +87,8 @@ def crowded(text: str, length: int) -> Box:
     catalogue = Catalogue(contribute=slides().contribute, answers=answers, overrides=overrides,
                           problems=tuple(f"{i}{long}" for i in range(STATUS_LIST_LIMIT + 5)))
     box = Box(catalogue=catalogue)
-    box.send(ConfigChanged(box.config, {"version": "a", "refused": [f"{i}: {long}" for i in range(STATUS_LIST_LIMIT + 5)]}))
+    box.send(ConfigChanged(box.config,
+                           {"version": "a", "refused": [f"{i}: {long}" for i in range(STATUS_LIST_LIMIT + 5)]}))
     layout = box.director.frames.layout
     content = box.director.content
     for slide in answers[:STATUS_LIST_LIMIT + 20]:

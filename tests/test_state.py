@@ -181,7 +181,8 @@ def test_resume_after_sigkill_continues_and_keeps_answers_fair(tmp_path):
     make_picture(slides / "contribute" / "c1.png")
     for index in range(12):
         make_picture(slides / "answers" / f"a{index:02d}.jpg", colour=(index * 20, 50, 50))
-    body = "timing:\n  contribute_seconds: 0.2\n  answer_seconds: 0.15\n  transition_seconds: 0\nplaylist:\n  answers_per_contribute: 3\n"
+    body = ("timing:\n  contribute_seconds: 0.2\n  answer_seconds: 0.15\n  transition_seconds: 0\n"
+            "playlist:\n  answers_per_contribute: 3\n")
     config = write_config(tmp_path, body, slides=slides)
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     command = [sys.executable, "-m", "kiosk", "run", "--config", str(config), "--windowed", "--size", "64x36"]
@@ -209,7 +210,8 @@ def test_resume_after_sigkill_continues_and_keeps_answers_fair(tmp_path):
         main(["plan", "--json", "--count", "3", "--config", str(config)])
     predicted = [row["path"] for row in json.loads(out.getvalue())]
 
-    process = subprocess.Popen(command + ["--exit-after", "1.5"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command + ["--exit-after", "1.5"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     assert process.wait(timeout=60) == 0
     after = [r["path"] for r in read_play_log(tmp_path / "state")][len(before):]
     assert after[:3] == predicted
@@ -239,7 +241,8 @@ from .hostile import json_texts
     ],
 )
 def test_corrupt_rotation_files_start_fresh_with_a_warning(tmp_path, caplog, text):
-    (tmp_path / "rotation.json").write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text else b"\xff\xfe x")
+    (tmp_path / "rotation.json").write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text
+                                             else b"\xff\xfe x")
     assert RotationStore(tmp_path).load(seed=5) == SavedState(Rotation(seed=5))
     assert "unreadable" in caplog.text and len(caplog.text) < 2000
 
@@ -375,7 +378,7 @@ def test_a_round_of_two_thousand_answers_is_checkpointed_once_and_each_line_stay
     recorder = SlideRecorder(store, PlayLog(tmp_path))
     rotation = Rotation(seed=1)
     when = dt.datetime(2026, 12, 18, 10, 0, tzinfo=dt.timezone.utc)
-    for number in range(300):
+    for _ in range(300):
         planned, rotation = plan(rotation, catalogue, PlaylistSettings(), when, 1)
         record = play_record(when, planned[0].entry.path, "answer", 8.0)
         recorder.slide_started(SavedState(rotation), record)
@@ -450,7 +453,8 @@ def test_lines_held_when_the_kiosk_was_killed_are_written_back_at_the_next_start
     assert len(read_play_log(tmp_path)) == LINES_PER_WRITE  # two more were held, one not yet written
     restarted = SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path), lines_per_write=LINES_PER_WRITE)
     assert restarted.recover() == 3
-    assert [r["path"] for r in read_play_log(tmp_path)] == [f"answers/{n:03d}.jpg" for n in range(1, LINES_PER_WRITE + 4)]
+    assert [r["path"] for r in read_play_log(tmp_path)] == \
+        [f"answers/{n:03d}.jpg" for n in range(1, LINES_PER_WRITE + 4)]
     assert SlideRecorder(RotationStore(tmp_path), PlayLog(tmp_path)).recover() == 0
 
 

@@ -61,7 +61,8 @@ def test_failing_heartbeat_warns_once(tmp_path, caplog):
 
     clock = [0.0]
     client = kiosk_http.Client((10, 30))
-    writer = StatusWriter(tmp_path, Heartbeat(f"http://127.0.0.1:{free_port()}/beat", client, 1), clock=lambda: clock[0])
+    writer = StatusWriter(tmp_path, Heartbeat(f"http://127.0.0.1:{free_port()}/beat", client, 1),
+                          clock=lambda: clock[0])
     writer.update(STATUS)
     for _ in range(3):
         writer.poll_once()

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.core.sections import SECTIONS, keys  # noqa: E402
+from kiosk.core.sections import SECTIONS, keys  # noqa: E402 - after the sys.path line above, so a checkout runs it
 
 TARGET = ROOT / "docs" / "configuration.md"
 

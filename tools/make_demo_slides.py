@@ -169,7 +169,8 @@ def gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int
 
 
 def shade(colour: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
-    return tuple(max(0, min(255, round(c * factor))) for c in colour)  # type: ignore[return-value]
+    red, green, blue = (max(0, min(255, round(c * factor))) for c in colour)
+    return red, green, blue
 
 
 def draw_motif(draw: ImageDraw.ImageDraw, motif: str, accent: tuple[int, int, int], rng: random.Random) -> None:

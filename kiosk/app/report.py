@@ -55,7 +55,8 @@ def report_lines(report: dict) -> Iterator[str]:
     yield f"  answers: {fairness['answers']}, each shown {fairness['fewest_plays']} to {fairness['most_plays']} times"
     yield "per day:"
     for day, kinds in report["per_day"].items():
-        parts = ", ".join(f"{printable_name(kind)} {v['plays']} ({v['seconds'] / 60:.0f} min)" for kind, v in kinds.items())
+        parts = ", ".join(f"{printable_name(kind)} {v['plays']} ({v['seconds'] / 60:.0f} min)"
+                          for kind, v in kinds.items())
         yield f"  {day}  {parts}"
     yield "per slide:"
     for slide in report["per_slide"]:
@@ -67,6 +68,8 @@ def draw_chart(report: dict, path: Path, font: Path, size: tuple[int, int] = (12
     width, height = size
     image = Image.new("RGB", size, (255, 255, 255))
     draw = ImageDraw.Draw(image)
+    title_font: ImageFont.FreeTypeFont | ImageFont.ImageFont
+    small: ImageFont.FreeTypeFont | ImageFont.ImageFont
     try:
         title_font, small = ImageFont.truetype(str(font), 26), ImageFont.truetype(str(font), 16)
     except OSError:

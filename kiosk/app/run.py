@@ -9,7 +9,9 @@ import signal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from kiosk.app.common import EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings
+from kiosk.app.common import (
+    EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings,
+)
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
 from kiosk.core.config import Config
 from kiosk.core.errors import DisplayError

@@ -20,6 +20,7 @@ status reports each thread's last success and its present failure instead.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -90,7 +91,7 @@ class BackgroundThread:
                     if woken and self.burst_seconds > 0:
                         time.sleep(self.burst_seconds)  # let a burst of events finish
                     self._wake.clear()
-                more = self._survive(lambda: self._round(woken)) is True
+                more = self._survive(functools.partial(self._round, woken)) is True
         finally:
             self._close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -41,10 +42,8 @@ def replace_file(path: Path, data: bytes, mode: int = 0o644, durable: bool = Tru
                 os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
     if durable:
         fsync_folder(path.parent)

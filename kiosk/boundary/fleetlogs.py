@@ -165,7 +165,8 @@ class FleetReader:
                 yield reply
         except http.Failure as failure:
             if failure.kind == http.DEADLINE:
-                raise BoxUnreadable(f"{what}: not read by the report's deadline of {self.deadline.seconds:g} s") from None
+                raise BoxUnreadable(
+                    f"{what}: not read by the report's deadline of {self.deadline.seconds:g} s") from None
             if failure.kind == http.TOO_LARGE:
                 raise BoxUnreadable(f"{what}: {failure}") from None
             raise BoxUnreadable(f"{what}: {failure.name}") from None

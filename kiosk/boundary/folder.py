@@ -23,10 +23,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, Catalogue, FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name
+from kiosk.core.catalogue import (
+    FLEET_FILE, KIND_BY_FOLDER, Catalogue, FileInfo, UnreadableSidecar, build_catalogue, is_temporary_name,
+)
 from kiosk.boundary.files import inside
 from kiosk.core.sidecar import MAX_SIDECAR_BYTES, SIDECAR_SUFFIXES
 from kiosk.core.values import is_utf8_name, printable_name
@@ -109,7 +112,8 @@ def look_at(root: Path, relative: str) -> Listing:
     return listing
 
 
-def _walk(folder: Path, relative: str, boundary: str, visited: set[tuple[int, int]], listing: Listing, depth: int) -> None:
+def _walk(folder: Path, relative: str, boundary: str, visited: set[tuple[int, int]], listing: Listing,
+          depth: int) -> None:
     try:
         entries = os.scandir(folder)  # one entry at a time: 20,000 of them at once took 5 MB
     except FileNotFoundError:
@@ -121,7 +125,7 @@ def _walk(folder: Path, relative: str, boundary: str, visited: set[tuple[int, in
         _take_entries(entries, relative, boundary, visited, listing, depth)
 
 
-def _take_entries(entries: "os._ScandirIterator[str]", relative: str, boundary: str,  # type: ignore[name-defined]
+def _take_entries(entries: Iterable[os.DirEntry[str]], relative: str, boundary: str,
                   visited: set[tuple[int, int]], listing: Listing, depth: int) -> None:
     for entry in entries:
         if is_temporary_name(entry.name):
@@ -129,7 +133,8 @@ def _take_entries(entries: "os._ScandirIterator[str]", relative: str, boundary: 
         path = f"{relative}/{entry.name}"
         if not is_utf8_name(entry.name):
             listing.problems.append(
-                f"{printable_name(path)}: skipped: the name is not UTF-8 (zip files from Korean Windows use CP949); rename it"
+                f"{printable_name(path)}: skipped: the name is not UTF-8 (zip files from Korean Windows use CP949); "
+                "rename it"
             )
             continue
         try:

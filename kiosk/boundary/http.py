@@ -34,7 +34,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Iterator, Mapping
 
 import requests
@@ -103,10 +103,8 @@ class DeadlineAdapter(HTTPAdapter):
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def new_session() -> requests.Session:

@@ -48,7 +48,8 @@ class PlayLog:
         self._held: list[dict] = []
         if os.path.lexists(self.path) and not _is_regular(self.path):
             # A link to /dev/zero, a FIFO: never read, never written; said now, in status.json too.
-            self.trouble.failed(f"cannot write the play log {self.path}: not a regular file (a link to a device, a FIFO)")
+            self.trouble.failed(f"cannot write the play log {self.path}: not a regular file "
+                                "(a link to a device, a FIFO)")
 
     def append(self, record: dict) -> None:
         """Writes one record now (and any held before it)."""

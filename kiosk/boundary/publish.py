@@ -49,7 +49,9 @@ from kiosk.boundary.staticsite import (
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError
 from kiosk.core.fleet import Fleet, empty_selections, parse_fleet
-from kiosk.core.manifest import Manifest, ManifestError, ManifestFile, check_path, is_publishable, manifest_version, path_conflicts
+from kiosk.core.manifest import (
+    Manifest, ManifestError, ManifestFile, check_path, is_publishable, manifest_version, path_conflicts,
+)
 from kiosk.core.trust import iso
 from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
 

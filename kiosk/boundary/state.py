@@ -25,8 +25,10 @@ from kiosk.core.trouble import Trouble
 from kiosk.boundary.marks import MarkRing, last_marks
 from kiosk.boundary.playlog import PlayLog, last_records
 from kiosk.core.effects import SlideLeft
-from kiosk.core.journal import (LINE_HOLD_SECONDS, LINE_KEY, Checkpoint, checkpoint_due, line_state, lines_due, read_checkpoint,
-                                resume_step, unlogged, with_left)
+from kiosk.core.journal import (
+    LINE_HOLD_SECONDS, LINE_KEY, Checkpoint, checkpoint_due, line_state, lines_due, read_checkpoint, resume_step,
+    unlogged, with_left,
+)
 from kiosk.core.rotation import Rotation, SavedState
 from kiosk.core.errors import UnsafeFile
 from kiosk.core.values import loads_json

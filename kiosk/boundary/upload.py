@@ -116,7 +116,8 @@ class Uploader(BackgroundThread):
             write_atomically(self.state_dir / UPLOADED_FILE, json.dumps(sent))
         present = {path.name for path in rotated_logs(self.state_dir)}
         if set(sent) - present:  # logs deleted by rotation: forget them, so the file stays small
-            write_atomically(self.state_dir / UPLOADED_FILE, json.dumps({k: v for k, v in sent.items() if k in present}))
+            write_atomically(self.state_dir / UPLOADED_FILE,
+                             json.dumps({k: v for k, v in sent.items() if k in present}))
         self._say(problems[0] if problems else None)
 
     def _put(self, path: Path, name: str) -> str | None:

@@ -7,6 +7,7 @@ do with them.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -169,10 +170,8 @@ class DecodeWorker(BackgroundThread):
     def run_here(self) -> None:
         # Below the render loop for the CPU: a decode may wait a moment, a slide's first frame
         # may not (Linux gives each thread its own nice value).
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-        except (OSError, AttributeError):
-            pass
         super().run_here()
 
     def _after_stop(self) -> None:

@@ -57,7 +57,10 @@ def parse_config(text: str, base_dir: Path, source: str = "config.yaml", fleet: 
     setters = fleet.setters(sections) if fleet is not None else {}
     if fleet is not None:
         sections = fleet.applied_to(sections)
-    config = Config(source=Path(source), **{name: SECTIONS[name](**values) for name, values in sections.items()})
+    # SECTIONS is built from Config's own fields, so each value is of its field's type; mypy cannot follow a
+    # section's name to its field, and sees only a Section.
+    built: dict[str, Any] = {name: SECTIONS[name](**values) for name, values in sections.items()}
+    config = Config(source=Path(source), **built)
     problems = _cross_checks(config, source, setters)
     if problems:
         raise ConfigError(problems)

@@ -48,7 +48,8 @@ class Director:
     """Decides what the screen shows; `kiosk.app.show.Show` carries out its effects."""
 
     def __init__(self, config: Config, listed: Catalogue, saved: SavedState, slide_folder: Path,
-                 local_zone: dt.tzinfo | None = None, fleet: dict[str, Any] | None = None, trust: dict[str, Any] | None = None) -> None:
+                 local_zone: dt.tzinfo | None = None, fleet: dict[str, Any] | None = None,
+                 trust: dict[str, Any] | None = None) -> None:
         self.config = config
         self.local_zone = local_zone
         self.slide_folder = slide_folder  # fixed at start, like the watcher

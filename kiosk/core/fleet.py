@@ -65,7 +65,8 @@ class Fleet:
         """
         role = str(sections.get("box", {}).get("role", ""))
         name = str(sections.get("box", {}).get("name") or keys("box")["name"].default)
-        return [(f"roles.{role}", self.roles.get(role, {}) if role else {}), (f"boxes.{name}", self.boxes.get(name, {}))]
+        return [(f"roles.{role}", self.roles.get(role, {}) if role else {}),
+                (f"boxes.{name}", self.boxes.get(name, {}))]
 
     def applied_to(self, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The box's own sections with its role's settings, then its name's, over them."""

@@ -43,7 +43,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.core.rotation import Rotation, SavedState
 
@@ -64,7 +66,7 @@ class Checkpoint:
     state: SavedState
     written_at: float = field(default=0.0, compare=False)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "checkpoint": self.ident,
@@ -91,7 +93,7 @@ def checkpoint_due(last: Checkpoint | None, state: SavedState, now: float) -> bo
     return state.unusable != last.state.unusable and now - last.written_at >= UNUSABLE_SECONDS
 
 
-def line_state(checkpoint: Checkpoint, rotation: Rotation, step: int = 0) -> dict:
+def line_state(checkpoint: Checkpoint, rotation: Rotation, step: int = 0) -> dict[str, Any]:
     """What a play-log line (and its mark) carries: the checkpoint it continues, how many slides
     after it (`step`, so the newer of a mark and a line is known), the position, the answers since."""
     return {
@@ -114,12 +116,12 @@ def left_time(started_wall: dt.datetime, started: float, now: float) -> str:
     return (started_wall + dt.timedelta(seconds=max(0.0, now - started))).isoformat(timespec="milliseconds")
 
 
-def with_left(record: dict, left: str) -> dict:
+def with_left(record: dict[str, Any], left: str) -> dict[str, Any]:
     """The play-log line of a slide that has left the screen."""
     return {**record, LEFT_KEY: left}
 
 
-def unlogged(lines_newest_first: list[object], marks_newest_first: list[object]) -> list[dict]:
+def unlogged(lines_newest_first: list[object], marks_newest_first: list[object]) -> list[dict[str, Any]]:
     """The marks whose play-log lines were never written (a kill or a power cut took them while they
     were held), oldest first: those after the mark of the newest line, or, if the ring no longer holds
     that one, those later than it."""
@@ -158,7 +160,7 @@ def read_checkpoint(data: object) -> Checkpoint:
     try:
         rotation = Rotation.from_json(data["rotation"])
         # "bad" is what earlier kiosks called the unusable files: their rotation files still resume.
-        known = data.get("unusable", data.get("bad", {}))
+        known = data["unusable"] if "unusable" in data else data.get("bad", {})
         unusable = {str(path): (int(version[0]), int(version[1])) for path, version in known.items()}
         ident = str(data["checkpoint"]) if data.get("format") == FORMAT else ""
     except (KeyError, TypeError, IndexError, AttributeError, OverflowError) as exc:
@@ -166,14 +168,14 @@ def read_checkpoint(data: object) -> Checkpoint:
     return Checkpoint(ident, SavedState(rotation, unusable))
 
 
-def resume(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: list[object] = ()) \
+def resume(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: Sequence[object] = ()) \
         -> SavedState:
     """The checkpoint moved on to the furthest place that continues it: the newest mark
     (kiosk.boundary.marks) or play-log line naming it, whichever has the larger step."""
     return resume_step(checkpoint, lines_newest_first, marks_newest_first)[0]
 
 
-def resume_step(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: list[object] = ()) \
+def resume_step(checkpoint: Checkpoint, lines_newest_first: list[object], marks_newest_first: Sequence[object] = ()) \
         -> tuple[SavedState, int]:
     """`resume`, and the step it resumed at (-1 at the checkpoint itself)."""
     if not checkpoint.ident:

@@ -161,11 +161,11 @@ class Lineup:
                 answers_since_contribute=shown.answers_since_contribute,
             )
             return self.choose(base, upcoming.due, upcoming.due_wall, now, request=request, prefetch=False)
-        if self.frames.was_ahead(key):
+        if self.frames.was_ahead(key) and request:
             # A slide planned ahead cannot be shown: plan again now, so broken files are
             # found and passed over while the picture stands still, not when they are due.
-            if request:
-                return self.prefetch(now)
+            # (was_ahead comes first: it forgets the frame as planned ahead, asked or not.)
+            return self.prefetch(now)
         return []
 
     def reconsider(self, rotation: Rotation, fallback_on_screen: bool, now: float, wall: dt.datetime,

@@ -173,7 +173,7 @@ def _optional_str(value: object) -> str | None:
 
 def _optional_int(value: object) -> int | None:
     # Whatever a saved file holds: int() raises for anything else, and from_json says it is malformed.
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    return None if value is None else int(value)  # type: ignore[call-overload]  # any value: int() is the check
 
 
 def _member_at(rotation: Rotation, position: int) -> int:

@@ -13,32 +13,44 @@ import datetime as dt
 import re
 import shlex
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.core.schedule import parse_dates, parse_hours
+from kiosk.core.schedule import DateSpan, WeekHours, parse_dates, parse_hours
 from kiosk.core.values import MAX_SECONDS, excerpt, number_problem
 
 Rule = Callable[[Any], Any]
 Colour = tuple[int, int, int]
+AnyRule = TypeVar("AnyRule", bound=Rule)
 
 MAX_OVERLAY_CHARACTERS = 500
+
+
+def allows(text: str) -> Callable[[AnyRule], AnyRule]:
+    """Gives a rule its `allowed`: what it accepts, in words, for the reference (tools/config_reference.py)."""
+
+    def described(rule: AnyRule) -> AnyRule:
+        rule.allowed = text  # type: ignore[attr-defined]  # a function takes attributes; its type does not declare them
+        return rule
+
+    return described
 
 
 def seconds(high: float = MAX_SECONDS, allow_zero: bool = False) -> Rule:
     """A finite number of seconds: > 0 (or >= 0) and at most `high`."""
 
+    @allows(f"seconds, {'>= 0' if allow_zero else '> 0'}, at most {high:g}")
     def check(value: Any) -> float:
         problem = number_problem(value, 0, high, low_open=not allow_zero, what="a number of seconds")
         if problem:
             raise ValueError(problem)
         return float(value)
 
-    check.allowed = f"seconds, {'>= 0' if allow_zero else '> 0'}, at most {high:g}"  # type: ignore[attr-defined]
     return check
 
 
 def integer(low: int, high: int | None = None) -> Rule:
+    @allows(f"a whole number >= {low}" if high is None else f"a whole number, {low} to {high}")
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be a whole number, got {excerpt(value)}")
@@ -47,48 +59,49 @@ def integer(low: int, high: int | None = None) -> Rule:
             raise ValueError(f"must be {bound}, got {excerpt(value)}")
         return value
 
-    check.allowed = f"a whole number >= {low}" if high is None else f"a whole number, {low} to {high}"  # type: ignore[attr-defined]
     return check
 
 
 def optional(rule: Rule) -> Rule:
     """`rule`, or None for an empty value."""
 
+    @allows(f"empty, or {getattr(rule, 'allowed', '')}".removesuffix(", or "))
     def check(value: Any) -> Any:
         return None if value is None else rule(value)
 
-    check.allowed = f"empty, or {getattr(rule, 'allowed', '')}".rstrip(", or ")  # type: ignore[attr-defined]
     return check
 
 
 def fraction(low: float, high: float) -> Rule:
+    @allows(f"{low:g} to {high:g}")
     def check(value: Any) -> float:
         problem = number_problem(value, low, high)
         if problem:
             raise ValueError(problem)
         return float(value)
 
-    check.allowed = f"{low:g} to {high:g}"  # type: ignore[attr-defined]
     return check
 
 
 def choice(*allowed: Any) -> Rule:
+    @allows(" or ".join(f"`{a}`" for a in allowed))
     def check(value: Any) -> Any:
         if isinstance(value, bool) or value not in allowed:
             names = ", ".join(str(a) for a in allowed)
             raise ValueError(f"must be one of {names}, got {excerpt(value)}")
         return value
 
-    check.allowed = " or ".join(f"`{a}`" for a in allowed)  # type: ignore[attr-defined]
     return check
 
 
+@allows("`true` or `false`")
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, got {excerpt(value)}")
     return value
 
 
+@allows(f"text, {MAX_OVERLAY_CHARACTERS} characters at most")
 def overlay_text(value: Any) -> str:
     if value is None:
         return ""
@@ -99,20 +112,22 @@ def overlay_text(value: Any) -> str:
     return value.strip("\n")
 
 
-def hours(value: Any) -> tuple:
+@allows("time ranges (see the meaning)")
+def hours(value: Any) -> WeekHours:
     if _is_parsed_hours(value):
         return value
     return parse_hours(value)
 
 
-def _is_parsed_hours(value: Any) -> bool:
+def _is_parsed_hours(value: Any) -> TypeGuard[WeekHours]:
     return (
         isinstance(value, tuple) and len(value) == 7
         and all(isinstance(day, tuple) and all(isinstance(r, tuple) and len(r) == 2 for r in day) for day in value)
     )
 
 
-def dates(value: Any) -> tuple:
+@allows("`[first day, last day]`")
+def dates(value: Any) -> DateSpan:
     if isinstance(value, tuple) and len(value) == 2 and all(v is None or isinstance(v, dt.date) for v in value):
         first, last = value
         if first is not None and last is not None and first > last:
@@ -121,6 +136,7 @@ def dates(value: Any) -> tuple:
     return parse_dates(value)
 
 
+@allows("an IANA zone name")
 def timezone(value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -133,6 +149,7 @@ def timezone(value: Any) -> str:
     return value.strip()
 
 
+@allows("a command line (run without a shell)")
 def command(value: Any) -> str:
     if value is None:
         return ""
@@ -145,6 +162,7 @@ def command(value: Any) -> str:
     return value.strip()
 
 
+@allows("an `http://` or `https://` URL")
 def url(value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -153,12 +171,14 @@ def url(value: Any) -> str:
     return value.strip()
 
 
+@allows("non-empty text")
 def name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a non-empty name, got {excerpt(value)}")
     return value.strip()
 
 
+@allows("a name, or empty")
 def optional_name(value: Any) -> str:
     """A name, or empty for none."""
     if value is None or value == "":
@@ -166,6 +186,7 @@ def optional_name(value: Any) -> str:
     return name(value)
 
 
+@allows("a list of contribute, answer")
 def kinds(value: Any) -> tuple[str, ...]:
     """A list of slide kinds, at least one."""
     allowed = ("contribute", "answer")
@@ -175,6 +196,7 @@ def kinds(value: Any) -> tuple[str, ...]:
     return tuple(kind for kind in allowed if kind in items)
 
 
+@allows("a list of patterns")
 def globs(value: Any) -> tuple[str, ...]:
     """A list of POSIX glob patterns on paths relative to the slide folder (`answers/2026-*`)."""
     items = [] if value is None else [value] if isinstance(value, str) else value
@@ -184,11 +206,9 @@ def globs(value: Any) -> tuple[str, ...]:
     return tuple(item.strip() for item in items)
 
 
-kinds.allowed = "a list of contribute, answer"  # type: ignore[attr-defined]
-globs.allowed = "a list of patterns"  # type: ignore[attr-defined]
-optional_name.allowed = "a name, or empty"  # type: ignore[attr-defined]
 
 
+@allows("a path")
 def path(value: Any) -> Path:
     """A path, as given: relative ones are resolved against the config file's folder when it is read,
     and `~` (a home folder) by the boundary that reads it (kiosk.boundary.configfile)."""
@@ -204,6 +224,7 @@ def path(value: Any) -> Path:
 _SIZE_TEXT = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
+@allows("`[width, height]` or `\"WxH\"`, 16 to 16384 pixels")
 def size(value: Any) -> tuple[int, int]:
     """`[1920, 1080]` or `"1920x1080"` as a (width, height) pair."""
     if isinstance(value, str) and (match := _SIZE_TEXT.match(value)):
@@ -222,6 +243,7 @@ def size(value: Any) -> tuple[int, int]:
 _HEX_COLOUR = re.compile(r"^#([0-9a-fA-F]{6})$")
 
 
+@allows("`\"#rrggbb\"` or `[r, g, b]`")
 def colour(value: Any) -> Colour:
     """`"#1a2b3c"` or `[26, 43, 60]` as an RGB triple."""
     if isinstance(value, str) and (match := _HEX_COLOUR.match(value.strip())):
@@ -236,14 +258,3 @@ def colour(value: Any) -> Colour:
     raise ValueError(f"must be a colour like \"#1a2b3c\" or [26, 43, 60], got {excerpt(value)}")
 
 
-boolean.allowed = "`true` or `false`"  # type: ignore[attr-defined]
-overlay_text.allowed = f"text, {MAX_OVERLAY_CHARACTERS} characters at most"  # type: ignore[attr-defined]
-hours.allowed = "time ranges (see the meaning)"  # type: ignore[attr-defined]
-dates.allowed = "`[first day, last day]`"  # type: ignore[attr-defined]
-timezone.allowed = "an IANA zone name"  # type: ignore[attr-defined]
-command.allowed = "a command line (run without a shell)"  # type: ignore[attr-defined]
-url.allowed = "an `http://` or `https://` URL"  # type: ignore[attr-defined]
-name.allowed = "non-empty text"  # type: ignore[attr-defined]
-path.allowed = "a path"  # type: ignore[attr-defined]
-size.allowed = "`[width, height]` or `\"WxH\"`, 16 to 16384 pixels"  # type: ignore[attr-defined]
-colour.allowed = "`\"#rrggbb\"` or `[r, g, b]`"  # type: ignore[attr-defined]

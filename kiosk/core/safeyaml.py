@@ -53,8 +53,8 @@ def check_document(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_N
                 documents += 1
                 if documents > 1:
                     raise YamlRefused("more than one YAML document (a second ---)", line)
-            tag = getattr(event, "tag", None)
-            if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and tag not in _PLAIN_TAGS:
+            tag = event.tag if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) else None
+            if tag is not None and tag not in _PLAIN_TAGS:
                 raise YamlRefused(f"the tag {tag[:60]!r} is not allowed here; write plain values", line)
             if isinstance(event, yaml.CollectionStartEvent):
                 if len(open_nodes) > max_depth:
@@ -64,9 +64,10 @@ def check_document(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_N
             if isinstance(event, yaml.ScalarEvent):
                 size, anchor = 1, event.anchor
             elif isinstance(event, yaml.AliasEvent):
-                if event.anchor not in anchored:
-                    raise YamlRefused(f"alias *{event.anchor[:60]} names no finished anchor", line)
-                size, anchor = anchored[event.anchor], None
+                alias = event.anchor or ""  # the parser gives every alias its name
+                if alias not in anchored:
+                    raise YamlRefused(f"alias *{alias[:60]} names no finished anchor", line)
+                size, anchor = anchored[alias], None
             elif isinstance(event, yaml.CollectionEndEvent):
                 size, anchor = open_nodes.pop()
             else:
@@ -79,7 +80,8 @@ def check_document(text: str, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_N
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
-        raise YamlRefused(f"YAML syntax error: {str(reason)[:200]}", mark.line + 1 if mark is not None else None) from None
+        raise YamlRefused(f"YAML syntax error: {str(reason)[:200]}",
+                          mark.line + 1 if mark is not None else None) from None
 
 
 def compose(text: str) -> yaml.Node | None:

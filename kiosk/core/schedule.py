@@ -19,14 +19,18 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _DAY_SPAN = 1440  # minutes
 _LOOKAHEAD_DAYS = 9
-ALL_DAY: tuple[tuple[tuple[int, int], ...], ...] = tuple(((0, _DAY_SPAN),) for _ in range(7))
+# Each weekday's on-times (0 = Monday), as (start, end) minutes after the day's midnight.
+WeekHours = tuple[tuple[tuple[int, int], ...], ...]
+# The first and last day of a campaign, None for open.
+DateSpan = tuple[dt.date | None, dt.date | None]
+ALL_DAY: WeekHours = tuple(((0, _DAY_SPAN),) for _ in range(7))
 
 
 @dataclass(frozen=True)
 class Schedule:
     """On-times per weekday (0 = Monday) as (start, end) minutes after the day's midnight."""
 
-    windows: tuple[tuple[tuple[int, int], ...], ...] = field(default_factory=lambda: ALL_DAY)
+    windows: WeekHours = field(default_factory=lambda: ALL_DAY)
     first_date: dt.date | None = None
     last_date: dt.date | None = None
 
@@ -132,7 +136,7 @@ def _days(key: str) -> list[int]:
                      "or daily")
 
 
-def parse_hours(value: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
+def parse_hours(value: Any) -> WeekHours:
     """Hours for each weekday from a range, a list of ranges, or a mapping of days to those."""
     if value is None or value == "":
         return ALL_DAY
@@ -146,7 +150,7 @@ def parse_hours(value: Any) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(every_day for _ in range(7))
 
 
-def parse_dates(value: Any) -> tuple[dt.date | None, dt.date | None]:
+def parse_dates(value: Any) -> DateSpan:
     """`[first, last]` campaign days (inclusive), or nothing."""
     if value is None or value == []:
         return (None, None)

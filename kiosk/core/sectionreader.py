@@ -26,7 +26,8 @@ def _unknown(key: str, known: list[str]) -> str:
 def compose_yaml(text: str, source: str, what: str = "config file") -> safeyaml.Node | None:
     """The YAML document as nodes within bounds, or ConfigError naming the line."""
     if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} for a {what}"])
+        raise ConfigError([f"{source}: {len(text):,} characters is over the limit of {MAX_CONFIG_BYTES:,} "
+                           f"for a {what}"])
     try:
         return safeyaml.compose(text)
     except safeyaml.YamlRefused as exc:
@@ -34,7 +35,8 @@ def compose_yaml(text: str, source: str, what: str = "config file") -> safeyaml.
         raise ConfigError([f"{where}: {exc.reason}"]) from None
 
 
-def read_sections(root: safeyaml.Node | None, source: str, problems: list[str], prefix: str = "") -> dict[str, dict[str, Any]]:
+def read_sections(root: safeyaml.Node | None, source: str, problems: list[str],
+                  prefix: str = "") -> dict[str, dict[str, Any]]:
     """The sections of a mapping node, each key checked by its rule; problems name the file, line and key.
 
     `prefix` goes before each dotted key in messages (`roles.tall-case.` in the fleet file).

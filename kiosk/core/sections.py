@@ -16,14 +16,14 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from kiosk.core import rules
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.errors import ConfigError
 from kiosk.core.rules import Colour
-from kiosk.core.schedule import ALL_DAY, Schedule
+from kiosk.core.schedule import ALL_DAY, DateSpan, Schedule, WeekHours
 
 
 def setting(
@@ -54,9 +54,11 @@ class Section:
     """A section of config.yaml; its constructor runs every key's rule (and converts the value)."""
 
     key_prefix = ""  # "timing." for TimingConfig: how messages name its keys
+    # Declared, not set: @dataclass sets it on each section, and so mypy knows a section for a dataclass.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __post_init__(self) -> None:
-        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+        for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             if value is None and item.metadata["empty_is_default"]:
                 continue
@@ -94,9 +96,9 @@ MAX_LINES_PER_WRITE = 16
 class StateConfig(Section):
     key_prefix = "state."
     dir: Path = setting(Path("state"), local_only=True, rule=rules.path, restart=True,
-                        doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the play log "
-                            "`play.jsonl`, whose lines also carry the rotation's place. Must be writable; one kiosk "
-                            "per folder.")
+                        doc="the rotation (`rotation.json` and `position.ring`, for resuming after a restart) and the "
+                            "play log `play.jsonl`, whose lines also carry the rotation's place. Must be writable; one "
+                            "kiosk per folder.")
     runtime_dir: Path | None = setting(None, local_only=True, rule=rules.optional(rules.path), restart=True,
                                        shown="empty",
                                        doc="the files that change every few seconds: `status.json`, `kiosk.prom`, "
@@ -160,7 +162,8 @@ class DisplayConfig(Section):
     key_prefix = "display."
     size: tuple[int, int] | None = setting(None, local_only=True,
                                            rule=rules.optional(rules.size), restart=True, empty_is_default=True,
-                                           shown="empty", doc="panel size `[width, height]`; empty uses the screen's own mode")
+                                           shown="empty",
+                                           doc="panel size `[width, height]`; empty uses the screen's own mode")
     rotation: int = setting(0, rule=rules.choice(0, 90, 180, 270),
                             doc="`0`, `90`, `180`, `270`: 90 turns the picture clockwise, for a panel mounted with its "
                                 "right edge at the top; 270 for its left edge at the top")
@@ -168,14 +171,15 @@ class DisplayConfig(Section):
                        doc="`contain` (whole picture, bars in the background colour), `cover` (fill, crop edges), "
                            "`blur` (whole picture over a blurred, dimmed copy of itself)")
     background: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
-                                 doc="colour of bars and of the screen before the first slide (`\"#rrggbb\"` or `[r, g, b]`); "
-                                     "a change colours the bars from the next slide, the empty screen (before the "
-                                     "first slide, or off without an off slide) at the next start")
+                                 doc="colour of bars and of the screen before the first slide "
+                                     "(`\"#rrggbb\"` or `[r, g, b]`); a change colours the bars from the next slide, "
+                                     "the empty screen (before the first slide, or off without an off slide) at the "
+                                     "next start")
     max_fps: int = setting(60, local_only=True, rule=rules.integer(5, 240), doc="highest frame rate during a crossfade")
     renderer: str = setting("software", local_only=True, rule=rules.choice("software", "auto", "gpu"), restart=True,
-                            doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on two "
-                                "cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box has "
-                                "one, else software), `gpu` (textures always, on SDL's software renderer where no "
+                            doc="how frames reach the panel: `software` (blits on the CPU; keeps up at 1920×1080 on "
+                                "two cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box "
+                                "has one, else software), `gpu` (textures always, on SDL's software renderer where no "
                                 "accelerated one exists)")
     keys: bool = setting(False, local_only=True, rule=rules.boolean,
                          doc="operator keys on a keyboard plugged into the box: → and N next, ← and B previous, "
@@ -212,7 +216,8 @@ class CaptionsConfig(Section):
 class OverlaysConfig(Section):
     key_prefix = "overlays."
     title: str = setting("", rule=rules.overlay_text, shown="empty",
-                         doc="text at the top of every **answer** slide (several lines allowed, 500 characters at most)")
+                         doc="text at the top of every **answer** slide (several lines allowed, "
+                             "500 characters at most)")
     footer: str = setting("", rule=rules.overlay_text, shown="empty",
                           doc="text at the bottom of **every** slide (500 characters at most)")
 
@@ -233,14 +238,14 @@ class DecodingConfig(Section):
 @dataclass(frozen=True)
 class ScheduleConfig(Section):
     key_prefix = "schedule."
-    hours: tuple = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
-                           doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
-                               "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A range "
-                               "ending before it starts runs past midnight and belongs to the day it starts. Empty = "
-                               "always. Until NTP has set the clock the schedule never blanks the screen")
-    dates: tuple = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
-                           doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside them "
-                               "the screen is off")
+    hours: WeekHours = setting(ALL_DAY, rule=rules.hours, empty_is_default=True, shown="empty",
+                               doc="when the screen shows slides: `\"07:00-23:00\"`, a list of ranges, or per weekday "
+                                   "`{mon-fri: \"07:00-23:00\", sat-sun: \"09:00-01:00\"}` (unlisted days are off). A "
+                                   "range ending before it starts runs past midnight and belongs to the day it starts. "
+                                   "Empty = always. Until NTP has set the clock the schedule never blanks the screen")
+    dates: DateSpan = setting((None, None), rule=rules.dates, empty_is_default=True, shown="empty",
+                              doc="`[first day, last day]` of the campaign, e.g. `[2026-12-18, 2026-12-24]`; outside "
+                                  "them the screen is off")
     timezone: str = setting("", rule=rules.timezone, empty_is_default=True, shown="empty",
                             doc="IANA zone of the hours, dates and sidecar times, e.g. `Asia/Seoul`; empty = the box's "
                                 "own (`/etc/localtime`, with its daylight-saving rules)")
@@ -295,10 +300,10 @@ class SyncConfig(Section):
     retries: int = setting(3, local_only=True, rule=rules.integer(0, 10), restart=True,
                            doc="tries after the first, backing off exponentially with jitter")
     min_kilobytes_per_second: int = setting(20, local_only=True, rule=rules.integer(1, 1_000_000), restart=True,
-                                            doc="every request has a total deadline: a file gets connect + read timeout "
-                                                "+ its size at this rate, the manifest connect + read timeout + 60 s; "
-                                                "past it the connection is shut and the sync tried again at the next "
-                                                "interval")
+                                            doc="every request has a total deadline: a file gets connect + read "
+                                                "timeout + its size at this rate, the manifest connect + read timeout "
+                                                "+ 60 s; past it the connection is shut and the sync tried again at "
+                                                "the next interval")
     reserve_megabytes: int = setting(64, local_only=True, rule=rules.integer(0, 1_000_000), restart=True,
                                      doc="left free on the disk: a sync that needs more than the free space less this "
                                          "is refused before it downloads anything")
@@ -361,14 +366,14 @@ class Config:
 
 
 SECTIONS: dict[str, type[Section]] = {
-    item.name: item.type if isinstance(item.type, type) else globals()[item.type]  # type: ignore[misc]
+    item.name: item.type if isinstance(item.type, type) else globals()[item.type]
     for item in dataclasses.fields(Config) if item.name != "source"
 }
 
 
-def keys(section: str) -> dict[str, dataclasses.Field]:
+def keys(section: str) -> dict[str, dataclasses.Field[Any]]:
     """The keys of a section, by name, with their metadata."""
-    return {item.name: item for item in dataclasses.fields(SECTIONS[section])}  # type: ignore[arg-type]
+    return {item.name: item for item in dataclasses.fields(SECTIONS[section])}
 
 
 def default(dotted: str) -> Any:

@@ -74,7 +74,8 @@ class ShowState:
 class Health:
     """The decode worker and the sync client, as the show knows them."""
 
-    def __init__(self, config: Config, fleet: dict[str, Any] | None = None, trust: dict[str, Any] | None = None) -> None:
+    def __init__(self, config: Config, fleet: dict[str, Any] | None = None,
+                 trust: dict[str, Any] | None = None) -> None:
         self.worker_stuck = False
         self.worker_stuck_on: str | None = None  # the picture it is stuck on
         self.fleet = fleet  # the central fleet file in force, and a refusal (kiosk.boundary.fleetfile)

@@ -29,7 +29,8 @@ class Trouble:
         """
         new = self.problem is None
         if new:
-            line = said if said is not None else f"{problem}; the show goes on, and this is said again only once it works"
+            line = said if said is not None else (
+                f"{problem}; the show goes on, and this is said again only once it works")
             if traceback:
                 self.logger.error("%s", line, exc_info=True)
             else:

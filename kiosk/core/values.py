@@ -46,7 +46,8 @@ def _short_repr(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def number_problem(value: Any, low: float, high: float, *, low_open: bool = False, what: str = "a number") -> str | None:
+def number_problem(value: Any, low: float, high: float, *, low_open: bool = False,
+                   what: str = "a number") -> str | None:
     """Why `value` is not a finite number in [low, high] (or (low, high]), or None if it is.
 
     YAML 1.1 reads `1.0e12` (no sign in the exponent) as text; the message
