@@ -30,6 +30,7 @@ from kiosk.boundary.observer import DEBOUNCE_SECONDS, ObservedFolder
 from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, Catalogue
 from kiosk.core.folderdiff import FolderEvent, Pointers, SlideDiff, gone_after_look, renamed_files, small_folders
 from kiosk.core.settling import Settler
+from kiosk.core.sections import default
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ class FolderWatch(BackgroundThread):
     def __init__(
         self,
         root: Path,
-        mode: str = "native",
-        settle_seconds: float = 1.0,
-        rescan_seconds: float = 60.0,
+        mode: str = default("slides.watch"),
+        settle_seconds: float = default("slides.settle_seconds"),
+        rescan_seconds: float = default("slides.rescan_seconds"),
         clock: Callable[[], float] = time.monotonic,
         use_events: bool = True,
         wall_clock: Callable[[], int] | None = time.time_ns,
@@ -208,9 +209,9 @@ class FolderWatcher(FolderWatch):
         self,
         root: Path,
         inbox: "queue.Queue[object]",
-        mode: str = "native",
-        settle_seconds: float = 1.0,
-        rescan_seconds: float = 60.0,
+        mode: str = default("slides.watch"),
+        settle_seconds: float = default("slides.settle_seconds"),
+        rescan_seconds: float = default("slides.rescan_seconds"),
         clock: Callable[[], float] = time.monotonic,
         use_events: bool = True,
         on_fleet_file: Callable[[], None] | None = None,

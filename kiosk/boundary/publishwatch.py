@@ -22,6 +22,7 @@ from kiosk.boundary.publish import publish
 from kiosk.boundary.staticsite import current_manifest, signature_due
 from kiosk.core.catalogue import FileInfo
 from kiosk.core.errors import PublishError
+from kiosk.core.sections import default
 
 if TYPE_CHECKING:
     from kiosk.boundary.signing import Signer
@@ -37,8 +38,8 @@ class PublishWatcher(FolderWatch):
     thread_name = "publish-watcher"
     kept_while_missing = True
 
-    def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = 1.0,
-                 rescan_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = default("slides.settle_seconds"),
+                 rescan_seconds: float = default("slides.rescan_seconds"), clock: Callable[[], float] = time.monotonic,
                  renditions: RenditionSettings | None = None, signer: Signer | None = None,
                  wall: Callable[[], float] = time.time) -> None:
         """`wall` is the wall clock in seconds, for the manifest's times. The files' modification times

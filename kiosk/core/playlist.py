@@ -28,7 +28,7 @@ from typing import Any, Callable, Collection
 from kiosk.core.catalogue import Catalogue, Slide, natural_key
 from kiosk.core.rotation import Rotation, member_path
 from kiosk.core.schedule import Schedule
-from kiosk.core.sections import Config
+from kiosk.core.sections import Config, default
 from kiosk.core.sidecar import within_window
 from kiosk.core.values import printable_name
 
@@ -39,17 +39,18 @@ FALLBACK_PATH = "(fallback)"
 class PlaylistSettings:
     """The parts of the config that shape the sequence."""
 
-    answers_per_contribute: int = 3
-    order: str = "shuffle"
-    new_first: bool = True
-    contribute_seconds: float = 12.0
-    answer_seconds: float = 8.0
-    kinds: tuple[str, ...] = ("contribute", "answer")
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    sync_group: str = ""
-    sync_offset: int = 0
-    role: str = ""
+    # Each default is its config field's (one source): a PlaylistSettings() is what a default config.yaml makes.
+    answers_per_contribute: int = default("playlist.answers_per_contribute")
+    order: str = default("playlist.order")
+    new_first: bool = default("playlist.new_first")
+    contribute_seconds: float = default("timing.contribute_seconds")
+    answer_seconds: float = default("timing.answer_seconds")
+    kinds: tuple[str, ...] = default("playlist.kinds")
+    include: tuple[str, ...] = default("playlist.include")
+    exclude: tuple[str, ...] = default("playlist.exclude")
+    sync_group: str = default("playlist.sync_group")
+    sync_offset: int = default("playlist.sync_offset")
+    role: str = default("box.role")
 
 
 def playlist_settings(config: Config) -> PlaylistSettings:
