@@ -1,0 +1,474 @@
+"""Videos from disk to panel-ready frames, safely: the one module that talks to FFmpeg (PyAV).
+
+`probe_video` reads what `kiosk check` and the show need to know of a
+video (codec, size, frame rate, duration, rotation, audio, private
+metadata) and refuses, by its header, a file no box should try to play:
+no video stream, more pixels, seconds, frames a second or streams than
+`VideoLimits` allows, or no frame at all. `open_video` then gives its
+frames one at a time, already upright, fitted to the panel as a picture
+would be (kiosk.picture.compose) and packed in the panel's pixel format,
+each with its presentation time.
+
+A damaged stream ends the frames with a VideoError at the first frame
+that fails: the decoder is asked to stop at the first error it detects
+(FFmpeg's `err_detect=explode`) rather than conceal it with grey blocks,
+and a stream that ends before the frames its header counts is truncated.
+Memory stays bounded by the limits (the decoder itself refuses a frame
+over `max_pixels`, whatever a later header in the stream claims) and by
+handing out one frame at a time; time by a bound on packets without a
+frame and on the wall time one frame may take.
+
+Files are opened through kiosk.boundary.files' safe opener, as pictures
+are, and FFmpeg reads them through that Python file object.
+"""
+
+from __future__ import annotations
+
+import errno
+import math
+import mmap
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import av
+from PIL import Image
+
+from kiosk.boundary.files import open_regular_file
+from kiosk.core.errors import KioskError, PassingError, UnsafeFile, VideoError
+from kiosk.core.layout import Layout
+from kiosk.picture.compose import fit_picture, to_panel
+from kiosk.picture.pixels import frame_buffer
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
+# What FFmpeg may allocate for streams before we count them: the container's own cap
+# (FFmpeg's default is 1,000), far above any real video's handful.
+DEMUXER_MAX_STREAMS = 64
+# Quarter turns clockwise that stand a stored frame upright, as Pillow transposes.
+_UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+# Metadata keys (lower case, matched as parts of the key) that say where, when, on what and by
+# whom a video was recorded; phones write them (QuickTime's com.apple.quicktime.*, Android's location).
+PRIVATE_KEYS = (
+    ("location", "recording place"), ("iso6709", "recording place"), ("gps", "recording place"),
+    ("xyz", "recording place"), ("make", "camera maker"), ("model", "camera model"),
+    ("serial", "serial number"), ("creation_time", "recording time"), ("date", "recording time"),
+    ("author", "author"), ("artist", "author"), ("copyright", "author"),
+)
+
+
+def _positive_int(name: str, value: object, top: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+        raise ValueError(f"{name} must be a whole number from 1 to {top:,}, not {value!r}")
+
+
+def _positive_float(name: str, value: object, top: float) -> None:
+    if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value)
+            or not 0 < value <= top):
+        raise ValueError(f"{name} must be a number above 0 and at most {top:g}, not {value!r}")
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What a video's header may claim before it is refused unread, and what decoding it may cost."""
+
+    max_side: int = 8192  # pixels, either side
+    max_pixels: int = 40_000_000  # width x height (8K UHD is 35 Mpx)
+    max_seconds: float = 3600.0
+    max_fps: float = 240.0  # phones' slow motion
+    max_streams: int = 8  # video, audio, a timecode and metadata tracks
+    max_bytes: int = 4 * 1024**3
+    max_packets_per_frame: int = 300  # packets the decoder may swallow without giving a frame
+    max_frame_seconds: float = 10.0  # wall time one frame may take to decode and fit
+    threads: int = 2  # decoder threads: each holds frames of its own
+
+    def __post_init__(self) -> None:
+        _positive_int("max_side", self.max_side, 65_535)
+        _positive_int("max_pixels", self.max_pixels, 2**31 - 1)
+        _positive_float("max_seconds", self.max_seconds, 24 * 3600.0)
+        _positive_float("max_fps", self.max_fps, 1000.0)
+        _positive_int("max_streams", self.max_streams, DEMUXER_MAX_STREAMS)
+        _positive_int("max_bytes", self.max_bytes, 2**40)
+        _positive_int("max_packets_per_frame", self.max_packets_per_frame, 100_000)
+        _positive_float("max_frame_seconds", self.max_frame_seconds, 3600.0)
+        _positive_int("threads", self.threads, 16)
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What a video's header and first frame say about it."""
+
+    container: str  # FFmpeg's demuxer name: "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"
+    codec: str  # "h264", "hevc", "vp9", "av1"
+    size: tuple[int, int]  # as stored, before rotation
+    rotation: int  # degrees clockwise that stand the stored frames upright: 0, 90, 180 or 270
+    frame_rate: float  # average frames a second
+    seconds: float
+    frames: int | None  # as the header counts them; None if it does not say
+    audio: str | None  # the first audio stream's codec, None without sound
+    streams: int
+    private_metadata: tuple[str, ...]  # what the tags reveal: "recording place", "camera model"
+
+    @property
+    def upright_size(self) -> tuple[int, int]:
+        width, height = self.size
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+    def as_dict(self) -> dict:
+        """Plain data for `kiosk check --json`."""
+        return {"container": self.container, "codec": self.codec, "size": list(self.size),
+                "rotation": self.rotation, "frame_rate": round(self.frame_rate, 3),
+                "seconds": round(self.seconds, 3), "frames": self.frames, "audio": self.audio,
+                "streams": self.streams, "private_metadata": list(self.private_metadata)}
+
+
+@dataclass(frozen=True)
+class ClipFrame:
+    """One video frame ready for the screen: panel-sized pixels in the panel's format, and when to show it."""
+
+    time: float  # seconds from the video's first frame
+    size: tuple[int, int]  # the panel's (width, height)
+    data: mmap.mmap
+    pixel_format: str  # a Pillow raw mode: RGB, RGBX or BGRX
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.data)
+
+
+def is_video(path: str) -> bool:
+    return path.lower().endswith(VIDEO_SUFFIXES)
+
+
+def private_metadata(tags: dict[str, str]) -> tuple[str, ...]:
+    """What a video's metadata tags reveal about where, when, on what and by whom it was recorded."""
+    found = set()
+    for key, value in tags.items():
+        if not str(value).strip():
+            continue
+        lowered = str(key).lower()
+        found.update(name for part, name in PRIVATE_KEYS if part in lowered)
+    return tuple(sorted(found))
+
+
+def clockwise_rotation(counter_clockwise: float) -> int:
+    """A display matrix's rotation (degrees counter-clockwise, as FFmpeg gives it) as the quarter turn
+    clockwise that stands the frame upright."""
+    if not math.isfinite(counter_clockwise):
+        return 0
+    return (round(-counter_clockwise / 90) * 90) % 360
+
+
+def fitted_size(size: tuple[int, int], screen: tuple[int, int], fit: str) -> tuple[int, int]:
+    """The size to scale an upright frame to before `fit_picture` crops (cover) or frames it (contain, blur)."""
+    width, height = size
+    screen_w, screen_h = screen
+    if fit == "cover":
+        scale = max(screen_w / width, screen_h / height)
+        return max(1, math.ceil(width * scale - 1e-9)), max(1, math.ceil(height * scale - 1e-9))
+    scale = min(screen_w / width, screen_h / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def probe_video(path: Path, limits: VideoLimits = VideoLimits(), root: Path | None = None) -> VideoFacts:
+    """The video's facts, read from its header and its first frame.
+
+    Raises VideoError naming the file if a box should not play it,
+    UnsafeFile for what is not a regular file inside `root`, and
+    PassingError when the reason is not its content (gone, an I/O error).
+    """
+    with open_video(path, None, limits, root) as video:
+        return video.facts
+
+
+def open_video(
+    path: Path,
+    layout: Layout | None,
+    limits: VideoLimits = VideoLimits(),
+    root: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> "VideoDecoder":
+    """The video opened and probed, ready to give its frames fitted to `layout` (close it after).
+
+    Raises as `probe_video` does.
+    """
+    name = _name(path, root)
+    try:
+        handle = open_regular_file(path, root)
+    except UnsafeFile as exc:
+        raise UnsafeFile(f"{name}: {exc}") from None
+    except FileNotFoundError:
+        raise PassingError(f"{name}: the file is gone") from None
+    except OSError as exc:
+        raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limits.max_bytes:
+            raise VideoError(f"{name}: {size:,} bytes is over the limit of {limits.max_bytes:,} for a video file")
+        if size == 0:
+            raise VideoError(f"{name}: empty file")
+        try:
+            container = av.open(handle, mode="r", options={"max_streams": str(DEMUXER_MAX_STREAMS)})
+        except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
+            raise _failure(name, "cannot open", exc) from None
+        try:
+            return VideoDecoder(name, handle, container, layout, limits, clock)
+        except BaseException:
+            container.close()
+            raise
+    except BaseException:
+        handle.close()
+        raise
+
+
+class VideoDecoder:
+    """One open video: its facts, and its frames fitted to the panel, one at a time.
+
+    `frames()` decodes from the start once; open the file again to play it again.
+    """
+
+    def __init__(self, name: str, handle: BinaryIO, container: av.container.InputContainer,
+                 layout: Layout | None, limits: VideoLimits, clock: Callable[[], float]) -> None:
+        self.name = name
+        self.layout = layout
+        self.limits = limits
+        self._clock = clock
+        self._handle = handle
+        self._container = container
+        self._stream = _video_stream(name, container)
+        self._started = False
+        self._first: av.VideoFrame | None = None
+        self._packets: Iterator[av.Packet] | None = None
+        self.facts = self._probe()
+
+    def __enter__(self) -> "VideoDecoder":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._container.close()
+        finally:
+            self._handle.close()
+
+    def frames(self) -> Iterator[ClipFrame]:
+        """The frames in presentation order, upright and fitted to the layout; VideoError from the first
+        that fails. Frames whose time does not move forward are left out: a clock can only pick later ones."""
+        if self.layout is None:
+            raise ValueError("a video opened without a layout gives facts, not frames")
+        if self._started:
+            raise RuntimeError("frames() decodes a video once; open it again to play it again")
+        self._started = True
+        layout = self.layout
+        previous = -math.inf
+        count = 0
+        for frame in self._decoded():
+            count += 1
+            moment = self._time(frame, previous)
+            if moment <= previous:
+                continue
+            if moment > self.facts.seconds + 1.0:
+                raise VideoError(f"{self.name}: frame {count} at {moment:.2f} s runs past the "
+                                 f"{self.facts.seconds:.2f} s the header says")
+            previous = moment
+            started = self._clock()
+            data = panel_pixels(frame, self.facts.rotation, layout)
+            self._check_time(count, started)
+            yield ClipFrame(moment, layout.panel_size, data, layout.pixel_format)
+        if self.facts.frames is not None and count < self.facts.frames:
+            raise VideoError(f"{self.name}: truncated: it ends after {count} of the {self.facts.frames} "
+                             "frames its header counts")
+
+    def _probe(self) -> VideoFacts:
+        container, stream, limits, name = self._container, self._stream, self.limits, self.name
+        streams = len(container.streams)
+        if streams > limits.max_streams:
+            raise VideoError(f"{name}: {streams} streams, over the limit of {limits.max_streams}")
+        context = stream.codec_context
+        width, height = context.width, context.height
+        _check_size(name, width, height, limits)
+        rate = stream.average_rate or stream.guessed_rate
+        frame_rate = float(rate) if rate else 0.0
+        if not math.isfinite(frame_rate) or frame_rate > limits.max_fps:
+            raise VideoError(f"{name}: {frame_rate:g} frames a second, over the limit of {limits.max_fps:g}")
+        seconds = self._header_seconds()
+        if seconds is not None and seconds > limits.max_seconds:
+            raise VideoError(f"{name}: {seconds:,.0f} s long, over the limit of {limits.max_seconds:,.0f} s")
+        context.thread_count = limits.threads
+        # Stop at the first damage the decoder detects, and let it refuse any frame over our
+        # limit before allocating it: a later header in the stream may claim a new size.
+        context.options = {"err_detect": "explode", "max_pixels": str(limits.max_pixels)}
+        self._packets = iter(container.demux(stream))
+        first = next(self._decoded_from_packets(), None)
+        if first is None:
+            raise VideoError(f"{name}: has no frames")
+        self._first = first
+        if seconds is None:
+            seconds = float(stream.frames) / frame_rate if stream.frames and frame_rate else None
+        if seconds is None or seconds <= 0:
+            raise VideoError(f"{name}: the header does not say how long it is")
+        if not frame_rate:
+            raise VideoError(f"{name}: the header does not say its frame rate")
+        rotation = clockwise_rotation(first.rotation)
+        if rotation == 0:
+            rotation = _rotate_tag(stream.metadata.get("rotate"))
+        audio = next((s for s in container.streams.audio), None)
+        tags = dict(container.metadata)
+        for each in container.streams:
+            tags.update({f"{each.index}:{key}": value for key, value in each.metadata.items()})
+        return VideoFacts(
+            container=container.format.name,
+            codec=_codec_name(stream),
+            size=(width, height),
+            rotation=rotation,
+            frame_rate=frame_rate,
+            seconds=seconds,
+            frames=stream.frames or None,
+            audio=_codec_name(audio) if audio is not None else None,
+            streams=streams,
+            private_metadata=private_metadata(tags),
+        )
+
+    def _header_seconds(self) -> float | None:
+        stream = self._stream
+        candidates = []
+        if stream.duration is not None and stream.time_base:
+            candidates.append(float(stream.duration * stream.time_base))
+        if self._container.duration is not None:
+            candidates.append(self._container.duration / av.time_base)
+        for seconds in candidates:
+            if not math.isfinite(seconds) or seconds < 0:
+                raise VideoError(f"{self.name}: its header claims a duration of {seconds!r} s")
+        known = [seconds for seconds in candidates if seconds > 0]
+        return max(known) if known else None
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        yield from self._decoded_from_packets()
+
+    def _decoded_from_packets(self) -> Iterator[av.VideoFrame]:
+        """Decoded frames, checked, with every FFmpeg failure as a VideoError naming the frame."""
+        assert self._packets is not None
+        swallowed = 0
+        produced = 0
+        packets = self._packets
+        while True:
+            started = self._clock()
+            try:
+                packet = next(packets, None)
+                # At the end the demuxer gives an empty packet, which makes the decoder give what it held.
+                decoded = self._stream.decode(packet) if packet is not None else []
+            except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
+                raise _failure(self.name, f"frame {produced + 1}", exc) from None
+            for frame in decoded:
+                swallowed = 0
+                produced += 1
+                self._check_time(produced, started)
+                if frame.is_corrupt:
+                    raise VideoError(f"{self.name}: frame {produced} is damaged")
+                _check_size(self.name, frame.width, frame.height, self.limits, f"frame {produced} is ")
+                yield frame
+                started = self._clock()
+            if packet is None:
+                return
+            if not decoded:
+                swallowed += 1
+                if swallowed > self.limits.max_packets_per_frame:
+                    raise VideoError(f"{self.name}: {swallowed} packets after frame {produced} gave no frame")
+
+    def _time(self, frame: av.VideoFrame, previous: float) -> float:
+        start = self._stream.start_time or 0
+        if frame.pts is None or frame.time_base is None:
+            return previous + 1 / self.facts.frame_rate if math.isfinite(previous) else 0.0
+        moment = float((frame.pts - start) * frame.time_base)
+        return moment if math.isfinite(moment) else previous
+
+    def _check_time(self, count: int, started: float) -> None:
+        spent = self._clock() - started
+        if spent > self.limits.max_frame_seconds:
+            raise VideoError(f"{self.name}: frame {count} took {spent:.1f} s to decode, over the limit of "
+                             f"{self.limits.max_frame_seconds:g} s")
+
+
+def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
+    """A decoded frame stood upright, fitted to the layout as a picture is, turned for the panel and
+    packed in its pixel format.
+
+    FFmpeg's scaler does the scaling, on the frame as stored; Pillow then
+    turns, crops (cover) or frames (contain, blur) the already small picture.
+    """
+    quarter = rotation in (90, 270)
+    upright = (frame.height, frame.width) if quarter else (frame.width, frame.height)
+    width, height = fitted_size(upright, layout.size, layout.fit)
+    stored = (height, width) if quarter else (width, height)
+    scaled = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="BILINEAR")
+    picture = scaled.to_image()
+    transpose = _UPRIGHT.get(rotation)
+    if transpose is not None:
+        picture = picture.transpose(transpose)
+    fitted = fit_picture(picture, layout.size, layout.fit, layout.background)
+    return frame_buffer(to_panel(fitted, layout.rotation), layout.pixel_format)
+
+
+def _video_stream(name: str, container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The first video stream that is not a cover picture; VideoError if there is none."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    if container.streams.audio:
+        raise VideoError(f"{name}: audio only, no video stream")
+    raise VideoError(f"{name}: no video stream")
+
+
+def _check_size(name: str, width: int, height: int, limits: VideoLimits, what: str = "") -> None:
+    if width <= 0 or height <= 0:
+        raise VideoError(f"{name}: {what}without a picture size ({width}x{height})")
+    if max(width, height) > limits.max_side or width * height > limits.max_pixels:
+        raise VideoError(f"{name}: {what}{width}x{height}, over the limit of {limits.max_side} pixels a side "
+                         f"and {limits.max_pixels:,} pixels")
+
+
+def _codec_name(stream: av.stream.Stream) -> str:
+    """The codec's own name ("av1"), not the decoder's ("libdav1d")."""
+    codec = stream.codec_context.codec
+    return getattr(codec, "canonical_name", None) or codec.name
+
+
+def _rotate_tag(value: object) -> int:
+    """The old `rotate` metadata tag (degrees clockwise), for files whose rotation FFmpeg left there."""
+    try:
+        degrees = float(str(value))
+    except ValueError:
+        return 0
+    return clockwise_rotation(-degrees)
+
+
+def _name(path: Path, root: Path | None) -> str:
+    """The file as messages name it: relative to the slide folder when there is one."""
+    if root is not None:
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            pass
+    return Path(path).name
+
+
+def _failure(name: str, what: str, exc: BaseException) -> KioskError:
+    """A VideoError naming the file, unless the system is the reason (an I/O error, no memory)."""
+    if isinstance(exc, KioskError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return PassingError(f"{name}: {what}: out of memory")
+    if isinstance(exc, OSError) and exc.errno in (errno.EIO, errno.ENOMEM, errno.ENOSPC, errno.EMFILE):
+        return PassingError(f"{name}: {what}: {exc.strerror or exc}")
+    message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return VideoError(f"{name}: {what}: {str(message)[:200]}")
+
+
+__all__ = ["ClipFrame", "VideoDecoder", "VideoFacts", "VideoLimits", "VIDEO_SUFFIXES", "clockwise_rotation",
+           "fitted_size", "is_video", "open_video", "panel_pixels", "private_metadata", "probe_video"]
