@@ -24,7 +24,6 @@ are, and FFmpeg reads them through that Python file object.
 
 from __future__ import annotations
 
-import errno
 import math
 import mmap
 import os
@@ -43,8 +42,7 @@ from kiosk.picture.compose import fit_picture, to_panel
 from kiosk.picture.pixels import frame_buffer
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
-# What FFmpeg may allocate for streams before we count them: the container's own cap
-# (FFmpeg's default is 1,000), far above any real video's handful.
+# The most streams `VideoLimits.max_streams` may allow; real videos have a handful.
 DEMUXER_MAX_STREAMS = 64
 # Quarter turns clockwise that stand a stored frame upright, as Pillow transposes.
 _UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
@@ -209,7 +207,8 @@ def open_video(
         if size == 0:
             raise VideoError(f"{name}: empty file")
         try:
-            container = av.open(handle, mode="r", options={"max_streams": str(DEMUXER_MAX_STREAMS)})
+            # The demuxer stops making streams one past the limit (FFmpeg's own cap is 1,000).
+            container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
         except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
             raise _failure(name, "cannot open", exc) from None
         try:
@@ -240,6 +239,7 @@ class VideoDecoder:
         self._started = False
         self._first: av.VideoFrame | None = None
         self._packets: Iterator[av.Packet] | None = None
+        self._decoding: Iterator[av.VideoFrame] | None = None
         self.facts = self._probe()
 
     def __enter__(self) -> "VideoDecoder":
@@ -286,8 +286,10 @@ class VideoDecoder:
         container, stream, limits, name = self._container, self._stream, self.limits, self.name
         streams = len(container.streams)
         if streams > limits.max_streams:
-            raise VideoError(f"{name}: {streams} streams, over the limit of {limits.max_streams}")
+            raise VideoError(f"{name}: more than {limits.max_streams} streams")
         context = stream.codec_context
+        if context is None:  # FFmpeg has no decoder for what the header names
+            raise VideoError(f"{name}: its video is in a codec FFmpeg cannot decode")
         width, height = context.width, context.height
         _check_size(name, width, height, limits)
         rate = stream.average_rate or stream.guessed_rate
@@ -302,7 +304,9 @@ class VideoDecoder:
         # limit before allocating it: a later header in the stream may claim a new size.
         context.options = {"err_detect": "explode", "max_pixels": str(limits.max_pixels)}
         self._packets = iter(container.demux(stream))
-        first = next(self._decoded_from_packets(), None)
+        # One generator from the first frame to the last: a packet may give several frames at once.
+        self._decoding = self._decoded_from_packets()
+        first = next(self._decoding, None)
         if first is None:
             raise VideoError(f"{name}: has no frames")
         self._first = first
@@ -349,22 +353,30 @@ class VideoDecoder:
         if self._first is not None:
             first, self._first = self._first, None
             yield first
-        yield from self._decoded_from_packets()
+        assert self._decoding is not None
+        yield from self._decoding
 
     def _decoded_from_packets(self) -> Iterator[av.VideoFrame]:
-        """Decoded frames, checked, with every FFmpeg failure as a VideoError naming the frame."""
+        """Decoded frames, checked; every FFmpeg failure a VideoError saying after how many frames.
+
+        When a packet fails, the frames the decoder already holds (it keeps a
+        few back to reorder them, and one per thread) are still given first:
+        the video plays up to the damage, not up to a few frames before it.
+        """
         assert self._packets is not None
         swallowed = 0
         produced = 0
         packets = self._packets
-        while True:
+        failure: KioskError | None = None
+        while failure is None:
             started = self._clock()
             try:
                 packet = next(packets, None)
                 # At the end the demuxer gives an empty packet, which makes the decoder give what it held.
                 decoded = self._stream.decode(packet) if packet is not None else []
             except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
-                raise _failure(self.name, f"frame {produced + 1}", exc) from None
+                failure = _failure(self.name, f"after frame {produced}", exc)
+                packet, decoded = None, self._drained()
             for frame in decoded:
                 swallowed = 0
                 produced += 1
@@ -374,12 +386,20 @@ class VideoDecoder:
                 _check_size(self.name, frame.width, frame.height, self.limits, f"frame {produced} is ")
                 yield frame
                 started = self._clock()
-            if packet is None:
+            if packet is None and failure is None:
                 return
-            if not decoded:
+            if not decoded and failure is None:
                 swallowed += 1
                 if swallowed > self.limits.max_packets_per_frame:
                     raise VideoError(f"{self.name}: {swallowed} packets after frame {produced} gave no frame")
+        raise failure
+
+    def _drained(self) -> list[av.VideoFrame]:
+        """What the decoder still holds, after a failure; none if it fails again."""
+        try:
+            return list(self._stream.decode(None))
+        except Exception:  # noqa: BLE001 - the first failure is the one reported
+            return []
 
     def _time(self, frame: av.VideoFrame, previous: float) -> float:
         start = self._stream.start_time or 0
@@ -435,6 +455,8 @@ def _check_size(name: str, width: int, height: int, limits: VideoLimits, what: s
 
 def _codec_name(stream: av.stream.Stream) -> str:
     """The codec's own name ("av1"), not the decoder's ("libdav1d")."""
+    if stream.codec_context is None:
+        return "unknown"
     codec = stream.codec_context.codec
     return getattr(codec, "canonical_name", None) or codec.name
 
@@ -459,12 +481,20 @@ def _name(path: Path, root: Path | None) -> str:
 
 
 def _failure(name: str, what: str, exc: BaseException) -> KioskError:
-    """A VideoError naming the file, unless the system is the reason (an I/O error, no memory)."""
+    """A VideoError naming the file, unless the system is the reason (an I/O error, no memory).
+
+    Every error FFmpeg reports counts as the file's: a hostile header asks
+    for the allocation that fails ("out of memory"), and demuxers say
+    "Input/output error" of data that is not what they expect. Errors from
+    reading the file itself come through PyAV as Python's own OSError.
+    """
     if isinstance(exc, KioskError):
         return exc
-    if isinstance(exc, MemoryError):
+    if isinstance(exc, av.FFmpegError):
+        pass
+    elif isinstance(exc, MemoryError):
         return PassingError(f"{name}: {what}: out of memory")
-    if isinstance(exc, OSError) and exc.errno in (errno.EIO, errno.ENOMEM, errno.ENOSPC, errno.EMFILE):
+    elif isinstance(exc, OSError):
         return PassingError(f"{name}: {what}: {exc.strerror or exc}")
     message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return VideoError(f"{name}: {what}: {str(message)[:200]}")
