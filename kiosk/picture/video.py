@@ -29,6 +29,7 @@ import mmap
 import os
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -186,10 +187,12 @@ def open_video(
     limits: VideoLimits = VideoLimits(),
     root: Path | None = None,
     clock: Callable[[], float] = time.monotonic,
+    audio: bool = False,
 ) -> "VideoDecoder":
     """The video opened and probed, ready to give its frames fitted to `layout` (close it after).
 
-    Raises as `probe_video` does.
+    With `audio`, the first audio stream's packets are read too and kept
+    for `take_audio()`. Raises as `probe_video` does.
     """
     name = _name(path, root)
     try:
@@ -212,7 +215,7 @@ def open_video(
         except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
             raise _failure(name, "cannot open", exc) from None
         try:
-            return VideoDecoder(name, handle, container, layout, limits, clock)
+            return VideoDecoder(name, handle, container, layout, limits, clock, audio)
         except BaseException:
             container.close()
             raise
@@ -228,7 +231,8 @@ class VideoDecoder:
     """
 
     def __init__(self, name: str, handle: BinaryIO, container: av.container.InputContainer,
-                 layout: Layout | None, limits: VideoLimits, clock: Callable[[], float]) -> None:
+                 layout: Layout | None, limits: VideoLimits, clock: Callable[[], float],
+                 audio: bool = False) -> None:
         self.name = name
         self.layout = layout
         self.limits = limits
@@ -240,6 +244,8 @@ class VideoDecoder:
         self._first: av.VideoFrame | None = None
         self._packets: Iterator[av.Packet] | None = None
         self._decoding: Iterator[av.VideoFrame] | None = None
+        self._audio_stream = next(iter(container.streams.audio), None) if audio else None
+        self._audio: list[av.Packet] = []
         self.facts = self._probe()
 
     def __enter__(self) -> "VideoDecoder":
@@ -303,7 +309,8 @@ class VideoDecoder:
         # Stop at the first damage the decoder detects, and let it refuse any frame over our
         # limit before allocating it: a later header in the stream may claim a new size.
         context.options = {"err_detect": "explode", "max_pixels": str(limits.max_pixels)}
-        self._packets = iter(container.demux(stream))
+        wanted = [stream] if self._audio_stream is None else [stream, self._audio_stream]
+        self._packets = iter(container.demux(*wanted))
         # One generator from the first frame to the last: a packet may give several frames at once.
         self._decoding = self._decoded_from_packets()
         first = next(self._decoding, None)
@@ -372,6 +379,9 @@ class VideoDecoder:
             started = self._clock()
             try:
                 packet = next(packets, None)
+                while packet is not None and packet.stream.index != self._stream.index:
+                    self._keep_audio(packet)
+                    packet = next(packets, None)
                 # At the end the demuxer gives an empty packet, which makes the decoder give what it held.
                 decoded = self._stream.decode(packet) if packet is not None else []
             except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
@@ -393,6 +403,16 @@ class VideoDecoder:
                 if swallowed > self.limits.max_packets_per_frame:
                     raise VideoError(f"{self.name}: {swallowed} packets after frame {produced} gave no frame")
         raise failure
+
+    def _keep_audio(self, packet: av.Packet) -> None:
+        if len(self._audio) >= self.limits.max_packets_per_frame:
+            raise VideoError(f"{self.name}: {len(self._audio)} sound packets without a frame of video")
+        self._audio.append(packet)
+
+    def take_audio(self) -> list[av.Packet]:
+        """The sound packets read since the last call (opened with `audio`), in file order."""
+        taken, self._audio = self._audio, []
+        return taken
 
     def _drained(self) -> list[av.VideoFrame]:
         """What the decoder still holds, after a failure; none if it fails again."""
@@ -433,6 +453,144 @@ def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mm
         picture = picture.transpose(transpose)
     fitted = fit_picture(picture, layout.size, layout.fit, layout.background)
     return frame_buffer(to_panel(fitted, layout.rotation), layout.pixel_format)
+
+
+@dataclass(frozen=True)
+class Transcode:
+    """How to encode a video anew: H.264 yuv420p in MP4 with its index first, nothing but pixels (and sound)."""
+
+    size: tuple[int, int]  # upright, both even
+    rate: Fraction  # frames a second out: the source's, or fewer
+    keyframe_interval: int  # frames
+    crf: int = 20
+    preset: str = "medium"
+    audio: bool = False  # AAC, if the source has sound
+    audio_bitrate: int = 128_000
+    threads: int = 2  # fixed, so that the same source gives the same bytes on any machine
+
+    def __post_init__(self) -> None:
+        width, height = self.size
+        for side in (width, height):
+            if not isinstance(side, int) or side < 2 or side % 2 or side > 8192:
+                raise ValueError(f"size must be two even numbers from 2 to 8192, not {self.size!r}")
+        if not 0 < self.rate <= 240:
+            raise ValueError(f"rate must be above 0 and at most 240, not {self.rate!r}")
+        _positive_int("keyframe_interval", self.keyframe_interval, 10_000)
+        if not isinstance(self.crf, int) or not 0 <= self.crf <= 51:
+            raise ValueError(f"crf must be from 0 to 51, not {self.crf!r}")
+        if self.preset not in X264_PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(X264_PRESETS)}, not {self.preset!r}")
+        _positive_int("audio_bitrate", self.audio_bitrate, 512_000)
+        _positive_int("threads", self.threads, 16)
+
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+# Pixels exactly alike on every machine: no CPU-specific rounding in the scaler, no version strings written.
+_BITEXACT_SCALE = "bicubic+accurate_rnd+bitexact+full_chroma_int"
+X264_PARAMS = "log=-1:no-mbtree=1"
+
+
+def transcode(source: Path, destination: Path, recipe_for: Callable[[VideoFacts], Transcode],
+              limits: VideoLimits = VideoLimits(), root: Path | None = None) -> tuple[VideoFacts, Transcode]:
+    """Encodes `source` anew into `destination` (an MP4) by the recipe made from its facts.
+
+    The rotation is turned into the pixels, the frame rate capped by
+    dropping frames, and no metadata is written: no tags, no display
+    matrix, no encoder version. Returns the source's facts and the recipe.
+    Raises as `probe_video` does; `destination` is written in place (the
+    caller renames it).
+    """
+    with open_video(source, None, limits, root, audio=True) as video:
+        recipe = recipe_for(video.facts)
+        try:
+            _encode(video, destination, recipe)
+        except KioskError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the encoders may fail in any way on one file
+            raise _failure(video.name, "cannot encode", exc) from None
+        return video.facts, recipe
+
+
+def _encode(video: "VideoDecoder", destination: Path, recipe: Transcode) -> None:
+    sound_in = video._audio_stream if recipe.audio else None
+    with av.open(str(destination), "w", format="mp4",
+                 options={"movflags": "+faststart", "fflags": "+bitexact"}) as out:
+        picture = out.add_stream("libx264", rate=recipe.rate, options={
+            "crf": str(recipe.crf), "preset": recipe.preset, "g": str(recipe.keyframe_interval),
+            "threads": str(recipe.threads), "x264-params": X264_PARAMS,
+        })
+        picture.width, picture.height = recipe.size
+        picture.pix_fmt = "yuv420p"
+        picture.codec_context.flags |= av.codec.context.Flags.bitexact
+        sound = None
+        if sound_in is not None:
+            sound = out.add_stream("aac", rate=48000)
+            sound.layout = "stereo"
+            sound.bit_rate = recipe.audio_bitrate
+            sound.codec_context.flags |= av.codec.context.Flags.bitexact
+        graph: av.filter.Graph | None = None
+        for frame in video._decoded():
+            if graph is None:
+                graph = _filters(frame, video.facts.rotation, recipe)
+            graph.push(frame)
+            _encode_filtered(graph, picture, out)
+            _encode_sound(video.take_audio(), sound_in, sound, out)
+        if graph is not None:
+            graph.push(None)
+            _encode_filtered(graph, picture, out)
+        for packet in picture.encode(None):
+            out.mux(packet)
+        _encode_sound(video.take_audio(), sound_in, sound, out)
+        if sound is not None:
+            for packet in sound.encode(None):
+                out.mux(packet)
+
+
+def _filters(first: av.VideoFrame, rotation: int, recipe: Transcode) -> av.filter.Graph:
+    """FFmpeg's filters from a decoded frame to the rendition's: turned upright, scaled, rate capped, yuv420p."""
+    graph = av.filter.Graph()
+    graph.threads = 1
+    chain = [graph.add_buffer(width=first.width, height=first.height, format=first.format,
+                              time_base=first.time_base)]
+    if rotation == 90:
+        chain.append(graph.add("transpose", "clock"))
+    elif rotation == 270:
+        chain.append(graph.add("transpose", "cclock"))
+    elif rotation == 180:
+        chain += [graph.add("hflip"), graph.add("vflip")]
+    width, height = recipe.size
+    chain += [
+        graph.add("scale", f"{width}:{height}:flags={_BITEXACT_SCALE}"),
+        graph.add("setsar", "1"),
+        graph.add("fps", f"fps={recipe.rate.numerator}/{recipe.rate.denominator}"),
+        graph.add("format", "yuv420p"),
+        graph.add("buffersink"),
+    ]
+    graph.link_nodes(*chain).configure()
+    return graph
+
+
+def _encode_filtered(graph: av.filter.Graph, stream: av.video.stream.VideoStream,
+                     out: av.container.OutputContainer) -> None:
+    while True:
+        try:
+            frame = graph.vpull()
+        except (av.error.BlockingIOError, av.error.EOFError):
+            return
+        frame.pict_type = av.video.frame.PictureType.NONE  # the encoder chooses the keyframes
+        for packet in stream.encode(frame):
+            out.mux(packet)
+
+
+def _encode_sound(packets: list[av.Packet], source: av.audio.stream.AudioStream | None,
+                  sound: av.audio.stream.AudioStream | None, out: av.container.OutputContainer) -> None:
+    if source is None or sound is None:
+        return
+    for packet in packets:
+        for frame in packet.decode():
+            frame.pts = None  # the encoder counts samples from the start: no gap, no timestamp quirks
+            for encoded in sound.encode(frame):
+                out.mux(encoded)
 
 
 def _video_stream(name: str, container: av.container.InputContainer) -> av.video.stream.VideoStream:
@@ -500,5 +658,6 @@ def _failure(name: str, what: str, exc: BaseException) -> KioskError:
     return VideoError(f"{name}: {what}: {str(message)[:200]}")
 
 
-__all__ = ["ClipFrame", "VideoDecoder", "VideoFacts", "VideoLimits", "VIDEO_SUFFIXES", "clockwise_rotation",
-           "fitted_size", "is_video", "open_video", "panel_pixels", "private_metadata", "probe_video"]
+__all__ = ["ClipFrame", "Transcode", "VideoDecoder", "VideoFacts", "VideoLimits", "VIDEO_SUFFIXES",
+           "clockwise_rotation", "fitted_size", "is_video", "open_video", "panel_pixels", "private_metadata",
+           "probe_video", "transcode"]
