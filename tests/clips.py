@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
 from PIL import Image
 
 FIELD = (200, 0, 40)  # the colour outside the white quarter, before the green count
@@ -47,7 +49,7 @@ def make_clip(
     with av.open(str(path), "w", options=container_options or {}) as out:
         if metadata:
             out.metadata.update(metadata)
-        stream = out.add_stream(codec, rate=rate, options={**QUIET.get(codec, {}), **(options or {})})
+        stream = cast(VideoStream, out.add_stream(codec, rate=rate, options={**QUIET.get(codec, {}), **(options or {})}))
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         if rotation is not None:

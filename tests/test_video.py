@@ -11,9 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.core.errors import ContentError, KioskError, PassingError, UnsafeFile, VideoError
+from kiosk.core.errors import (
+    ContentError,
+    KioskError,
+    PassingError,
+    UnsafeFile,
+    VideoError,
+)
 from kiosk.core.layout import BYTES_PER_PIXEL, Layout
 from kiosk.picture.video import (
+    DEFAULT_LIMITS,
     VideoLimits,
     clockwise_rotation,
     fitted_size,
@@ -39,7 +46,7 @@ from tests.clips import (
 SMALL = Layout(size=(48, 27), fit="cover", pixel_format="RGB")
 
 
-def _frames(path: Path, layout: Layout = SMALL, limits: VideoLimits = VideoLimits(), **kwargs):
+def _frames(path: Path, layout: Layout = SMALL, limits: VideoLimits = DEFAULT_LIMITS, **kwargs):
     with open_video(path, layout, limits, **kwargs) as video:
         return list(video.frames())
 
@@ -150,7 +157,7 @@ def test_frames_come_in_the_panel_pixel_format(tmp_path, pixel_format):
 
 def test_contain_frames_the_video_on_the_background_and_cover_fills_the_panel(tmp_path):
     path = make_clip(tmp_path / "wide.mp4", size=(96, 54), frames=2)
-    square = dict(size=(60, 60), background=(0, 0, 255), pixel_format="RGB")
+    square = {"size": (60, 60), "background": (0, 0, 255), "pixel_format": "RGB"}
     contained = _frames(path, Layout(fit="contain", **square))[0]
     assert _near(_pixel(contained, 30, 2), (0, 0, 255), 2)  # the bar above
     assert _near(_pixel(contained, 45, 30), RED)
@@ -226,10 +233,9 @@ def test_a_corrupt_stream_ends_with_an_error_from_the_failing_frame(tmp_path):
                       options={"g": "10"})
     bad = corrupted(whole, tmp_path / "bad.mp4", start=0.5, length=400)
     shown = 0
-    with pytest.raises(VideoError, match="bad.mp4"):
-        with open_video(bad, SMALL) as video:
-            for _frame in video.frames():
-                shown += 1
+    with pytest.raises(VideoError, match="bad.mp4"), open_video(bad, SMALL) as video:
+        for _frame in video.frames():
+            shown += 1
     assert shown < 50
 
 
@@ -341,9 +347,9 @@ def test_a_frame_that_takes_too_long_ends_the_video(tmp_path):
         _frames(path, limits=VideoLimits(max_frame_seconds=3.0), clock=SlowClock())
 
 
-@pytest.mark.parametrize("bad", [dict(max_side=0), dict(max_pixels=-1), dict(max_seconds=math.inf),
-                                 dict(max_seconds=math.nan), dict(max_fps=0.0), dict(max_streams=1000),
-                                 dict(max_frame_seconds=-1.0), dict(threads=True), dict(max_bytes=1.5)])
+@pytest.mark.parametrize("bad", [{"max_side": 0}, {"max_pixels": -1}, {"max_seconds": math.inf},
+                                 {"max_seconds": math.nan}, {"max_fps": 0.0}, {"max_streams": 1000},
+                                 {"max_frame_seconds": -1.0}, {"threads": True}, {"max_bytes": 1.5}])
 def test_limits_refuse_bad_values_quoting_them(bad):
     with pytest.raises(ValueError, match=repr(next(iter(bad.values()))).replace("(", r"\(")):
         VideoLimits(**bad)
@@ -391,9 +397,7 @@ def test_a_mutated_file_is_refused_cleanly_or_played(seed_videos, data):
         limits = VideoLimits(max_seconds=60.0, max_frame_seconds=5.0)
         try:
             with open_video(path, SMALL, limits) as video:
-                count = 0
-                for frame in video.frames():
-                    count += 1
+                for count, frame in enumerate(video.frames(), start=1):
                     assert frame.nbytes == 48 * 27 * 3
                     assert math.isfinite(frame.time) and 0 <= frame.time <= video.facts.seconds + 1.0
                     assert count <= limits.max_seconds * limits.max_fps

@@ -78,23 +78,23 @@ def test_a_first_frame_after_zero_is_shown_from_the_start():
 
 
 @pytest.mark.parametrize("bad", [
-    dict(times=(), duration=1.0),
-    dict(times=(0.0, 0.0), duration=1.0),
-    dict(times=(0.5, 0.2), duration=1.0),
-    dict(times=(-0.1,), duration=1.0),
-    dict(times=(0.0, math.nan), duration=1.0),
-    dict(times=(0.0,), duration=math.inf),
-    dict(times=(0.0, 1.0), duration=1.0),
-    dict(times=(0.0,), duration=10 * 24 * 3600.0),
+    {"times": (), "duration": 1.0},
+    {"times": (0.0, 0.0), "duration": 1.0},
+    {"times": (0.5, 0.2), "duration": 1.0},
+    {"times": (-0.1,), "duration": 1.0},
+    {"times": (0.0, math.nan), "duration": 1.0},
+    {"times": (0.0,), "duration": math.inf},
+    {"times": (0.0, 1.0), "duration": 1.0},
+    {"times": (0.0,), "duration": 10 * 24 * 3600.0},
 ])
 def test_a_clip_refuses_bad_numbers_by_name(bad):
     with pytest.raises(ValueError):
         Clip(**bad)
 
 
-@pytest.mark.parametrize("bad", [dict(loop=0), dict(loop=10_001), dict(loop=True), dict(loop=1.5),
-                                 dict(seconds=0.0), dict(seconds=-1.0), dict(seconds=math.nan),
-                                 dict(seconds=math.inf), dict(seconds=1e9)])
+@pytest.mark.parametrize("bad", [{"loop": 0}, {"loop": 10_001}, {"loop": True}, {"loop": 1.5},
+                                 {"seconds": 0.0}, {"seconds": -1.0}, {"seconds": math.nan},
+                                 {"seconds": math.inf}, {"seconds": 1e9}])
 def test_a_slot_refuses_bad_numbers(bad):
     with pytest.raises(ValueError) as caught:
         Slot(CLIP, **bad)
@@ -153,7 +153,7 @@ def test_a_slow_frame_is_skipped_and_never_delays_the_rest():
     clock = FakeClock()
     slow = {10}
     presented, playback = _play(Slot(CLIP), clock, 1 / 50, lambda p: 0.2 if p in slow else 0.005, until=5)
-    times = dict((position, moment) for moment, position in presented)
+    times = {position: moment for moment, position in presented}
     # The frames after the slow one come at their own time, not 0.2 s later.
     assert times[24] == pytest.approx(24 / 25, abs=1 / 50 + 1e-9)
     assert playback.counts.skipped > 0

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 MAX_LOOPS = 1000
 MAX_SLOT_SECONDS = 24 * 3600.0  # a slot longer than a day is a mistake in a sidecar
@@ -67,7 +67,7 @@ class Clip:
                              f"and at most {MAX_SLOT_SECONDS:g} s")
 
     @classmethod
-    def at_rate(cls, frames: int, rate: float) -> "Clip":
+    def at_rate(cls, frames: int, rate: float) -> Clip:
         """A clip of `frames` frames at a constant `rate` a second."""
         if not isinstance(frames, int) or not 1 <= frames <= MAX_FRAMES:
             raise ValueError(f"frames must be from 1 to {MAX_FRAMES:,}, not {frames!r}")
@@ -150,7 +150,7 @@ class FrameCounts:
     late: int = 0
     skipped: int = 0
 
-    def __add__(self, other: "FrameCounts") -> "FrameCounts":
+    def __add__(self, other: FrameCounts) -> FrameCounts:
         return FrameCounts(self.shown + other.shown, self.late + other.late, self.skipped + other.skipped)
 
 

@@ -28,10 +28,11 @@ import math
 import mmap
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Self
 
 import av
 from PIL import Image
@@ -94,6 +95,9 @@ class VideoLimits:
         _positive_int("threads", self.threads, 16)
 
 
+DEFAULT_LIMITS = VideoLimits()
+
+
 @dataclass(frozen=True)
 class VideoFacts:
     """What a video's header and first frame say about it."""
@@ -142,7 +146,7 @@ def is_video(path: str) -> bool:
 
 def private_metadata(tags: dict[str, str]) -> tuple[str, ...]:
     """What a video's metadata tags reveal about where, when, on what and by whom it was recorded."""
-    found = set()
+    found: set[str] = set()
     for key, value in tags.items():
         if not str(value).strip():
             continue
@@ -170,7 +174,7 @@ def fitted_size(size: tuple[int, int], screen: tuple[int, int], fit: str) -> tup
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def probe_video(path: Path, limits: VideoLimits = VideoLimits(), root: Path | None = None) -> VideoFacts:
+def probe_video(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> VideoFacts:
     """The video's facts, read from its header and its first frame.
 
     Raises VideoError naming the file if a box should not play it,
@@ -184,11 +188,11 @@ def probe_video(path: Path, limits: VideoLimits = VideoLimits(), root: Path | No
 def open_video(
     path: Path,
     layout: Layout | None,
-    limits: VideoLimits = VideoLimits(),
+    limits: VideoLimits = DEFAULT_LIMITS,
     root: Path | None = None,
     clock: Callable[[], float] = time.monotonic,
     audio: bool = False,
-) -> "VideoDecoder":
+) -> VideoDecoder:
     """The video opened and probed, ready to give its frames fitted to `layout` (close it after).
 
     With `audio`, the first audio stream's packets are read too and kept
@@ -248,7 +252,7 @@ class VideoDecoder:
         self._audio: list[av.Packet] = []
         self.facts = self._probe()
 
-    def __enter__(self) -> "VideoDecoder":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -491,7 +495,7 @@ X264_PARAMS = "log=-1:no-mbtree=1"
 
 
 def transcode(source: Path, destination: Path, recipe_for: Callable[[VideoFacts], Transcode],
-              limits: VideoLimits = VideoLimits(), root: Path | None = None) -> tuple[VideoFacts, Transcode]:
+              limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> tuple[VideoFacts, Transcode]:
     """Encodes `source` anew into `destination` (an MP4) by the recipe made from its facts.
 
     The rotation is turned into the pixels, the frame rate capped by
@@ -511,7 +515,7 @@ def transcode(source: Path, destination: Path, recipe_for: Callable[[VideoFacts]
         return video.facts, recipe
 
 
-def _encode(video: "VideoDecoder", destination: Path, recipe: Transcode) -> None:
+def _encode(video: VideoDecoder, destination: Path, recipe: Transcode) -> None:
     sound_in = video._audio_stream if recipe.audio else None
     with av.open(str(destination), "w", format="mp4",
                  options={"movflags": "+faststart", "fflags": "+bitexact"}) as out:
@@ -588,6 +592,7 @@ def _encode_sound(packets: list[av.Packet], source: av.audio.stream.AudioStream 
         return
     for packet in packets:
         for frame in packet.decode():
+            assert isinstance(frame, av.AudioFrame)
             frame.pts = None  # the encoder counts samples from the start: no gap, no timestamp quirks
             for encoded in sound.encode(frame):
                 out.mux(encoded)
@@ -658,6 +663,19 @@ def _failure(name: str, what: str, exc: BaseException) -> KioskError:
     return VideoError(f"{name}: {what}: {str(message)[:200]}")
 
 
-__all__ = ["ClipFrame", "Transcode", "VideoDecoder", "VideoFacts", "VideoLimits", "VIDEO_SUFFIXES",
-           "clockwise_rotation", "fitted_size", "is_video", "open_video", "panel_pixels", "private_metadata",
-           "probe_video", "transcode"]
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "ClipFrame",
+    "Transcode",
+    "VideoDecoder",
+    "VideoFacts",
+    "VideoLimits",
+    "clockwise_rotation",
+    "fitted_size",
+    "is_video",
+    "open_video",
+    "panel_pixels",
+    "private_metadata",
+    "probe_video",
+    "transcode",
+]

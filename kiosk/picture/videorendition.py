@@ -29,7 +29,13 @@ from pathlib import Path
 
 from kiosk.core.catalogue import picture_stem
 from kiosk.picture.rendition import target_size
-from kiosk.picture.video import X264_PRESETS, Transcode, VideoFacts, VideoLimits, transcode
+from kiosk.picture.video import (
+    X264_PRESETS,
+    Transcode,
+    VideoFacts,
+    VideoLimits,
+    transcode,
+)
 
 VIDEO_RENDITION_VERSION = 1  # bumped when the recipe changes: every video rendition is made anew
 MAX_RATE = 30
@@ -64,7 +70,7 @@ class VideoRenditionSettings:
         if self.preset not in X264_PRESETS:
             raise ValueError(f"preset must be one of {', '.join(X264_PRESETS)}, not {self.preset!r}")
         if not isinstance(self.audio, bool):
-            raise ValueError(f"audio must be true or false, not {self.audio!r}")
+            raise TypeError(f"audio must be true or false, not {self.audio!r}")
 
     def key(self) -> str:
         """Changes whenever a rendition made with these settings would differ."""
