@@ -254,3 +254,22 @@ def make_naming_streams(path: Path, count: int) -> Path:
     unknown_size = b"\x01\xff\xff\xff\xff\xff\xff\xff"
     path.write_bytes(_element(header_id, header) + SEGMENT.to_bytes(4, "big") + unknown_size + body)
     return path
+
+
+def make_variable_rate(path: Path, ticks: tuple[int, ...] = (0, 1, 2, 5, 6, 10, 11, 20, 21, 24),
+                       rate: int = 25) -> Path:
+    """An H.264 MP4 whose frames come at the given ticks of 1/`rate` s: a variable frame rate, as phones record."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height = 96, 54
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = Fraction(1, rate)
+        for index, tick in enumerate(ticks):
+            frame = VideoFrame.from_image(clip_picture(index, (96, 54)))
+            frame.pts = tick
+            frame.time_base = Fraction(1, rate)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

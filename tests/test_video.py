@@ -19,6 +19,7 @@ from kiosk.core.errors import (
     VideoError,
 )
 from kiosk.core.layout import BYTES_PER_PIXEL, Layout
+from kiosk.core.videoclock import Clip, Slot, pick
 from kiosk.picture.video import (
     DEFAULT_LIMITS,
     VideoLimits,
@@ -40,6 +41,7 @@ from tests.clips import (
     make_many_streams,
     make_naming_streams,
     make_no_frames,
+    make_variable_rate,
     truncated,
 )
 
@@ -404,3 +406,15 @@ def test_a_mutated_file_is_refused_cleanly_or_played(seed_videos, data):
         except KioskError as exc:
             assert isinstance(exc, ContentError)
             assert f"mutant{suffix}" in str(exc)
+
+
+def test_a_variable_frame_rate_keeps_each_frame_time(tmp_path):
+    ticks = (0, 1, 2, 5, 6, 10, 11, 20, 21, 24)
+    path = make_variable_rate(tmp_path / "phone.mp4", ticks)
+    frames = _frames(path)
+    assert [round(frame.time * 25) for frame in frames] == list(ticks)
+    # The clock picks from those times: at 0.5 s the frame shown since tick 11 (0.44 s).
+    # This file's header says 0.92 s, ending before its last frame at 0.96 s.
+    slot = Slot(Clip.from_frames([frame.time for frame in frames], probe_video(path).seconds))
+    assert slot.length == pytest.approx(1.08)
+    assert pick(slot, 0.5).index == ticks.index(11)

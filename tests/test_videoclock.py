@@ -72,6 +72,14 @@ def test_variable_frame_rate_picks_by_time():
     assert [pick(slot, t).index for t in (0.0, 0.12, 0.2, 0.89, 0.95)] == [0, 1, 2, 2, 3]
 
 
+def test_a_header_duration_before_the_last_frame_is_stretched():
+    assert Clip.from_frames((0.0, 0.1, 0.3), 0.25).duration == pytest.approx(0.5)
+    assert Clip.from_frames((0.0,), 0.0).duration == pytest.approx(0.04)
+    assert Clip.from_frames((0.0, 0.1), 1.0).duration == 1.0
+    with pytest.raises(ValueError):
+        Clip.from_frames((0.0,), math.nan)
+
+
 def test_a_first_frame_after_zero_is_shown_from_the_start():
     slot = Slot(Clip((0.2, 0.4), duration=0.6))
     assert pick(slot, 0.0).index == 0

@@ -76,6 +76,21 @@ class Clip:
             raise ValueError(f"rate must be above 0 and at most 1000, not {rate!r}")
         return cls(tuple(index / rate for index in range(frames)), frames / rate)
 
+    @classmethod
+    def from_frames(cls, times: Sequence[float], seconds: float) -> Clip:
+        """A clip of the decoded frames' times and the header's duration.
+
+        A file with a variable frame rate may state a duration that ends
+        before its last frame starts; then the last frame lasts as long as
+        the gap before it (a single frame: a 25th of a second).
+        """
+        times = tuple(times)
+        seconds = _finite("seconds", seconds)
+        if times and seconds <= times[-1]:
+            gap = times[-1] - times[-2] if len(times) > 1 else 1 / 25
+            seconds = times[-1] + gap
+        return cls(times, seconds)
+
     def __len__(self) -> int:
         return len(self.times)
 

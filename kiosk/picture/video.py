@@ -218,11 +218,13 @@ def open_video(
             container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
         except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
             raise _failure(name, "cannot open", exc) from None
+        video = VideoDecoder(name, handle, container, layout, limits, clock, audio)
         try:
-            return VideoDecoder(name, handle, container, layout, limits, clock, audio)
+            video.begin()
         except BaseException:
             container.close()
             raise
+        return video
     except BaseException:
         handle.close()
         raise
@@ -231,7 +233,8 @@ def open_video(
 class VideoDecoder:
     """One open video: its facts, and its frames fitted to the panel, one at a time.
 
-    `frames()` decodes from the start once; open the file again to play it again.
+    Made by `open_video`, which calls `begin()`. `frames()` decodes from
+    the start once; open the file again to play it again.
     """
 
     def __init__(self, name: str, handle: BinaryIO, container: av.container.InputContainer,
@@ -243,14 +246,34 @@ class VideoDecoder:
         self._clock = clock
         self._handle = handle
         self._container = container
-        self._stream = _video_stream(name, container)
+        self._stream: av.video.stream.VideoStream | None = None
         self._started = False
         self._first: av.VideoFrame | None = None
         self._packets: Iterator[av.Packet] | None = None
         self._decoding: Iterator[av.VideoFrame] | None = None
-        self._audio_stream = next(iter(container.streams.audio), None) if audio else None
+        self._wants_audio = audio
+        self._audio_stream: av.audio.stream.AudioStream | None = None
         self._audio: list[av.Packet] = []
-        self.facts = self._probe()
+        self._facts: VideoFacts | None = None
+
+    @property
+    def facts(self) -> VideoFacts:
+        if self._facts is None:
+            raise RuntimeError("begin() reads the facts first")
+        return self._facts
+
+    @property
+    def _video(self) -> av.video.stream.VideoStream:
+        if self._stream is None:
+            raise RuntimeError("begin() finds the video stream first")
+        return self._stream
+
+    def begin(self) -> None:
+        """Reads the header and decodes the first frame; VideoError if the video must not be played."""
+        self._stream = _video_stream(self.name, self._container)
+        if self._wants_audio:
+            self._audio_stream = next(iter(self._container.streams.audio), None)
+        self._facts = self._probe(self._stream)
 
     def __enter__(self) -> Self:
         return self
@@ -292,8 +315,8 @@ class VideoDecoder:
             raise VideoError(f"{self.name}: truncated: it ends after {count} of the {self.facts.frames} "
                              "frames its header counts")
 
-    def _probe(self) -> VideoFacts:
-        container, stream, limits, name = self._container, self._stream, self.limits, self.name
+    def _probe(self, stream: av.video.stream.VideoStream) -> VideoFacts:
+        container, limits, name = self._container, self.limits, self.name
         streams = len(container.streams)
         if streams > limits.max_streams:
             raise VideoError(f"{name}: more than {limits.max_streams} streams")
@@ -348,7 +371,7 @@ class VideoDecoder:
         )
 
     def _header_seconds(self) -> float | None:
-        stream = self._stream
+        stream = self._video
         candidates = []
         if stream.duration is not None and stream.time_base:
             candidates.append(float(stream.duration * stream.time_base))
@@ -383,11 +406,11 @@ class VideoDecoder:
             started = self._clock()
             try:
                 packet = next(packets, None)
-                while packet is not None and packet.stream.index != self._stream.index:
+                while packet is not None and packet.stream.index != self._video.index:
                     self._keep_audio(packet)
                     packet = next(packets, None)
                 # At the end the demuxer gives an empty packet, which makes the decoder give what it held.
-                decoded = self._stream.decode(packet) if packet is not None else []
+                decoded = self._video.decode(packet) if packet is not None else []
             except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
                 failure = _failure(self.name, f"after frame {produced}", exc)
                 packet, decoded = None, self._drained()
@@ -421,12 +444,12 @@ class VideoDecoder:
     def _drained(self) -> list[av.VideoFrame]:
         """What the decoder still holds, after a failure; none if it fails again."""
         try:
-            return list(self._stream.decode(None))
+            return list(self._video.decode(None))
         except Exception:  # noqa: BLE001 - the first failure is the one reported
             return []
 
     def _time(self, frame: av.VideoFrame, previous: float) -> float:
-        start = self._stream.start_time or 0
+        start = self._video.start_time or 0
         if frame.pts is None or frame.time_base is None:
             return previous + 1 / self.facts.frame_rate if math.isfinite(previous) else 0.0
         moment = float((frame.pts - start) * frame.time_base)
