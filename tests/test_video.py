@@ -84,6 +84,7 @@ def test_each_codec_the_wheel_encodes_is_probed_and_decoded(tmp_path, codec):
     frames = _frames(path)
     assert len(frames) == 25
     assert [round(frame.time, 3) for frame in frames] == [round(index / 25, 3) for index in range(25)]
+    assert [frame.index for frame in frames] == list(range(25))
     assert all(frame.size == (48, 27) and frame.nbytes == 48 * 27 * 3 for frame in frames)
 
 
@@ -359,12 +360,15 @@ def test_limits_refuse_bad_values_quoting_them(bad):
 
 @pytest.fixture(scope="module")
 def seed_videos(tmp_path_factory) -> dict[str, bytes]:
-    """Small valid files to mutate: an H.264 MP4 with its index first and a VP9 WebM."""
+    """Small valid files to mutate: an H.264 MP4 with its index first, sound and a rotation, a VP9 WebM,
+    an HEVC MOV and an AV1 Matroska file."""
     folder = tmp_path_factory.mktemp("seeds")
-    mp4 = make_clip(folder / "seed.mp4", size=(64, 36), frames=12, container_options={"movflags": "+faststart"},
-                    options={"g": "4"})
+    mp4 = make_clip(folder / "seed.mp4", size=(64, 36), frames=12, rotation=-90, audio=True,
+                    container_options={"movflags": "+faststart"}, options={"g": "4"})
     webm = make_clip(folder / "seed.webm", "libvpx-vp9", size=(64, 36), frames=12)
-    return {".mp4": mp4.read_bytes(), ".webm": webm.read_bytes()}
+    mov = make_clip(folder / "seed.mov", "libx265", size=(64, 36), frames=8)
+    mkv = make_clip(folder / "seed.mkv", "libsvtav1", size=(64, 64), frames=6)
+    return {path.suffix: path.read_bytes() for path in (mp4, webm, mov, mkv)}
 
 
 @st.composite
@@ -372,6 +376,8 @@ def mutants(draw: st.DrawFn, seeds: dict[str, bytes]) -> tuple[str, bytes]:
     suffix = draw(st.sampled_from(sorted(seeds)))
     data = bytearray(seeds[suffix])
     for _ in range(draw(st.integers(1, 6))):
+        if not data:
+            break
         kind = draw(st.sampled_from(["flip", "overwrite", "cut", "insert", "zero"]))
         at = draw(st.integers(0, max(0, len(data) - 1)))
         if kind == "flip":

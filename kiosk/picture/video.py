@@ -130,6 +130,7 @@ class VideoFacts:
 class ClipFrame:
     """One video frame ready for the screen: panel-sized pixels in the panel's format, and when to show it."""
 
+    index: int  # from 0, in the order given: with the play, the frame's position on the slot's clock
     time: float  # seconds from the video's first frame
     size: tuple[int, int]  # the panel's (width, height)
     data: mmap.mmap
@@ -298,6 +299,7 @@ class VideoDecoder:
         layout = self.layout
         previous = -math.inf
         count = 0
+        given = 0
         for frame in self._decoded():
             count += 1
             moment = self._time(frame, previous)
@@ -310,7 +312,8 @@ class VideoDecoder:
             started = self._clock()
             data = panel_pixels(frame, self.facts.rotation, layout)
             self._check_time(count, started)
-            yield ClipFrame(moment, layout.panel_size, data, layout.pixel_format)
+            yield ClipFrame(given, moment, layout.panel_size, data, layout.pixel_format)
+            given += 1
         if self.facts.frames is not None and count < self.facts.frames:
             raise VideoError(f"{self.name}: truncated: it ends after {count} of the {self.facts.frames} "
                              "frames its header counts")
