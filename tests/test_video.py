@@ -414,6 +414,13 @@ def test_a_mutated_file_is_refused_cleanly_or_played(seed_videos, data):
             assert f"mutant{suffix}" in str(exc)
 
 
+def test_a_live_recording_without_a_duration_is_measured_by_its_packets(tmp_path):
+    path = make_clip(tmp_path / "browser.webm", "libvpx-vp9", frames=20, container_options={"live": "1"})
+    facts = probe_video(path)
+    assert facts.seconds == pytest.approx(0.8)
+    assert len(_frames(path)) == 20
+
+
 def test_a_variable_frame_rate_keeps_each_frame_time(tmp_path):
     ticks = (0, 1, 2, 5, 6, 10, 11, 20, 21, 24)
     path = make_variable_rate(tmp_path / "phone.mp4", ticks)

@@ -333,6 +333,8 @@ class VideoDecoder:
         if not math.isfinite(frame_rate) or frame_rate > limits.max_fps:
             raise VideoError(f"{name}: {frame_rate:g} frames a second, over the limit of {limits.max_fps:g}")
         seconds = self._header_seconds()
+        if seconds is None:  # a live recording (a browser's WebM) says it nowhere: its packets do
+            seconds = self._scanned_seconds(stream)
         if seconds is not None and seconds > limits.max_seconds:
             raise VideoError(f"{name}: {seconds:,.0f} s long, over the limit of {limits.max_seconds:,.0f} s")
         context.thread_count = limits.threads
@@ -372,6 +374,26 @@ class VideoDecoder:
             streams=streams,
             private_metadata=private_metadata(tags),
         )
+
+    def _scanned_seconds(self, stream: av.video.stream.VideoStream) -> float | None:
+        """How long the video lasts by its packets' times, read without decoding, then back to the start.
+
+        Read no further than a video of `max_seconds` at `max_fps` could hold.
+        """
+        start = stream.start_time or 0
+        end = None
+        most = math.ceil(self.limits.max_seconds * self.limits.max_fps) + 1
+        try:
+            for count, packet in enumerate(self._container.demux(stream), start=1):
+                if packet.pts is not None and packet.time_base is not None:
+                    moment = float((packet.pts - start + (packet.duration or 0)) * packet.time_base)
+                    end = moment if end is None or moment > end else end
+                if count > most or (end is not None and end > self.limits.max_seconds):
+                    break
+            self._container.seek(0, stream=stream)
+        except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
+            raise _failure(self.name, "reading how long it is", exc) from None
+        return end if end is not None and math.isfinite(end) and end > 0 else None
 
     def _header_seconds(self) -> float | None:
         stream = self._video
