@@ -256,6 +256,7 @@ class VideoDecoder:
         self._audio_stream: av.audio.stream.AudioStream | None = None
         self._audio: list[av.Packet] = []
         self._facts: VideoFacts | None = None
+        self._origin: int | None = None  # the first frame's pts
 
     @property
     def facts(self) -> VideoFacts:
@@ -474,10 +475,13 @@ class VideoDecoder:
             return []
 
     def _time(self, frame: av.VideoFrame, previous: float) -> float:
-        start = self._video.start_time or 0
+        """Seconds from the first frame given: whatever the stream's start time claims, the first
+        frame is at 0 and none before it."""
         if frame.pts is None or frame.time_base is None:
             return previous + 1 / self.facts.frame_rate if math.isfinite(previous) else 0.0
-        moment = float((frame.pts - start) * frame.time_base)
+        if self._origin is None:
+            self._origin = frame.pts
+        moment = float((frame.pts - self._origin) * frame.time_base)
         return moment if math.isfinite(moment) else previous
 
     def _check_time(self, count: int, started: float) -> None:
