@@ -432,3 +432,18 @@ def test_a_variable_frame_rate_keeps_each_frame_time(tmp_path):
     slot = Slot(Clip.from_frames([frame.time for frame in frames], probe_video(path).seconds))
     assert slot.length == pytest.approx(1.08)
     assert pick(slot, 0.5).index == ticks.index(11)
+
+
+def test_only_this_module_imports_pyav():
+    """One seam to FFmpeg: every other module reaches it through kiosk.picture.video."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "kiosk"
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name == "av" or name.startswith("av.") for name in names):
+                importers.add(path.relative_to(package.parent).as_posix())
+    assert importers == {"kiosk/picture/video.py"}
