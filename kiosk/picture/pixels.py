@@ -18,7 +18,9 @@ import mmap
 from PIL import Image, ImageFile
 
 # Bytes per pixel of the raw modes frames and scaling use.
-from kiosk.core.layout import BYTES_PER_PIXEL  # noqa: E402,F401 - the raw layouts a frame can have
+from kiosk.core.layout import (
+    BYTES_PER_PIXEL,
+)
 
 
 def frame_buffer(picture: Image.Image, raw_mode: str) -> mmap.mmap:
@@ -56,7 +58,7 @@ def pack_into(picture: Image.Image, raw_mode: str, buffer: bytearray | mmap.mmap
     return view[:written]
 
 
-def _raw_encoder(picture: Image.Image, raw_mode: str):  # noqa: ANN202 - Pillow's internal encoder type
+def _raw_encoder(picture: Image.Image, raw_mode: str):
     """Pillow's internal raw encoder set up on the picture, or None if this Pillow's differs.
 
     Then the public `tobytes` takes over: slower by its allocation, same bytes.

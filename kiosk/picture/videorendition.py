@@ -28,14 +28,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from kiosk.core.catalogue import picture_stem
+from kiosk.core.videofacts import X264_PRESETS, Transcode, VideoFacts, VideoLimits
 from kiosk.picture.rendition import target_size
-from kiosk.picture.video import (
-    X264_PRESETS,
-    Transcode,
-    VideoFacts,
-    VideoLimits,
-    transcode,
-)
+from kiosk.picture.videoencode import transcode
 
 VIDEO_RENDITION_VERSION = 1  # bumped when the recipe changes: every video rendition is made anew
 MAX_RATE = 30
