@@ -8,6 +8,7 @@ mounted in portrait.
 
 from __future__ import annotations
 
+
 from PIL import Image, ImageDraw, ImageFilter
 
 from kiosk.core.layout import Layout

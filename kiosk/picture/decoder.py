@@ -27,8 +27,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from kiosk.boundary.files import open_regular_file
 from kiosk.core.errors import DecodeError, KioskError, PassingError, PictureTooLarge
+from kiosk.boundary.files import open_regular_file
 
 # Pillow's own bomb guard stays as a second line behind ours.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -271,7 +271,7 @@ def _png_bit_depth(handle: BinaryIO) -> int:
 
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-_TRANSFORMS: dict[bytes, ImageCms.ImageCmsTransform | None] = {}  # by the profile's hash; None: none needed
+_TRANSFORMS: dict[bytes, "ImageCms.ImageCmsTransform | None"] = {}  # by the profile's hash; None: none needed
 _TRANSFORMS_MAX = 32
 _TRANSFORMS_LOCK = threading.Lock()
 
@@ -297,7 +297,7 @@ def in_srgb(image: Image.Image, icc_profile: object) -> Image.Image:
     return image
 
 
-def _cached_transform(icc_profile: bytes) -> ImageCms.ImageCmsTransform | None:
+def _cached_transform(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
     """The transform from this profile to sRGB, built once per profile; None if none is needed or possible."""
     key = hashlib.sha256(icc_profile).digest()
     with _TRANSFORMS_LOCK:
@@ -311,7 +311,7 @@ def _cached_transform(icc_profile: bytes) -> ImageCms.ImageCmsTransform | None:
     return transform
 
 
-def _converted_from(icc_profile: bytes) -> ImageCms.ImageCmsProfile | None:
+def _converted_from(icc_profile: bytes) -> "ImageCms.ImageCmsProfile | None":
     """The embedded profile, if the pixels need converting from it: readable, RGB, and not sRGB."""
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
@@ -324,7 +324,7 @@ def _converted_from(icc_profile: bytes) -> ImageCms.ImageCmsProfile | None:
     return source
 
 
-def _transform_for(icc_profile: bytes) -> ImageCms.ImageCmsTransform | None:
+def _transform_for(icc_profile: bytes) -> "ImageCms.ImageCmsTransform | None":
     source = _converted_from(icc_profile)
     if source is None:
         return None

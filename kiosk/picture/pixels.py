@@ -18,9 +18,7 @@ import mmap
 from PIL import Image, ImageFile
 
 # Bytes per pixel of the raw modes frames and scaling use.
-from kiosk.core.layout import (
-    BYTES_PER_PIXEL,
-)
+from kiosk.core.layout import BYTES_PER_PIXEL  # noqa: E402,F401 - the raw layouts a frame can have
 
 
 def frame_buffer(picture: Image.Image, raw_mode: str) -> mmap.mmap:
@@ -58,7 +56,7 @@ def pack_into(picture: Image.Image, raw_mode: str, buffer: bytearray | mmap.mmap
     return view[:written]
 
 
-def _raw_encoder(picture: Image.Image, raw_mode: str):
+def _raw_encoder(picture: Image.Image, raw_mode: str):  # noqa: ANN202 - Pillow's internal encoder type
     """Pillow's internal raw encoder set up on the picture, or None if this Pillow's differs.
 
     Then the public `tobytes` takes over: slower by its allocation, same bytes.

@@ -12,12 +12,12 @@ from pathlib import Path
 from PIL import Image
 
 from kiosk.core.assets import ASSETS_DIR
+from kiosk.picture.compose import compose_frame, to_panel
+from kiosk.picture.fonts import FontBook
+from kiosk.picture.decoder import decode_picture
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.layout import Layout
-from kiosk.picture.compose import compose_frame, to_panel
-from kiosk.picture.decoder import decode_picture
-from kiosk.picture.fonts import FontBook
 from kiosk.picture.pixels import frame_buffer
 
 FALLBACK_PICTURE = ASSETS_DIR / "fallback.png"

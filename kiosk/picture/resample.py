@@ -38,7 +38,7 @@ from kiosk.picture.pixels import BYTES_PER_PIXEL, pack_into
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pygame
+import pygame  # noqa: E402
 
 Box = tuple[int, int, int, int]
 _BYTES_PER_PIXEL = BYTES_PER_PIXEL["RGBX"]
