@@ -9,6 +9,9 @@
     │   ├── DecodeError         not a picture, truncated, damaged, empty
     │   ├── PictureTooLarge     over `decoding.max_pixels` or the file size
     │   │                       limit, refused unread
+    │   ├── VideoError          a video refused by its header (no video stream,
+    │   │                       too large, long or fast, too many streams) or
+    │   │                       damaged: skipped from the failing frame on
     │   └── UnsafeFile          not a regular file inside the slide folder
     │                           (a FIFO, a device, a link to outside)
     ├── PassingError            a failure the file's content does not explain
@@ -54,6 +57,10 @@ class DecodeError(ContentError):
 
 class PictureTooLarge(ContentError):
     """The picture's header claims more pixels than the configured limit."""
+
+
+class VideoError(ContentError):
+    """A video file that cannot be played, or not beyond a frame; the message names the file."""
 
 
 class UnsafeFile(ContentError):

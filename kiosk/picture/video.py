@@ -1,0 +1,386 @@
+"""Videos from disk to panel-ready frames, safely: the reading half of the FFmpeg (PyAV) seam.
+
+`probe_video` reads what `kiosk check` and the show need to know of a
+video (codec, size, frame rate, duration, rotation, audio, private
+metadata) and refuses, by its header, a file no box should try to play:
+no video stream, more pixels, seconds, frames a second or streams than
+`VideoLimits` allows, or no frame at all. `open_video` then gives its
+frames one at a time, already upright, fitted to the panel as a picture
+would be (kiosk.picture.compose) and packed in the panel's pixel format,
+each with its presentation time.
+
+A damaged stream ends the frames with a VideoError at the first frame
+that fails: the decoder is asked to stop at the first error it detects
+(FFmpeg's `err_detect=explode`) rather than conceal it with grey blocks,
+and a stream that ends before the frames its header counts is truncated.
+Memory stays bounded by the limits (the decoder itself refuses a frame
+over `max_pixels`, whatever a later header in the stream claims) and by
+handing out one frame at a time; time by a bound on packets without a
+frame and on the wall time one frame may take.
+
+Files are opened through kiosk.boundary.files' safe opener, as pictures
+are, and FFmpeg reads them through that Python file object.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Self
+
+import av
+from PIL import Image
+
+from kiosk.boundary.files import open_regular_file
+from kiosk.core.errors import KioskError, PassingError, UnsafeFile, VideoError
+from kiosk.core.layout import Layout
+from kiosk.core.videofacts import (
+    DEFAULT_LIMITS,
+    VideoFacts,
+    VideoLimits,
+    fitted_size,
+)
+from kiosk.picture.compose import fit_picture, to_panel
+from kiosk.picture.pixels import frame_buffer
+from kiosk.picture.videoheader import check_size, facts_of, read_header
+
+# Quarter turns clockwise that stand a stored frame upright, as Pillow transposes.
+_UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class ClipFrame:
+    """One video frame ready for the screen: panel-sized pixels in the panel's format, and when to show it."""
+
+    index: int  # from 0, in the order given: with the play, the frame's position on the slot's clock
+    time: float  # seconds from the video's first frame
+    size: tuple[int, int]  # the panel's (width, height)
+    data: mmap.mmap
+    pixel_format: str  # a Pillow raw mode: RGB, RGBX or BGRX
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.data)
+
+
+def probe_video(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> VideoFacts:
+    """The video's facts, read from its header and its first frame.
+
+    Raises VideoError naming the file if a box should not play it,
+    UnsafeFile for what is not a regular file inside `root`, and
+    PassingError when the reason is not its content (gone, an I/O error).
+    """
+    with open_video(path, None, limits, root) as video:
+        return video.facts
+
+
+def open_video(
+    path: Path,
+    layout: Layout | None,
+    limits: VideoLimits = DEFAULT_LIMITS,
+    root: Path | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    audio: bool = False,
+) -> VideoDecoder:
+    """The video opened and probed, ready to give its frames fitted to `layout` (close it after).
+
+    With `audio`, the first audio stream's packets are read too and kept
+    for `take_audio()`. Raises as `probe_video` does.
+    """
+    name = _name(path, root)
+    try:
+        handle = open_regular_file(path, root)
+    except UnsafeFile as exc:
+        raise UnsafeFile(f"{name}: {exc}") from None
+    except FileNotFoundError:
+        raise PassingError(f"{name}: the file is gone") from None
+    except OSError as exc:
+        raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limits.max_bytes:
+            raise VideoError(f"{name}: {size:,} bytes is over the limit of {limits.max_bytes:,} for a video file")
+        if size == 0:
+            raise VideoError(f"{name}: empty file")
+        try:
+            # The demuxer stops making streams one past the limit (FFmpeg's own cap is 1,000).
+            container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
+        except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
+            raise failure(name, "cannot open", exc) from None
+        video = VideoDecoder(name, handle, container, layout, limits, clock, audio)
+        try:
+            video.begin()
+        except BaseException:
+            container.close()
+            raise
+        return video
+    except BaseException:
+        handle.close()
+        raise
+
+
+class VideoDecoder:
+    """One open video: its facts, and its frames fitted to the panel, one at a time.
+
+    Made by `open_video`, which calls `begin()`. `frames()` decodes from
+    the start once; open the file again to play it again.
+    """
+
+    def __init__(self, name: str, handle: BinaryIO, container: av.container.InputContainer,
+                 layout: Layout | None, limits: VideoLimits, clock: Callable[[], float],
+                 audio: bool = False) -> None:
+        self.name = name
+        self.layout = layout
+        self.limits = limits
+        self._clock = clock
+        self._handle = handle
+        self._container = container
+        self._stream: av.video.stream.VideoStream | None = None
+        self._started = False
+        self._first: av.VideoFrame | None = None
+        self._packets: Iterator[av.Packet] | None = None
+        self._decoding: Iterator[av.VideoFrame] | None = None
+        self._wants_audio = audio
+        self._audio_stream: av.audio.stream.AudioStream | None = None
+        self._audio: list[av.Packet] = []
+        self._facts: VideoFacts | None = None
+        self._origin: int | None = None  # the first frame's pts
+
+    @property
+    def facts(self) -> VideoFacts:
+        if self._facts is None:
+            raise RuntimeError("begin() reads the facts first")
+        return self._facts
+
+    @property
+    def _video(self) -> av.video.stream.VideoStream:
+        if self._stream is None:
+            raise RuntimeError("begin() finds the video stream first")
+        return self._stream
+
+    def begin(self) -> None:
+        """Reads the header and decodes the first frame; VideoError if the video must not be played."""
+        self._stream = _video_stream(self.name, self._container)
+        if self._wants_audio:
+            self._audio_stream = next(iter(self._container.streams.audio), None)
+        self._facts = self._probe(self._stream)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._container.close()
+        finally:
+            self._handle.close()
+
+    def frames(self) -> Iterator[ClipFrame]:
+        """The frames in presentation order, upright and fitted to the layout; VideoError from the first
+        that fails. Frames whose time does not move forward are left out: a clock can only pick later ones."""
+        if self.layout is None:
+            raise ValueError("a video opened without a layout gives facts, not frames")
+        if self._started:
+            raise RuntimeError("frames() decodes a video once; open it again to play it again")
+        self._started = True
+        layout = self.layout
+        previous = -math.inf
+        count = 0
+        given = 0
+        for frame in self._decoded():
+            count += 1
+            moment = self._time(frame, previous)
+            if moment <= previous:
+                continue
+            if moment > self.facts.seconds + 1.0:
+                raise VideoError(f"{self.name}: frame {count} at {moment:.2f} s runs past the "
+                                 f"{self.facts.seconds:.2f} s the header says")
+            previous = moment
+            started = self._clock()
+            data = panel_pixels(frame, self.facts.rotation, layout)
+            self._check_time(count, started)
+            yield ClipFrame(given, moment, layout.panel_size, data, layout.pixel_format)
+            given += 1
+        if self.facts.frames is not None and count < self.facts.frames:
+            raise VideoError(f"{self.name}: truncated: it ends after {count} of the {self.facts.frames} "
+                             "frames its header counts")
+
+    def _probe(self, stream: av.video.stream.VideoStream) -> VideoFacts:
+        header = read_header(self.name, self._container, stream, self.limits)
+        context = stream.codec_context
+        context.thread_count = self.limits.threads
+        # Stop at the first damage the decoder detects, and let it refuse any frame over our
+        # limit before allocating it: a later header in the stream may claim a new size.
+        context.options = {"err_detect": "explode", "max_pixels": str(self.limits.max_pixels)}
+        wanted = [stream] if self._audio_stream is None else [stream, self._audio_stream]
+        self._packets = iter(self._container.demux(*wanted))
+        # One generator from the first frame to the last: a packet may give several frames at once.
+        self._decoding = self._decoded_from_packets()
+        first = next(self._decoding, None)
+        if first is None:
+            raise VideoError(f"{self.name}: has no frames")
+        self._first = first
+        return facts_of(self.name, self._container, stream, header, first.rotation)
+
+    @property
+    def audio_stream(self) -> av.audio.stream.AudioStream | None:
+        """The sound read along with the video, if opened with `audio` and there is any."""
+        return self._audio_stream
+
+    def raw_frames(self) -> Iterator[av.VideoFrame]:
+        """The decoded frames as FFmpeg gives them, checked, for the encoder; as once as `frames()`."""
+        if self._started:
+            raise RuntimeError("a video decodes once; open it again to decode it again")
+        self._started = True
+        return self._decoded()
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield first
+        assert self._decoding is not None
+        yield from self._decoding
+
+    def _decoded_from_packets(self) -> Iterator[av.VideoFrame]:
+        """Decoded frames, checked; every FFmpeg failure a VideoError saying after how many frames.
+
+        When a packet fails, the frames the decoder already holds (it keeps a
+        few back to reorder them, and one per thread) are still given first:
+        the video plays up to the damage, not up to a few frames before it.
+        """
+        assert self._packets is not None
+        swallowed = 0
+        produced = 0
+        packets = self._packets
+        broken: KioskError | None = None
+        while broken is None:
+            started = self._clock()
+            try:
+                packet = next(packets, None)
+                while packet is not None and packet.stream.index != self._video.index:
+                    self._keep_audio(packet)
+                    packet = next(packets, None)
+                # At the end the demuxer gives an empty packet, which makes the decoder give what it held.
+                decoded = self._video.decode(packet) if packet is not None else []
+            except Exception as exc:  # noqa: BLE001 - a damaged stream may fail in any way
+                broken = failure(self.name, f"after frame {produced}", exc)
+                packet, decoded = None, self._drained()
+            for frame in decoded:
+                swallowed = 0
+                produced += 1
+                self._check_time(produced, started)
+                if frame.is_corrupt:
+                    raise VideoError(f"{self.name}: frame {produced} is damaged")
+                check_size(self.name, frame.width, frame.height, self.limits, f"frame {produced} is ")
+                yield frame
+                started = self._clock()
+            if packet is None and broken is None:
+                return
+            if not decoded and broken is None:
+                swallowed += 1
+                if swallowed > self.limits.max_packets_per_frame:
+                    raise VideoError(f"{self.name}: {swallowed} packets after frame {produced} gave no frame")
+        raise broken
+
+    def _keep_audio(self, packet: av.Packet) -> None:
+        if len(self._audio) >= self.limits.max_packets_per_frame:
+            raise VideoError(f"{self.name}: {len(self._audio)} sound packets without a frame of video")
+        self._audio.append(packet)
+
+    def take_audio(self) -> list[av.Packet]:
+        """The sound packets read since the last call (opened with `audio`), in file order."""
+        taken, self._audio = self._audio, []
+        return taken
+
+    def _drained(self) -> list[av.VideoFrame]:
+        """What the decoder still holds, after a failure; none if it fails again."""
+        try:
+            return list(self._video.decode(None))
+        except Exception:  # noqa: BLE001 - the first failure is the one reported
+            return []
+
+    def _time(self, frame: av.VideoFrame, previous: float) -> float:
+        """Seconds from the first frame given: whatever the stream's start time claims, the first
+        frame is at 0 and none before it."""
+        if frame.pts is None or frame.time_base is None:
+            return previous + 1 / self.facts.frame_rate if math.isfinite(previous) else 0.0
+        if self._origin is None:
+            self._origin = frame.pts
+        moment = float((frame.pts - self._origin) * frame.time_base)
+        return moment if math.isfinite(moment) else previous
+
+    def _check_time(self, count: int, started: float) -> None:
+        spent = self._clock() - started
+        if spent > self.limits.max_frame_seconds:
+            raise VideoError(f"{self.name}: frame {count} took {spent:.1f} s to decode, over the limit of "
+                             f"{self.limits.max_frame_seconds:g} s")
+
+
+def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
+    """A decoded frame stood upright, fitted to the layout as a picture is, turned for the panel and
+    packed in its pixel format.
+
+    FFmpeg's scaler does the scaling, on the frame as stored; Pillow then
+    turns, crops (cover) or frames (contain, blur) the already small picture.
+    """
+    quarter = rotation in (90, 270)
+    upright = (frame.height, frame.width) if quarter else (frame.width, frame.height)
+    width, height = fitted_size(upright, layout.size, layout.fit)
+    stored = (height, width) if quarter else (width, height)
+    scaled = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="BILINEAR")
+    picture = scaled.to_image()
+    transpose = _UPRIGHT.get(rotation)
+    if transpose is not None:
+        picture = picture.transpose(transpose)
+    fitted = fit_picture(picture, layout.size, layout.fit, layout.background)
+    return frame_buffer(to_panel(fitted, layout.rotation), layout.pixel_format)
+
+
+def _video_stream(name: str, container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The first video stream that is not a cover picture; VideoError if there is none."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    if container.streams.audio:
+        raise VideoError(f"{name}: audio only, no video stream")
+    raise VideoError(f"{name}: no video stream")
+
+
+def _name(path: Path, root: Path | None) -> str:
+    """The file as messages name it: relative to the slide folder when there is one."""
+    if root is not None:
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            pass
+    return Path(path).name
+
+
+def failure(name: str, what: str, exc: BaseException) -> KioskError:
+    """A VideoError naming the file, unless the system is the reason (an I/O error, no memory).
+
+    Every error FFmpeg reports counts as the file's: a hostile header asks
+    for the allocation that fails ("out of memory"), and demuxers say
+    "Input/output error" of data that is not what they expect. Errors from
+    reading the file itself come through PyAV as Python's own OSError.
+    """
+    if isinstance(exc, KioskError):
+        return exc
+    if isinstance(exc, av.FFmpegError):
+        pass
+    elif isinstance(exc, MemoryError):
+        return PassingError(f"{name}: {what}: out of memory")
+    elif isinstance(exc, OSError):
+        return PassingError(f"{name}: {what}: {exc.strerror or exc}")
+    message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return VideoError(f"{name}: {what}: {str(message)[:200]}")
+
+
+__all__ = ["ClipFrame", "VideoDecoder", "failure", "open_video", "panel_pixels", "probe_video"]
