@@ -49,7 +49,8 @@ def make_clip(
     with av.open(str(path), "w", options=container_options or {}) as out:
         if metadata:
             out.metadata.update(metadata)
-        stream = cast(VideoStream, out.add_stream(codec, rate=rate, options={**QUIET.get(codec, {}), **(options or {})}))
+        stream = cast(VideoStream, out.add_stream(codec, rate=rate,
+                                                  options={**QUIET.get(codec, {}), **(options or {})}))
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         if rotation is not None:
@@ -217,7 +218,8 @@ def _elements(data: bytes, start: int = 0, end: int | None = None) -> list[tuple
 
 
 def _element(element: int, payload: bytes) -> bytes:
-    return element.to_bytes((element.bit_length() + 7) // 8, "big") + (0x01 << 56 | len(payload)).to_bytes(8, "big") + payload
+    size = (0x01 << 56 | len(payload)).to_bytes(8, "big")
+    return element.to_bytes((element.bit_length() + 7) // 8, "big") + size + payload
 
 
 SEGMENT, TRACKS, TRACK_ENTRY, TRACK_NUMBER, TRACK_UID = 0x18538067, 0x1654AE6B, 0xAE, 0xD7, 0x73C5

@@ -132,7 +132,8 @@ def _play(slot: Slot, clock: FakeClock, refresh: float, decode_cost, until: floa
     while True:
         now = clock()
         # The decoder's thread, simulated: it finishes frames by its own timeline and keeps two ahead.
-        while next_position <= slot.last_position and len(ready) < 2 and decoder_free_at + decode_cost(next_position) <= now:
+        while (next_position <= slot.last_position and len(ready) < 2
+               and decoder_free_at + decode_cost(next_position) <= now):
             decoder_free_at += decode_cost(next_position)
             ready.append(next_position)
             next_position += 1

@@ -38,7 +38,8 @@ class PublishWatcher(FolderWatch):
     thread_name = "publish-watcher"
     kept_while_missing = True
 
-    def __init__(self, source: Path, site: Path, grace_seconds: float, settle_seconds: float = default("slides.settle_seconds"),
+    def __init__(self, source: Path, site: Path, grace_seconds: float,
+                 settle_seconds: float = default("slides.settle_seconds"),
                  rescan_seconds: float = default("slides.rescan_seconds"), clock: Callable[[], float] = time.monotonic,
                  renditions: RenditionSettings | None = None, signer: Signer | None = None,
                  wall: Callable[[], float] = time.time) -> None:
