@@ -84,7 +84,7 @@ class VideoFacts:
         width, height = self.size
         return (height, width) if self.rotation in (90, 270) else (width, height)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """Plain data for `kiosk check --json`."""
         return {"container": self.container, "codec": self.codec, "size": list(self.size),
                 "rotation": self.rotation, "frame_rate": round(self.frame_rate, 3),
