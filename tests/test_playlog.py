@@ -120,7 +120,18 @@ def test_any_play_log_reports_finite_numbers(tmp_path, lines):
     report_text(report)
     assert report["plays"] + report["skipped_records"] == len([line for line in data.split(b"\n") if line.strip()])
     for slide in report["per_slide"]:
-        assert 0 < slide["seconds"] <= 86_400 * slide["plays"] and slide["plays"] > 0
+        # A play replaced in the same second it began was on screen for no time at all.
+        assert 0 <= slide["seconds"] <= 86_400 * slide["plays"] and slide["plays"] > 0
+
+
+def test_a_play_replaced_at_the_instant_it_began_counts_as_a_play_of_no_seconds(tmp_path):
+    lines = ['{"time": "2026-12-18T09:00:00+09:00", "path": "%s", "kind": "answer", "seconds": 8}' % name
+             for name in ("a.jpg", "b.jpg")]
+    (tmp_path / "play.jsonl").write_text("\n".join(lines) + "\n")
+    records, skipped = load_play_logs(tmp_path)
+    report = build_report(records, skipped=skipped)
+    seconds = {slide["path"]: (slide["plays"], slide["seconds"]) for slide in report["per_slide"]}
+    assert seconds == {"a.jpg": (1, 0.0), "b.jpg": (1, 8.0)}
 
 
 def test_a_play_log_linked_to_a_device_is_refused_named_and_never_read(tmp_path):
