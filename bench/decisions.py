@@ -51,7 +51,8 @@ class Loop:
         self.catalogue = build_catalogue(self.files, {})
         self.now = 1000.0
         self.wall0 = dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL)
-        self.director = Director(config, self.catalogue, SavedState(Rotation(seed=11)), Path("/srv/slides"), SEOUL)
+        self.director = Director(config, self.catalogue, SavedState(Rotation(seed=11)), Path("/srv/slides"),
+                                 lambda _name: SEOUL)
         self.pending: list = []
         self.take(self.director.open(PANEL, "BGRX", self.now, self.wall))
 

@@ -176,6 +176,7 @@ def test_bundled_config_documents_every_key_with_the_default():
 # --- hostile config files ---------------------------------------------------------
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .hostile import alias_bomb, yaml_documents
 
@@ -262,3 +263,17 @@ def test_what_the_core_derives_from_the_config_defaults_to_the_config_fields():
     config = Config()
     assert Layout(size=(1920, 1080), font=config.captions.font) == Layout.from_config(config, (1920, 1080))
     assert PlaylistSettings(role=config.box.role) == playlist_settings(config)
+
+
+@given(st.one_of(st.text(max_size=80), st.integers(), st.none(), st.lists(st.text(max_size=5), max_size=2)))
+def test_a_time_zone_name_is_a_short_relative_name_or_refused(value):
+    """The core's zone rule reads no database: it passes only names that cannot leave the tz folder."""
+    from kiosk.core.rules import timezone
+
+    try:
+        name = timezone(value)
+    except ValueError as exc:
+        assert "IANA time zone name" in str(exc)
+        return
+    assert name == "" or (len(name) <= 4 * 65 and not name.startswith("/") and ".." not in name
+                          and "\x00" not in name and name == name.strip())

@@ -145,3 +145,16 @@ def test_paths_in_a_home_folder_are_completed_by_the_boundary(tmp_path, monkeypa
 def test_a_home_folder_of_no_user_is_a_config_error_naming_the_key(tmp_path):
     with pytest.raises(ConfigError, match=r"sync.token_file: no home folder for '~no-such-user-kiosk'"):
         load_config(write_config(tmp_path, "sync:\n  token_file: ~no-such-user-kiosk/token\n"))
+
+
+def test_a_zone_the_tz_database_lacks_is_a_config_error_while_the_core_checks_only_its_shape(tmp_path):
+    text = "schedule:\n  timezone: Europe/Atlantis\n"
+    assert parse_config(text, tmp_path).schedule.timezone == "Europe/Atlantis"  # a well-formed name
+    with pytest.raises(ConfigError) as refused:
+        load_config(write_config(tmp_path, text))
+    assert refused.value.problems == [f"{tmp_path / 'config.yaml'}: schedule.timezone: unknown time zone "
+                                      "'Europe/Atlantis'; use an IANA name like Asia/Seoul (see timedatectl "
+                                      "list-timezones)"]
+    with pytest.raises(ConfigError, match="must be an IANA time zone name"):
+        parse_config("schedule:\n  timezone: ../../etc/passwd\n", tmp_path)
+    assert load_config(write_config(tmp_path, "schedule:\n  timezone: Etc/GMT-9\n")).schedule.timezone == "Etc/GMT-9"

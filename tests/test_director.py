@@ -77,7 +77,8 @@ class Box:
         self.wall0, self.start = wall, self.now
         self.trusted = trusted
         self.director = Director(self.config, catalogue if catalogue is not None else slides(),
-                                 SavedState(Rotation(seed=11), unusable or {}), Path("/srv/slides"), SEOUL)
+                                 SavedState(Rotation(seed=11), unusable or {}), Path("/srv/slides"),
+                                 lambda _name: SEOUL)
         self.requests: list[RequestFrame] = []
         self.effects: list = []
         self.broken: set[str] = set()

@@ -423,3 +423,24 @@ def test_a_kept_fleet_file_linked_to_a_device_is_never_read_and_is_written_anew(
     assert config.playlist.kinds == ("answer",) and state.refused == ()
     assert not (tmp_path / "state" / KEPT_FILE).is_symlink()
     assert (tmp_path / "state" / KEPT_FILE).read_text() == FLEET
+
+
+def test_a_zone_the_tz_database_lacks_is_refused_by_check_publish_and_the_box(tmp_path, slide_folder, capsys):
+    """The core checks only a zone name's shape; the boundary asks the tz database, in all three places."""
+    from kiosk.app.cli import main
+    from kiosk.boundary.publish import publish
+    from kiosk.core.errors import PublishError
+
+    (slide_folder / "fleet.yaml").write_text("roles:\n  r:\n    schedule: {timezone: Asia/Atlantis}\n",
+                                             encoding="utf-8")
+    path = write_config(tmp_path, "box:\n  name: b1\n  role: r\nschedule:\n  timezone: Asia/Seoul\n",
+                        slides=slide_folder)
+    config, state = load_box_config(path)
+    assert config.schedule.timezone == "Asia/Seoul" and state.version is None
+    assert state.refused == ("fleet.yaml: roles.r.schedule.timezone: unknown time zone 'Asia/Atlantis'; use an "
+                             "IANA name like Asia/Seoul (see timedatectl list-timezones)",)
+    assert main(["check", "--config", str(path), "--json"]) == 0
+    assert "Asia/Atlantis" in json.loads(capsys.readouterr().out)["fleet"]["refused"][0]
+    with pytest.raises(PublishError) as refused:
+        publish(slide_folder, tmp_path / "site")
+    assert refused.value.problems == list(state.refused)

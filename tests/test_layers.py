@@ -114,11 +114,9 @@ IO_ATTRIBUTES = {"sys.stdin", "sys.stdout", "sys.stderr", "sys.argv", "sys.exit"
                  "random.sample", "random.randint", "random.randrange", "random.uniform", "random.getrandbits",
                  "random.SystemRandom", "hashlib.file_digest"}
 # Known and kept, each for its reason:
-# - zoneinfo: the standard library's IANA database, read once per zone and cached by it; the schedule's
-#   zone rule and the director's local time need it, and nothing outside changes it while the kiosk runs.
 # - logging: the core says what it decided through the logging module; the handlers, which write, are
 #   the boundary's (kiosk.app.cli sets them up).
-KEPT = {"zoneinfo", "logging"}
+KEPT = {"logging"}
 
 
 def _type_checking_only(tree: ast.Module) -> set[ast.AST]:

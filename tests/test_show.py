@@ -17,7 +17,7 @@ import pytest
 
 from kiosk.app.show import DRAIN_SECONDS, Show
 from kiosk.app.sinks import Sinks
-from kiosk.boundary.clock import system_zone
+from kiosk.boundary.clock import zone_named
 from kiosk.boundary.folder import scan
 from kiosk.boundary.notify import SystemdNotifier
 from kiosk.boundary.playlog import PlayLog, read_play_log
@@ -164,7 +164,7 @@ class World:
         self.worker = SyncWorker(self.inbox, self.config.slides.folder)
         store, play_log = RotationStore(self.config.state.dir), PlayLog(self.config.state.dir)
         director = Director(self.config, scan(self.config.slides.folder), store.load(self.config.playlist.seed or 0),
-                            self.config.slides.folder, system_zone())
+                            self.config.slides.folder, zone_named)
         sinks = Sinks(
             SlideRecorder(store, play_log), notifier or SystemdNotifier({}), DisplayPower(), status_writer, screenshots,
             writers=tuple(writer for writer in (store, play_log, status_writer, screenshots) if writer is not None),

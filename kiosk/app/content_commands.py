@@ -184,14 +184,14 @@ def _planned(config: Config, catalogue: Catalogue, start: dt.datetime, count: in
         path for path, version in saved.unusable.items()
         if (slide := catalogue.get(path)) is not None and slide.version == version
     }
-    from kiosk.boundary.clock import system_zone
+    from kiosk.boundary.clock import zone_named
 
-    zone = config.schedule.zone
+    # A time without an offset is read in the schedule's zone, else the box's own (with its DST rules);
+    # one with an offset is kept as given unless the schedule names a zone.
     if start.tzinfo is None:
-        # A time without an offset is read in the schedule's zone, else the box's own (with its DST rules).
-        start = start.replace(tzinfo=zone or system_zone())
-    elif zone is not None:
-        start = start.astimezone(zone)
+        start = start.replace(tzinfo=zone_named(config.schedule.timezone))
+    elif config.schedule.timezone:
+        start = start.astimezone(zone_named(config.schedule.timezone))
     entries, _rotation = plan(
         saved.rotation, catalogue, playlist_settings(config), start, count, skip, config.schedule.timetable,
         chooser=choose,

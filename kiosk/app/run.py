@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.boundary.memory import keep_big_buffers_mapped
 
     keep_big_buffers_mapped()
-    from kiosk.boundary.clock import clock_synchronised, system_zone
+    from kiosk.boundary.clock import clock_synchronised, zone_named
     from kiosk.boundary.screens import ChosenScreen  # needs SDL: imported only here
     from kiosk.boundary.inflight import InFlightFile, left_in_flight
     from kiosk.boundary.notify import SystemdNotifier
@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     recorder = BackgroundRecorder(slide_recorder)
     sync_thread = _sync_thread(config, inbox)
     director = Director(
-        config, catalogue, store.load(seed_of(config)), config.slides.folder, system_zone(), fleet=fleet.status(),
+        config, catalogue, store.load(seed_of(config)), config.slides.folder, zone_named, fleet=fleet.status(),
         # Before the first sync: what sync.json holds.
         trust=sync_thread.client.trust_status() if sync_thread is not None else None,
     )

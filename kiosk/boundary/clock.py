@@ -9,7 +9,9 @@ morning believing it is still yesterday must not stay dark.
 
 The box's own time zone is a real zone (/etc/localtime or $TZ), not
 today's UTC offset, so the schedule's next on and off times stay right
-across a change of daylight-saving time.
+across a change of daylight-saving time. A zone named in config.yaml or
+the fleet file (`schedule.timezone`) is looked up here too: the core
+checks only a name's shape and is handed the zone (`zone_named`).
 """
 
 from __future__ import annotations
@@ -80,3 +82,23 @@ def system_zone() -> dt.tzinfo:
     except (OSError, ValueError):
         pass
     return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+
+
+@lru_cache(maxsize=64)
+def zone_problem(name: str) -> str | None:
+    """Why `schedule.timezone: name` cannot be used on this box (the tz database lacks it), or None."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return f"unknown time zone {name[:60]!r}; use an IANA name like Asia/Seoul (see timedatectl list-timezones)"
+    return None
+
+
+def zone_named(name: str) -> dt.tzinfo:
+    """The zone `schedule.timezone` names; the box's own for an empty name (or one the database lacks,
+    which config loading has already refused)."""
+    if name and zone_problem(name) is None:
+        return ZoneInfo(name)  # zoneinfo caches each zone it has read
+    return system_zone()

@@ -4,7 +4,8 @@ The core's `parse_config` is pure; this is where its inputs come from. The
 file is read whole at most once per load (kiosk.boundary.fleetfile applies
 the fleet file from the same text), never from a FIFO or a device, and never
 beyond `MAX_CONFIG_BYTES`. What only the disk can tell, whether the caption
-font is a regular file of sensible size, is checked here after parsing.
+font is a regular file of sensible size and whether the tz database holds
+the schedule's zone, is checked here after parsing.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from kiosk.boundary.clock import zone_problem
 from kiosk.boundary.files import open_regular_file
 from kiosk.core.config import MAX_CONFIG_BYTES, SECTIONS, Config, in_a_home, keys, parse_config
 from kiosk.core.errors import ConfigError, UnsafeFile
-from kiosk.core.fleet import Fleet
+from kiosk.core.catalogue import FLEET_FILE
+from kiosk.core.fleet import Fleet, parse_fleet
 
 # Fonts for every script fit easily (Noto CJK is about 20 MB); /dev/zero does not.
 MAX_FONT_BYTES = 64 * 1024 * 1024
@@ -57,12 +60,12 @@ def config_from_text(path: Path, text: str, fleet: Fleet | None = None, as_role:
     """The Config that config.yaml's `text` makes (with the fleet file's settings over it), or ConfigError.
 
     `host` is the host name (None: ask the machine). Paths in a home folder (`~/`) are completed, and the
-    font is checked on the disk.
+    font is checked on the disk, and the schedule's zone in the tz database.
     """
     config = parse_config(text, path.resolve().parent, source=str(path), fleet=fleet, as_role=as_role,
                           as_box=as_box, host_name=host_name() if host is None else host)
     config = homes_expanded(config, str(path))
-    problems = font_problems(config, str(path))
+    problems = font_problems(config, str(path)) + zone_problems(config, str(path))
     if problems:
         raise ConfigError(problems)
     return config
@@ -93,6 +96,25 @@ def homes_expanded(config: Config, source: str) -> Config:
     if problems:
         raise ConfigError(problems)
     return dataclasses.replace(config, **changed) if changed else config
+
+
+def zone_problems(config: Config, source: str) -> list[str]:
+    """The schedule's zone must be one this box's tz database holds."""
+    problem = zone_problem(config.schedule.timezone)
+    return [f"{source}: schedule.timezone: {problem}"] if problem else []
+
+
+def checked_fleet(text: str, source: str = FLEET_FILE) -> Fleet:
+    """The fleet file parsed by the core's rules, and every zone a role or box names found in the tz
+    database; ConfigError with every problem otherwise."""
+    fleet = parse_fleet(text, source)
+    layers = [(f"roles.{name}", layer) for name, layer in fleet.roles.items()]
+    layers += [(f"boxes.{name}", layer) for name, layer in fleet.boxes.items()]
+    problems = [f"{source}: {where}.schedule.timezone: {problem}" for where, layer in layers
+                if (problem := zone_problem(str(layer.get("schedule", {}).get("timezone", ""))))]
+    if problems:
+        raise ConfigError(problems)
+    return fleet
 
 
 def font_problems(config: Config, source: str) -> list[str]:

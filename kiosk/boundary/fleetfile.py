@@ -18,12 +18,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.boundary.configfile import config_from_text, host_name, read_config_text
+from kiosk.boundary.configfile import checked_fleet, config_from_text, host_name, read_config_text
 from kiosk.boundary.files import open_regular_file, write_atomically
 from kiosk.core.catalogue import FLEET_FILE
 from kiosk.core.config import MAX_CONFIG_BYTES, Config
 from kiosk.core.errors import ConfigError, UnsafeFile
-from kiosk.core.fleet import Fleet, parse_fleet
+from kiosk.core.fleet import Fleet
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def fleet_state(text: str | None, unreadable: tuple[str, ...], state_dir: Path) 
         if text is None:
             kept.unlink(missing_ok=True)  # withdrawn centrally: the box's own config alone
             return FleetState()
-        fleet = parse_fleet(text)
+        fleet = checked_fleet(text)
     except ConfigError as exc:
         return FleetState(*_kept(kept), refused=tuple(exc.problems))
     except OSError as exc:
@@ -164,7 +164,7 @@ def _kept(kept: Path) -> tuple[Fleet | None, str | None]:
         text = read_text(kept)
         if text is None:
             return None, None
-        fleet = parse_fleet(text)
+        fleet = checked_fleet(text)
     except (ConfigError, OSError):
         return None, None
     return fleet, fleet.version

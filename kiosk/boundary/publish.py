@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
+from kiosk.boundary.configfile import checked_fleet
 from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
 from kiosk.boundary.folder import list_folder
 from kiosk.boundary.staticsite import (
@@ -48,7 +49,7 @@ from kiosk.boundary.staticsite import (
 )
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError
-from kiosk.core.fleet import Fleet, empty_selections, parse_fleet
+from kiosk.core.fleet import Fleet, empty_selections
 from kiosk.core.manifest import (
     Manifest, ManifestError, ManifestFile, check_path, is_publishable, manifest_version, path_conflicts,
 )
@@ -274,7 +275,7 @@ def refuse_a_fleet_file_boxes_refuse(path: Path) -> Fleet:
     """The fleet file, checked as each box checks it; PublishError with every problem if every box would refuse it
     whole (a key only each box may set included)."""
     try:
-        return parse_fleet(path.read_text(encoding="utf-8"), source=FLEET_FILE)
+        return checked_fleet(path.read_text(encoding="utf-8"), source=FLEET_FILE)
     except (OSError, UnicodeDecodeError) as exc:
         raise PublishError([f"{FLEET_FILE}: cannot be read: {exc}"]) from None
     except ConfigError as exc:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.core.admission import Admission
 from kiosk.core.catalogue import Catalogue
@@ -48,10 +48,12 @@ class Director:
     """Decides what the screen shows; `kiosk.app.show.Show` carries out its effects."""
 
     def __init__(self, config: Config, listed: Catalogue, saved: SavedState, slide_folder: Path,
-                 local_zone: dt.tzinfo | None = None, fleet: dict[str, Any] | None = None,
+                 zones: Callable[[str], dt.tzinfo] | None = None, fleet: dict[str, Any] | None = None,
                  trust: dict[str, Any] | None = None) -> None:
         self.config = config
-        self.local_zone = local_zone
+        # The zone `schedule.timezone` names ("" for the box's own), looked up by the boundary
+        # (kiosk.boundary.clock.zone_named); without one, the process's local time.
+        self.zones = zones
         self.slide_folder = slide_folder  # fixed at start, like the watcher
         self.content = Admission(listed, saved.unusable, playlist_settings(config))
         self.frames = Prepared(cache_bytes(config, None))
@@ -88,15 +90,20 @@ class Director:
     def fading(self) -> bool:
         return self.stage.fading
 
+    @property
+    def zone(self) -> dt.tzinfo | None:
+        """The schedule's zone: the one `schedule.timezone` names, or the box's own, with its DST rules."""
+        return None if self.zones is None else self.zones(self.config.schedule.timezone)
+
     def local(self, wall: dt.datetime) -> dt.datetime:
-        """The wall-clock time in the schedule's zone (the box's own, with its DST rules, if none is set)."""
-        return wall.astimezone(self.config.schedule.zone or self.local_zone)
+        """The wall-clock time in the schedule's zone."""
+        return wall.astimezone(self.zone)
 
     def snapshot(self) -> ShowState:
         """The state the status and the info overlay tell (kiosk.core.showstatus)."""
         shown, content, counts = self.stage.on_screen, self.content, self.stage.counts
         return ShowState(
-            self.config.box.name, self.config.box.role, self.config.schedule.zone or self.local_zone,
+            self.config.box.name, self.config.box.role, self.zone,
             self.hours.screen_on, self.paused_remaining is not None,
             None if shown is None else shown.entry, None if shown is None else shown.started_wall,
             content.catalogue, len(content.awaiting), content.unusable_now(), content.unusable, content.retry,

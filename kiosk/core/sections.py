@@ -12,12 +12,10 @@ config.yaml and the fleet file alike, is kiosk.core.sectionreader
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from kiosk.core import rules
 from kiosk.core.assets import DEFAULT_FONT
@@ -264,11 +262,6 @@ class ScheduleConfig(Section):
     def timetable(self) -> Schedule:
         """The hours and dates together: when the screen is on."""
         return Schedule(self.hours, self.dates[0], self.dates[1])
-
-    @functools.cached_property
-    def zone(self) -> dt.tzinfo | None:
-        """The schedule's time zone; None means the box's own."""
-        return ZoneInfo(self.timezone) if self.timezone else None
 
 
 @dataclass(frozen=True)
