@@ -492,7 +492,7 @@ NIGHTS = 'schedule:\n  hours: "07:00-23:00"\n  timezone: Asia/Seoul\n  display_o
 
 def test_the_screen_turns_off_at_the_minute_and_back_on_exactly_on_time():
     box = Box(config_of(FAST + NIGHTS), wall=dt.datetime(2026, 12, 18, 22, 59, 50, tzinfo=SEOUL))
-    box.run_until(lambda: len(box.started()) >= 1 and not box.director.screen_on, step=0.5)
+    box.run_until(lambda: len(box.started()) >= 1 and not box.director.hours.screen_on, step=0.5)
     assert box.director.on_screen is None and box.director.upcoming is None
     assert RunDisplayCommand("panel off", "display-off") in box.effects
     assert ShowStill(None) in box.effects
@@ -508,17 +508,17 @@ def test_the_screen_turns_off_at_the_minute_and_back_on_exactly_on_time():
 def test_starting_while_off_shows_no_slide_and_says_when_it_comes_back():
     box = Box(config_of(FAST + NIGHTS), wall=dt.datetime(2026, 12, 18, 3, 0, tzinfo=SEOUL))
     box.run_until(lambda: box.now - box.start > 60, step=5)
-    assert box.started() == [] and not box.director.screen_on
+    assert box.started() == [] and not box.director.hours.screen_on
     assert Notify("ready", "screen off until 2026-12-18T07:00+09:00") in box.effects
 
 
 def test_an_unsynchronised_clock_never_turns_the_screen_off():
     box = Box(config_of(FAST + NIGHTS), wall=dt.datetime(2026, 12, 18, 3, 0, tzinfo=SEOUL), trusted=False)
     box.run_until(lambda: len(box.started()) == 2)
-    assert box.director.screen_on
+    assert box.director.hours.screen_on
     box.trusted = True
     box.advance()
-    assert not box.director.screen_on
+    assert not box.director.hours.screen_on
 
 
 def test_the_off_slide_shows_once_the_worker_has_it_and_a_broken_one_leaves_black(caplog):
@@ -631,17 +631,17 @@ def test_an_override_shows_at_once_and_the_rotation_goes_on_where_it_left():
 def test_an_override_asked_for_off_hours_lights_the_screen_at_night():
     night = dt.datetime(2026, 12, 18, 3, 0, tzinfo=SEOUL)
     box = Box(config_of(FAST + NIGHTS), wall=night)
-    assert not box.director.screen_on
+    assert not box.director.hours.screen_on
     box.send(ContentChanged(with_override(slides(), "override/safety.png", off_hours=True)))
     box.run_until(lambda: box.started() == ["override/safety.png"], limit=5)
-    assert box.director.screen_on and RunDisplayCommand("panel on", "display-on") in box.effects
+    assert box.director.hours.screen_on and RunDisplayCommand("panel on", "display-on") in box.effects
     box.send(ContentChanged(slides()))
     box.advance(0.1)
-    assert not box.director.screen_on
+    assert not box.director.hours.screen_on
     plain = Box(config_of(FAST + NIGHTS), wall=night)
     plain.send(ContentChanged(with_override(slides(), "override/daytime.png")))
     plain.advance(5)
-    assert plain.started() == [] and not plain.director.screen_on
+    assert plain.started() == [] and not plain.director.hours.screen_on
 
 
 def test_boxes_of_a_sync_group_start_their_slides_at_the_same_wall_clock_moments():
@@ -746,8 +746,8 @@ def test_the_schedule_turning_the_screen_off_ends_the_slides_on_it_even_mid_fade
     box.run_until(lambda: len(box.started()) == 2 and box.director.fading, step=0.01)
     box.now = box.start + 4.0 + 0.0  # 23:00:00, while the second slide fades in
     box.advance()
-    if box.director.screen_on:
-        box.run_until(lambda: not box.director.screen_on, step=0.01, limit=1)
+    if box.director.hours.screen_on:
+        box.run_until(lambda: not box.director.hours.screen_on, step=0.01, limit=1)
     records = [effect.record for effect in box.of(RecordSlide)]
     shown = lefts(box)
     assert set(shown) == {record["time"] for record in records}, "both the one fading out and the one fading in"

@@ -362,13 +362,13 @@ def test_an_unsynchronised_clock_is_said_once_and_shown_in_the_status(tmp_path, 
     box.show.open()
     for _ in range(20):
         box.show.step()
-    assert box.show.director.screen_on and box.show.slides_shown >= 1
+    assert box.show.director.hours.screen_on and box.show.slides_shown >= 1
     assert caplog.text.count("the system clock is not synchronised yet") == 1
     assert box.show.monitor.status()["clock_synchronised"] is False
     synchronised[0] = True
     box.clock.advance(11)  # asked again every 10 s
     box.show.step()
-    assert not box.show.director.screen_on
+    assert not box.show.director.hours.screen_on
 
 
 # --- the loop under load and fault --------------------------------------------------------

@@ -51,9 +51,7 @@ class Director:
                  zones: Callable[[str], dt.tzinfo] | None = None, fleet: dict[str, Any] | None = None,
                  trust: dict[str, Any] | None = None) -> None:
         self.config = config
-        # The zone `schedule.timezone` names ("" for the box's own), looked up by the boundary
-        # (kiosk.boundary.clock.zone_named); without one, the process's local time.
-        self.zones = zones
+        self.zones = zones  # schedule.timezone -> its zone, "" the box's own: kiosk.boundary.clock.zone_named
         self.slide_folder = slide_folder  # fixed at start, like the watcher
         self.content = Admission(listed, saved.unusable, playlist_settings(config))
         self.frames = Prepared(cache_bytes(config, None))
@@ -83,20 +81,15 @@ class Director:
         return self.lineup.paused_remaining
 
     @property
-    def screen_on(self) -> bool:
-        return self.hours.screen_on
-
-    @property
     def fading(self) -> bool:
         return self.stage.fading
 
     @property
     def zone(self) -> dt.tzinfo | None:
-        """The schedule's zone: the one `schedule.timezone` names, or the box's own, with its DST rules."""
-        return None if self.zones is None else self.zones(self.config.schedule.timezone)
+        """The schedule's zone, with its DST rules (without `zones`, the process's own)."""
+        return self.zones(self.config.schedule.timezone) if self.zones else None
 
     def local(self, wall: dt.datetime) -> dt.datetime:
-        """The wall-clock time in the schedule's zone."""
         return wall.astimezone(self.zone)
 
     def snapshot(self) -> ShowState:
