@@ -79,17 +79,22 @@ def make_clip(
     return path
 
 
+def _mux_one_silent_chunk(out: av.container.OutputContainer, sound: av.audio.stream.AudioStream) -> None:
+    """1,024 samples of stereo silence at 48 kHz, encoded and muxed: the only sound a clip needs."""
+    chunk = av.AudioFrame(format="fltp", layout="stereo", samples=1024)
+    for plane in chunk.planes:
+        plane.update(bytes(plane.buffer_size))
+    chunk.sample_rate = 48000
+    chunk.pts = 0
+    for packet in [*sound.encode(chunk), *sound.encode()]:
+        out.mux(packet)
+
+
 def make_audio_only(path: Path) -> Path:
     """An AAC-only MP4, as a voice memo is."""
     with av.open(str(path), "w") as out:
         sound = out.add_stream("aac", rate=48000)
-        chunk = av.AudioFrame(format="fltp", layout="stereo", samples=1024)
-        for plane in chunk.planes:
-            plane.update(bytes(plane.buffer_size))
-        chunk.sample_rate = 48000
-        chunk.pts = 0
-        for packet in [*sound.encode(chunk), *sound.encode()]:
-            out.mux(packet)
+        _mux_one_silent_chunk(out, sound)
     return path
 
 
@@ -100,13 +105,7 @@ def make_no_frames(path: Path) -> Path:
         stream.width, stream.height = 96, 54
         stream.pix_fmt = "yuv420p"
         sound = out.add_stream("aac", rate=48000)
-        chunk = av.AudioFrame(format="fltp", layout="stereo", samples=1024)
-        for plane in chunk.planes:
-            plane.update(bytes(plane.buffer_size))
-        chunk.sample_rate = 48000
-        chunk.pts = 0
-        for packet in [*sound.encode(chunk), *sound.encode()]:
-            out.mux(packet)
+        _mux_one_silent_chunk(out, sound)
     return path
 
 
