@@ -8,6 +8,7 @@ use for incomplete files never become slides.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import itertools
 import operator
@@ -18,9 +19,12 @@ from typing import Iterable, Mapping
 
 from kiosk.core.errors import SidecarError
 from kiosk.core.sidecar import SIDECAR_SUFFIXES, SlideMeta, parse_sidecar
+from kiosk.core.videofacts import VIDEO_SUFFIXES, is_video
 
 # HEIC/HEIF (iPhones) and AVIF (many Android phones) too: kiosk.picture.decoder reads them.
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".heic", ".heif", ".avif")
+# What a slide may be: a picture, or a video (kiosk.picture.video plays them).
+SLIDE_SUFFIXES = PICTURE_SUFFIXES + VIDEO_SUFFIXES
 # override/ holds what staff put on every screen at once (override/<role>/ on one role's).
 KIND_BY_FOLDER = {"contribute": "contribute", "answers": "answer", "override": "override"}
 KINDS = ("contribute", "answer", "override")
@@ -50,7 +54,7 @@ def kind_of(path: str) -> str | None:
         return _kind_of_odd_path(path) if top in ("", ".") else None
     if "/" not in rest:  # the usual "answers/NAME.jpg": one name to check
         dot = rest.rfind(".")
-        if dot <= 0 or rest[0] in ".~" or rest[dot:].lower() not in PICTURE_SUFFIXES:
+        if dot <= 0 or rest[0] in ".~" or rest[dot:].lower() not in SLIDE_SUFFIXES:
             return None
         return kind
     return _kind_of_odd_path(path)
@@ -63,7 +67,7 @@ def _kind_of_odd_path(path: str) -> str | None:
         return None
     name = parts[-1]
     dot = name.rfind(".")
-    if dot <= 0 or name[dot:].lower() not in PICTURE_SUFFIXES:
+    if dot <= 0 or name[dot:].lower() not in SLIDE_SUFFIXES:
         return None
     return KIND_BY_FOLDER.get(parts[0])
 
@@ -102,16 +106,21 @@ NO_META = SlideMeta()  # one, shared by every slide without a sidecar
 
 @dataclass(frozen=True, slots=True)  # thousands of them: no dict each
 class FileInfo:
-    """One file of the slide folder as the scanner saw it."""
+    """One file of the slide folder as the scanner saw it.
+
+    `length`, for a video only: how long one play lasts by its header (seconds), or why the scanner
+    could not tell (text). The scanner reads it once per version of the file (kiosk.boundary.folder).
+    """
 
     path: str
     size: int
     mtime_ns: int
+    length: float | str | None = None
 
 
 @dataclass(frozen=True, slots=True)  # thousands of them: no dict each
 class Slide:
-    """A picture that can be shown, with its sidecar's settings."""
+    """A picture or a video that can be shown, with its sidecar's settings (and a video's length in them)."""
 
     path: str
     kind: str
@@ -332,6 +341,12 @@ def slide_for(info: FileInfo,
         # Nothing to decode: no need to send it to the worker to learn that.
         return None, f"{info.path}: skipped: an empty file (it is shown once it has content)"
     meta, problem = _meta_for(info.path, sidecar_texts)
+    if is_video(info.path):
+        length = info.length
+        if not isinstance(length, float) or not 0 < length <= 86_400:
+            reason = length if isinstance(length, str) else "how long it lasts is not known"
+            return None, f"{info.path}: skipped: {reason}"
+        meta = dataclasses.replace(meta, video_seconds=length)
     return Slide(info.path, kind, info.size, info.mtime_ns, meta), problem
 
 

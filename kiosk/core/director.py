@@ -193,7 +193,9 @@ class Director:
             return []
         if isinstance(message, FrameFailed):
             self.content.failed(message.key, message.reason, message.passing, now)
-            return self.lineup.failed(message.key, self.rotation, now, request=not self.stage.fading)
+            shown = self.stage.on_screen
+            return self.lineup.failed(message.key, self.rotation, now, not self.stage.fading,
+                                      shown.key if shown is not None else None)
         if isinstance(message, ContentChanged):
             for path in self.content.listed_changed(message.catalogue, message.changed, message.removed):
                 self.frames.forget(path)

@@ -61,6 +61,15 @@ class Present:
 
 
 @dataclass(frozen=True)
+class PlayVideo:
+    """The video presented (its first frame) plays: frame 0 at the monotonic moment `starts`, each frame
+    after it when the time since then asks for it (kiosk.core.videoclock)."""
+
+    key: FrameKey
+    starts: float
+
+
+@dataclass(frozen=True)
 class Blend:
     """One frame of the running fade, `progress` from 0 to 1."""
 
@@ -135,6 +144,6 @@ class PublishStatus:
 
 
 Effect: TypeAlias = (
-    RequestFrame | ConfigureWorker | HoldWorker | ReleaseWorker | PrepareSurface | Present | Blend | EndFade
+    RequestFrame | ConfigureWorker | HoldWorker | ReleaseWorker | PrepareSurface | Present | PlayVideo | Blend | EndFade
     | Redraw | ShowStill | RecordSlide | SlideLeft | SlideBegan | Notify | RunDisplayCommand | PublishStatus
 )

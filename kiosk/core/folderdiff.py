@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from kiosk.core.catalogue import (
-    PICTURE_SUFFIXES, Catalogue, FileInfo, Slide, UnreadableSidecar, kind_of, picture_stem, slide_for,
+    SLIDE_SUFFIXES, Catalogue, FileInfo, Slide, UnreadableSidecar, kind_of, picture_stem, slide_for,
 )
 from kiosk.core.messages import ContentChanged
 from kiosk.core.settling import Settler
 from kiosk.core.sidecar import SIDECAR_SUFFIXES
 
 SMALL_FOLDER_FILES = 64  # a folder with no more files than this is looked at whole when it changes
-_USUAL_SUFFIXES = (*PICTURE_SUFFIXES, *(suffix.upper() for suffix in PICTURE_SUFFIXES))
+_USUAL_SUFFIXES = (*SLIDE_SUFFIXES, *(suffix.upper() for suffix in SLIDE_SUFFIXES))
 
 Sidecars = Mapping[str, "str | UnreadableSidecar"]
 

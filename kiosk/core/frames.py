@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Collection
 
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import Entry
+from kiosk.core.videoclock import VideoPlan
 
 if TYPE_CHECKING:
     import mmap  # a frame's pixels may be a mapping the picture layer made; the core only holds it
@@ -25,6 +26,7 @@ class FrameKey:
     caption: str
     kind: str
     layout: Layout
+    video: VideoPlan | None = None  # a video: its frame is the first, and the slot plays the rest
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Frame:
 
 
 def frame_key(entry: Entry, layout: Layout) -> FrameKey:
-    return FrameKey(entry.path, entry.version, entry.caption, entry.kind, layout)
+    return FrameKey(entry.path, entry.version, entry.caption, entry.kind, layout, entry.video)
 
 
 class FrameCache:

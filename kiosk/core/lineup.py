@@ -144,8 +144,12 @@ class Lineup:
             upcoming.warned_slow = True
         return [] if self.frames.asked_for(upcoming.key) else self.frames.request(upcoming.key, Priority.NEXT)
 
-    def failed(self, key: FrameKey, shown: Rotation, now: float, request: bool) -> list[Effect]:
-        """A frame failed: if it was the next slide's, choose again; if planned ahead, plan again."""
+    def failed(self, key: FrameKey, shown: Rotation, now: float, request: bool,
+               on_screen: FrameKey | None = None) -> list[Effect]:
+        """A frame failed: if it was the next slide's, choose again; if planned ahead, plan again; if the
+        slide on screen's (a video failing as it plays), the next slide now: never a frozen screen."""
+        if key == on_screen:
+            return self.bring_forward(now)
         upcoming = self._upcoming
         if upcoming is not None and upcoming.key == key:
             # Choose again from the rotation before the failed pick, without it. No

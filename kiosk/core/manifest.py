@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, PICTURE_SUFFIXES, is_temporary_name
+from kiosk.core.catalogue import FLEET_FILE, KIND_BY_FOLDER, SLIDE_SUFFIXES, is_temporary_name
 from kiosk.core.errors import ManifestError as ManifestError  # what parse_manifest raises, named here too
 from kiosk.core.sidecar import SIDECAR_SUFFIXES
 from kiosk.core.values import excerpt, is_utf8_name, loads_json
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-PUBLISHABLE_SUFFIXES = PICTURE_SUFFIXES + SIDECAR_SUFFIXES
+PUBLISHABLE_SUFFIXES = SLIDE_SUFFIXES + SIDECAR_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from kiosk.core.rotation import Rotation, member_path
 from kiosk.core.schedule import Schedule
 from kiosk.core.sections import Config, default
 from kiosk.core.sidecar import within_window
-from kiosk.core.values import printable_name
+from kiosk.core.values import MAX_SECONDS, printable_name
+from kiosk.core.videoclock import VideoPlan
 
 FALLBACK_PATH = "(fallback)"
 
@@ -45,6 +46,8 @@ class PlaylistSettings:
     new_first: bool = default("playlist.new_first")
     contribute_seconds: float = default("timing.contribute_seconds")
     answer_seconds: float = default("timing.answer_seconds")
+    # A video holds its first frame while it fades in: its turn is this much longer than its video.
+    fade_seconds: float = default("timing.transition_seconds")
     kinds: tuple[str, ...] = default("playlist.kinds")
     include: tuple[str, ...] = default("playlist.include")
     exclude: tuple[str, ...] = default("playlist.exclude")
@@ -61,6 +64,7 @@ def playlist_settings(config: Config) -> PlaylistSettings:
         new_first=config.playlist.new_first,
         contribute_seconds=config.timing.contribute_seconds,
         answer_seconds=config.timing.answer_seconds,
+        fade_seconds=config.timing.transition_seconds if config.timing.transition == "fade" else 0.0,
         kinds=config.playlist.kinds,
         include=config.playlist.include,
         exclude=config.playlist.exclude,
@@ -82,13 +86,14 @@ def play_record(start: dt.datetime, path: str, kind: str, seconds: float) -> dic
 
 @dataclass(frozen=True)
 class Entry:
-    """One slide to show: what, of which kind, for how long, with which caption."""
+    """One slide to show: what, of which kind, for how long, with which caption; a video's plan."""
 
     path: str
     kind: str
     seconds: float
     caption: str = ""
     version: tuple[int, int] = (0, 0)
+    video: VideoPlan | None = None
 
     @property
     def is_fallback(self) -> bool:
@@ -173,9 +178,15 @@ def plan(
 
 def entry_for(slide: Slide, settings: PlaylistSettings) -> Entry:
     """The entry that shows this slide with these settings."""
+    meta = slide.meta
+    if meta.video_seconds is not None:
+        # A video lasts its own length (its plays, or its sidecar's seconds), after the fade in on its first frame.
+        plan = VideoPlan(meta.video_seconds, meta.loop or 1, meta.seconds, meta.audio)
+        seconds = min(settings.fade_seconds + plan.length, MAX_SECONDS)
+        return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version, plan)
     default = settings.answer_seconds if slide.kind == "answer" else settings.contribute_seconds
-    seconds = slide.meta.seconds if slide.meta.seconds is not None else default
-    return Entry(slide.path, slide.kind, seconds, slide.meta.caption, slide.version)
+    seconds = meta.seconds if meta.seconds is not None else default
+    return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version)
 
 
 def _any_answer(catalogue: Catalogue, skip: Collection[str], now: dt.datetime) -> bool:

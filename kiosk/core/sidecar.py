@@ -1,4 +1,5 @@
-"""Sidecar files: NAME.yaml (caption, seconds, start, end, off_hours) or NAME.txt (caption).
+"""Sidecar files: NAME.yaml (caption, seconds, start, end, off_hours; for a video also loop and audio)
+or NAME.txt (caption).
 
 Pure parsing of text that the folder scanner has already read. A broken
 sidecar raises SidecarError; the caller reports it and shows the picture
@@ -19,7 +20,8 @@ SIDECAR_SUFFIXES = (".yaml", ".yml", ".txt")
 MAX_SIDECAR_BYTES = 64 * 1024
 # Longer than any caption fits on a screen; the band shrinks and ellipsises well before.
 MAX_CAPTION_CHARACTERS = 2_000
-_KEYS = ("caption", "seconds", "start", "end", "off_hours")
+_KEYS = ("caption", "seconds", "start", "end", "off_hours", "loop", "audio")
+MAX_LOOPS = 1000  # plays of a video in one turn (kiosk.core.videoclock holds a slot to the same)
 
 Moment = dt.date | dt.datetime
 
@@ -33,6 +35,9 @@ class SlideMeta:
     start: Moment | None = None
     end: Moment | None = None
     off_hours: bool = False  # an override shown even while the schedule has the screen off
+    loop: int | None = None  # a video: plays in one turn (its `seconds`, if given, rule instead)
+    audio: bool = False  # a video: its sound is kept at publish and played where display.audio is on
+    video_seconds: float | None = None  # a video: how long one play lasts (the folder scanner's probe, not a key)
 
 
 def parse_sidecar(text: str, suffix: str) -> SlideMeta:
@@ -46,7 +51,7 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     if data is None:
         return SlideMeta()
     if not isinstance(data, dict):
-        raise SidecarError("must be a mapping with caption, seconds, start, end or off_hours")
+        raise SidecarError("must be a mapping with caption, seconds, start, end, off_hours, loop or audio")
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise SidecarError(f"unknown key {excerpt(unknown[0])}; known keys: {', '.join(_KEYS)}")
@@ -63,6 +68,12 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     off_hours = data.get("off_hours", False)
     if not isinstance(off_hours, bool):
         raise SidecarError(f"off_hours must be true or false, got {excerpt(off_hours)}")
+    loop = data.get("loop")
+    if loop is not None and (isinstance(loop, bool) or not isinstance(loop, int) or not 1 <= loop <= MAX_LOOPS):
+        raise SidecarError(f"loop must be a whole number of plays from 1 to {MAX_LOOPS}, got {excerpt(loop)}")
+    audio = data.get("audio", False)
+    if not isinstance(audio, bool):
+        raise SidecarError(f"audio must be true or false, got {excerpt(audio)}")
     if start is not None and end is not None and _comparable(start, True) > _comparable(end, False):
         raise SidecarError(f"start {start} is after end {end}")
     return SlideMeta(
@@ -71,6 +82,8 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
         start=start,
         end=end,
         off_hours=off_hours,
+        loop=loop,
+        audio=audio,
     )
 
 

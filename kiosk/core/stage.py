@@ -16,7 +16,8 @@ from typing import Any
 
 from kiosk.core.admission import Listed
 from kiosk.core.effects import (
-    Blend, Effect, EndFade, Notify, Present, PublishStatus, RecordSlide, ReleaseWorker, SlideBegan, SlideLeft,
+    Blend, Effect, EndFade, Notify, PlayVideo, Present, PublishStatus, RecordSlide, ReleaseWorker, SlideBegan,
+    SlideLeft,
 )
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.journal import left_time
@@ -91,6 +92,11 @@ class Stage:
                 self.fade = Fade(now, fade_seconds)
                 effects += lineup.hold_for_fade()
                 effects += self.draw_fade(now)
+        if upcoming.key.video is not None:
+            # Its first frame is on screen (presented above, or still there); it moves once the fade is over,
+            # counted from the moment due (in a sync group, from the wall clock), not from when this ran.
+            in_turn = not first and not upcoming.out_of_turn
+            effects.append(PlayVideo(upcoming.key, (upcoming.due if in_turn else now) + fade_seconds))
         effects += lineup.release_hold_for_due()  # a cut, or the same picture again: the worker may go on
         effects += self.left(previous, now)  # a cut, or the same picture again: it left as this one began
         entry = upcoming.entry

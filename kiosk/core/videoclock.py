@@ -27,8 +27,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-MAX_LOOPS = 1000
-MAX_SLOT_SECONDS = 24 * 3600.0  # a slot longer than a day is a mistake in a sidecar
+from kiosk.core.sidecar import MAX_LOOPS
+from kiosk.core.values import MAX_SECONDS as MAX_SLOT_SECONDS  # a slot longer than a day is a mistake
 MAX_FRAMES = 24 * 3600 * 240  # a day of video at the highest frame rate a video may have
 
 
@@ -127,6 +127,29 @@ class Slot:
     def position(self, play: int, index: int) -> int:
         """The position of the clip's frame `index` in its `play`-th play (from 0)."""
         return play * len(self.clip) + index
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    """A video's turn as the rotation plans it: one play's length (from the folder scanner's probe) and
+    what its sidecar asks: `loop` plays, or exactly `seconds` (trimmed, or looped to fill them), and sound."""
+
+    play_seconds: float
+    loop: int = 1
+    seconds: float | None = None
+    audio: bool = False
+
+    @property
+    def length(self) -> float:
+        """Seconds of video in the turn (at most a day)."""
+        wanted = self.seconds if self.seconds is not None else self.play_seconds * self.loop
+        return min(wanted, MAX_SLOT_SECONDS)
+
+    def slot(self, clip: Clip) -> Slot:
+        """The slot for the clip as the decoder found it (its length may differ a little from the probe's)."""
+        if self.seconds is None and clip.duration * self.loop <= MAX_SLOT_SECONDS:
+            return Slot(clip, self.loop)
+        return Slot(clip, seconds=self.length)
 
 
 @dataclass(frozen=True)

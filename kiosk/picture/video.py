@@ -325,7 +325,19 @@ class VideoDecoder:
 
 def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
     """A decoded frame stood upright, fitted to the layout as a picture is, turned for the panel and
-    packed in its pixel format.
+    packed in its pixel format."""
+    return frame_buffer(to_panel(fitted_picture(frame, rotation, layout), layout.rotation), layout.pixel_format)
+
+
+def upright_picture(frame: av.VideoFrame, rotation: int) -> Image.Image:
+    """A decoded frame at its own size, stood upright: a video's poster before it is composed."""
+    picture = frame.to_image()
+    transpose = _UPRIGHT.get(rotation)
+    return picture if transpose is None else picture.transpose(transpose)
+
+
+def fitted_picture(frame: av.VideoFrame, rotation: int, layout: Layout) -> Image.Image:
+    """A decoded frame stood upright and fitted to the layout as a picture is, as viewers see it.
 
     FFmpeg's scaler does the scaling, on the frame as stored; Pillow then
     turns, crops (cover) or frames (contain, blur) the already small picture.
@@ -339,8 +351,33 @@ def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mm
     transpose = _UPRIGHT.get(rotation)
     if transpose is not None:
         picture = picture.transpose(transpose)
-    fitted = fit_picture(picture, layout.size, layout.fit, layout.background)
-    return frame_buffer(to_panel(fitted, layout.rotation), layout.pixel_format)
+    return fit_picture(picture, layout.size, layout.fit, layout.background)
+
+
+def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
+    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
+    scanner lists for the rotation. Raises as `probe_video` does."""
+    name = _name(path, root)
+    try:
+        handle = open_regular_file(path, root)
+    except UnsafeFile as exc:
+        raise UnsafeFile(f"{name}: {exc}") from None
+    except FileNotFoundError:
+        raise PassingError(f"{name}: the file is gone") from None
+    except OSError as exc:
+        raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
+    with handle:
+        if os.fstat(handle.fileno()).st_size > limits.max_bytes:
+            raise VideoError(f"{name}: over the limit of {limits.max_bytes:,} bytes for a video file")
+        try:
+            container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
+        except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
+            raise failure(name, "cannot open", exc) from None
+        with container:
+            header = read_header(name, container, _video_stream(name, container), limits)
+    if header.seconds is None or not 0 < header.seconds <= limits.max_seconds:
+        raise VideoError(f"{name}: the header does not say how long it is")
+    return header.seconds
 
 
 def _video_stream(name: str, container: av.container.InputContainer) -> av.video.stream.VideoStream:
@@ -383,4 +420,5 @@ def failure(name: str, what: str, exc: BaseException) -> KioskError:
     return VideoError(f"{name}: {what}: {str(message)[:200]}")
 
 
-__all__ = ["ClipFrame", "VideoDecoder", "failure", "open_video", "panel_pixels", "probe_video"]
+__all__ = ["ClipFrame", "VideoDecoder", "failure", "fitted_picture", "open_video", "panel_pixels", "probe_video",
+           "upright_picture", "video_seconds"]
