@@ -581,4 +581,4 @@ def test_check_calls_every_png_mode_fine_and_says_what_is_not_shown_as_the_file_
     assert any("16-bit transparent colour" in note for note in report["answers/tbbn2c16.png"]["shown_differently"])
     assert report["answers/moving.gif"]["shown_differently"] == ["animated (2 frames): only the first frame shows"]
     _code, out, _err = run_cli(capsys, "check", "--config", str(config))
-    assert "5 pictures are not shown exactly as their files ask" in out and "0 unusable" in out
+    assert "5 slides are not shown exactly as their files ask" in out and "0 unusable" in out

@@ -162,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Each command's module is imported only when it runs: `check` and `plan` never load SDL.
     if args.command == "run":
         from kiosk.app.run import cmd_run as handler
+    elif args.command == "check":
+        from kiosk.app.check import cmd_check as handler
     elif args.command == "keys":
         from kiosk.app.keys_commands import cmd_keys as handler
     elif args.command in ("publish", "sync"):

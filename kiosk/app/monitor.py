@@ -2,13 +2,15 @@
 
 The status is the director's (kiosk.core.showstatus, from its snapshot)
 with what only the loop knows: whether it still runs, the frame timings,
-the helper threads, whether the system clock is synchronised, and the files
-that could not be written. It goes to the status writer at each slide start
+the frames of video counted as they reached the screen, the helper
+threads, whether the system clock is synchronised, and the files that
+could not be written. It goes to the status writer at each slide start
 (the director's PublishStatus) and at least every STATUS_SECONDS.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any, Callable
@@ -18,6 +20,7 @@ from kiosk.core.clocktrust import ClockTrust
 from kiosk.core.director import Director
 from kiosk.core.framestats import FrameStats
 from kiosk.core.showstatus import overlay_lines, show_status
+from kiosk.core.videoclock import FrameCounts
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,10 @@ class Monitor:
     """The loop's frame statistics, its uptime, and when the status was last handed to the writer."""
 
     def __init__(self, director: Director, sinks: Sinks, clock_trust: ClockTrust, clock: Callable[[], float],
-                 wall_clock: Callable[[], dt.datetime]) -> None:
+                 wall_clock: Callable[[], dt.datetime],
+                 video_counts: Callable[[], FrameCounts] = FrameCounts) -> None:
         self.director, self.sinks, self.clock_trust = director, sinks, clock_trust
+        self.video_counts = video_counts  # frames of video as they reached the screen
         self.clock, self.wall_clock = clock, wall_clock
         self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)  # what was drawn, and when
         self.started_at = clock()
@@ -73,6 +78,7 @@ class Monitor:
         status.update(
             running=self.running,
             frames=self.frame_stats.summary(),
+            video_frames=dataclasses.asdict(self.video_counts()),
             threads=self.sinks.threads(),
             clock_synchronised=self.clock_trust.known,
             state_problems=[writer.problem for writer in self.sinks.writers if writer.problem],

@@ -15,6 +15,7 @@ from kiosk.app.common import (
 from kiosk.boundary.state import BackgroundRecorder, RotationStore, SlideRecorder
 from kiosk.core.config import Config
 from kiosk.core.errors import DisplayError
+from kiosk.core.frames import FrameKey
 
 if TYPE_CHECKING:
     from kiosk.boundary.sync import SyncThread
@@ -161,7 +162,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         screenshots=screenshots, threads=lambda: {thread.thread_name: thread.health() for thread in threads},
         writers=(store, play_log, status_writer, screenshots),
     )
-    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised)
+    from kiosk.boundary.videoplayer import VideoPlayer
+
+    def video_player(key: FrameKey, slide_folder: Path, font: Path) -> VideoPlayer:
+        return VideoPlayer(key, slide_folder, font, inbox)
+
+    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised, players=video_player)
     running.update(show=show, config_watcher=config_watcher)
     if stopping:
         show.stop()  # a signal came during start-up

@@ -20,11 +20,13 @@ from typing import Callable, assert_never
 from kiosk.app.monitor import Monitor
 from kiosk.app.sinks import ScreenLike, Sinks, WorkerLike
 from kiosk.app.surfaces import Surfaces
+from kiosk.app.videos import PlayerMaker, Videos
 from kiosk.core.clocktrust import ClockTrust
 from kiosk.core.director import Director
 from kiosk.core.effects import (
-    Blend, ConfigureWorker, Effect, EndFade, HoldWorker, Notify, PrepareSurface, Present, PublishStatus,
-    RecordSlide, Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan, SlideLeft,
+    Blend, ConfigureWorker, Effect, EndFade, HoldWorker, Notify, PlayVideo, PrepareSurface, Present,
+    PublishStatus, RecordSlide, Redraw, ReleaseWorker, RequestFrame, RunDisplayCommand, ShowStill, SlideBegan,
+    SlideLeft,
 )
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,14 @@ class Show:
     def __init__(self, director: Director, screen: ScreenLike, worker: WorkerLike, inbox: "queue.Queue[object]",
                  sinks: Sinks, clock_synchronised: Callable[[], bool | None] = lambda: True,
                  clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], dt.datetime] = local_now,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, players: PlayerMaker | None = None) -> None:
         self.director, self.screen, self.worker, self.inbox, self.sinks = director, screen, worker, inbox, sinks
         self.clock_synchronised = clock_synchronised  # asked when the clock trust says so
         self.clock, self.wall_clock, self.sleep = clock, wall_clock, sleep
         self.clock_trust = ClockTrust()
-        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock)
+        config = director.config
+        self.videos = Videos(players, config.slides.folder, config.captions.font)  # video slides' players
+        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock, lambda: self.videos.counts)
         self.surfaces = Surfaces(screen, sinks.screenshots)
         self._stop_requested = False
 
@@ -86,6 +90,7 @@ class Show:
                 self.step(deadline)
         finally:
             self._carry_out(self.director.close(self.clock()))  # the slide on screen leaves it now
+            self.videos.close()
             self.monitor.ended()
             self.sinks.power.stop()
             self.screen.close()
@@ -108,10 +113,14 @@ class Show:
         self._drain_inbox()
         now = self.clock()
         self._carry_out(director.advance(now, self.wall_clock(), self._trusted(now)))
+        self._video_frame()
         if director.fading:
             self.sleep(max(0.0, 1.0 / director.config.display.max_fps - (self.clock() - now)))
             return
         wait = director.wait_seconds(now)
+        video_wait = self.videos.wait_seconds(self.clock())
+        if video_wait is not None:
+            wait = min(wait, video_wait)
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - now))
         try:
@@ -120,6 +129,20 @@ class Show:
             return
         self._carry_out(director.receive(message, self.clock(), self.wall_clock()))
         self._carry_out(director.settle(self.clock(), self.wall_clock()))
+
+    def _video_frame(self) -> None:
+        """The video on screen moves to the frame its clock asks for, if that frame is ready."""
+        due = self.videos.due(self.clock())
+        if due is None:
+            return
+        frame, done = due
+        try:
+            self.surfaces.update(frame)
+        finally:
+            done()
+        if not self.director.fading:  # in a fade, the next blend draws it
+            self.surfaces.show(self.monitor.overlay())
+            self.monitor.drawn(in_fade=False)
 
     def _trusted(self, now: float) -> bool:
         """Whether the schedule may act on the wall clock (the system is asked every 10 s)."""
@@ -155,11 +178,15 @@ class Show:
                 self.worker.request(key, priority)
             case PrepareSurface(frame):
                 self.surfaces.prepare(frame)
+                self.videos.prepare(frame.key)
             case Present(frame, fade_seconds, from_blank):
+                self.videos.presented(frame.key)
                 self.surfaces.present(frame, from_blank)
                 if fade_seconds <= 0:
                     self.surfaces.show(self.monitor.overlay())
                     self.monitor.drawn(in_fade=False)
+            case PlayVideo(key, starts):
+                self.videos.play(key, starts)
             case Blend(progress):
                 self.surfaces.blend(progress, self.monitor.overlay())
                 self.monitor.drawn(in_fade=True)
@@ -170,6 +197,7 @@ class Show:
             case Redraw():
                 self.surfaces.show(self.monitor.overlay())
             case ShowStill(frame):
+                self.videos.presented(None)
                 self.surfaces.still(frame)
             case HoldWorker():
                 self.worker.hold()
@@ -177,6 +205,7 @@ class Show:
                 self.worker.release()
             case ConfigureWorker(slide_folder, font, max_pixels):
                 self.worker.configure(slide_folder, font, max_pixels)
+                self.videos.configure(slide_folder, font)
             case RecordSlide(state, record):
                 self.sinks.recorder.slide_started(state, record)
             case SlideLeft(time_, path, left):

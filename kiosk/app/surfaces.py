@@ -46,6 +46,10 @@ class Surfaces:
         if self.screenshots is not None:
             self.screenshots.presented(frame)
 
+    def update(self, frame: Any) -> None:
+        """A video's next frame, copied into the surface on screen (drawn by the next show or blend)."""
+        self.screen.update(self._current, frame)
+
     def blend(self, progress: float, overlay: list[str] | None) -> None:
         self.screen.blend(self._fade_from, self._current, progress, overlay)
 

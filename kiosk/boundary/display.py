@@ -16,7 +16,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
 from kiosk.core.errors import DisplayError
-from kiosk.core.frames import Frame
+from kiosk.core.frames import Frame, Pixels
 
 WINDOWED_DEFAULT = (1280, 720)
 
@@ -97,6 +97,13 @@ class Screen:
             # The worker already laid the bytes out as the display does: a copy, no conversion.
             return copied_into(pygame.Surface(frame.size, 0, display), frame)
         return rgb_surface(frame).convert()
+
+    def update(self, surface: pygame.Surface, frame: Pixels) -> None:
+        """A video frame's pixels copied into a surface made by `surface_for` (in place, no new surface)."""
+        if frame.pixel_format == display_pixel_format(self._display()) != "RGB":
+            copied_into(surface, frame)
+        else:
+            surface.blit(rgb_surface(frame), (0, 0))
 
     def blank(self, colour: tuple[int, int, int]) -> pygame.Surface:
         surface = pygame.Surface(self.size).convert()
@@ -211,7 +218,7 @@ def display_pixel_format(surface: pygame.Surface) -> str:
     return _MEMORY_LAYOUTS.get((red, green, blue, alpha), "RGB")
 
 
-def copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
+def copied_into(surface: pygame.Surface, frame: Pixels) -> pygame.Surface:
     """The frame's bytes copied into a 32-bit surface of the same layout."""
     if surface.get_pitch() != frame.size[0] * 4:
         # Padded rows (SDL does not pad 32-bit ones): the converting path is slower, still right.
@@ -225,7 +232,7 @@ def copied_into(surface: pygame.Surface, frame: Frame) -> pygame.Surface:
     return surface
 
 
-def rgb_surface(frame: Frame) -> pygame.Surface:
+def rgb_surface(frame: Pixels) -> pygame.Surface:
     """A 24-bit surface of any frame, whatever its layout (a slow path: converts every pixel)."""
     if frame.pixel_format == "RGB":
         return pygame.image.frombytes(bytes(frame.data), frame.size, "RGB")

@@ -33,6 +33,7 @@ from kiosk.core.catalogue import (
 from kiosk.boundary.files import inside
 from kiosk.core.sidecar import MAX_SIDECAR_BYTES, SIDECAR_SUFFIXES
 from kiosk.core.values import is_utf8_name, printable_name
+from kiosk.core.videofacts import is_video
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def look_at(root: Path, relative: str) -> Listing:
     elif stat.S_ISREG(info.st_mode) and len(parts) >= 2:
         if parts[-1].lower().endswith(SIDECAR_SUFFIXES):
             listing.sidecars[path] = _read_sidecar(full)
-        listing.files.append(FileInfo(path, info.st_size, info.st_mtime_ns))
+        listing.files.append(_file_info(root, path, info))
     return listing
 
 
@@ -158,7 +159,44 @@ def _take_entries(entries: Iterable[os.DirEntry[str]], relative: str, boundary: 
             continue  # a FIFO, socket or device is never a slide and never opened
         if entry.name.lower().endswith(SIDECAR_SUFFIXES):
             listing.sidecars[path] = _read_sidecar(Path(entry.path))
-        listing.files.append(FileInfo(path, info.st_size, info.st_mtime_ns))
+        listing.files.append(_file_info(Path(entry.path[: len(entry.path) - len(path)]), path, info))
+
+
+def _file_info(root: Path, path: str, info: os.stat_result) -> FileInfo:
+    """The file as the catalogue takes it; a video with how long one play lasts, or why that is unknown."""
+    if not is_video(path) or info.st_size == 0:
+        return FileInfo(path, info.st_size, info.st_mtime_ns)
+    return FileInfo(path, info.st_size, info.st_mtime_ns, video_length(root, path, info.st_size, info.st_mtime_ns))
+
+
+_LENGTHS: dict[tuple[str, str, int, int], float | str] = {}
+MAX_LENGTHS = 10_000  # versions of videos remembered; beyond, the oldest are read again when seen
+
+
+def video_length(root: Path, path: str, size: int, mtime_ns: int) -> float | str:
+    """One play's seconds by the video's header, read once per version of the file; or what is wrong.
+
+    A reason that is the file's (no video stream, a header over the limits)
+    is remembered with it; a passing one (gone, an I/O error) is read again
+    at the next listing.
+    """
+    key = (str(root), path, size, mtime_ns)
+    known = _LENGTHS.get(key)
+    if known is not None:
+        return known
+    from kiosk.core.errors import ContentError, PassingError
+    from kiosk.picture.video import video_seconds  # FFmpeg is loaded only where there are videos
+
+    try:
+        length: float | str = video_seconds(root / path, root=root)
+    except PassingError as exc:
+        return str(exc).removeprefix(f"{path}: ")
+    except ContentError as exc:
+        length = str(exc).removeprefix(f"{path}: ")
+    if len(_LENGTHS) >= MAX_LENGTHS:
+        del _LENGTHS[next(iter(_LENGTHS))]
+    _LENGTHS[key] = length
+    return length
 
 
 def _read_sidecar(path: Path) -> str | UnreadableSidecar:

@@ -15,7 +15,7 @@ from kiosk.boundary.display import (
     XRGB8888, WINDOWED_DEFAULT, copied_into, keys_pressed, no_screen_hint, overlay_surface, rgb_surface,
 )
 from kiosk.core.errors import DisplayError
-from kiosk.core.frames import Frame
+from kiosk.core.frames import Frame, Pixels
 
 if TYPE_CHECKING:  # pygame's texture API is loaded when the screen opens, not at import
     from pygame._sdl2.video import Renderer, Window
@@ -45,6 +45,7 @@ class TextureScreen:
         self._window: Window | None = None
         self._renderer: Renderer | None = None
         self._fonts: dict[int, pygame.font.Font] = {}
+        self._staging: pygame.Surface | None = None  # a video frame's pixels on their way to a texture
 
     def open(self) -> tuple[int, int]:
         from pygame._sdl2.sdl2 import error as sdl_error
@@ -103,6 +104,15 @@ class TextureScreen:
         else:
             surface = rgb_surface(frame)
         return Texture.from_surface(self._render(), surface)
+
+    def update(self, texture, frame: Pixels) -> None:
+        """A video frame's pixels uploaded into a texture made by `surface_for` (no new texture)."""
+        if frame.pixel_format != "BGRX":
+            texture.update(rgb_surface(frame))
+            return
+        if self._staging is None or self._staging.get_size() != frame.size:
+            self._staging = pygame.Surface(frame.size, 0, 32, XRGB8888)
+        texture.update(copied_into(self._staging, frame))
 
     def blank(self, colour: tuple[int, int, int]):
         from pygame._sdl2.video import Texture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Collection
+from typing import TYPE_CHECKING, Collection, Protocol
 
 from kiosk.core.layout import Layout
 from kiosk.core.playlist import Entry
@@ -49,6 +49,17 @@ class Frame:
     def pixel_format(self) -> str:
         """The Pillow raw mode of `data`: RGB, RGBX or BGRX."""
         return self.key.layout.pixel_format
+
+
+class Pixels(Protocol):
+    """Panel-sized pixels a screen can draw: a Frame, or one frame of a video playing."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+    @property
+    def data(self) -> bytes | mmap.mmap: ...
+    @property
+    def pixel_format(self) -> str: ...
 
 
 def frame_key(entry: Entry, layout: Layout) -> FrameKey:

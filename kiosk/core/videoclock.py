@@ -91,6 +91,15 @@ class Clip:
             seconds = times[-1] + gap
         return cls(times, seconds)
 
+    @classmethod
+    def from_header(cls, frames: int | None, seconds: float, rate: float) -> Clip:
+        """The clip as a player counts it before decoding: the header's frames (or its seconds times its
+        rate) at its average rate. A variable-rate file's frames are then placed by their own times."""
+        rate = _finite("rate", rate)
+        if not frames:
+            frames = max(1, round(_finite("seconds", seconds) * rate))
+        return cls.at_rate(frames, rate)
+
     def __len__(self) -> int:
         return len(self.times)
 
@@ -178,6 +187,13 @@ def pick(slot: Slot, elapsed: float) -> Pick:
         play, local = play + 1, local - clip.duration
     index = max(0, bisect.bisect_right(clip.times, local) - 1)
     return Pick(play, index, slot.position(play, index), over)
+
+
+def due_seconds(slot: Slot, position: int) -> float:
+    """Seconds from the slot's start to the moment the frame at `position` is due."""
+    clip = slot.clip
+    play, index = divmod(max(0, position), len(clip))
+    return play * clip.duration + clip.times[min(index, len(clip) - 1)]
 
 
 @dataclass(frozen=True)

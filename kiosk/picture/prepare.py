@@ -19,6 +19,7 @@ from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import Frame, FrameKey
 from kiosk.core.layout import Layout
 from kiosk.picture.pixels import frame_buffer
+from kiosk.picture.video import video_poster
 
 FALLBACK_PICTURE = ASSETS_DIR / "fallback.png"
 
@@ -48,6 +49,10 @@ def prepare_frame(
         picture = decode_picture(Path(key.path), max_pixels, layout.size, layout.background)
         plain = replace(layout, fit="contain", title="", footer="", captions=False)
         image = compose_frame(picture, "", key.kind, plain, fonts)
+    elif key.video is not None:
+        # A video's first frame, fitted as playing fits it: the hand-over to the moving frames is seamless.
+        picture = video_poster(slide_folder / key.path, layout, root=slide_folder)
+        image = compose_frame(picture, key.caption, key.kind, layout, fonts)
     else:
         picture = decode_picture(
             slide_folder / key.path, max_pixels, layout.size, layout.background, cover=layout.fit == "cover",

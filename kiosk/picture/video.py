@@ -39,19 +39,12 @@ from PIL import Image
 from kiosk.boundary.files import open_regular_file
 from kiosk.core.errors import KioskError, PassingError, UnsafeFile, VideoError
 from kiosk.core.layout import Layout
-from kiosk.core.videofacts import (
-    DEFAULT_LIMITS,
-    VideoFacts,
-    VideoLimits,
-    fitted_size,
-)
-from kiosk.picture.compose import fit_picture, to_panel
-from kiosk.picture.pixels import frame_buffer
+from kiosk.core.videofacts import DEFAULT_LIMITS, VideoFacts, VideoLimits
 from kiosk.picture.videoheader import check_size, facts_of, read_header
+from kiosk.picture.videopixels import fitted_picture, panel_pixels
 
-# Quarter turns clockwise that stand a stored frame upright, as Pillow transposes.
-_UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
-
+# What makes a decoded frame the panel's pixels: given the frame, its rotation and the layout.
+PixelMaker = Callable[[av.VideoFrame, int, Layout], "mmap.mmap"]
 
 @dataclass(frozen=True)
 class ClipFrame:
@@ -182,9 +175,10 @@ class VideoDecoder:
         finally:
             self._handle.close()
 
-    def frames(self) -> Iterator[ClipFrame]:
-        """The frames in presentation order, upright and fitted to the layout; VideoError from the first
-        that fails. Frames whose time does not move forward are left out: a clock can only pick later ones."""
+    def frames(self, pixels: PixelMaker = panel_pixels) -> Iterator[ClipFrame]:
+        """The frames in presentation order, upright and fitted to the layout (by `pixels`); VideoError from
+        the first that fails. Frames whose time does not move forward are left out: a clock can only pick
+        later ones."""
         if self.layout is None:
             raise ValueError("a video opened without a layout gives facts, not frames")
         if self._started:
@@ -204,7 +198,7 @@ class VideoDecoder:
                                  f"{self.facts.seconds:.2f} s the header says")
             previous = moment
             started = self._clock()
-            data = panel_pixels(frame, self.facts.rotation, layout)
+            data = pixels(frame, self.facts.rotation, layout)
             self._check_time(count, started)
             yield ClipFrame(given, moment, layout.panel_size, data, layout.pixel_format)
             given += 1
@@ -228,6 +222,13 @@ class VideoDecoder:
             raise VideoError(f"{self.name}: has no frames")
         self._first = first
         return facts_of(self.name, self._container, stream, header, first.rotation)
+
+    @property
+    def first_frame(self) -> av.VideoFrame:
+        """The first frame, decoded by `begin()` (a poster of the video) until `frames()` takes it."""
+        if self._first is None:
+            raise RuntimeError("the first frame is decoded by begin() and given once")
+        return self._first
 
     @property
     def audio_stream(self) -> av.audio.stream.AudioStream | None:
@@ -323,35 +324,12 @@ class VideoDecoder:
                              f"{self.limits.max_frame_seconds:g} s")
 
 
-def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
-    """A decoded frame stood upright, fitted to the layout as a picture is, turned for the panel and
-    packed in its pixel format."""
-    return frame_buffer(to_panel(fitted_picture(frame, rotation, layout), layout.rotation), layout.pixel_format)
-
-
-def upright_picture(frame: av.VideoFrame, rotation: int) -> Image.Image:
-    """A decoded frame at its own size, stood upright: a video's poster before it is composed."""
-    picture = frame.to_image()
-    transpose = _UPRIGHT.get(rotation)
-    return picture if transpose is None else picture.transpose(transpose)
-
-
-def fitted_picture(frame: av.VideoFrame, rotation: int, layout: Layout) -> Image.Image:
-    """A decoded frame stood upright and fitted to the layout as a picture is, as viewers see it.
-
-    FFmpeg's scaler does the scaling, on the frame as stored; Pillow then
-    turns, crops (cover) or frames (contain, blur) the already small picture.
-    """
-    quarter = rotation in (90, 270)
-    upright = (frame.height, frame.width) if quarter else (frame.width, frame.height)
-    width, height = fitted_size(upright, layout.size, layout.fit)
-    stored = (height, width) if quarter else (width, height)
-    scaled = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="BILINEAR")
-    picture = scaled.to_image()
-    transpose = _UPRIGHT.get(rotation)
-    if transpose is not None:
-        picture = picture.transpose(transpose)
-    return fit_picture(picture, layout.size, layout.fit, layout.background)
+def video_poster(path: Path, layout: Layout, limits: VideoLimits = DEFAULT_LIMITS,
+                 root: Path | None = None) -> Image.Image:
+    """The video's first frame, upright and fitted to the layout exactly as playing it fits it: what
+    stands on screen while the slide fades in, and what check, snapshots and screen.jpg show of it."""
+    with open_video(path, None, limits, root) as video:
+        return fitted_picture(video.first_frame, video.facts.rotation, layout)
 
 
 def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
@@ -420,5 +398,4 @@ def failure(name: str, what: str, exc: BaseException) -> KioskError:
     return VideoError(f"{name}: {what}: {str(message)[:200]}")
 
 
-__all__ = ["ClipFrame", "VideoDecoder", "failure", "fitted_picture", "open_video", "panel_pixels", "probe_video",
-           "upright_picture", "video_seconds"]
+__all__ = ["ClipFrame", "VideoDecoder", "failure", "open_video", "probe_video", "video_poster", "video_seconds"]

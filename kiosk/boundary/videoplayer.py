@@ -1,0 +1,201 @@
+"""A video slot's frames, decoded on a thread of its own into a short queue the render loop takes from.
+
+The render loop (kiosk.app.videos) starts a player when a video slide's
+first frame is made ready, so decoding begins before the slot does, and
+asks it each refresh which frames are ready. The player opens the file
+through kiosk.picture.video, fits each frame to the panel and lays the
+slide's caption over it (kiosk.picture.videopixels), numbers it by its
+*position* on the slot's clock (the play times the clip's length, plus the
+frame's index by its time) and waits while the queue is full. So memory is
+a few frames, whatever the video's length, and pixel buffers are reused.
+
+The clip's length and frame times come from the file's own header once it
+is opened; the slot (loops, or the sidecar's seconds) from the key's
+VideoPlan. A file that fails on the way, at its first frame or its
+thousandth, ends the player with a FrameFailed in the render loop's inbox,
+naming the file: the director then brings the next slide forward from the
+last good frame, never a black or frozen screen.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import mmap
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import av
+
+from kiosk.core.errors import ContentError, PassingError
+from kiosk.core.frames import FrameKey
+from kiosk.core.layout import Layout
+from kiosk.core.messages import FrameFailed
+from kiosk.core.videoclock import Clip, Slot
+from kiosk.core.videofacts import DEFAULT_LIMITS, VideoLimits
+from kiosk.picture.fonts import FontBook
+from kiosk.picture.video import open_video
+from kiosk.picture.videopixels import CaptionMatte, screen_pixels
+
+log = logging.getLogger(__name__)
+
+QUEUE_FRAMES = 4  # frames decoded ahead: enough to ride out one slow frame, a few MB each
+STOP_SECONDS = 1.0  # a stop waits this long at most for the thread (it checks between frames)
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """A frame ready for the screen, at its position on the slot's clock."""
+
+    position: int
+    size: tuple[int, int]  # the panel's (width, height)
+    data: mmap.mmap
+    pixel_format: str
+
+
+class VideoPlayer:
+    """Decodes one video slot's frames ahead of the screen; `ready()`, `take()` and `give_back()` from the
+    render loop, the rest on its own thread."""
+
+    def __init__(self, key: FrameKey, slide_folder: Path, font: Path, inbox: "queue.Queue[object]",
+                 limits: VideoLimits = DEFAULT_LIMITS, depth: int = QUEUE_FRAMES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if key.video is None:
+            raise ValueError(f"{key.path} is not a video slide")
+        self.key = key
+        self.plan = key.video
+        self.slide_folder = slide_folder
+        self.font = font
+        self.inbox = inbox
+        self.limits = limits
+        self.depth = depth
+        self.clock = clock
+        self.slot: Slot | None = None  # known once the file is open
+        self.failed: str | None = None
+        self._frames: collections.deque[VideoFrame] = collections.deque()
+        self._free: list[mmap.mmap] = []
+        self._lock = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # --- the render loop's side ------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"video {self.key.path}"[:60], daemon=True)
+        self._thread.start()
+
+    def ready(self) -> list[int]:
+        """The positions of the frames waiting, in order."""
+        with self._lock:
+            return [frame.position for frame in self._frames]
+
+    def take(self, count: int) -> list[VideoFrame]:
+        """The first `count` frames waiting, removed (the player decodes more into the room made)."""
+        with self._lock:
+            taken = [self._frames.popleft() for _ in range(min(count, len(self._frames)))]
+            self._lock.notify_all()
+        return taken
+
+    def give_back(self, frames: list[VideoFrame]) -> None:
+        """Frames the screen is done with: their buffers are used again."""
+        with self._lock:
+            for frame in frames:
+                if len(self._free) < self.depth + 2:
+                    self._free.append(frame.data)
+
+    def stop(self) -> None:
+        """Ends the player: the thread stops after the frame it is on; the queue is let go."""
+        with self._lock:
+            self._stopping = True
+            self._frames.clear()
+            self._free.clear()
+            self._lock.notify_all()
+
+    def join(self, seconds: float = STOP_SECONDS) -> bool:
+        """Waits for the thread to end; False if it is still busy after `seconds`."""
+        if self._thread is None:
+            return True
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- the player's own thread ------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._play()
+        except (ContentError, PassingError) as exc:
+            self._fail(str(exc), passing=isinstance(exc, PassingError))
+        except MemoryError:
+            self._fail(f"{self.key.path}: out of memory", passing=True)
+        except Exception as exc:  # whatever happens, the render loop hears of it
+            log.exception("unexpected error playing %s", self.key.path)
+            self._fail(f"{self.key.path}: unexpected error: {str(exc)[:200]}", passing=True)
+
+    def _fail(self, reason: str, passing: bool) -> None:
+        with self._lock:
+            if self._stopping:
+                return  # the slot ended first: nobody shows it any more
+            self.failed = reason
+        self.inbox.put(FrameFailed(self.key, reason, passing))
+
+    def _play(self) -> None:
+        layout = self.key.layout
+        matte = CaptionMatte(self.key.caption, self.key.kind, layout, FontBook(self.font))
+        path = self.slide_folder / self.key.path
+        play = 0
+        last = -1
+        while not self._stopping:
+            with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
+                facts = video.facts
+                if self.slot is None:
+                    self.slot = self.plan.slot(Clip.from_header(facts.frames, facts.seconds, facts.frame_rate))
+                slot = self.slot
+                count = len(slot.clip)
+                rate = facts.frame_rate
+                for frame in video.frames(pixels=self._maker(matte)):
+                    index = min(count - 1, max(0, round(frame.time * rate)))
+                    position = slot.position(play, index)
+                    if position <= last:  # two frames the clock cannot tell apart (a variable rate)
+                        self.give_back([VideoFrame(position, frame.size, frame.data, frame.pixel_format)])
+                        continue
+                    if position > slot.last_position or not self._put(
+                            VideoFrame(position, frame.size, frame.data, frame.pixel_format)):
+                        return
+                    last = position
+            play += 1
+            if slot.position(play, 0) > slot.last_position:
+                return
+
+    def _maker(self, matte: CaptionMatte) -> Callable[[av.VideoFrame, int, Layout], mmap.mmap]:
+        def pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
+            return screen_pixels(frame, rotation, layout, matte, self._buffer(layout.frame_bytes))
+        return pixels
+
+    def _buffer(self, size: int) -> mmap.mmap:
+        with self._lock:
+            while self._free:
+                buffer = self._free.pop()
+                if len(buffer) == size:
+                    return buffer
+        return mmap.mmap(-1, max(1, size))
+
+    def _put(self, frame: VideoFrame) -> bool:
+        """Queues the frame, waiting while the queue is full; False once the player is stopped."""
+        with self._lock:
+            while len(self._frames) >= self.depth and not self._stopping:
+                self._lock.wait()
+            if self._stopping:
+                return False
+            self._frames.append(frame)
+            return True
+
+
+__all__ = ["QUEUE_FRAMES", "VideoFrame", "VideoPlayer"]

@@ -1,0 +1,114 @@
+"""A decoded video frame made into what the panel shows: stood upright, fitted, captioned, packed.
+
+A video slide's frames carry the same caption band, title and footer as a
+picture slide's (kiosk.picture.compose). Laying the text out again for each
+of 30 frames a second would cost more than decoding them, so the overlay is
+composed once, twice over: on a black frame (B) and on a white one (W).
+Everything compose_frame draws is an alpha blend over the picture, so at
+each pixel the composed frame is `B + picture × (W − B) / 255`: a matte.
+`CaptionMatte` keeps the two only for the rows the overlay touches, and
+applies them with Pillow's own per-pixel operations.
+"""
+
+from __future__ import annotations
+
+import mmap
+from dataclasses import dataclass
+
+import av
+from PIL import Image, ImageChops
+
+from kiosk.core.layout import Layout
+from kiosk.core.videofacts import fitted_size
+from kiosk.picture.compose import compose_frame, fit_picture, to_panel
+from kiosk.picture.fonts import FontBook
+from kiosk.picture.pixels import frame_buffer, pack_into
+
+# Quarter turns clockwise that stand a stored frame upright, as Pillow transposes.
+_UPRIGHT = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Rows `top` to `bottom` of the frame that the overlay changes: B and W − B over them."""
+
+    top: int
+    bottom: int
+    black: Image.Image
+    gain: Image.Image
+
+
+class CaptionMatte:
+    """The slide's overlay (caption band, title, footer) as a matte any frame of the video goes under."""
+
+    def __init__(self, caption: str, kind: str, layout: Layout, fonts: FontBook) -> None:
+        black = compose_frame(Image.new("RGB", layout.size, (0, 0, 0)), caption, kind, layout, fonts)
+        white = compose_frame(Image.new("RGB", layout.size, (255, 255, 255)), caption, kind, layout, fonts)
+        gain = ImageChops.subtract(white, black)
+        # A row is the overlay's where B is not black or W − B is not white.
+        touched = ImageChops.lighter(black, ImageChops.invert(gain)).convert("L")
+        rows = touched.resize((1, touched.height), Image.Resampling.BOX).getdata()
+        bands: list[_Band] = []
+        top: int | None = None
+        for row, value in enumerate([*rows, 0]):
+            if value and top is None:
+                top = row
+            elif not value and top is not None:
+                box = (0, top, layout.size[0], row)
+                bands.append(_Band(top, row, black.crop(box), gain.crop(box)))
+                top = None
+        self.bands = tuple(bands)
+
+    def apply(self, picture: Image.Image) -> Image.Image:
+        """The picture (fitted, at the layout's size) with the overlay over it, in place."""
+        for band in self.bands:
+            box = (0, band.top, picture.width, band.bottom)
+            region = ImageChops.add(ImageChops.multiply(picture.crop(box), band.gain), band.black)
+            picture.paste(region, box)
+        return picture
+
+
+def upright_picture(frame: av.VideoFrame, rotation: int) -> Image.Image:
+    """A decoded frame at its own size, stood upright: a video's poster before it is composed."""
+    picture = frame.to_image()
+    transpose = _UPRIGHT.get(rotation)
+    return picture if transpose is None else picture.transpose(transpose)
+
+
+def fitted_picture(frame: av.VideoFrame, rotation: int, layout: Layout) -> Image.Image:
+    """A decoded frame stood upright and fitted to the layout as a picture is, as viewers see it.
+
+    FFmpeg's scaler does the scaling, on the frame as stored; Pillow then
+    turns, crops (cover) or frames (contain, blur) the already small picture.
+    """
+    quarter = rotation in (90, 270)
+    upright = (frame.height, frame.width) if quarter else (frame.width, frame.height)
+    width, height = fitted_size(upright, layout.size, layout.fit)
+    stored = (height, width) if quarter else (width, height)
+    scaled = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="BILINEAR")
+    picture = scaled.to_image()
+    transpose = _UPRIGHT.get(rotation)
+    if transpose is not None:
+        picture = picture.transpose(transpose)
+    if picture.size == layout.size:
+        return picture
+    return fit_picture(picture, layout.size, layout.fit, layout.background)
+
+
+def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
+    """A decoded frame stood upright, fitted to the layout as a picture is, turned for the panel and
+    packed in its pixel format."""
+    return frame_buffer(to_panel(fitted_picture(frame, rotation, layout), layout.rotation), layout.pixel_format)
+
+
+def screen_pixels(frame: av.VideoFrame, rotation: int, layout: Layout, matte: CaptionMatte | None,
+                  buffer: mmap.mmap) -> mmap.mmap:
+    """As `panel_pixels`, with the slide's overlay, packed into a buffer the player reuses."""
+    picture = fitted_picture(frame, rotation, layout)
+    if matte is not None:
+        picture = matte.apply(picture)
+    pack_into(to_panel(picture, layout.rotation), layout.pixel_format, buffer)
+    return buffer
+
+
+__all__ = ["CaptionMatte", "fitted_picture", "panel_pixels", "screen_pixels", "upright_picture"]
