@@ -80,6 +80,28 @@ def test_unreadable_sidecar_is_reported():
     assert catalogue.problems == ("answers/a.txt: sidecar ignored: not UTF-8 text",)
 
 
+@pytest.mark.parametrize("name", ["a.mp4", "a.MOV", "a.m4v", "a.webm", "a.mkv"])
+def test_a_video_with_a_known_length_is_a_slide_with_its_sidecar(name):
+    catalogue = build_catalogue([FileInfo(f"answers/{name}", 10, 5, 6.5)],
+                                {"answers/a.yaml": "caption: hoping together\nloop: 2\n"})
+    slide = catalogue.get(f"answers/{name}")
+    assert slide.kind == "answer" and slide.meta.video_seconds == 6.5
+    assert slide.meta.caption == "hoping together" and slide.meta.loop == 2
+
+
+@pytest.mark.parametrize("length, reason", [
+    ("no video stream", "no video stream"),
+    (None, "how long it lasts is not known"),
+    (0.0, "how long it lasts is not known"),
+    (float("nan"), "how long it lasts is not known"),
+    (86_400.5, "how long it lasts is not known"),
+])
+def test_a_video_whose_length_is_not_known_is_skipped_with_the_reason(length, reason):
+    catalogue = build_catalogue([FileInfo("contribute/v.mp4", 10, 5, length)], {})
+    assert catalogue.get("contribute/v.mp4") is None
+    assert catalogue.problems == (f"contribute/v.mp4: skipped: {reason}",)
+
+
 def test_version_follows_size_and_mtime():
     one = build_catalogue([FileInfo("answers/a.jpg", 10, 5)], {}).get("answers/a.jpg")
     two = build_catalogue([FileInfo("answers/a.jpg", 10, 6)], {}).get("answers/a.jpg")

@@ -266,8 +266,12 @@ def test_bundled_demo_content_checks_clean(capsys):
     report = json.loads(out)
     assert code == 0
     assert all(s["ok"] for s in report["slides"])
-    assert sum(s["kind"] == "contribute" for s in report["slides"]) == 8
+    assert sum(s["kind"] == "contribute" for s in report["slides"]) == 9  # the eight cards and the Mayor's video
     assert sum(s["kind"] == "answer" for s in report["slides"]) >= 24
+    [video] = [s for s in report["slides"] if "video" in s]
+    assert video["path"] == "contribute/09-hoping-together.mp4"
+    assert video["video"]["codec"] == "h264" and video["video"]["decoded_frames"] == 180
+    assert video["private_metadata"] == []
     assert report["content_problems"] == [] and report["missing_glyphs"] == []
 
 
@@ -297,6 +301,27 @@ def test_run_with_each_renderer(tmp_path, slide_folder, renderer):
 # --- one bad file must not take a box down ------------------------------------------
 
 CP949_NAME = "사진-답변.jpg".encode("cp949")
+def test_run_plays_a_video_slide_in_a_real_process_and_counts_its_frames(tmp_path, slide_folder):
+    from tests.clips import make_clip
+
+    make_clip(slide_folder / "contribute" / "c0-video.mp4", size=(160, 90), frames=25, rate=25)
+    (slide_folder / "contribute" / "c0-video.yaml").write_text("caption: hoping together\nloop: 2\n",
+                                                                 encoding="utf-8")
+    config = write_config(tmp_path, FAST + "display:\n  renderer: gpu\n", slides=slide_folder)
+    process = kiosk_process("run", "--config", str(config), "--windowed", "--size", "160x90", "--exit-after", "6")
+    _out, err = process.communicate(timeout=90)
+    assert process.returncode == 0, err
+    records = read_play_log(tmp_path / "state")
+    video = [r for r in records if r["path"] == "contribute/c0-video.mp4"]
+    assert video and video[0]["seconds"] == pytest.approx(0.05 + 2.0)  # two plays of one second, after the fade
+    status = json.loads((tmp_path / "state" / "status.json").read_text(encoding="utf-8"))
+    counts = status["video_frames"]
+    assert counts["shown"] >= 25 and counts["shown"] + counts["skipped"] >= 50  # every frame of a play is counted
+    prom = (tmp_path / "state" / "kiosk.prom").read_text(encoding="utf-8")
+    assert f'kiosk_video_frames_total{{outcome="shown"}} {counts["shown"]}' in prom
+    assert "Traceback" not in err
+
+
 FAST_RUN = "timing:\n  contribute_seconds: 0.3\n  answer_seconds: 0.2\n  transition_seconds: 0.05\n"
 
 

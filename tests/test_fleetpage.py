@@ -144,6 +144,9 @@ def every_kind_of_box() -> dict[str, tuple[object, str, list[str]]]:
         "stopped-25": (healthy("stopped-25", running=False), "problem", ["the kiosk has stopped"]),
         "big-screen-26": (healthy("big-screen-26"), "ok", []),
         "deep-27": (b"[" * 200_000, "problem", ["status.json is not valid JSON"]),
+        "video-28": (healthy("video-28", video_frames={"shown": 1794, "late": 3, "skipped": 6}), "ok", []),
+        "video-29": (healthy("video-29", video_frames={"shown": 2.5, "late": -1, "skipped": "many"}), "problem",
+                     ["status.json is malformed: video_frames.shown, video_frames.late, video_frames.skipped"]),
     }
 
 
@@ -288,6 +291,8 @@ def test_each_box_gets_its_own_verdict_whatever_the_others_uploaded(office):
     assert "no screenshot uploaded" not in cards["giant-box-1"]["text"]
     assert "contribute/08-together.png (contribute)" in cards["giant-box-1"]["text"]
     assert "63 fps in fades, p99 gap 18 ms" in cards["giant-box-1"]["text"]
+    assert "no video yet" in cards["giant-box-1"]["text"]
+    assert "1794 shown, 3 late, 6 skipped (99.5 % on time)" in cards["video-28"]["text"]
     assert "r" * TEXT_CHARS not in cards["long-22"]["text"] and "r" * (TEXT_CHARS - 1) + "…" in cards["long-22"]["text"]
     assert not [line for line in console if "Uncaught" in line or "Content Security Policy" in line], console
 

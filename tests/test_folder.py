@@ -123,3 +123,48 @@ def test_any_file_name_lists_as_utf8_or_a_printable_problem(tmp_path, names):
         info.path.encode("utf-8")
     for problem in listing.problems:
         problem.encode("utf-8")
+
+
+def test_a_video_is_listed_with_its_length_read_once_per_version(tmp_path, monkeypatch):
+    from tests.clips import make_clip
+
+    clip = make_clip(tmp_path / "contribute" / "v.mp4", frames=30, rate=20)
+    reads = []
+    import kiosk.picture.video as video
+
+    original = video.video_seconds
+    monkeypatch.setattr(video, "video_seconds", lambda *a, **k: reads.append(a[0]) or original(*a, **k))
+    first = scan(tmp_path).get("contribute/v.mp4")
+    assert first.meta.video_seconds == 1.5
+    assert scan(tmp_path).get("contribute/v.mp4").meta.video_seconds == 1.5
+    assert len(reads) == 1  # the second listing knew this version
+    make_clip(clip, frames=40, rate=20)  # a new version of the file: read again
+    assert scan(tmp_path).get("contribute/v.mp4").meta.video_seconds == 2.0
+    assert len(reads) == 2
+
+
+def test_a_hostile_or_empty_video_is_skipped_with_one_problem_naming_it(tmp_path):
+    from tests.clips import make_audio_only, make_claiming_duration
+
+    (tmp_path / "answers").mkdir()
+    make_audio_only(tmp_path / "answers" / "sound.m4v")
+    make_claiming_duration(tmp_path / "answers" / "ten-hours.mkv", 36_000)
+    (tmp_path / "answers" / "text.mp4").write_text("not a video", encoding="utf-8")
+    (tmp_path / "answers" / "empty.webm").write_bytes(b"")
+    catalogue = scan(tmp_path)
+    assert catalogue.answers == ()
+    problems = "\n".join(catalogue.problems)
+    assert "answers/sound.m4v: skipped: audio only, no video stream" in problems
+    assert "answers/ten-hours.mkv: skipped: " in problems
+    assert "answers/text.mp4: skipped: cannot open" in problems
+    assert "answers/empty.webm: skipped: an empty file" in problems
+    assert len(catalogue.problems) == 4
+
+
+def test_a_changed_path_looked_at_alone_gets_its_length_too(tmp_path):
+    from kiosk.boundary.folder import look_at
+    from tests.clips import make_clip
+
+    make_clip(tmp_path / "answers" / "new.webm", codec="libvpx-vp9", frames=10, rate=10)
+    [info] = look_at(tmp_path, "answers/new.webm").files
+    assert info.length == 1.0

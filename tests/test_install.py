@@ -53,7 +53,7 @@ def test_install_sets_up_venv_config_content_and_unit(installed):
     unit = (paths["KIOSK_UNIT_DIR"] / "kiosk.service").read_text()
     assert f"ExecStart={paths['KIOSK_PREFIX']}/venv/bin/kiosk run --config {paths['KIOSK_ETC']}/config.yaml" in unit
     assert f"ReadWritePaths={paths['KIOSK_STATE']} {paths['KIOSK_CONTENT']}" in unit
-    assert "slides: 8 contribute, 29 answers, 0 unusable" in result.stdout  # the smoke test ran
+    assert "slides: 9 contribute, 29 answers, 0 unusable" in result.stdout  # the smoke test ran (video included)
 
 
 def test_install_locks_the_console_a_passer_by_could_reach(installed):

@@ -162,3 +162,38 @@ def test_next_entry_returns_new_rotation_without_changing_the_old():
     entry, after = next_entry(rotation, catalogue(), PlaylistSettings(), NOW)
     assert rotation == Rotation(seed=1)
     assert after.last_contribute == entry.path
+
+
+# --- video slides ---------------------------------------------------------------------------
+
+def _video(sidecar: str = "", length: float = 6.0):
+    from kiosk.core.playlist import entry_for
+
+    cat = build_catalogue([FileInfo("contribute/v.mp4", 10, 1, length)], {"contribute/v.yaml": sidecar} if sidecar
+                          else {})
+    return lambda settings=PlaylistSettings(fade_seconds=1.0): entry_for(cat.get("contribute/v.mp4"), settings)
+
+
+@pytest.mark.parametrize("sidecar, video, turn", [
+    ("", 6.0, 7.0),  # its own length, after one second on its first frame while it fades in
+    ("loop: 3\n", 18.0, 19.0),
+    ("seconds: 4\n", 4.0, 5.0),  # trimmed
+    ("seconds: 15\nloop: 2\n", 15.0, 16.0),  # seconds rule over loop: looped to fill them
+])
+def test_a_video_is_on_screen_for_its_plays_or_its_seconds(sidecar, video, turn):
+    entry = _video(sidecar)()
+    assert entry.video.length == video and entry.seconds == turn
+    assert _video(sidecar)(PlaylistSettings(fade_seconds=0.0)).seconds == video  # a cut: no fade to add
+
+
+def test_a_video_in_the_plan_lasts_its_length_whatever_its_kind_would_last():
+    cat = build_catalogue([FileInfo("contribute/c1.png", 10, 1), FileInfo("answers/v.mp4", 10, 1, 2.5),
+                           FileInfo("answers/a1.jpg", 10, 1)], {})
+    entries, _ = run(cat, 3, PlaylistSettings(answers_per_contribute=2, fade_seconds=0.5))
+    assert [(e.path, e.seconds) for e in entries] == [
+        ("contribute/c1.png", 12.0), ("answers/a1.jpg", 8.0), ("answers/v.mp4", 3.0)]
+
+
+def test_a_turn_never_exceeds_a_day_however_many_loops():
+    entry = _video("loop: 1000\n", length=3600.0)()
+    assert entry.video.length == 86_400.0 and entry.seconds == 86_400.0

@@ -25,7 +25,12 @@ def test_label_values_are_escaped():
     assert 'box="a\\"b"' in prometheus_text({**STATUS, "box": 'a"b'})
 
 
-
+def test_video_frames_are_counted_by_outcome():
+    lines = prometheus_text({**STATUS, "video_frames": {"shown": 900, "late": 3, "skipped": 12}}).splitlines()
+    assert 'kiosk_video_frames_total{outcome="shown"} 900' in lines
+    assert 'kiosk_video_frames_total{outcome="late"} 3' in lines
+    assert 'kiosk_video_frames_total{outcome="skipped"} 12' in lines
+    assert 'kiosk_video_frames_total{outcome="shown"} 0' in prometheus_text(STATUS).splitlines()  # no video yet
 
 def test_a_refused_fleet_file_is_a_metric():
     assert "kiosk_fleet_refused 0" in prometheus_text(STATUS).splitlines()

@@ -410,3 +410,54 @@ def test_a_fifo_or_endless_file_at_the_sites_manifest_never_stops_publishing(tmp
     (slide_folder / "answers" / "a1.jpg").unlink()  # a takedown
     result = publish(slide_folder, site, signer=signer)
     assert result.changed and "answers/a1.jpg" not in {f.path for f in signed_manifest(site, signer).files}
+
+
+# --- videos -----------------------------------------------------------------------------------------------
+
+def test_a_phone_video_is_published_as_an_upright_h264_rendition_without_its_metadata_or_sound(tmp_path,
+                                                                                                monkeypatch):
+    from kiosk.picture import videorendition
+    from kiosk.picture.rendition import RenditionSettings
+    from kiosk.picture.video import probe_video
+    from tests.clips import make_clip
+
+    source = tmp_path / "slides"
+    place = {"location": "+37.5665+126.9780/", "com.apple.quicktime.make": "PhoneMaker"}
+    make_clip(source / "answers" / "portrait.mov", codec="libx265", size=(320, 180), frames=30, rate=60,
+              rotation=-90, audio=True, metadata=place)
+    make_clip(source / "answers" / "loud.mp4", size=(160, 90), frames=10, rate=25, audio=True)
+    (source / "answers" / "loud.yaml").write_text("caption: with its sound\naudio: true\n", encoding="utf-8")
+    site = tmp_path / "site"
+    encoded = []
+    real = videorendition.transcode
+    monkeypatch.setattr(videorendition, "transcode", lambda *a, **k: encoded.append(a[0]) or real(*a, **k))
+    publish(source, site, renditions=RenditionSettings(panels=((320, 180),)))
+    paths = {entry.path: entry for entry in manifest_of(site).files}
+    assert set(paths) == {"answers/portrait.mp4", "answers/loud.mp4", "answers/loud.yaml"}
+    portrait = probe_video(site / OBJECTS / paths["answers/portrait.mp4"].sha256)
+    assert portrait.codec == "h264" and portrait.rotation == 0
+    assert portrait.size == (180, 320)  # upright in its pixels, and covering the 320x180 panel
+    assert portrait.frame_rate == 30 and portrait.audio is None and portrait.private_metadata == ()
+    data = (site / OBJECTS / paths["answers/portrait.mp4"].sha256).read_bytes()
+    assert b"PhoneMaker" not in data and b"+37.5665" not in data
+    assert probe_video(site / OBJECTS / paths["answers/loud.mp4"].sha256).audio == "aac"  # its sidecar asked
+    assert len(encoded) == 2
+
+    again = publish(source, site, renditions=RenditionSettings(panels=((320, 180),)))
+    assert len(encoded) == 2 and again.objects_added == 0 and not again.changed  # made once, found by hash
+    publish(source, site)  # --originals: the file as it is
+    original = next(e for e in manifest_of(site).files if e.path == "answers/portrait.mov")
+    assert sha256_of(source / "answers" / "portrait.mov") == original.sha256
+
+
+def test_a_video_no_box_could_play_is_left_out_and_named_and_the_rest_publish(tmp_path, caplog):
+    from kiosk.picture.rendition import RenditionSettings
+    from tests.clips import make_audio_only
+
+    source = tmp_path / "slides"
+    (source / "answers").mkdir(parents=True)
+    make_audio_only(source / "answers" / "sound-only.mp4")
+    make_picture(source / "contribute" / "c1.png", size=(64, 36))
+    publish(source, tmp_path / "site", renditions=RenditionSettings(panels=((64, 36),)))
+    assert [e.path for e in manifest_of(tmp_path / "site").files] == ["contribute/c1.webp"]
+    assert "not published: answers/sound-only.mp4: audio only, no video stream" in caplog.text

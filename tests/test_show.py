@@ -75,6 +75,9 @@ class FakeScreen:
     def blank(self, colour):
         return ("blank", colour)
 
+    def update(self, surface, frame):
+        self.drawn.append(("update", surface, frame.position, self.clock()))
+
     def show(self, surface, overlay=None):
         self.drawn.append(("show", surface, overlay))
         self.shown_at.append(self.clock())
@@ -154,7 +157,7 @@ class World:
     """A show on real files with a fake screen, a synchronous worker and a fake clock, wired as `kiosk run` does."""
 
     def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), notifier=None,
-                 status_writer=None, screenshots=None, clock_synchronised=lambda: True):
+                 status_writer=None, screenshots=None, clock_synchronised=lambda: True, players=None):
         self.config = load_config(config_path)
         self.clock = FakeClock()
         self.start = self.clock.now
@@ -170,7 +173,7 @@ class World:
             writers=tuple(writer for writer in (store, play_log, status_writer, screenshots) if writer is not None),
         )
         self.show = Show(director, self.screen, self.worker, self.inbox, sinks, clock_synchronised=clock_synchronised,
-                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep)
+                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep, players=players)
 
     def wall(self):
         return self.wall_start + dt.timedelta(seconds=self.clock.now - self.start)

@@ -119,3 +119,23 @@ def test_any_sidecar_gives_meta_or_a_short_error(text):
         return
     assert meta.seconds is None or 0 < meta.seconds <= 86_400
     assert len(meta.caption) <= 2_000
+
+
+def test_a_video_sidecar_may_say_how_often_it_plays_and_whether_it_keeps_its_sound():
+    meta = parse_sidecar("caption: hoping together\nloop: 3\naudio: true\n", ".yaml")
+    assert (meta.loop, meta.audio, meta.seconds) == (3, True, None)
+    assert parse_sidecar("caption: x\n", ".yaml").loop is None and not parse_sidecar("", ".yaml").audio
+
+
+@pytest.mark.parametrize("text, message", [
+    ("loop: 0\n", "loop must be a whole number of plays from 1 to 1000, got 0"),
+    ("loop: 1001\n", "from 1 to 1000"),
+    ("loop: 2.5\n", "whole number"),
+    ("loop: true\n", "whole number"),
+    ("loop: '3'\n", "whole number"),
+    ("audio: yes please\n", "audio must be true or false"),
+    ("audio: 1\n", "audio must be true or false"),
+])
+def test_a_wrong_loop_or_audio_is_refused(text, message):
+    with pytest.raises(SidecarError, match=message):
+        parse_sidecar(text, ".yaml")

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from kiosk.core.admission import Admission, Listed
 from kiosk.core.config import parse_config
 from kiosk.core.effects import (
-    Blend, EndFade, HoldWorker, Notify, Present, PublishStatus, RecordSlide, ReleaseWorker, SlideBegan, SlideLeft,
+    Blend, EndFade, HoldWorker, Notify, PlayVideo, Present, PublishStatus, RecordSlide, ReleaseWorker, SlideBegan,
+    SlideLeft,
 )
 from kiosk.core.frames import Frame, frame_key
 from kiosk.core.lineup import Lineup, Upcoming
@@ -17,6 +18,7 @@ from kiosk.core.playlist import FALLBACK_PATH, Entry, playlist_settings
 from kiosk.core.prepared import Prepared, cache_bytes
 from kiosk.core.rotation import Rotation, SavedState
 from kiosk.core.stage import Stage
+from kiosk.core.videoclock import VideoPlan
 
 from .test_director import slides
 
@@ -117,3 +119,37 @@ def test_the_slides_on_screen_leave_once_when_the_show_ends_and_all_of_them_when
     begin(stage, line, "answers/a3.jpg", 6.0, 0.5)
     assert [left.path for left in stage.clear(6.1)] == ["answers/a3.jpg"]
     assert stage.on_screen is None and not stage.fading
+
+
+def _video_due(line: Lineup, at: float, out_of_turn: bool = False) -> tuple[Upcoming, Frame]:
+    entry = Entry("contribute/v.mp4", "contribute", 7.0, video=VideoPlan(6.0))
+    key = frame_key(entry, line.frames.layout)
+    upcoming = Upcoming(entry, Rotation(seed=11), key, at, WALL + dt.timedelta(seconds=at), at)
+    upcoming.out_of_turn = out_of_turn
+    return upcoming, Frame(key, key.layout.panel_size, b"")
+
+
+def test_a_video_plays_from_the_moment_due_once_its_fade_in_is_over():
+    stage, line = Stage(), lineup()
+    begin(stage, line, "answers/a1.jpg", 0.0, 0.0, first=True)
+    upcoming, frame = _video_due(line, 8.0)
+    # The loop came round 3 ms late: the clock still counts from the moment due, as every box of a group does.
+    effects = stage.begin(upcoming, frame, SAVED, False, 8.003, WALL, 1.0, line)
+    [play] = [effect for effect in effects if isinstance(effect, PlayVideo)]
+    assert play == PlayVideo(upcoming.key, 8.0 + 1.0)
+    assert kinds(effects).index(Present) < kinds(effects).index(PlayVideo)
+
+
+def test_a_video_brought_forward_or_first_plays_from_now():
+    stage, line = Stage(), lineup()
+    upcoming, frame = _video_due(line, 0.0)
+    first = stage.begin(upcoming, frame, SAVED, True, 2.0, WALL, 0.5, line)
+    assert PlayVideo(upcoming.key, 2.5) in first
+    upcoming, frame = _video_due(line, 30.0, out_of_turn=True)
+    again = stage.begin(upcoming, frame, SAVED, False, 12.0, WALL, 0.0, line)
+    assert PlayVideo(upcoming.key, 12.0) in again
+
+
+def test_a_picture_plays_no_video():
+    stage, line = Stage(), lineup()
+    assert not any(isinstance(effect, PlayVideo) for effect in begin(stage, line, "answers/a1.jpg", 0.0, 0.5, True))

@@ -31,7 +31,7 @@ NAME = "09-hoping-together"
 # The campaign's colours, as on the contribute cards (tools/make_demo_slides.py).
 NIGHT = (15, 40, 80)
 SHAPES = [(255, 196, 61), (255, 120, 80), (120, 220, 232), (170, 230, 170), (255, 200, 220), (250, 220, 90)]
-WORDS = ("“To me, migration means", "hoping together.”", "“저에게 이주는 함께 희망하는 것입니다.”")
+WORDS = ("“To me, migration means", "hoping together.”", "“저에게 이주란 함께 희망하는 것입니다.”")
 CAPTION = "The Mayor of Seoul answers #MigrationMeans\n서울특별시장의 #MigrationMeans 답변"
 
 

@@ -10,7 +10,6 @@ could not be written. It goes to the status writer at each slide start
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import Any, Callable
@@ -20,7 +19,6 @@ from kiosk.core.clocktrust import ClockTrust
 from kiosk.core.director import Director
 from kiosk.core.framestats import FrameStats
 from kiosk.core.showstatus import overlay_lines, show_status
-from kiosk.core.videoclock import FrameCounts
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +31,9 @@ class Monitor:
 
     def __init__(self, director: Director, sinks: Sinks, clock_trust: ClockTrust, clock: Callable[[], float],
                  wall_clock: Callable[[], dt.datetime],
-                 video_counts: Callable[[], FrameCounts] = FrameCounts) -> None:
+                 video_frames: Callable[[], dict[str, Any]] = dict) -> None:
         self.director, self.sinks, self.clock_trust = director, sinks, clock_trust
-        self.video_counts = video_counts  # frames of video as they reached the screen
+        self.video_frames = video_frames  # frames of video as they reached the screen
         self.clock, self.wall_clock = clock, wall_clock
         self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)  # what was drawn, and when
         self.started_at = clock()
@@ -78,7 +76,7 @@ class Monitor:
         status.update(
             running=self.running,
             frames=self.frame_stats.summary(),
-            video_frames=dataclasses.asdict(self.video_counts()),
+            video_frames=self.video_frames(),
             threads=self.sinks.threads(),
             clock_synchronised=self.clock_trust.known,
             state_problems=[writer.problem for writer in self.sinks.writers if writer.problem],

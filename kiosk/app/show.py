@@ -52,7 +52,7 @@ class Show:
         self.clock_trust = ClockTrust()
         config = director.config
         self.videos = Videos(players, config.slides.folder, config.captions.font)  # video slides' players
-        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock, lambda: self.videos.counts)
+        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock, self.videos.summary)
         self.surfaces = Surfaces(screen, sinks.screenshots)
         self._stop_requested = False
 

@@ -12,16 +12,22 @@ in over the surface the frames were copied into.
 
 from __future__ import annotations
 
+import collections
 import logging
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from kiosk.core.framestats import quantiles
 from kiosk.core.frames import FrameKey
 from kiosk.core.videoclock import FrameCounts, Playback, Slot, due_seconds, step
 
 log = logging.getLogger(__name__)
 
+KEEP_TIMES = 5000  # the latest frames whose gaps and lateness the status sums up
 FRAME_WAIT_FLOOR = 0.004  # seconds: the loop's shortest sleep while a late frame is awaited
+# A frame due within this much of now is shown now: the loop woken at a frame's moment must not miss it by
+# a rounding of the clock and sleep again.
+CLOCK_SLACK = 0.0005
 
 
 class PlayerLike(Protocol):
@@ -52,6 +58,9 @@ class Videos:
         self._starts = 0.0
         self._playback = Playback()
         self._ended = FrameCounts()  # of the slots already over
+        self._last_shown: float | None = None  # when this slot's last frame reached the screen
+        self.gaps: collections.deque[float] = collections.deque(maxlen=KEEP_TIMES)  # between frames of a slot
+        self.lateness: collections.deque[float] = collections.deque(maxlen=KEEP_TIMES)  # after each one was due
 
     def configure(self, slide_folder: Path, font: Path) -> None:
         self.slide_folder, self.font = slide_folder, font
@@ -60,6 +69,12 @@ class Videos:
     def counts(self) -> FrameCounts:
         """Frames of video counted as they reached the screen, since the start."""
         return self._ended + self._playback.counts
+
+    def summary(self) -> dict[str, object]:
+        """The counts, and the gaps between frames and how late each came, for status.json."""
+        counts = self.counts
+        return {"shown": counts.shown, "late": counts.late, "skipped": counts.skipped,
+                "gap_seconds": quantiles(list(self.gaps)), "lateness_seconds": quantiles(list(self.lateness))}
 
     @property
     def playing(self) -> bool:
@@ -85,6 +100,7 @@ class Videos:
             self._drop_ahead()
             player = self._start(key)
         self._playing, self._starts, self._playback = player, starts, Playback()
+        self._last_shown = None
 
     def presented(self, key: FrameKey | None) -> None:
         """Another slide (or none) is on screen: the video playing stops, its last frame left standing."""
@@ -108,7 +124,7 @@ class Videos:
         player = self._playing
         if player is None or player.slot is None:
             return None
-        chosen = step(self._playback, player.slot, now - self._starts, player.ready())
+        chosen = step(self._playback, player.slot, now - self._starts + CLOCK_SLACK, player.ready())
         self._playback = chosen.playback
         taken = player.take(chosen.take)
         if chosen.over:
@@ -118,6 +134,10 @@ class Videos:
         if chosen.present is None or not taken:
             player.give_back(taken)
             return None
+        if self._last_shown is not None:
+            self.gaps.append(now - self._last_shown)
+        self._last_shown = now
+        self.lateness.append(max(0.0, now - self._starts - due_seconds(player.slot, chosen.present)))
         return taken[-1], lambda: player.give_back(taken)
 
     def wait_seconds(self, now: float) -> float | None:

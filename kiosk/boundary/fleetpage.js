@@ -65,6 +65,7 @@ const SHAPE = {
     last_success: "string null", last_success_unix: "number", last_result: "string", last_time: "string"},
   errors: {unusable_count: "count", retrying_count: "count", content_problem_count: "count"},
   frames: {fade_gap_seconds: {"0.5": "number", "0.99": "number"}},
+  video_frames: {shown: "count", late: "count", skipped: "count"},
   threads: "threads",
   worker_stuck: "boolean", worker_stuck_on: "string null", clock_synchronised: "boolean null",
   state_problems: "texts",
@@ -330,6 +331,15 @@ function screenOf(box) {
   return img;
 }
 
+/* Frames of video slides as they reached the screen: what a stutter looks like from the office. */
+function videoFrames(counts) {
+  if (!counts || !(counts.shown > 0 || counts.skipped > 0)) return "no video yet";
+  const all = (counts.shown || 0) + (counts.skipped || 0);
+  const onTime = all > 0 ? Math.floor(1000 * ((counts.shown || 0) - (counts.late || 0)) / all) / 10 : 0;
+  return (counts.shown || 0) + " shown, " + (counts.late || 0) + " late, " + (counts.skipped || 0) +
+    " skipped (" + onTime + " % on time)";
+}
+
 function facts(s, box, now) {
   const shown = s.on_screen;
   const content = s.content || {};
@@ -344,6 +354,7 @@ function facts(s, box, now) {
       : "not configured"],
     ["frame rate", gap["0.5"] > 0 && gap["0.99"] > 0 ? Math.round(1 / gap["0.5"]) + " fps in fades, p99 gap " +
       Math.round(1000 * gap["0.99"]) + " ms" : "no fade yet"],
+    ["video frames", videoFrames(s.video_frames)],
     ["reported", Number.isFinite(box.reported) ? duration(Math.abs(now - box.reported) / 1000) +
       (now >= box.reported ? " ago" : " ahead") : "never"],
   ];

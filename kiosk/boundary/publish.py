@@ -7,7 +7,8 @@
 
 Pictures are published as renditions (kiosk.picture.rendition): decoded once,
 upright, in sRGB, sized for the fleet's panels, with no metadata at all, under
-the same stem as `.jpg` (photos) or `.webp` (graphics). The originals, with
+the same stem as `.jpg` (photos) or `.webp` (graphics); videos as H.264 `.mp4`
+renditions (kiosk.boundary.videopublish). The originals, with
 their GPS positions and serial numbers, stay on the publishing machine unless
 `originals=True` (`kiosk publish --originals`). A rendition is made again
 only when its picture or the settings change (`.renditions.json`).
@@ -54,7 +55,10 @@ from kiosk.core.manifest import (
     Manifest, ManifestError, ManifestFile, check_path, is_publishable, manifest_version, path_conflicts,
 )
 from kiosk.core.trust import iso
+from kiosk.boundary.videopublish import video_rendition
+from kiosk.core.videofacts import is_video
 from kiosk.picture.rendition import RenditionSettings, make_rendition, rendition_name
+from kiosk.picture.videorendition import video_rendition_name
 
 if TYPE_CHECKING:
     from kiosk.boundary.signing import Signer
@@ -159,12 +163,14 @@ def publish(
         except OSError as exc:
             log.warning("not published: %s (%s)", info.path, exc)
             continue
-        if renditions is not None and kind_of(info.path) is not None:  # a picture
-            name = rendition_name(info.path)
+        if renditions is not None and kind_of(info.path) is not None:  # a picture or a video
+            video = is_video(info.path)
+            name = video_rendition_name(info.path) if video else rendition_name(info.path)
             if name != info.path and name in names:
                 taken, name = name, info.path + name[name.rfind("."):]  # photo.heic beside photo.jpg: photo.heic.jpg
-                log.warning("%s: published as %s, since %s is another picture", info.path, name, taken)
-            found = _rendition(source, info, digest, site, renditions, made, cache)
+                log.warning("%s: published as %s, since %s is another slide", info.path, name, taken)
+            found = (video_rendition(source, info, digest, site, renditions.panels, made, cache) if video
+                     else _rendition(source, info, digest, site, renditions, made, cache))
             if found is None:
                 continue
             if isinstance(found, tuple):  # not ORIGINAL

@@ -27,9 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import av
+from typing import Any, Callable
 
 from kiosk.core.errors import ContentError, PassingError
 from kiosk.core.frames import FrameKey
@@ -38,7 +36,7 @@ from kiosk.core.messages import FrameFailed
 from kiosk.core.videoclock import Clip, Slot
 from kiosk.core.videofacts import DEFAULT_LIMITS, VideoLimits
 from kiosk.picture.fonts import FontBook
-from kiosk.picture.video import open_video
+from kiosk.picture.video import PixelMaker, open_video
 from kiosk.picture.videopixels import CaptionMatte, screen_pixels
 
 log = logging.getLogger(__name__)
@@ -174,8 +172,8 @@ class VideoPlayer:
             if slot.position(play, 0) > slot.last_position:
                 return
 
-    def _maker(self, matte: CaptionMatte) -> Callable[[av.VideoFrame, int, Layout], mmap.mmap]:
-        def pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mmap:
+    def _maker(self, matte: CaptionMatte) -> PixelMaker:
+        def pixels(frame: Any, rotation: int, layout: Layout) -> mmap.mmap:
             return screen_pixels(frame, rotation, layout, matte, self._buffer(layout.frame_bytes))
         return pixels
 

@@ -146,9 +146,8 @@ class Lineup:
 
     def failed(self, key: FrameKey, shown: Rotation, now: float, request: bool,
                on_screen: FrameKey | None = None) -> list[Effect]:
-        """A frame failed: if it was the next slide's, choose again; if planned ahead, plan again; if the
-        slide on screen's (a video failing as it plays), the next slide now: never a frozen screen."""
-        if key == on_screen:
+        """A frame failed: the next slide's, choose again; planned ahead, plan again; on screen, the next now."""
+        if key == on_screen:  # a video failing as it plays: never a frozen screen
             return self.bring_forward(now)
         upcoming = self._upcoming
         if upcoming is not None and upcoming.key == key:

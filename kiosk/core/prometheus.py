@@ -93,6 +93,11 @@ def prometheus_text(status: dict[str, Any], written_at: float = 0.0, free_bytes:
     lines.append(f"kiosk_frame_seconds_count {int(frames.get('fade_gap_count', 0))}")
     metric("kiosk_late_frames_total", "counter", "Fade frames later than 1.5 frame periods.",
            [("", float(frames.get("late_frames", 0)))])
+    video = status.get("video_frames") or {}
+    metric("kiosk_video_frames_total", "counter",
+           "Frames of video slides as they reached the screen: shown, shown late (a later one was due), "
+           "skipped (never shown).",
+           [(f'{{outcome="{outcome}"}}', float(video.get(outcome, 0))) for outcome in ("shown", "late", "skipped")])
     metric("kiosk_uptime_seconds", "gauge", "Seconds since the kiosk started.",
            [("", float(status.get("uptime_seconds", 0)))])
     return "\n".join(lines) + "\n"

@@ -281,8 +281,9 @@ class SyncConfig(Section):
     ca_bundle: Path | None = setting(None, local_only=True,
                                      rule=rules.optional(rules.path), restart=True, empty_is_default=True,
                                      shown="empty", doc="CA bundle for a private CA; certificates are always checked")
-    max_file_bytes: int = setting(100 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 40), restart=True,
-                                  doc="a manifest naming a larger file is refused whole")
+    max_file_bytes: int = setting(1024 * 1024 * 1024, local_only=True, rule=rules.integer(1024, 1 << 40), restart=True,
+                                  doc="a manifest naming a larger file is refused whole; a video's rendition is the "
+                                      "largest file (docs/video.md)")
     max_total_bytes: int = setting(4 * 1024 * 1024 * 1024, local_only=True,
                                    rule=rules.integer(1024, 1 << 44), restart=True,
                                    doc="a manifest of more bytes in all is refused whole")

@@ -40,7 +40,9 @@ from kiosk.boundary.files import open_regular_file
 from kiosk.core.errors import KioskError, PassingError, UnsafeFile, VideoError
 from kiosk.core.layout import Layout
 from kiosk.core.videofacts import DEFAULT_LIMITS, VideoFacts, VideoLimits
-from kiosk.picture.videoheader import check_size, facts_of, read_header
+from kiosk.picture.videoheader import (
+    check_size, facts_of, failure, file_name, read_header, video_seconds, video_stream,
+)
 from kiosk.picture.videopixels import fitted_picture, panel_pixels
 
 # What makes a decoded frame the panel's pixels: given the frame, its rotation and the layout.
@@ -85,7 +87,7 @@ def open_video(
     With `audio`, the first audio stream's packets are read too and kept
     for `take_audio()`. Raises as `probe_video` does.
     """
-    name = _name(path, root)
+    name = file_name(path, root)
     try:
         handle = open_regular_file(path, root)
     except UnsafeFile as exc:
@@ -158,7 +160,7 @@ class VideoDecoder:
 
     def begin(self) -> None:
         """Reads the header and decodes the first frame; VideoError if the video must not be played."""
-        self._stream = _video_stream(self.name, self._container)
+        self._stream = video_stream(self.name, self._container)
         if self._wants_audio:
             self._audio_stream = next(iter(self._container.streams.audio), None)
         self._facts = self._probe(self._stream)
@@ -330,72 +332,6 @@ def video_poster(path: Path, layout: Layout, limits: VideoLimits = DEFAULT_LIMIT
     stands on screen while the slide fades in, and what check, snapshots and screen.jpg show of it."""
     with open_video(path, None, limits, root) as video:
         return fitted_picture(video.first_frame, video.facts.rotation, layout)
-
-
-def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
-    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
-    scanner lists for the rotation. Raises as `probe_video` does."""
-    name = _name(path, root)
-    try:
-        handle = open_regular_file(path, root)
-    except UnsafeFile as exc:
-        raise UnsafeFile(f"{name}: {exc}") from None
-    except FileNotFoundError:
-        raise PassingError(f"{name}: the file is gone") from None
-    except OSError as exc:
-        raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
-    with handle:
-        if os.fstat(handle.fileno()).st_size > limits.max_bytes:
-            raise VideoError(f"{name}: over the limit of {limits.max_bytes:,} bytes for a video file")
-        try:
-            container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
-        except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
-            raise failure(name, "cannot open", exc) from None
-        with container:
-            header = read_header(name, container, _video_stream(name, container), limits)
-    if header.seconds is None or not 0 < header.seconds <= limits.max_seconds:
-        raise VideoError(f"{name}: the header does not say how long it is")
-    return header.seconds
-
-
-def _video_stream(name: str, container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The first video stream that is not a cover picture; VideoError if there is none."""
-    for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
-            return stream
-    if container.streams.audio:
-        raise VideoError(f"{name}: audio only, no video stream")
-    raise VideoError(f"{name}: no video stream")
-
-
-def _name(path: Path, root: Path | None) -> str:
-    """The file as messages name it: relative to the slide folder when there is one."""
-    if root is not None:
-        try:
-            return str(Path(path).relative_to(root))
-        except ValueError:
-            pass
-    return Path(path).name
-
-
-def failure(name: str, what: str, exc: BaseException) -> KioskError:
-    """A VideoError naming the file, unless the system is the reason (an I/O error, no memory).
-
-    Every error FFmpeg reports counts as the file's: a hostile header asks
-    for the allocation that fails ("out of memory"), and demuxers say
-    "Input/output error" of data that is not what they expect. Errors from
-    reading the file itself come through PyAV as Python's own OSError.
-    """
-    if isinstance(exc, KioskError):
-        return exc
-    if isinstance(exc, av.FFmpegError):
-        pass
-    elif isinstance(exc, MemoryError):
-        return PassingError(f"{name}: {what}: out of memory")
-    elif isinstance(exc, OSError):
-        return PassingError(f"{name}: {what}: {exc.strerror or exc}")
-    message = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return VideoError(f"{name}: {what}: {str(message)[:200]}")
 
 
 __all__ = ["ClipFrame", "VideoDecoder", "failure", "open_video", "probe_video", "video_poster", "video_seconds"]

@@ -47,7 +47,7 @@ class CaptionMatte:
         gain = ImageChops.subtract(white, black)
         # A row is the overlay's where B is not black or W − B is not white.
         touched = ImageChops.lighter(black, ImageChops.invert(gain)).convert("L")
-        rows = touched.resize((1, touched.height), Image.Resampling.BOX).getdata()
+        rows = touched.getprojection()[1]  # per row: 1 if any pixel is touched
         bands: list[_Band] = []
         top: int | None = None
         for row, value in enumerate([*rows, 0]):
