@@ -39,7 +39,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import cast
 
-from perf import ENV, compiled, peak_rss_mb, thread_cpu_seconds
+from perf import ENV, compiled, cpu_seconds, peak_rss_mb
 from record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,9 +117,9 @@ timing:
         env=dict(ENV, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     try:
         time.sleep(10)  # the start and the first slide's fade in: not what is measured
-        before, started = thread_cpu_seconds(process.pid), time.monotonic()
+        before, started = cpu_seconds(process.pid), time.monotonic()  # ended threads (players) included
         time.sleep(max(1.0, seconds - 10))
-        cpu = (thread_cpu_seconds(process.pid) - before) / (time.monotonic() - started)
+        cpu = (cpu_seconds(process.pid) - before) / (time.monotonic() - started)
         rss = peak_rss_mb(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)

@@ -278,3 +278,11 @@ def test_every_frame_of_the_slot_is_shown_or_skipped_exactly_once(slot, refreshe
     counts = playback.counts
     assert counts.shown + counts.skipped == slot.last_position + 1
     assert 0 <= counts.late <= counts.shown
+
+
+def test_a_header_frame_count_the_duration_does_not_bear_out_is_not_believed():
+    from kiosk.core.videoclock import Clip
+
+    assert len(Clip.from_header(20_000_000, 10.0, 30.0)) == 300  # a lying count never sizes a 20-million table
+    assert len(Clip.from_header(299, 10.0, 30.0)) == 299
+    assert len(Clip.from_header(None, 2.0, 25.0)) == 50

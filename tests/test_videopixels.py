@@ -59,3 +59,25 @@ def test_no_caption_no_title_no_footer_is_no_band():
     assert matte.bands == ()
     picture = _noise(layout.size, 1)
     assert _largest_difference(matte.apply(picture.copy()), picture) == 0
+
+
+@pytest.mark.parametrize("size", [(320, 180), (200, 200), (96, 160)])
+def test_a_packed_frame_made_the_short_way_matches_the_long_way(tmp_path, size):
+    import mmap
+
+    import av
+
+    from kiosk.picture.pixels import pack_into
+    from kiosk.picture.videopixels import fitted_picture, screen_pixels
+    from tests.clips import make_clip
+
+    clip = make_clip(tmp_path / "c.mp4", size=(320, 180), frames=3)
+    layout = Layout(size=size, fit="cover", pixel_format="BGRX", title="", footer="")
+    matte = CaptionMatte("Hoping together\n함께 희망", "contribute", layout, FONTS)
+    with av.open(str(clip)) as container:
+        frame = next(container.decode(video=0))
+        short = screen_pixels(frame, 0, layout, matte, mmap.mmap(-1, layout.frame_bytes))
+        long = mmap.mmap(-1, layout.frame_bytes)
+        pack_into(matte.apply(fitted_picture(frame, 0, layout)), "BGRX", long)
+    differences = [abs(a - b) for index, (a, b) in enumerate(zip(bytes(short), bytes(long))) if index % 4 != 3]
+    assert max(differences) <= 6 and sum(differences) / len(differences) < 2  # the scaler's rounding, no more

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.core.errors import ContentError, PassingError
+from kiosk.core.errors import ContentError, PassingError, VideoError
 from kiosk.core.frames import FrameKey
 from kiosk.core.layout import Layout
 from kiosk.core.messages import FrameFailed
@@ -42,6 +42,7 @@ from kiosk.picture.videopixels import CaptionMatte, screen_pixels
 log = logging.getLogger(__name__)
 
 QUEUE_FRAMES = 4  # frames decoded ahead: enough to ride out one slow frame, a few MB each
+SPARE_BUFFERS = 2  # buffers kept for the next frames (each 8 MB at 1080p): the queue holds the rest
 STOP_SECONDS = 1.0  # a stop waits this long at most for the thread (it checks between frames)
 
 
@@ -102,7 +103,7 @@ class VideoPlayer:
         """Frames the screen is done with: their buffers are used again."""
         with self._lock:
             for frame in frames:
-                if len(self._free) < self.depth + 2:
+                if len(self._free) < SPARE_BUFFERS:
                     self._free.append(frame.data)
 
     def stop(self) -> None:
@@ -158,6 +159,7 @@ class VideoPlayer:
                 slot = self.slot
                 count = len(slot.clip)
                 rate = facts.frame_rate
+                index = -1
                 for frame in video.frames(pixels=self._maker(matte)):
                     index = min(count - 1, max(0, round(frame.time * rate)))
                     position = slot.position(play, index)
@@ -168,6 +170,9 @@ class VideoPlayer:
                             VideoFrame(position, frame.size, frame.data, frame.pixel_format)):
                         return
                     last = position
+                if index < count * 0.9 - 2:  # a header promising far more than the file holds: never a frozen screen
+                    raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header promises "
+                                     f"{count}")
             play += 1
             if slot.position(play, 0) > slot.last_position:
                 return

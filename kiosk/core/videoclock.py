@@ -96,8 +96,9 @@ class Clip:
         """The clip as a player counts it before decoding: the header's frames (or its seconds times its
         rate) at its average rate. A variable-rate file's frames are then placed by their own times."""
         rate = _finite("rate", rate)
-        if not frames:
-            frames = max(1, round(_finite("seconds", seconds) * rate))
+        by_time = max(1, round(_finite("seconds", seconds) * rate))
+        if not frames or abs(frames - by_time) > max(2, by_time // 10):
+            frames = by_time  # a count the duration does not bear out is not believed: it sizes the clock's table
         return cls.at_rate(frames, rate)
 
     def __len__(self) -> int:
