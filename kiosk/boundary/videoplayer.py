@@ -34,16 +34,19 @@ from kiosk.core.frames import FrameKey
 from kiosk.core.layout import Layout
 from kiosk.core.messages import FrameFailed
 from kiosk.core.videoclock import Clip, Slot
-from kiosk.core.videofacts import DEFAULT_LIMITS, VideoLimits
+from kiosk.core.videofacts import VideoLimits
 from kiosk.picture.fonts import FontBook
 from kiosk.picture.video import PixelMaker, open_video
 from kiosk.picture.videopixels import CaptionMatte, screen_pixels
 
 log = logging.getLogger(__name__)
 
-QUEUE_FRAMES = 4  # frames decoded ahead: enough to ride out one slow frame, a few MB each
-SPARE_BUFFERS = 2  # buffers kept for the next frames (each 8 MB at 1080p): the queue holds the rest
-STOP_SECONDS = 1.0  # a stop waits this long at most for the thread (it checks between frames)
+QUEUE_FRAMES = 3  # frames decoded ahead: enough to ride out one slow frame (8 MB each at 1080p)
+SPARE_BUFFERS = 1  # a buffer kept for the next frame (8 MB at 1080p): the queue holds the rest
+STOP_SECONDS = 1.0
+# One decoder thread: a 1080p H.264 frame decodes in about 5 ms on it, and a second thread's frames
+# in flight cost memory the box needs more (bench/video.py).
+PLAYING_LIMITS = VideoLimits(threads=1)  # a stop waits this long at most for the thread (it checks between frames)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class VideoPlayer:
     render loop, the rest on its own thread."""
 
     def __init__(self, key: FrameKey, slide_folder: Path, font: Path, inbox: "queue.Queue[object]",
-                 limits: VideoLimits = DEFAULT_LIMITS, depth: int = QUEUE_FRAMES,
+                 limits: VideoLimits = PLAYING_LIMITS, depth: int = QUEUE_FRAMES,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if key.video is None:
             raise ValueError(f"{key.path} is not a video slide")
