@@ -135,8 +135,7 @@ def screen_pixels(frame: av.VideoFrame, rotation: int, layout: Layout, matte: Ca
     The usual case (a frame stored upright, `cover`, a panel not turned) goes
     the short way: FFmpeg's scaler writes the panel's pixel format at the
     covering size, the rows are copied into the buffer, and the overlay goes
-    over the packed bytes (12.6 ms a 1080p frame the long way, 4 ms this way,
-    measured in docs/video.md)."""
+    over the packed bytes (bench/video.py plays 1080p30 this way)."""
     if _packed_directly(frame, rotation, layout, matte, buffer):
         return buffer
     picture = fitted_picture(frame, rotation, layout)
