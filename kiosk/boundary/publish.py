@@ -45,8 +45,8 @@ from kiosk.boundary.configfile import checked_fleet
 from kiosk.boundary.files import read_json_object, replace_file, sha256_cached, write_atomically
 from kiosk.boundary.folder import list_folder
 from kiosk.boundary.staticsite import (
-    MANIFEST, OBJECTS, SourceUnreadable, collect_garbage, current_manifest, mtime_seconds, signature_due,
-    signed_serial, store_bytes, store_object,
+    MANIFEST, OBJECTS, ORIGINAL, SourceUnreadable, collect_garbage, current_manifest, known_rendition, mtime_seconds,
+    signature_due, signed_serial, store_bytes, store_object,
 )
 from kiosk.core.catalogue import FLEET_FILE, FileInfo, kind_of
 from kiosk.core.errors import ConfigError, ContentError, PassingError, PublishError
@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 
 _INDEX = ".publish-index.json"  # path -> [size, mtime_ns, sha256]: no re-hashing of unchanged files
 _RENDITIONS = ".renditions.json"  # "<source sha256>:<settings key>" -> [rendition sha256, size]
-ORIGINAL = "original"  # what _rendition answers when the original must stand in for its rendition
 
 
 @dataclass(frozen=True)
@@ -90,9 +89,8 @@ def _rendition(source: Path, info: FileInfo, digest: str, site: Path, settings: 
     stops the publish: the rest of the folder, takedowns included, still goes out.
     """
     key = f"{digest}:{settings.key()}"
-    known = cache.get(key)
-    if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
-            and (site / OBJECTS / known[0]).exists()):
+    known = known_rendition(cache, key, site)
+    if known is not None:
         made[key] = known
         return known[0], known[1], False
     try:

@@ -77,6 +77,19 @@ def _source_read(call, *args):
         raise SourceUnreadable(exc.strerror or str(exc)) from None
 
 
+ORIGINAL = "original"  # what a rendition maker answers when the original must stand in for its rendition
+
+
+def known_rendition(cache: dict[str, list], key: str, site: Path) -> list | None:
+    """A rendition made before, [sha256, size], if the cache (`.renditions.json`, read from the site and so
+    checked here) holds one for `key` whose object is still in the site."""
+    known = cache.get(key)
+    if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
+            and (site / OBJECTS / known[0]).exists()):
+        return known
+    return None
+
+
 def store_bytes(data: bytes, site: Path) -> tuple[str, bool]:
     """Stores bytes as files/<sha256> unless they are there; their sha256, and whether they were new."""
     digest = hashlib.sha256(data).hexdigest()

@@ -17,14 +17,13 @@ import tempfile
 from pathlib import Path
 
 from kiosk.boundary.files import sha256_of
-from kiosk.boundary.staticsite import OBJECTS, store_object
+from kiosk.boundary.staticsite import OBJECTS, ORIGINAL, known_rendition, store_object
 from kiosk.core.catalogue import FileInfo, sidecar_candidates
 from kiosk.core.errors import ContentError, PassingError, SidecarError
 from kiosk.core.sidecar import MAX_SIDECAR_BYTES, parse_sidecar
 
 log = logging.getLogger(__name__)
 
-ORIGINAL = "original"  # the original must stand in for its rendition
 
 
 def wants_sound(source: Path, path: str) -> bool:
@@ -52,9 +51,8 @@ def video_rendition(source: Path, info: FileInfo, digest: str, site: Path, panel
 
     settings = VideoRenditionSettings(panels=panels, audio=wants_sound(source, info.path))
     key = f"{digest}:{settings.key()}"
-    known = cache.get(key)
-    if (isinstance(known, list) and len(known) == 2 and isinstance(known[0], str) and isinstance(known[1], int)
-            and (site / OBJECTS / known[0]).exists()):
+    known = known_rendition(cache, key, site)
+    if known is not None:
         made[key] = known
         return known[0], known[1], False
     fd, name = tempfile.mkstemp(prefix=".video-", suffix=".mp4", dir=site)

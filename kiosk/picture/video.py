@@ -36,12 +36,11 @@ from typing import BinaryIO, Self
 import av
 from PIL import Image
 
-from kiosk.boundary.files import open_regular_file
-from kiosk.core.errors import KioskError, PassingError, UnsafeFile, VideoError
+from kiosk.core.errors import KioskError, VideoError
 from kiosk.core.layout import Layout
 from kiosk.core.videofacts import DEFAULT_LIMITS, VideoFacts, VideoLimits
 from kiosk.picture.videoheader import (
-    check_size, facts_of, failure, file_name, read_header, video_seconds, video_stream,
+    check_size, facts_of, failure, open_video_file, read_header, video_seconds, video_stream,
 )
 from kiosk.picture.videopixels import fitted_picture, panel_pixels
 
@@ -87,15 +86,7 @@ def open_video(
     With `audio`, the first audio stream's packets are read too and kept
     for `take_audio()`. Raises as `probe_video` does.
     """
-    name = file_name(path, root)
-    try:
-        handle = open_regular_file(path, root)
-    except UnsafeFile as exc:
-        raise UnsafeFile(f"{name}: {exc}") from None
-    except FileNotFoundError:
-        raise PassingError(f"{name}: the file is gone") from None
-    except OSError as exc:
-        raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
+    name, handle = open_video_file(path, root)
     try:
         size = os.fstat(handle.fileno()).st_size
         if size > limits.max_bytes:

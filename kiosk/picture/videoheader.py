@@ -8,6 +8,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 
@@ -146,18 +147,24 @@ def _rotate_tag(value: object) -> int:
     return clockwise_rotation(-degrees)
 
 
-def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
-    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
-    scanner lists for the rotation. Raises as `probe_video` does."""
+def open_video_file(path: Path, root: Path | None) -> tuple[str, BinaryIO]:
+    """The file's name as messages give it, and the file opened by the safe opener; UnsafeFile, or
+    PassingError when the reason is not its content (gone, an I/O error), naming it."""
     name = file_name(path, root)
     try:
-        handle = open_regular_file(path, root)
+        return name, open_regular_file(path, root)
     except UnsafeFile as exc:
         raise UnsafeFile(f"{name}: {exc}") from None
     except FileNotFoundError:
         raise PassingError(f"{name}: the file is gone") from None
     except OSError as exc:
         raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
+
+
+def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
+    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
+    scanner lists for the rotation. Raises as `probe_video` does."""
+    name, handle = open_video_file(path, root)
     with handle:
         if os.fstat(handle.fileno()).st_size > limits.max_bytes:
             raise VideoError(f"{name}: over the limit of {limits.max_bytes:,} bytes for a video file")
