@@ -98,10 +98,13 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def write_result(script: str, result: Any, variant: str | None = None) -> Path:
-    """Write `result` to bench/results/NAME.json (NAME from the script's file name) with its provenance."""
+def write_result(script: str, result: Any, variant: str | None = None, command: str | None = None) -> Path:
+    """Write `result` to bench/results/NAME.json (NAME from the script's file name) with its provenance.
+
+    `command`: a kind of run of the script whose figures stand on their own (`soak.py --videos 4`):
+    written to NAME-COMMAND.json."""
     name = Path(script).stem
-    out = results_folder() / f"{name}.json"
+    out = results_folder() / (f"{name}.json" if command is None else f"{name}-{command}.json")
     record = {**provenance(), "result": result}
     if variant is None:
         document: dict[str, Any] = {"script": f"bench/{name}.py", **record}

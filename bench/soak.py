@@ -1,6 +1,6 @@
 """Soak: the kiosk at high speed for minutes while its folder churns; memory and fds must stay flat.
 
-    .venv/bin/python bench/soak.py [--minutes 30] [--size 1280x720] [--no-hostile]
+    .venv/bin/python bench/soak.py [--minutes 30] [--size 1280x720] [--no-hostile] [--videos N]
 
 Runs a real kiosk (headless) on a copy of the demo content with slides of a
 fraction of a second and short fades. The "start" figures are taken after a
@@ -14,6 +14,12 @@ that are not UTF-8, link loops and, a third of the way in, a burst of 150
 twelve-megapixel photos. Every bad file must cost one log line, the slide
 schedule must hold (slip p99 from status.json) and the kiosk must never
 restart.
+
+With `--videos N` (issue 25's soak: an hour of video slides mixed with
+pictures at high speed), N short H.264 clips at the panel's size join the
+contribute slides, with captions, half of them played twice (`loop: 2`),
+one trimmed (`seconds`); the figures then add the video frames counted as
+they reached the screen, and go to bench/results/soak-videos.json.
 
 Reports resident memory and open file descriptors after a warm-up and at
 the end, slides shown, files changed, and error lines in the log. Not part
@@ -196,6 +202,20 @@ def slips_ms(plays: list[dict]) -> list[tuple[float, float]]:
     return out
 
 
+def add_videos(contribute: Path, count: int, size_text: str) -> None:
+    """`count` clips of 2 s at the panel's size, captioned; every other one plays twice, the last is trimmed."""
+    from video import write_clip  # bench/video.py's moving, textured clip
+
+    width, height = (int(part) for part in size_text.split("x"))
+    for number in range(count):
+        clip = write_clip(contribute / f"soak-video-{number}.mp4", (width, height), 2.0)
+        extra = "loop: 2\n" if number % 2 else ""
+        if number == count - 1:
+            extra = "seconds: 1.5\n"
+        clip.with_suffix(".yaml").write_text(f"caption: |\n  Soak video {number}\n  영상 {number}\n{extra}",
+                                             encoding="utf-8")
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1) if ordered else 0.0
@@ -206,6 +226,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--no-hostile", action="store_true", help="only the ordinary churn")
+    parser.add_argument("--videos", type=int, default=0, help="short video clips among the contribute slides")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kiosk-soak-"))
@@ -222,6 +243,8 @@ def main() -> int:
         config.write_text(text, encoding="utf-8")
         if not args.no_hostile:
             plant_broken(slides / "answers")
+        if args.videos:
+            add_videos(slides / "contribute", args.videos, args.size)
         log_path = work / "kiosk.log"
         env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
         with open(log_path, "w") as log_file:
@@ -299,6 +322,9 @@ def main() -> int:
             "after 5 minutes": p99([ms for at, ms in slip_log if at >= 300]),
             "whole run": p99([ms for _at, ms in slip_log]),
         },
+        "video_frames": status.get("video_frames"),
+        "videos": args.videos,
+        "plays_of_videos": sum(1 for play in plays[start_plays:] if str(play.get("path", "")).endswith(".mp4")),
         "threads": {name: health.get("failing") for name, health in status.get("threads", {}).items()},
         # Skips of anything but the deliberately broken files, whole, so each can be explained.
         "skipped_other": [line for line in log_text.splitlines()
@@ -312,7 +338,7 @@ def main() -> int:
     half = len(rss) // 2
     rss_flat = not rss or max(rss[half:]) <= max(rss[:half] or rss) * 1.10
     result["memory_flat"] = rss_flat
-    write_result(__file__, result)
+    write_result(__file__, result, command="videos" if args.videos else None)
     flat = alive and exit_code == 0 and end_fds <= start_fds + 2 and rss_flat and not errors and not repeated
     return 0 if flat else 1
 

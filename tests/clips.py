@@ -7,6 +7,7 @@ tell which way up a frame ends and roughly which frame it is.
 
 from __future__ import annotations
 
+import struct
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -159,6 +160,22 @@ def make_claiming_duration(path: Path, seconds: int) -> Path:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+    return path
+
+
+def make_ending_early(path: Path, seconds: int, frames: int = 10) -> Path:
+    """A Matroska H.264 file (`path` ends in .mkv) of `frames` frames at 25 a second whose header says
+    it lasts `seconds`.
+
+    The Segment's Duration (EBML ID 4489, an eight-byte float of
+    milliseconds) is overwritten in place. Matroska counts no frames, so
+    the header's length is all a player knows before the frames run out.
+    """
+    make_clip(path, frames=frames, rate=25)
+    data = path.read_bytes()
+    old = b"\x44\x89\x88" + struct.pack(">d", frames * 40.0)
+    assert data.count(old) == 1, "the muxer wrote the duration differently"
+    path.write_bytes(data.replace(old, b"\x44\x89\x88" + struct.pack(">d", seconds * 1000.0)))
     return path
 
 

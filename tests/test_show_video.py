@@ -50,6 +50,9 @@ class OnDemandPlayer:
     def start(self):
         self._open()
 
+    def playing(self):
+        pass
+
     def _open(self):
         self._video = open_video(self.folder / self.key.path, self.key.layout, root=self.folder)
         facts = self._video.facts

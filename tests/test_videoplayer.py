@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import queue
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk.boundary.videoplayer import VideoPlayer
 from kiosk.core.assets import DEFAULT_FONT
@@ -14,21 +17,26 @@ from kiosk.core.frames import FrameKey
 from kiosk.core.layout import Layout
 from kiosk.core.messages import FrameFailed
 from kiosk.core.videoclock import VideoPlan
-from tests.clips import corrupted, make_clip, truncated
+from kiosk.picture.video import open_video, probe_video
+from tests.clips import corrupted, make_clip, make_ending_early, truncated
 
 LAYOUT = Layout(size=(48, 27), fit="cover", pixel_format="BGRX", title="", footer="")
 WAIT = 60.0  # seconds a test waits for the thread at most (never a measure of speed)
+HANG = 20.0  # seconds a mutant's player may run before it counts as hung (a guard, not a measure of speed)
 
 
 def _key(path: str, plan: VideoPlan, caption: str = "") -> FrameKey:
     return FrameKey(path, (1, 1), caption, "contribute", LAYOUT, plan)
 
 
-def _drain(player: VideoPlayer, inbox: queue.Queue, most: int = 10_000) -> tuple[list[int], int]:
-    """Every position the player gives, taken as they come; and the most frames ever waiting at once."""
+def _drain(player: VideoPlayer, inbox: queue.Queue, most: int = 10_000,
+           wait: float = WAIT) -> tuple[list[int], int]:
+    """Every position the player gives, taken as they come (its slot begun); and the most frames ever
+    waiting at once."""
+    player.playing()
     positions: list[int] = []
     highest = 0
-    deadline = time.monotonic() + WAIT
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline and len(positions) < most:
         ready = player.ready()
         highest = max(highest, len(ready))
@@ -106,12 +114,30 @@ def test_a_stop_ends_the_thread_even_while_the_queue_is_full(folder):
     player = VideoPlayer(_key("contribute/clip.mp4", VideoPlan(1.0, loop=1000)), folder, DEFAULT_FONT,
                          queue.Queue(), depth=2)
     player.start()
+    player.playing()
     deadline = time.monotonic() + WAIT
     while len(player.ready()) < 2 and time.monotonic() < deadline:
         time.sleep(0.002)
     player.stop()
     assert player.join()
     assert player.ready() == []
+
+
+def test_before_its_slot_a_player_holds_only_its_first_frame_then_fills_its_queue(folder):
+    player = VideoPlayer(_key("contribute/clip.mp4", VideoPlan(1.0)), folder, DEFAULT_FONT, queue.Queue(),
+                         depth=3, preroll=1)
+    player.start()
+    deadline = time.monotonic() + WAIT
+    while not player.ready() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(0.2)  # time enough to decode more, were it allowed to
+    assert player.ready() == [0]  # another video may still be playing: one frame's memory, not three
+    player.playing()
+    while len(player.ready()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert player.ready() == [0, 1, 2]
+    player.stop()
+    assert player.join()
 
 
 def test_a_file_damaged_half_way_gives_its_good_frames_then_fails_naming_the_file(tmp_path):
@@ -142,6 +168,92 @@ def test_a_corrupt_stream_fails_and_a_vanished_file_is_a_passing_failure(tmp_pat
         assert player.join()
         failed = inbox.get(timeout=WAIT)
         assert isinstance(failed, FrameFailed) and failed.passing is passing and name in failed.reason
+
+
+def test_a_file_ending_far_before_its_header_gives_its_frames_then_fails_naming_it(tmp_path):
+    path = make_ending_early(tmp_path / "contribute" / "short.mkv", seconds=10, frames=10)
+    facts = probe_video(path, root=tmp_path)
+    assert (facts.frames, facts.seconds, facts.frame_rate) == (None, 10.0, 25.0)  # 250 frames by its header
+    with open_video(path, LAYOUT, root=tmp_path) as video:
+        assert len(list(video.frames())) == 10  # the decoder finds nothing wrong: the frames just stop
+    inbox: queue.Queue = queue.Queue()
+    player = VideoPlayer(_key("contribute/short.mkv", VideoPlan(10.0)), tmp_path, DEFAULT_FONT, inbox)
+    player.start()
+    positions, _ = _drain(player, inbox)
+    assert player.join()
+    assert positions == list(range(10))  # every good frame, and none past the last
+    failed = inbox.get_nowait()
+    assert isinstance(failed, FrameFailed) and not failed.passing and failed.key.path == "contribute/short.mkv"
+    assert failed.reason == "contribute/short.mkv: ends after 10 frames, where its header promises 250"
+    assert inbox.empty()
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> dict[str, bytes]:
+    """Small valid clips to damage: an H.264 MP4 with its index first, whose header counts its frames, and
+    a Matroska file, whose header only says how long it is."""
+    folder = tmp_path_factory.mktemp("seeds")
+    mp4 = make_clip(folder / "seed.mp4", size=(64, 64), frames=10, options={"g": "4"},
+                    container_options={"movflags": "+faststart"})
+    mkv = make_clip(folder / "seed.mkv", size=(64, 64), frames=10, options={"g": "4"})
+    return {path.suffix: path.read_bytes() for path in (mp4, mkv)}
+
+
+@st.composite
+def damaged(draw: st.DrawFn, seeds: dict[str, bytes]) -> tuple[str, bytes]:
+    """A seed with a few byte ranges overwritten, inserted or cut, then perhaps truncated.
+
+    Half the edits fall in the file's second half, among the frames: most
+    damage to a header is refused at opening (test_video's mutants cover
+    that), and a player's own work starts once the file is open.
+    """
+    suffix = draw(st.sampled_from(sorted(seeds)))
+    data = bytearray(seeds[suffix])
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(data) - 1) | st.integers(len(data) // 2, len(data) - 1))
+        kind = draw(st.sampled_from(["overwrite", "insert", "cut"]))
+        if kind == "overwrite":
+            chunk = draw(st.binary(min_size=1, max_size=16))
+            data[at: at + len(chunk)] = chunk
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64))
+        else:
+            del data[at: at + draw(st.integers(1, 64))]
+    if draw(st.booleans()):
+        del data[draw(st.integers(0, len(data))):]
+    return suffix, bytes(data)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_damaged_file_plays_to_its_end_or_fails_once_naming_it(seeds, data):
+    suffix, mutant = data.draw(damaged(seeds))
+    plan = data.draw(st.sampled_from([VideoPlan(0.4), VideoPlan(0.4, loop=2), VideoPlan(0.4, seconds=1.0)]))
+    name = f"contribute/mutant{suffix}"
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / name).parent.mkdir()
+        (Path(folder) / name).write_bytes(mutant)
+        inbox: queue.Queue = queue.Queue()
+        player = VideoPlayer(_key(name, plan), Path(folder), DEFAULT_FONT, inbox)
+        player.start()
+        try:
+            positions, _ = _drain(player, inbox, wait=HANG)
+            assert player.join(), f"the player of {name} still runs after {HANG:g} s"
+        finally:
+            player.stop()
+    assert positions == sorted(set(positions))
+    reports = []
+    while not inbox.empty():
+        reports.append(inbox.get_nowait())
+    if not reports:  # played to its end
+        assert positions and player.slot is not None and positions[-1] <= player.slot.last_position
+        return
+    assert len(reports) == 1
+    failed = reports[0]
+    assert isinstance(failed, FrameFailed) and failed.key == player.key and not failed.passing
+    assert failed.reason.startswith(f"{name}: ")
+    assert not failed.reason.startswith(f"{name}: unexpected error"), failed.reason
 
 
 def test_a_player_stopped_before_its_failure_reports_nothing(tmp_path):

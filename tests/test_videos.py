@@ -30,11 +30,14 @@ class FakePlayer:
         self.key, self.folder, self.font = key, folder, font
         self.slot = key.video.slot(Clip.at_rate(10, 10)) if key.video else None
         self.queue = list(range(10))
-        self.started = self.stopped = False
+        self.started = self.stopped = self.began = False
         self.given_back: list[int] = []
 
     def start(self) -> None:
         self.started = True
+
+    def playing(self) -> None:
+        self.began = True
 
     def ready(self) -> list[int]:
         return list(self.queue)
@@ -64,9 +67,9 @@ def test_the_player_started_ahead_is_the_one_that_plays():
     videos = Videos(maker, Path("slides"), Path("font.ttf"))
     videos.prepare(key("v.mp4"))
     videos.prepare(key("v.mp4"))  # the same slide again: still one player
-    assert len(maker.made) == 1 and maker.made[0].started
+    assert len(maker.made) == 1 and maker.made[0].started and not maker.made[0].began
     videos.play(key("v.mp4"), starts=5.0)
-    assert len(maker.made) == 1 and videos.playing
+    assert len(maker.made) == 1 and videos.playing and maker.made[0].began  # its queue may fill now
 
 
 def test_a_picture_has_no_player_and_a_changed_plan_drops_the_one_ahead():

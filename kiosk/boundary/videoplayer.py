@@ -8,6 +8,9 @@ slide's caption over it (kiosk.picture.videopixels), numbers it by its
 *position* on the slot's clock (the play times the clip's length, plus the
 frame's index by its time) and waits while the queue is full. So memory is
 a few frames, whatever the video's length, and pixel buffers are reused.
+Before its slot begins (`playing()`), a player decodes only the first frame
+and closes the file again: while another video plays, the one to come
+holds one frame, not a second decoder.
 
 The clip's length and frame times come from the file's own header once it
 is opened; the slot (loops, or the sidecar's seconds) from the key's
@@ -42,6 +45,10 @@ from kiosk.picture.videopixels import CaptionMatte, screen_pixels
 log = logging.getLogger(__name__)
 
 QUEUE_FRAMES = 3  # frames decoded ahead: enough to ride out one slow frame (8 MB each at 1080p)
+# Frames a player decodes before its slot begins, while another video may still be playing: the first is
+# what the slot needs at once. The decoder is then closed until the slot begins, and the queue fills during
+# the fade in (bench/video.py: memory).
+PREROLL_FRAMES = 1
 SPARE_BUFFERS = 1  # a buffer kept for the next frame (8 MB at 1080p): the queue holds the rest
 STOP_SECONDS = 1.0
 # One decoder thread: a 1080p H.264 frame decodes in about 5 ms on it, and a second thread's frames
@@ -64,7 +71,7 @@ class VideoPlayer:
     render loop, the rest on its own thread."""
 
     def __init__(self, key: FrameKey, slide_folder: Path, font: Path, inbox: "queue.Queue[object]",
-                 limits: VideoLimits = PLAYING_LIMITS, depth: int = QUEUE_FRAMES,
+                 limits: VideoLimits = PLAYING_LIMITS, depth: int = QUEUE_FRAMES, preroll: int = PREROLL_FRAMES,
                  clock: Callable[[], float] = time.monotonic) -> None:
         if key.video is None:
             raise ValueError(f"{key.path} is not a video slide")
@@ -75,6 +82,8 @@ class VideoPlayer:
         self.inbox = inbox
         self.limits = limits
         self.depth = depth
+        self._room = max(1, min(preroll, depth))  # frames the queue may hold: the preroll, until `playing()`
+        self._begun = False
         self.clock = clock
         self.slot: Slot | None = None  # known once the file is open
         self.failed: str | None = None
@@ -89,6 +98,13 @@ class VideoPlayer:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"video {self.key.path}"[:60], daemon=True)
         self._thread.start()
+
+    def playing(self) -> None:
+        """The slot has begun: the queue may hold its full depth from now on."""
+        with self._lock:
+            self._room = self.depth
+            self._begun = True
+            self._lock.notify_all()
 
     def ready(self) -> list[int]:
         """The positions of the frames waiting, in order."""
@@ -155,6 +171,7 @@ class VideoPlayer:
         play = 0
         last = -1
         while not self._stopping:
+            paused = False
             with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
                 facts = video.facts
                 if self.slot is None:
@@ -166,19 +183,40 @@ class VideoPlayer:
                 for frame in video.frames(pixels=self._maker(matte)):
                     index = min(count - 1, max(0, round(frame.time * rate)))
                     position = slot.position(play, index)
-                    if position <= last:  # two frames the clock cannot tell apart (a variable rate)
+                    if position <= last:  # given before the pause, or two frames the clock cannot tell apart
                         self.give_back([VideoFrame(position, frame.size, frame.data, frame.pixel_format)])
                         continue
                     if position > slot.last_position or not self._put(
                             VideoFrame(position, frame.size, frame.data, frame.pixel_format)):
                         return
                     last = position
-                if index < count * 0.9 - 2:  # a header promising far more than the file holds: never a frozen screen
+                    if self._prerolled():
+                        paused = True
+                        break
+                if not paused and index < count * 0.9 - 2:  # a header promising far more than the file holds
                     raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header promises "
                                      f"{count}")
+            if paused:
+                # The decoder is let go until the slot begins (another video may be playing meanwhile); then
+                # the file is opened again and the frames already given are passed over.
+                if not self._await_slot():
+                    return
+                continue
             play += 1
             if slot.position(play, 0) > slot.last_position:
                 return
+
+    def _prerolled(self) -> bool:
+        """The preroll's frames are ready and the slot has not begun."""
+        with self._lock:
+            return not self._begun and len(self._frames) >= self._room
+
+    def _await_slot(self) -> bool:
+        """Waits for `playing()`; False once the player is stopped."""
+        with self._lock:
+            while not self._begun and not self._stopping:
+                self._lock.wait()
+            return not self._stopping
 
     def _maker(self, matte: CaptionMatte) -> PixelMaker:
         def pixels(frame: Any, rotation: int, layout: Layout) -> mmap.mmap:
@@ -196,7 +234,7 @@ class VideoPlayer:
     def _put(self, frame: VideoFrame) -> bool:
         """Queues the frame, waiting while the queue is full; False once the player is stopped."""
         with self._lock:
-            while len(self._frames) >= self.depth and not self._stopping:
+            while len(self._frames) >= self._room and not self._stopping:
                 self._lock.wait()
             if self._stopping:
                 return False

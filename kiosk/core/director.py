@@ -157,7 +157,8 @@ class Director:
         seconds = timing.transition_seconds if timing.transition == "fade" else 0.0
         self.rotation = upcoming.rotation
         saved = SavedState(self.rotation, self.content.versions())
-        effects = self.stage.begin(upcoming, frame, saved, not self.announced_ready, now, wall, seconds, self.lineup)
+        effects = self.stage.begin(upcoming, frame, saved, not self.announced_ready, now, wall, seconds, self.lineup,
+                                   sound=self.config.display.audio)
         self.announced_ready = True
         due, due_wall = next_due(upcoming, now, wall, in_step=bool(self.config.playlist.sync_group))
         return effects + self._choose_upcoming(due, due_wall, now)

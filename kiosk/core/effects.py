@@ -67,6 +67,7 @@ class PlayVideo:
 
     key: FrameKey
     starts: float
+    sound: bool = False  # its sound plays too (the sidecar's `audio: true`, where display.audio is on)
 
 
 @dataclass(frozen=True)

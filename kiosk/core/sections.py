@@ -179,6 +179,11 @@ class DisplayConfig(Section):
                                 "two cores), `auto` (textures through SDL's accelerated renderer, the GPU, if the box "
                                 "has one, else software), `gpu` (textures always, on SDL's software renderer where no "
                                 "accelerated one exists)")
+    audio: bool = setting(False, rule=rules.boolean,
+                          doc="play the sound of video slides whose sidecar says `audio: true`, in time with the "
+                              "picture (docs/video.md); off by default, as plaza boxes are silent. Set it per role "
+                              "in fleet.yaml, for a screen at the ceremony, say; a change applies from the next "
+                              "video")
     keys: bool = setting(False, local_only=True, rule=rules.boolean,
                          doc="operator keys on a keyboard plugged into the box: → and N next, ← and B previous, "
                              "Space and P pause, I the info box, Ctrl+Q quit. Off (the default), every key is "

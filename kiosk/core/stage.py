@@ -77,9 +77,10 @@ class Stage:
         return self.fade is not None
 
     def begin(self, upcoming: Upcoming, frame: Frame, saved: SavedState, first: bool, now: float,
-              wall: dt.datetime, fade_seconds: float, lineup: Lineup) -> list[Effect]:
+              wall: dt.datetime, fade_seconds: float, lineup: Lineup, sound: bool = False) -> list[Effect]:
         """The slide due begins: cut or faded to, the one it replaces leaves (at once, or as the fade ends),
-        and its start is recorded with the rotation `saved` (systemd hears "ready" with the `first`)."""
+        and its start is recorded with the rotation `saved` (systemd hears "ready" with the `first`). A video's
+        sound plays where the box has `sound` (display.audio) and its sidecar asks for it."""
         effects: list[Effect] = []
         previous = self.on_screen
         if previous is None or previous.key != upcoming.key:
@@ -96,7 +97,8 @@ class Stage:
             # Its first frame is on screen (presented above, or still there); it moves once the fade is over,
             # counted from the moment due (in a sync group, from the wall clock), not from when this ran.
             in_turn = not first and not upcoming.out_of_turn
-            effects.append(PlayVideo(upcoming.key, (upcoming.due if in_turn else now) + fade_seconds))
+            effects.append(PlayVideo(upcoming.key, (upcoming.due if in_turn else now) + fade_seconds,
+                                     sound=sound and upcoming.key.video.audio))
         effects += lineup.release_hold_for_due()  # a cut, or the same picture again: the worker may go on
         effects += self.left(previous, now)  # a cut, or the same picture again: it left as this one began
         entry = upcoming.entry
