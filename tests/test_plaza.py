@@ -180,12 +180,14 @@ def test_boxes_that_found_different_files_unusable_agree_on_every_slot_both_can_
 
 def test_a_box_restarted_during_a_slot_it_cannot_show_holds_the_slide_before_until_the_next_boundary():
     slots = group_slots(NOON)
-    at = next(i for i, (_, path) in enumerate(slots) if path.startswith("answers/") and i > 0
+    at = next(i for i, (_, path) in enumerate(slots) if path.startswith("answers/") and i > 1
               and slots[i - 1][1] != path and slots[i + 1][1] != path)
     start, path = slots[at]
     entry = synced_entry(catalogue(), GROUP, start + dt.timedelta(seconds=1.2), {path})
     assert entry.path == slots[at - 1][1]
     assert start + dt.timedelta(seconds=1.2 + entry.seconds) == slots[at + 1][0]  # back in step there
+    # The slide held began with its own slot (a video's clock counts from there).
+    assert start + dt.timedelta(seconds=1.2 - entry.into) == slots[at - 1][0]
 
 
 def test_a_slide_held_through_a_run_of_unusable_slots_ends_at_a_boundary_and_nothing_shown_is_the_fallback():
@@ -233,6 +235,22 @@ def test_slots_tile_the_clock_without_gaps_or_overlaps(offset, contribute, answe
     end = start + dt.timedelta(seconds=entry.seconds)
     following = synced_entry(content, GROUP, end)
     assert 0 < entry.seconds <= 5 and following.seconds in (3.0, 5.0)
+    # How far into its slot a box came in, and what was left of it, make up the slot; at a boundary, nothing.
+    assert abs(entry.into + entry.seconds - (5.0 if entry.kind == "contribute" else 3.0)) < 0.002
+    assert following.into < 0.002  # (the moments are whole milliseconds)
+
+
+def test_a_video_joined_mid_slot_counts_from_the_slots_start_and_ends_with_it():
+    video = Slide("contribute/mayor.mp4", "contribute", 10, 1, SlideMeta(video_seconds=12.0))
+    content = Catalogue(contribute=(video,), answers=catalogue(contribute=0, answers=2).answers)
+    slots = group_slots(NOON, content=content)
+    at = next(i for i, (_, path) in enumerate(slots) if path == video.path)
+    start = slots[at][0]
+    late = synced_entry(content, GROUP, start + dt.timedelta(seconds=7.5))
+    assert late.path == video.path and late.into == 7.5
+    assert start + dt.timedelta(seconds=7.5 + late.seconds) == slots[at + 1][0]  # fade and 12 s, then the next
+    assert synced_entry(content, GROUP, start).into == 0.0
+    assert choose(Rotation(seed=1), content, SETTINGS, start)[0].into is None  # no group, no group clock
 
 
 def test_two_directors_of_a_group_with_different_unusable_files_agree_on_boundaries_and_slides():

@@ -50,7 +50,7 @@ class OnDemandPlayer:
     def start(self):
         self._open()
 
-    def playing(self):
+    def playing(self, starts=None):
         pass
 
     def _open(self):

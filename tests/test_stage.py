@@ -121,8 +121,9 @@ def test_the_slides_on_screen_leave_once_when_the_show_ends_and_all_of_them_when
     assert stage.on_screen is None and not stage.fading
 
 
-def _video_due(line: Lineup, at: float, out_of_turn: bool = False) -> tuple[Upcoming, Frame]:
-    entry = Entry("contribute/v.mp4", "contribute", 7.0, video=VideoPlan(6.0))
+def _video_due(line: Lineup, at: float, out_of_turn: bool = False, into: float | None = None
+               ) -> tuple[Upcoming, Frame]:
+    entry = Entry("contribute/v.mp4", "contribute", 7.0, video=VideoPlan(6.0), into=into)
     key = frame_key(entry, line.frames.layout)
     upcoming = Upcoming(entry, Rotation(seed=11), key, at, WALL + dt.timedelta(seconds=at), at)
     upcoming.out_of_turn = out_of_turn
@@ -148,6 +149,17 @@ def test_a_video_brought_forward_or_first_plays_from_now():
     upcoming, frame = _video_due(line, 30.0, out_of_turn=True)
     again = stage.begin(upcoming, frame, SAVED, False, 12.0, WALL, 0.0, line)
     assert PlayVideo(upcoming.key, 12.0) in again
+
+
+def test_a_box_joining_its_sync_group_mid_video_plays_it_from_the_groups_clock():
+    stage, line = Stage(), lineup()
+    # Started (or its content came) 4.25 s into the group's slot; the slide was chosen at 10.0, begins at 11.5.
+    upcoming, frame = _video_due(line, 10.0, into=4.25)
+    first = stage.begin(upcoming, frame, SAVED, True, 11.5, WALL, 1.0, line)
+    assert PlayVideo(upcoming.key, 10.0 - 4.25 + 1.0) in first
+    # A key press in a group is out of turn: from now, whatever the slot.
+    upcoming, frame = _video_due(line, 30.0, out_of_turn=True, into=2.0)
+    assert PlayVideo(upcoming.key, 31.0) in stage.begin(upcoming, frame, SAVED, False, 31.0, WALL, 0.0, line)
 
 
 def test_a_picture_plays_no_video():

@@ -149,6 +149,26 @@ def test_frames_decode_once_per_opening(tmp_path):
             next(video.frames())
 
 
+@pytest.mark.parametrize("container", ["mp4", "mkv", "webm"])
+def test_frames_from_a_moment_on_are_the_same_frames_as_decoded_from_the_start(tmp_path, container):
+    codec = "libvpx-vp9" if container == "webm" else "libx264"
+    path = make_clip(tmp_path / f"clip.{container}", codec=codec, frames=60, rate=20, options={"g": "20"})
+    with open_video(path, SMALL) as video:
+        whole = [(frame.time, bytes(frame.data)) for frame in video.frames()]
+    with open_video(path, SMALL) as video:
+        later = [(frame.time, bytes(frame.data)) for frame in video.frames(start=1.62)]
+    # Sought to the keyframe at 1.0 s, the decoder goes on to the frame on screen at 1.62 s (1.60 s) and
+    # gives every frame from there, pixel for pixel as decoded from the start, to the end.
+    assert later and math.isclose(later[0][0], 1.6, abs_tol=1e-6)
+    assert later == [frame for frame in whole if frame[0] >= 1.6 - 1e-6]
+
+
+def test_a_start_past_the_end_gives_no_frames_and_no_error(tmp_path):
+    path = make_clip(tmp_path / "clip.mp4", frames=20, rate=20)
+    with open_video(path, SMALL) as video:
+        assert list(video.frames(start=5.0)) == []
+
+
 def test_a_truncated_file_plays_up_to_the_failing_frame(tmp_path):
     whole = make_clip(tmp_path / "whole.mp4", frames=50, container_options={"movflags": "+faststart"},
                       options={"g": "10"})

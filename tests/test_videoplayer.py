@@ -34,6 +34,10 @@ def _drain(player: VideoPlayer, inbox: queue.Queue, most: int = 10_000,
     """Every position the player gives, taken as they come (its slot begun); and the most frames ever
     waiting at once."""
     player.playing()
+    return _drain_begun(player, most, wait)
+
+
+def _drain_begun(player: VideoPlayer, most: int = 10_000, wait: float = WAIT) -> tuple[list[int], int]:
     positions: list[int] = []
     highest = 0
     deadline = time.monotonic() + wait
@@ -138,6 +142,40 @@ def test_before_its_slot_a_player_holds_only_its_first_frame_then_fills_its_queu
     assert player.ready() == [0, 1, 2]
     player.stop()
     assert player.join()
+
+
+@pytest.mark.parametrize("plan, begun, first", [
+    (VideoPlan(10.0), 6.02, 130),  # 6 s into the slot: decoding resumes half a second past the clock
+    (VideoPlan(2.0, loop=3), 4.72, 2 * 40 + 24),  # in the third play
+])
+def test_a_slot_begun_well_before_is_played_from_its_clock_not_from_the_start(tmp_path, plan, begun, first):
+    frames = round(plan.play_seconds * 20)
+    make_clip(tmp_path / "contribute" / "clip.mp4", frames=frames, rate=20, options={"g": "20"})
+    now = 500.0
+    player = VideoPlayer(_key("contribute/clip.mp4", plan), tmp_path, DEFAULT_FONT, queue.Queue(),
+                         clock=lambda: now)
+    player.start()
+    deadline = time.monotonic() + WAIT
+    while not player.ready() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    player.playing(now - begun)  # a box joining its sync group mid-video
+    positions: list[int] = []
+    while time.monotonic() < deadline and (player.alive or player.ready()):
+        taken = player.take(len(player.ready()))
+        positions += [frame.position for frame in taken]
+        player.give_back(taken)
+        time.sleep(0.002)
+    # The first frame (the poster, decoded before), then from where the clock will be, on to the slot's end.
+    assert positions == [0, *range(first, frames * plan.loop)]
+
+
+def test_a_slot_begun_a_moment_ago_is_decoded_through_not_sought(folder):
+    player = VideoPlayer(_key("contribute/clip.mp4", VideoPlan(1.0)), folder, DEFAULT_FONT, queue.Queue(),
+                         clock=lambda: 100.0)
+    player.start()
+    player.playing(100.0 - 0.3)
+    positions, _ = _drain_begun(player)
+    assert positions == list(range(20))
 
 
 def test_a_file_damaged_half_way_gives_its_good_frames_then_fails_naming_the_file(tmp_path):

@@ -36,7 +36,7 @@ class FakePlayer:
     def start(self) -> None:
         self.started = True
 
-    def playing(self) -> None:
+    def playing(self, starts: float | None = None) -> None:
         self.began = True
 
     def ready(self) -> list[int]:

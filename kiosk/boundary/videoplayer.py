@@ -36,7 +36,7 @@ from kiosk.core.errors import ContentError, PassingError, VideoError
 from kiosk.core.frames import FrameKey
 from kiosk.core.layout import Layout
 from kiosk.core.messages import FrameFailed
-from kiosk.core.videoclock import Clip, Slot
+from kiosk.core.videoclock import Clip, Slot, due_seconds, pick
 from kiosk.core.videofacts import VideoLimits
 from kiosk.picture.fonts import FontBook
 from kiosk.picture.video import PixelMaker, open_video
@@ -50,10 +50,15 @@ QUEUE_FRAMES = 3  # frames decoded ahead: enough to ride out one slow frame (8 M
 # the fade in (bench/video.py: memory).
 PREROLL_FRAMES = 1
 SPARE_BUFFERS = 1  # a buffer kept for the next frame (8 MB at 1080p): the queue holds the rest
-STOP_SECONDS = 1.0
+STOP_SECONDS = 1.0  # a stop waits this long at most for the thread (it checks between frames)
+# A slot whose clock is this far past the frames decoded (a box joining its sync group mid-video) is sought,
+# not decoded through; the decoder aims this far past the clock, for the time the seek and the frames from
+# the keyframe before take (a rendition has one every 2 s).
+SEEK_AFTER_SECONDS = 1.0
+CATCH_UP_SECONDS = 0.5
 # One decoder thread: a 1080p H.264 frame decodes in about 5 ms on it, and a second thread's frames
 # in flight cost memory the box needs more (bench/video.py).
-PLAYING_LIMITS = VideoLimits(threads=1)  # a stop waits this long at most for the thread (it checks between frames)
+PLAYING_LIMITS = VideoLimits(threads=1)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class VideoPlayer:
         self.depth = depth
         self._room = max(1, min(preroll, depth))  # frames the queue may hold: the preroll, until `playing()`
         self._begun = False
+        self._starts: float | None = None  # the slot's clock, from playing()
         self.clock = clock
         self.slot: Slot | None = None  # known once the file is open
         self.failed: str | None = None
@@ -99,9 +105,12 @@ class VideoPlayer:
         self._thread = threading.Thread(target=self._run, name=f"video {self.key.path}"[:60], daemon=True)
         self._thread.start()
 
-    def playing(self) -> None:
-        """The slot has begun: the queue may hold its full depth from now on."""
+    def playing(self, starts: float | None = None) -> None:
+        """The slot has begun, its clock counting from `starts` (monotonic; None: now): the queue may hold
+        its full depth from now on. A slot that began well before (a box joining its sync group mid-video)
+        is played from where its clock is, not from the start."""
         with self._lock:
+            self._starts = starts
             self._room = self.depth
             self._begun = True
             self._lock.notify_all()
@@ -170,6 +179,7 @@ class VideoPlayer:
         path = self.slide_folder / self.key.path
         play = 0
         last = -1
+        start = 0.0  # seconds into the play where decoding begins (a join mid-video)
         while not self._stopping:
             paused = False
             with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
@@ -180,7 +190,7 @@ class VideoPlayer:
                 count = len(slot.clip)
                 rate = facts.frame_rate
                 index = -1
-                for frame in video.frames(pixels=self._maker(matte)):
+                for frame in video.frames(pixels=self._maker(matte), start=start):
                     index = min(count - 1, max(0, round(frame.time * rate)))
                     position = slot.position(play, index)
                     if position <= last:  # given before the pause, or two frames the clock cannot tell apart
@@ -193,7 +203,8 @@ class VideoPlayer:
                     if self._prerolled():
                         paused = True
                         break
-                if not paused and index < count * 0.9 - 2:  # a header promising far more than the file holds
+                # A header promising far more than the file holds (a play joined mid-way is not counted).
+                if not paused and not start and index < count * 0.9 - 2:
                     raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header promises "
                                      f"{count}")
             if paused:
@@ -201,10 +212,24 @@ class VideoPlayer:
                 # the file is opened again and the frames already given are passed over.
                 if not self._await_slot():
                     return
+                play, start = self._catch_up(slot, play, last)
                 continue
-            play += 1
+            play, start = play + 1, 0.0
             if slot.position(play, 0) > slot.last_position:
                 return
+
+    def _catch_up(self, slot: Slot, play: int, last: int) -> tuple[int, float]:
+        """Where to go on decoding once the slot has begun: after the frames already given; or, if its
+        clock is already well past them (the box joined its sync group mid-video), at the play and time
+        the clock will have reached once the decoder is there."""
+        with self._lock:
+            starts = self._starts
+        if starts is None:
+            return play, 0.0
+        ahead = pick(slot, self.clock() - starts + CATCH_UP_SECONDS)
+        if ahead.over or due_seconds(slot, ahead.position) - due_seconds(slot, max(0, last)) < SEEK_AFTER_SECONDS:
+            return play, 0.0
+        return ahead.play, slot.clip.times[ahead.index]
 
     def _prerolled(self) -> bool:
         """The preroll's frames are ready and the slot has not begun."""

@@ -94,6 +94,10 @@ class Entry:
     caption: str = ""
     version: tuple[int, int] = (0, 0)
     video: VideoPlan | None = None
+    # In a sync group: seconds since the group's slot for this slide began (a box joining mid-slot, or one
+    # slide held over the slots of others); a video's clock counts from the slot's start, not from when it
+    # appeared. None outside a sync group.
+    into: float | None = None
 
     @property
     def is_fallback(self) -> bool:

@@ -147,6 +147,7 @@ def synced_entry(catalogue: Catalogue, settings: PlaylistSettings, now: dt.datet
             ends = _ends(tuple(_seconds(slide, settings) for slide in cycle_of(cycle)))
         left = ends[index] - (ends[index - 1] if index else 0.0)
     slot = cycle * length + index  # counted from the epoch's first slot
+    begun = ends[index] - (ends[index - 1] if index else 0.0) - left  # seconds since the slot began
 
     def slide_in(number: int) -> Slide:
         """The slide of a slot: the sequence's, `sync_offset` places on."""
@@ -164,7 +165,9 @@ def synced_entry(catalogue: Catalogue, settings: PlaylistSettings, now: dt.datet
     while after < slot + 2 * length and slide_in(after).path in skip:  # slots this slide holds on through
         left += slot_seconds(after)
         after += 1
-    return dataclasses.replace(entry_for(slide_in(held), settings), seconds=round(left, 3))
+    begun += sum(slot_seconds(number) for number in range(held, slot))  # a held slide's slot began before
+    return dataclasses.replace(entry_for(slide_in(held), settings), seconds=round(left, 3),
+                               into=round(max(0.0, begun), 6))
 
 
 def _seconds(slide: Slide, settings: PlaylistSettings) -> float:

@@ -95,10 +95,15 @@ class Stage:
                 effects += self.draw_fade(now)
         if upcoming.key.video is not None:
             # Its first frame is on screen (presented above, or still there); it moves once the fade is over,
-            # counted from the moment due (in a sync group, from the wall clock), not from when this ran.
-            in_turn = not first and not upcoming.out_of_turn
-            effects.append(PlayVideo(upcoming.key, (upcoming.due if in_turn else now) + fade_seconds,
-                                     sound=sound and upcoming.key.video.audio))
+            # counted from the moment due, not from when this ran. In a sync group, from the moment the
+            # group's slot began on the wall clock, even if this box came in later (it started, or its
+            # content came, mid-slot); every box then shows the same frame.
+            into = upcoming.entry.into
+            if into is not None and not upcoming.out_of_turn:
+                starts = upcoming.due - into
+            else:
+                starts = upcoming.due if not first and not upcoming.out_of_turn else now
+            effects.append(PlayVideo(upcoming.key, starts + fade_seconds, sound=sound and upcoming.key.video.audio))
         effects += lineup.release_hold_for_due()  # a cut, or the same picture again: the worker may go on
         effects += self.left(previous, now)  # a cut, or the same picture again: it left as this one began
         entry = upcoming.entry

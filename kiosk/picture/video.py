@@ -24,6 +24,7 @@ are, and FFmpeg reads them through that Python file object.
 
 from __future__ import annotations
 
+import logging
 import math
 import mmap
 import os
@@ -46,6 +47,9 @@ from kiosk.picture.videopixels import fitted_picture, panel_pixels
 
 # What makes a decoded frame the panel's pixels: given the frame, its rotation and the layout.
 PixelMaker = Callable[[av.VideoFrame, int, Layout], "mmap.mmap"]
+
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ClipFrame:
@@ -168,15 +172,23 @@ class VideoDecoder:
         finally:
             self._handle.close()
 
-    def frames(self, pixels: PixelMaker = panel_pixels) -> Iterator[ClipFrame]:
+    def frames(self, pixels: PixelMaker = panel_pixels, start: float = 0.0) -> Iterator[ClipFrame]:
         """The frames in presentation order, upright and fitted to the layout (by `pixels`); VideoError from
         the first that fails. Frames whose time does not move forward are left out: a clock can only pick
-        later ones."""
+        later ones.
+
+        From `start` seconds on (a box joining its sync group mid-video):
+        the file is sought to the keyframe at or before it, and the frames
+        between are decoded but not fitted or given.
+        """
         if self.layout is None:
             raise ValueError("a video opened without a layout gives facts, not frames")
         if self._started:
             raise RuntimeError("frames() decodes a video once; open it again to play it again")
         self._started = True
+        start = start if math.isfinite(start) else 0.0
+        sought = start > 0 and self._seek(start)
+        half_frame = 0.5 / self.facts.frame_rate
         layout = self.layout
         previous = -math.inf
         count = 0
@@ -185,6 +197,9 @@ class VideoDecoder:
             count += 1
             moment = self._time(frame, previous)
             if moment <= previous:
+                continue
+            if moment < start - half_frame:
+                previous = moment
                 continue
             if moment > self.facts.seconds + 1.0:
                 raise VideoError(f"{self.name}: frame {count} at {moment:.2f} s runs past the "
@@ -195,7 +210,7 @@ class VideoDecoder:
             self._check_time(count, started)
             yield ClipFrame(given, moment, layout.panel_size, data, layout.pixel_format)
             given += 1
-        if self.facts.frames is not None and count < self.facts.frames:
+        if self.facts.frames is not None and count < self.facts.frames and not sought:
             raise VideoError(f"{self.name}: truncated: it ends after {count} of the {self.facts.frames} "
                              "frames its header counts")
 
@@ -214,7 +229,28 @@ class VideoDecoder:
         if first is None:
             raise VideoError(f"{self.name}: has no frames")
         self._first = first
+        self._origin = first.pts
         return facts_of(self.name, self._container, stream, header, first.rotation)
+
+    def _seek(self, seconds: float) -> bool:
+        """Moves the demuxer to the keyframe at or before `seconds` from the first frame; False (decoding
+        goes on from the start) where the file cannot be sought."""
+        stream = self._video
+        if self._origin is None or stream.time_base is None or seconds <= 0:
+            return False
+        target = self._origin + int(seconds / stream.time_base)
+        try:
+            self._container.seek(target, stream=stream, backward=True)
+            stream.codec_context.flush_buffers()
+        except Exception as exc:  # noqa: BLE001 - a file may refuse to seek in any way; it then plays from 0
+            log.info("%s: cannot seek to %.1f s (%s): decoding from the start", self.name, seconds, exc)
+            return False
+        self._first = None
+        self._audio = []
+        wanted = [stream] if self._audio_stream is None else [stream, self._audio_stream]
+        self._packets = iter(self._container.demux(*wanted))
+        self._decoding = self._decoded_from_packets()
+        return True
 
     @property
     def first_frame(self) -> av.VideoFrame:
