@@ -61,7 +61,7 @@ class OnDemandPlayer:
         matte = CaptionMatte(self.key.caption, self.key.kind, self.key.layout, self.fonts)
         self._frames = self._video.frames(
             pixels=lambda frame, rotation, layout: screen_pixels(frame, rotation, layout, matte,
-                                                                 bytearray(layout.frame_bytes)))
+                                                                 lambda: bytearray(layout.frame_bytes)))
 
     def ready(self):
         while not self.stopped and not self.failed and len(self.queue) < self.depth:

@@ -67,7 +67,7 @@ class VideoFrame:
 
     position: int
     size: tuple[int, int]  # the panel's (width, height)
-    data: mmap.mmap
+    data: mmap.mmap | memoryview
     pixel_format: str
 
 
@@ -131,8 +131,8 @@ class VideoPlayer:
         """Frames the screen is done with: their buffers are used again."""
         with self._lock:
             for frame in frames:
-                if len(self._free) < SPARE_BUFFERS:
-                    self._free.append(frame.data)
+                if isinstance(frame.data, mmap.mmap) and len(self._free) < SPARE_BUFFERS:
+                    self._free.append(frame.data)  # (the scaler's own frames are let go)
 
     def stop(self) -> None:
         """Ends the player: the thread stops after the frame it is on; the queue is let go."""
@@ -244,8 +244,8 @@ class VideoPlayer:
             return not self._stopping
 
     def _maker(self, matte: CaptionMatte) -> PixelMaker:
-        def pixels(frame: Any, rotation: int, layout: Layout) -> mmap.mmap:
-            return screen_pixels(frame, rotation, layout, matte, self._buffer(layout.frame_bytes))
+        def pixels(frame: Any, rotation: int, layout: Layout) -> mmap.mmap | memoryview:
+            return screen_pixels(frame, rotation, layout, matte, lambda: self._buffer(layout.frame_bytes))
         return pixels
 
     def _buffer(self, size: int) -> mmap.mmap:

@@ -46,7 +46,7 @@ from kiosk.picture.videoheader import (
 from kiosk.picture.videopixels import fitted_picture, panel_pixels
 
 # What makes a decoded frame the panel's pixels: given the frame, its rotation and the layout.
-PixelMaker = Callable[[av.VideoFrame, int, Layout], "mmap.mmap"]
+PixelMaker = Callable[[av.VideoFrame, int, Layout], "mmap.mmap | memoryview"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class ClipFrame:
     index: int  # from 0, in the order given: with the play, the frame's position on the slot's clock
     time: float  # seconds from the video's first frame
     size: tuple[int, int]  # the panel's (width, height)
-    data: mmap.mmap
+    data: mmap.mmap | memoryview  # the scaler's own frame's pixels, or a buffer they were packed into
     pixel_format: str  # a Pillow raw mode: RGB, RGBX or BGRX
 
     @property

@@ -13,6 +13,7 @@ applies them with Pillow's own per-pixel operations.
 from __future__ import annotations
 
 import mmap
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -70,8 +71,7 @@ class CaptionMatte:
             picture.paste(region, box)
         return picture
 
-
-    def apply_packed(self, buffer: mmap.mmap, layout: Layout) -> None:
+    def apply_packed(self, buffer: mmap.mmap | memoryview, layout: Layout) -> None:
         """The overlay over a frame already packed in the panel's pixel format (upright, unturned), in place.
 
         Multiply and add work byte by byte, so the bands packed in the same
@@ -129,28 +129,38 @@ def panel_pixels(frame: av.VideoFrame, rotation: int, layout: Layout) -> mmap.mm
 
 
 def screen_pixels(frame: av.VideoFrame, rotation: int, layout: Layout, matte: CaptionMatte | None,
-                  buffer: mmap.mmap) -> mmap.mmap:
-    """As `panel_pixels`, with the slide's overlay, packed into a buffer the player reuses.
+                  buffer: Callable[[], mmap.mmap]) -> mmap.mmap | memoryview:
+    """As `panel_pixels`, with the slide's overlay: the pixels of the scaler's own frame where it made
+    exactly the panel's (no copy), else packed into a `buffer()` the player reuses.
 
-    The usual case (a frame stored upright, `cover`, a panel not turned) goes
-    the short way: FFmpeg's scaler writes the panel's pixel format at the
-    covering size, the rows are copied into the buffer, and the overlay goes
-    over the packed bytes (bench/video.py plays 1080p30 this way)."""
-    if _packed_directly(frame, rotation, layout, matte, buffer):
-        return buffer
-    picture = fitted_picture(frame, rotation, layout)
+    The usual case (a frame stored upright, a panel not turned, and `cover`
+    or a video of the panel's shape, as a rendition for it is) goes the
+    short way: FFmpeg's scaler writes the panel's pixel format at the
+    covering size, and the overlay goes over the packed bytes. A video at the
+    panel's size (a rendition for it) is then handed on in the frame FFmpeg
+    made; one larger is cropped into the buffer (bench/video.py plays 1080p30
+    this way)."""
+    packed = _packed_directly(frame, rotation, layout, buffer)
+    if packed is None:
+        picture = fitted_picture(frame, rotation, layout)
+        if matte is not None:
+            picture = matte.apply(picture)
+        packed = buffer()
+        pack_into(to_panel(picture, layout.rotation), layout.pixel_format, packed)
+        return packed
     if matte is not None:
-        picture = matte.apply(picture)
-    pack_into(to_panel(picture, layout.rotation), layout.pixel_format, buffer)
-    return buffer
+        matte.apply_packed(packed, layout)
+    return packed
 
 
-def _packed_directly(frame: av.VideoFrame, rotation: int, layout: Layout, matte: CaptionMatte | None,
-                     buffer: mmap.mmap) -> bool:
-    """The short way of `screen_pixels`; False where it does not apply."""
+def _packed_directly(frame: av.VideoFrame, rotation: int, layout: Layout,
+                     buffer: Callable[[], mmap.mmap]) -> mmap.mmap | memoryview | None:
+    """The short way of `screen_pixels`, without the overlay; None where it does not apply."""
     fmt = _FFMPEG_FORMATS.get(layout.pixel_format)
-    if fmt is None or rotation or layout.rotation or layout.fit != "cover":
-        return False
+    if fmt is None or rotation or layout.rotation:
+        return None
+    if layout.fit != "cover" and fitted_size((frame.width, frame.height), layout.size, "contain") != layout.size:
+        return None  # bars or a blurred background around it: the long way
     width, height = layout.size
     scaled_w, scaled_h = fitted_size((frame.width, frame.height), layout.size, "cover")
     scaled = frame.reformat(width=scaled_w, height=scaled_h, format=fmt, interpolation="BILINEAR")
@@ -158,16 +168,18 @@ def _packed_directly(frame: av.VideoFrame, rotation: int, layout: Layout, matte:
     pixel = BYTES_PER_PIXEL[layout.pixel_format]
     line, row = plane.line_size, width * pixel
     left, top = (scaled_w - width) // 2 * pixel, (scaled_h - height) // 2
-    source, target = memoryview(plane).cast("B"), memoryview(buffer)
+    source = memoryview(plane).cast("B")  # keeps the plane, and so its frame, alive
+    if line == row and left == 0 and top == 0:
+        return source[: height * row]  # the panel's pixels already, rows unpadded: no copy
+    target = buffer()
+    view = memoryview(target)
     if line == row and left == 0:
-        target[: height * row] = source[top * line: (top + height) * line]
+        view[: height * row] = source[top * line: (top + height) * line]
     else:
         for y in range(height):
             at = (top + y) * line + left
-            target[y * row: (y + 1) * row] = source[at: at + row]
-    if matte is not None:
-        matte.apply_packed(buffer, layout)
-    return True
+            view[y * row: (y + 1) * row] = source[at: at + row]
+    return target
 
 
 __all__ = ["CaptionMatte", "fitted_picture", "panel_pixels", "screen_pixels", "upright_picture"]
