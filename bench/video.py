@@ -138,6 +138,9 @@ def playing_figures(run: dict) -> dict:
         "on_time_share": round((frames["shown"] - frames["late"]) / every, 5) if every else None,
         "gap_ms": {q: round(1000 * v, 1) for q, v in frames["gap_seconds"].items()},
         "lateness_ms": {q: round(1000 * v, 1) for q, v in frames["lateness_seconds"].items()},
+        # The first frame shown once each slot's clock ran (the first frame itself is on screen from the fade in).
+        "first_frame_lateness_ms": {q: round(1000 * v, 1) for q, v in frames["first_frame_lateness_seconds"].items()},
+        "slots": sum(run["status"]["slides_shown"].values()),
         "slide_slip_ms_p99": round(1000 * run["status"]["frames"]["slide_slip_seconds"]["0.99"], 1),
         "cpu_cores": run["cpu_cores"], "peak_rss_mb": run["peak_rss_mb"],
     }

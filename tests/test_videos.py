@@ -99,12 +99,16 @@ def test_frames_follow_the_clock_and_the_counts_outlive_the_slot():
     summary = videos.summary()
     assert list(videos.gaps) == [10.45 - 9.5] and summary["gap_seconds"]["0.5"] == 0.95
     assert list(videos.lateness) == pytest.approx([0.0, 0.05])  # the first frame was due at the slot's start
+    # The first frame shown once the clock ran (frame 4 at 10.45, due at 10.4) tells how ready the slot was.
+    assert list(videos.first_lateness) == pytest.approx([0.05])
     assert videos.due(11.2) is None  # over: the last frame stays for the fade out
     assert not videos.playing and maker.made[0].stopped
     assert videos.counts == FrameCounts(shown=2, late=0, skipped=8)
     videos.play(key("v.mp4"), starts=20.0)
     videos.due(20.0)
     assert videos.counts.shown == 3  # the ended slot's counts are kept
+    assert list(videos.first_lateness) == pytest.approx([0.05, 0.0])  # one for each slot
+    assert set(videos.summary()["first_frame_lateness_seconds"]) == {"0.5", "0.9", "0.99"}
 
 
 def test_another_slide_stops_the_video_and_the_same_slide_does_not():

@@ -62,6 +62,10 @@ class Videos:
         self._last_shown: float | None = None  # when this slot's last frame reached the screen
         self.gaps: collections.deque[float] = collections.deque(maxlen=KEEP_TIMES)  # between frames of a slot
         self.lateness: collections.deque[float] = collections.deque(maxlen=KEEP_TIMES)  # after each one was due
+        # How late the first frame shown once a slot's clock runs was (the first frame itself is on screen
+        # through the fade in): whether the decoder was ready as the slot began.
+        self.first_lateness: collections.deque[float] = collections.deque(maxlen=KEEP_TIMES)
+        self._clock_running = False  # a frame of this slot was shown since its clock began
 
     def configure(self, slide_folder: Path, font: Path) -> None:
         self.slide_folder, self.font = slide_folder, font
@@ -75,7 +79,8 @@ class Videos:
         """The counts, and the gaps between frames and how late each came, for status.json."""
         counts = self.counts
         return {"shown": counts.shown, "late": counts.late, "skipped": counts.skipped,
-                "gap_seconds": quantiles(list(self.gaps)), "lateness_seconds": quantiles(list(self.lateness))}
+                "gap_seconds": quantiles(list(self.gaps)), "lateness_seconds": quantiles(list(self.lateness)),
+                "first_frame_lateness_seconds": quantiles(list(self.first_lateness))}
 
     @property
     def playing(self) -> bool:
@@ -103,6 +108,7 @@ class Videos:
         player.playing(starts)
         self._playing, self._starts, self._playback = player, starts, Playback()
         self._last_shown = None
+        self._clock_running = False
 
     def presented(self, key: FrameKey | None) -> None:
         """Another slide (or none) is on screen: the video playing stops, its last frame left standing."""
@@ -139,7 +145,11 @@ class Videos:
         if self._last_shown is not None:
             self.gaps.append(now - self._last_shown)
         self._last_shown = now
-        self.lateness.append(max(0.0, now - self._starts - due_seconds(player.slot, chosen.present)))
+        late = max(0.0, now - self._starts - due_seconds(player.slot, chosen.present))
+        self.lateness.append(late)
+        if not self._clock_running and now >= self._starts:
+            self._clock_running = True
+            self.first_lateness.append(late)
         return taken[-1], lambda: player.give_back(taken)
 
     def wait_seconds(self, now: float) -> float | None:
