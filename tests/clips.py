@@ -2,11 +2,15 @@
 
 Every frame of a good clip shows its top-left quarter white on a colour
 field whose green level counts the frames (8 levels a frame), so a test can
-tell which way up a frame ends and roughly which frame it is.
+tell which way up a frame ends and roughly which frame it is. A clip with
+`clicks` has a click in its sound at each whole second, where its frame is
+all white, and silence between.
 """
 
 from __future__ import annotations
 
+import array
+import math
 import struct
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +24,7 @@ from PIL import Image
 FIELD = (200, 0, 40)  # the colour outside the white quarter, before the green count
 QUIET = {"libx265": {"x265-params": "log-level=none"}, "libsvtav1": {"svtav1-params": "log=0"}}
 # Codecs whose encoders this PyAV wheel holds (docs/video.md), with a container for each.
+CLICK_SECONDS = 0.01  # a click: 10 ms of a 1 kHz tone at half the full scale
 ENCODERS = {"h264": ("libx264", ".mp4"), "hevc": ("libx265", ".mp4"), "vp9": ("libvpx-vp9", ".webm"),
             "av1": ("libsvtav1", ".mkv")}
 
@@ -43,9 +48,13 @@ def make_clip(
     metadata: dict[str, str] | None = None,
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
+    clicks: bool = False,
+    sound_rate: int = 48000,
 ) -> Path:
     """Writes a real video file. `rotation` is a display matrix rotation in degrees counter-clockwise, as
-    PyAV sets it (a phone's portrait clip has -90, its old `rotate` tag 90)."""
+    PyAV sets it (a phone's portrait clip has -90, its old `rotate` tag 90). `clicks`: AAC sound at
+    `sound_rate` with a click at each whole second (and a white frame there)."""
+    audio = audio or clicks
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", options=container_options or {}) as out:
         if metadata:
@@ -56,9 +65,11 @@ def make_clip(
         stream.pix_fmt = "yuv420p"
         if rotation is not None:
             stream.set_display_rotation(rotation)
-        sound = out.add_stream("aac", rate=48000) if audio else None
+        sound = out.add_stream("aac", rate=sound_rate) if audio else None
         for index in range(frames):
-            frame = VideoFrame.from_image(clip_picture(index, size))
+            white = clicks and index % rate == 0
+            picture = Image.new("RGB", size, (255, 255, 255)) if white else clip_picture(index, size)
+            frame = VideoFrame.from_image(picture)
             frame.pts = index
             frame.time_base = Fraction(1, rate)
             for packet in stream.encode(frame):
@@ -67,17 +78,42 @@ def make_clip(
             out.mux(packet)
         if sound is not None:
             samples = 1024
-            for block in range(max(1, frames * 48000 // rate // samples)):
+            for block in range(max(1, frames * sound_rate // rate // samples)):
                 chunk = av.AudioFrame(format="fltp", layout="stereo", samples=samples)
+                level = _clicks(block * samples, samples, sound_rate) if clicks else bytes(samples * 4)
                 for plane in chunk.planes:
-                    plane.update(bytes(plane.buffer_size))
-                chunk.sample_rate = 48000
+                    plane.update(level + bytes(plane.buffer_size - len(level)))
+                chunk.sample_rate = sound_rate
                 chunk.pts = block * samples
                 for packet in sound.encode(chunk):
                     out.mux(packet)
             for packet in sound.encode():
                 out.mux(packet)
     return path
+
+
+def _clicks(first: int, count: int, rate: int) -> bytes:
+    """Samples `first` to `first + count` of a track with a click at each whole second, as 32-bit floats."""
+    levels = array.array("f", bytes(count * 4))
+    for offset in range(count):
+        into_second = (first + offset) % rate / rate
+        if into_second < CLICK_SECONDS:
+            levels[offset] = 0.5 * math.sin(2 * math.pi * 1000 * into_second)
+    return levels.tobytes()
+
+
+def click_onsets(data: bytes, level: int = 3000) -> list[int]:
+    """Where each click of 16-bit stereo sound begins: the sample indices of the left channel that first
+    pass `level` after at least half a second below it."""
+    left = array.array("h", data[: len(data) // 4 * 4])[0::2]
+    onsets: list[int] = []
+    last = -(10**9)
+    for index, value in enumerate(left):
+        if abs(value) > level:
+            if index - last > 24_000:
+                onsets.append(index)
+            last = index
+    return onsets
 
 
 def _mux_one_silent_chunk(out: av.container.OutputContainer, sound: av.audio.stream.AudioStream) -> None:

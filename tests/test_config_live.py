@@ -25,10 +25,12 @@ import pytest
 from kiosk.boundary.fleetfile import load_box_config
 from kiosk.boundary.folder import scan
 from kiosk.boundary.playlog import read_play_log
+from kiosk.boundary.sound import Speaker
 from kiosk.core.config import NEEDS_RESTART, SECTIONS, keys
 from kiosk.core.messages import ConfigChanged, ContentChanged
 from kiosk.core.priority import Priority
 
+from .clips import make_clip
 from .conftest import make_picture, write_config
 from .test_show import SEOUL, World
 
@@ -50,14 +52,14 @@ class Box:
     """A running show whose config.yaml a case rewrites; it records what the screen and the worker are asked."""
 
     def __init__(self, folder: Path, slides: Path, apply: bool, base: dict | None = None,
-                 panel: tuple[int, int] | None = None) -> None:
+                 panel: tuple[int, int] | None = None, speaker=None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.sections = copy.deepcopy(BASE if base is None else base)
         self.apply = apply
         self.slides = slides
         self.folder = folder
         self.path = self._write()
-        self.world = World(self.path, wall_start=NOON)
+        self.world = World(self.path, wall_start=NOON, speaker=speaker)
         self.clock = self.world.clock
         self.requests: list = []  # (time, frame key, priority)
         self.configured: list = []  # (font, max_pixels)
@@ -403,6 +405,50 @@ def _(make):
     return len([record for record in box.played_after() if dt.datetime.fromisoformat(record["time"]) > paused]) >= 3
 
 
+class QuietDevice:
+    """A working fake of the audio device (kiosk.boundary.speakerdevice.SdlOutput): open, never calling back."""
+
+    latency = 0.02
+    description = "a fake device"
+
+    def __init__(self, fill):
+        self.fill = fill
+
+    def close(self):
+        pass
+
+
+class Track:
+    """A working fake of kiosk.boundary.sound.SoundTrack: what the speaker was asked to play, and from when."""
+
+    failed = None
+
+    def __init__(self, key, slide_folder, starts, clock):
+        self.key, self.starts = key, starts
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+@case("display.audio")
+def _(make):
+    def add_video(slides):
+        make_clip(slides / "contribute" / "v1.mp4", frames=10, rate=20, clicks=True)  # half a second, with sound
+        (slides / "contribute" / "v1.yaml").write_text("audio: true\n", encoding="utf-8")
+
+    devices: list[QuietDevice] = []
+    tracks: list[Track] = []
+    speaker = Speaker(lambda fill: devices.append(QuietDevice(fill)) or devices[-1],
+                      lambda *made: tracks.append(Track(*made)) or tracks[-1], spawn=lambda job: job())
+    box = changed(make, "display.audio", "true", 4.0, before=add_video, speaker=speaker)
+    # The device is opened for the first video with sound after the change: a plaza box never opens one.
+    return len(devices) == 1 and any(track.key.path == "contribute/v1.mp4" and track.starts >= box.changed_at
+                                     for track in tracks)
+
+
 # --- the schedule ----------------------------------------------------------------------
 
 def _screen(box: Box) -> str:
@@ -489,8 +535,11 @@ def test_a_change_takes_effect_in_the_running_kiosk(tmp_path, slide_folder, key)
         run = tmp_path / ("changed" if apply else "unchanged")
         slides = shutil.copytree(slide_folder, run / "slides")  # a case may add slides: each run its own
 
-        def make(base: dict | None = None, name: str = "box", panel: tuple[int, int] | None = None) -> Box:
-            return Box(run / name, slides, apply, base, panel)
+        def make(base: dict | None = None, name: str = "box", panel: tuple[int, int] | None = None,
+                 before: Callable[[Path], None] | None = None, speaker=None) -> Box:
+            if before is not None:
+                before(slides)  # slides the box finds at its start
+            return Box(run / name, slides, apply, base, panel, speaker)
         return make
 
     assert CASES[key](maker(True)), f"{key}: the change was not seen"

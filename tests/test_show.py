@@ -157,7 +157,7 @@ class World:
     """A show on real files with a fake screen, a synchronous worker and a fake clock, wired as `kiosk run` does."""
 
     def __init__(self, config_path, wall_start=dt.datetime(2026, 12, 18, 12, 0, tzinfo=SEOUL), notifier=None,
-                 status_writer=None, screenshots=None, clock_synchronised=lambda: True, players=None):
+                 status_writer=None, screenshots=None, clock_synchronised=lambda: True, players=None, speaker=None):
         self.config = load_config(config_path)
         self.clock = FakeClock()
         self.start = self.clock.now
@@ -173,7 +173,8 @@ class World:
             writers=tuple(writer for writer in (store, play_log, status_writer, screenshots) if writer is not None),
         )
         self.show = Show(director, self.screen, self.worker, self.inbox, sinks, clock_synchronised=clock_synchronised,
-                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep, players=players)
+                         clock=self.clock, wall_clock=self.wall, sleep=self.clock.sleep, players=players,
+                         speaker=speaker)
 
     def wall(self):
         return self.wall_start + dt.timedelta(seconds=self.clock.now - self.start)
@@ -493,3 +494,69 @@ def test_the_play_log_says_how_long_a_paused_and_a_taken_down_slide_were_on_scre
                  for line in (paused, taken_down)]
     assert on_screen[0] == pytest.approx(2 + 5 + 0.05, abs=0.1), "its time, the pause that ended by itself, the fade"
     assert taken_down["path"] == second.entry.path and 0.5 < on_screen[1] < 2, "withdrawn 0.5 s in, not its planned 2 s"
+
+
+class Speakers:
+    """A working fake of kiosk.boundary.sound.Speaker that records what the loop asks of it."""
+
+    def __init__(self):
+        self.clock = None  # the world's, set once it is made
+        self.asked: list[tuple] = []  # ("play", path, starts, folder, now), ("presented", path), ("stop",), ("close",)
+
+    def play(self, key, starts, slide_folder):
+        self.asked.append(("play", key.path, starts, slide_folder, self.clock.now))
+
+    def presented(self, key):
+        self.asked.append(("presented", None if key is None else key.path))
+
+    def stop(self):
+        self.asked.append(("stop",))
+
+    def close(self):
+        self.asked.append(("close",))
+
+    def summary(self):
+        return {"device": "open", "offset_seconds": {"0.5": 0.001}, "underruns": 0}
+
+    def plays(self) -> list[tuple]:
+        return [asked for asked in self.asked if asked[0] == "play"]
+
+
+def sound_world(tmp_path, slide_folder, audio: bool, sidecar: str = "audio: true\n"):
+    from tests.clips import make_clip
+
+    make_clip(slide_folder / "contribute" / "v1.mp4", frames=10, rate=20)  # half a second
+    (slide_folder / "contribute" / "v1.yaml").write_text(sidecar, encoding="utf-8")
+    speaker = Speakers()
+    box = world(tmp_path, slide_folder, FAST + f"  audio: {'true' if audio else 'false'}\n", speaker=speaker)
+    speaker.clock = box.clock
+    return box
+
+
+def test_a_video_whose_sidecar_asks_for_sound_plays_it_from_the_slots_moment(tmp_path, slide_folder):
+    box = sound_world(tmp_path, slide_folder, audio=True)
+    box.run(4.0)
+    speaker = box.show.speaker
+    plays = speaker.plays()
+    assert plays and {path for _, path, *_ in plays} == {"contribute/v1.mp4"}
+    for _, _path, starts, folder, asked_at in plays:
+        assert folder == slide_folder
+        assert asked_at <= starts <= asked_at + 0.05 + 1e-9  # from the end of the fade in, as the picture
+    after_first = speaker.asked[speaker.asked.index(plays[0]) + 1:]
+    assert any(asked[0] == "presented" and asked[1] != "contribute/v1.mp4" for asked in after_first)  # it stops
+    assert speaker.asked[-1] == ("close",)  # the show's end closes the device
+    assert box.show.monitor.status()["sound"] == speaker.summary()
+
+
+@pytest.mark.parametrize("audio, sidecar", [(False, "audio: true\n"), (True, "loop: 1\n")])
+def test_no_sound_where_the_box_or_the_sidecar_does_not_ask_for_it(tmp_path, slide_folder, audio, sidecar):
+    box = sound_world(tmp_path, slide_folder, audio=audio, sidecar=sidecar)
+    played = box.run(4.0)
+    assert "contribute/v1.mp4" in played
+    assert box.show.speaker.plays() == [] and ("stop",) in box.show.speaker.asked
+
+
+def test_a_show_without_a_speaker_says_no_sound_in_its_status(tmp_path, slide_folder):
+    box = world(tmp_path, slide_folder)
+    box.run(0.5)
+    assert box.show.monitor.status()["sound"] is None

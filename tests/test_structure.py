@@ -164,6 +164,27 @@ def test_no_import_circle_in_the_package():
             "  " + "\n    ".join(str(step) for step in circle) for circle in found), pytrace=False)
 
 
+def test_the_module_map_in_the_docs_names_every_module_in_its_layer():
+    """docs/architecture.md's map lists each module under its folder; a module added must be placed there."""
+    import re
+
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    mapped: set[str] = set()
+    layer = None
+    for line in text.splitlines():
+        heading = re.fullmatch(r"(core|picture|boundary|app)/.*", line)
+        if heading:
+            layer = heading.group(1)
+        elif layer and (entry := re.match(r"\s+(\w+)\.py\s", line + " ")):
+            mapped.add(f"{layer}/{entry.group(1)}")
+        elif not line.strip() or line.startswith("```"):
+            layer = None if line.startswith("```") else layer
+    modules = {f"{path.parent.name}/{path.stem}" for path in (REPO / "kiosk").glob("*/*.py")
+               if path.stem != "__init__"}
+    assert modules - mapped == set(), "modules missing from docs/architecture.md's map"
+    assert mapped - modules == set(), "modules in docs/architecture.md's map that do not exist"
+
+
 def test_no_module_over_400_lines():
     found = long_modules(REPO / "kiosk")
     if found:

@@ -2,10 +2,11 @@
 
 The status is the director's (kiosk.core.showstatus, from its snapshot)
 with what only the loop knows: whether it still runs, the frame timings,
-the frames of video counted as they reached the screen, the helper
-threads, whether the system clock is synchronised, and the files that
-could not be written. It goes to the status writer at each slide start
-(the director's PublishStatus) and at least every STATUS_SECONDS.
+the frames of video counted as they reached the screen, how far their
+sound was from the clock, the helper threads, whether the system clock is
+synchronised, and the files that could not be written. It goes to the
+status writer at each slide start (the director's PublishStatus) and at
+least every STATUS_SECONDS.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ class Monitor:
 
     def __init__(self, director: Director, sinks: Sinks, clock_trust: ClockTrust, clock: Callable[[], float],
                  wall_clock: Callable[[], dt.datetime],
-                 video_frames: Callable[[], dict[str, Any]] = dict) -> None:
+                 video_frames: Callable[[], dict[str, Any]] = dict,
+                 sound: Callable[[], dict[str, Any] | None] = lambda: None) -> None:
         self.director, self.sinks, self.clock_trust = director, sinks, clock_trust
         self.video_frames = video_frames  # frames of video as they reached the screen
+        self.sound = sound  # the video's sound against the clock; None where it never played
         self.clock, self.wall_clock = clock, wall_clock
         self.frame_stats = FrameStats(1.0 / director.config.display.max_fps)  # what was drawn, and when
         self.started_at = clock()
@@ -77,6 +80,7 @@ class Monitor:
             running=self.running,
             frames=self.frame_stats.summary(),
             video_frames=self.video_frames(),
+            sound=self.sound(),
             threads=self.sinks.threads(),
             clock_synchronised=self.clock_trust.known,
             state_problems=[writer.problem for writer in self.sinks.writers if writer.problem],

@@ -7,7 +7,7 @@ import os
 import queue
 import signal
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from kiosk.app.common import (
     EXIT_FAILURE, EXIT_OK, load_box_or_log, log, report_catalogue, runtime_folder, seed_of, sync_settings,
@@ -18,6 +18,7 @@ from kiosk.core.errors import DisplayError
 from kiosk.core.frames import FrameKey
 
 if TYPE_CHECKING:
+    from kiosk.boundary.sound import Output
     from kiosk.boundary.sync import SyncThread
 
 
@@ -167,7 +168,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     def video_player(key: FrameKey, slide_folder: Path, font: Path) -> VideoPlayer:
         return VideoPlayer(key, slide_folder, font, inbox)
 
-    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised, players=video_player)
+    from kiosk.boundary.sound import Speaker
+
+    def sound_output(fill: Callable[[memoryview], None]) -> Output:
+        from kiosk.boundary.speakerdevice import SdlOutput  # SDL's audio only once a slot with sound comes
+
+        return SdlOutput(fill)
+
+    show = Show(director, screen, worker, inbox, sinks, clock_synchronised=clock_synchronised, players=video_player,
+                speaker=Speaker(sound_output))
     running.update(show=show, config_watcher=config_watcher)
     if stopping:
         show.stop()  # a signal came during start-up

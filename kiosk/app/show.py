@@ -18,7 +18,7 @@ import time
 from typing import Callable, assert_never
 
 from kiosk.app.monitor import Monitor
-from kiosk.app.sinks import ScreenLike, Sinks, WorkerLike
+from kiosk.app.sinks import ScreenLike, Sinks, SpeakerLike, WorkerLike
 from kiosk.app.surfaces import Surfaces
 from kiosk.app.videos import PlayerMaker, Videos
 from kiosk.core.clocktrust import ClockTrust
@@ -45,14 +45,17 @@ class Show:
     def __init__(self, director: Director, screen: ScreenLike, worker: WorkerLike, inbox: "queue.Queue[object]",
                  sinks: Sinks, clock_synchronised: Callable[[], bool | None] = lambda: True,
                  clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], dt.datetime] = local_now,
-                 sleep: Callable[[float], None] = time.sleep, players: PlayerMaker | None = None) -> None:
+                 sleep: Callable[[float], None] = time.sleep, players: PlayerMaker | None = None,
+                 speaker: SpeakerLike | None = None) -> None:
         self.director, self.screen, self.worker, self.inbox, self.sinks = director, screen, worker, inbox, sinks
         self.clock_synchronised = clock_synchronised  # asked when the clock trust says so
         self.clock, self.wall_clock, self.sleep = clock, wall_clock, sleep
         self.clock_trust = ClockTrust()
         config = director.config
         self.videos = Videos(players, config.slides.folder, config.captions.font)  # video slides' players
-        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock, self.videos.summary)
+        self.speaker = speaker  # their sound, where display.audio is on
+        self.monitor = Monitor(director, sinks, self.clock_trust, clock, wall_clock, self.videos.summary,
+                               speaker.summary if speaker is not None else lambda: None)
         self.surfaces = Surfaces(screen, sinks.screenshots)
         self._stop_requested = False
 
@@ -91,6 +94,8 @@ class Show:
         finally:
             self._carry_out(self.director.close(self.clock()))  # the slide on screen leaves it now
             self.videos.close()
+            if self.speaker is not None:
+                self.speaker.close()
             self.monitor.ended()
             self.sinks.power.stop()
             self.screen.close()
@@ -181,12 +186,19 @@ class Show:
                 self.videos.prepare(frame.key)
             case Present(frame, fade_seconds, from_blank):
                 self.videos.presented(frame.key)
+                if self.speaker is not None:
+                    self.speaker.presented(frame.key)
                 self.surfaces.present(frame, from_blank)
                 if fade_seconds <= 0:
                     self.surfaces.show(self.monitor.overlay())
                     self.monitor.drawn(in_fade=False)
-            case PlayVideo(key, starts):
+            case PlayVideo(key, starts, sound):
                 self.videos.play(key, starts)
+                if self.speaker is not None:  # the sound counts from the same moment as the picture
+                    if sound:
+                        self.speaker.play(key, starts, self.videos.slide_folder)
+                    else:
+                        self.speaker.stop()
             case Blend(progress):
                 self.surfaces.blend(progress, self.monitor.overlay())
                 self.monitor.drawn(in_fade=True)
@@ -198,6 +210,8 @@ class Show:
                 self.surfaces.show(self.monitor.overlay())
             case ShowStill(frame):
                 self.videos.presented(None)
+                if self.speaker is not None:
+                    self.speaker.presented(None)
                 self.surfaces.still(frame)
             case HoldWorker():
                 self.worker.hold()

@@ -27,7 +27,8 @@ class Fill:
     """How one device buffer is filled: `drop` samples of the queue
     thrown away first, then `silence` samples of silence, then `take` samples from the queue, then silence
     again for whatever the queue lacked (`short`). `offset` is how far the sound taken is from the clock
-    (seconds; positive: heard late), or None if none is taken."""
+    (seconds; positive: heard late), or None if none is taken. `silence + take + short` is the buffer's
+    length; `drop` comes out of the queue before it."""
 
     drop: int
     silence: int
@@ -48,20 +49,22 @@ def fill(heard_at: float, head_at: float | None, available: int, samples: int, r
     for name, value in (("heard_at", heard_at), ("length", length), ("slack", slack)):
         if not math.isfinite(value):
             raise ValueError(f"{name} must be finite, not {value!r}")
+    if slack < 0:
+        raise ValueError(f"slack must not be negative, not {slack!r}")
     if not 0 < samples <= MAX_BUFFER_SAMPLES or not 0 < rate <= 384_000 or available < 0:
         raise ValueError(f"a buffer of {samples} samples at {rate} Hz with {available} ready")
-    # The slot's end (or its start, not reached yet) bounds the samples that may be heard.
-    audible = max(0, min(samples, round((length - heard_at) * rate)))
+    # The slot's end bounds the samples that may be heard (its start needs no bound: no sample is due before it).
+    audible = _samples(length - heard_at, rate, samples)
     if head_at is None or not math.isfinite(head_at) or available == 0 or audible == 0:
         return Fill(0, samples, 0, 0, None)
     offset = heard_at - head_at  # positive: the queue's head is late, its moment has passed
     drop = 0
     silence = 0
     if offset > slack:
-        drop = min(available, round(offset * rate))
+        drop = _samples(offset, rate, available)
         offset -= drop / rate
     elif offset < -slack:
-        silence = min(samples, round(-offset * rate))
+        silence = _samples(-offset, rate, samples)
         offset += silence / rate
     if drop == available:  # everything ready is late: silence until more comes
         return Fill(drop, samples, 0, 0, None)
@@ -69,6 +72,15 @@ def fill(heard_at: float, head_at: float | None, available: int, samples: int, r
     if take == 0:
         return Fill(drop, samples, 0, 0, None)
     return Fill(drop, silence, take, samples - silence - take, offset)
+
+
+def _samples(seconds: float, rate: int, most: int) -> int:
+    """How many samples `seconds` hold, from 0 to `most` (a span too long for a float counts as `most`)."""
+    count = seconds * rate
+    # Two moments far apart may differ by more than a float holds: infinity, either way.
+    if count >= most:
+        return most
+    return round(count) if count > 0 else 0
 
 
 __all__ = ["MAX_BUFFER_SAMPLES", "SLACK_SECONDS", "Fill", "fill"]
