@@ -58,13 +58,18 @@ def main() -> int:
         traces = run_group(work, work / "slides", args.boxes, args.seconds, (width, height))
         statuses = [json.loads((work / f"box-{number}" / "state" / "status.json").read_text(encoding="utf-8"))
                     for number in range(args.boxes)]
-        spreads = frame_spreads(traces)
+        moments = frame_spreads(traces)
+        spreads = [spread for _moment, spread in moments]
+        began = [trace[0][0] for trace in traces]
         result = {
             "boxes": args.boxes, "size": args.size, "seconds": args.seconds,
             "clip": f"H.264 {args.size} 30 fps, 6 s", "moments_compared": len(spreads),
             "frames_apart": {"p50": quantile(spreads, 0.5), "p99": quantile(spreads, 0.99),
                              "max": max(spreads) if spreads else None},
             "share_same_frame": share(spreads, 0), "share_within_one_frame": share(spreads, 1),
+            # Each moment more than a frame apart: how long after the newest box's first video frame it was.
+            "over_one_frame": [{"frames_apart": spread, "seconds_after_the_last_box_began":
+                                round(moment - max(began), 2)} for moment, spread in moments if spread > 1],
             "frames_presented": [len(trace) for trace in traces],
             "video_frames": [status.get("video_frames") for status in statuses],
         }

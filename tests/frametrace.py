@@ -45,15 +45,16 @@ def traced(trace_path: Path) -> None:
     atexit.register(lambda: trace_path.write_text(json.dumps(trace), encoding="utf-8"))
 
 
-def frame_spreads(traces: list[list[list[Any]]], step: float = 0.01, stale: float = 0.1) -> list[int]:
+def frame_spreads(traces: list[list[list[Any]]], step: float = 0.01, stale: float = 0.1
+                  ) -> list[tuple[float, int]]:
     """At moments `step` seconds apart across the span the traces share, where every box presented a frame
-    of the same slide within the last `stale` seconds (so not in a fade, nor between slides): how many frames
-    apart the boxes are (the highest position shown minus the lowest)."""
+    of the same slide within the last `stale` seconds (so not in a fade, nor between slides): the moment, and
+    how many frames apart the boxes are (the highest position shown minus the lowest)."""
     if not traces or any(not trace for trace in traces):
         return []
     times = [[entry[0] for entry in trace] for trace in traces]
     moment, end = max(each[0] for each in times), min(each[-1] for each in times)
-    spreads: list[int] = []
+    spreads: list[tuple[float, int]] = []
     while moment <= end:
         shown = []
         for trace, at in zip(traces, times):
@@ -64,7 +65,7 @@ def frame_spreads(traces: list[list[list[Any]]], step: float = 0.01, stale: floa
         else:
             if len({entry[1] for entry in shown}) == 1:
                 positions = [entry[2] for entry in shown]
-                spreads.append(max(positions) - min(positions))
+                spreads.append((moment, max(positions) - min(positions)))
         moment += step
     return spreads
 

@@ -367,7 +367,7 @@ def test_three_boxes_of_a_group_show_the_same_frame_of_a_video_even_one_joining_
     make_picture(slides / "contribute" / "2-picture.png", (160, 90))
     traces = run_group(tmp_path / "boxes", slides, 3, 14.0, (160, 90), stagger=1.3,
                        timing="contribute_seconds: 1\n  transition_seconds: 0.3")
-    spreads = frame_spreads(traces)
+    spreads = [spread for _moment, spread in frame_spreads(traces)]
     assert all(traces) and len(spreads) >= 300, [len(trace) for trace in traces]  # 3 s and more of shared video
     # A frame apart at most on most moments (a box may come to a refresh a frame's time after another); a box
     # that began the clip again would be many frames off for the whole slot.

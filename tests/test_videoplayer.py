@@ -148,7 +148,9 @@ def test_before_its_slot_a_player_holds_only_its_first_frame_then_fills_its_queu
     (VideoPlan(10.0), 6.02, 130),  # 6 s into the slot: decoding resumes half a second past the clock
     (VideoPlan(2.0, loop=3), 4.72, 2 * 40 + 24),  # in the third play
 ])
-def test_a_slot_begun_well_before_is_played_from_its_clock_not_from_the_start(tmp_path, plan, begun, first):
+@pytest.mark.parametrize("poster_first", [True, False])  # the slot begins before the first frame is decoded
+def test_a_slot_begun_well_before_is_played_from_its_clock_not_from_the_start(tmp_path, plan, begun, first,
+                                                                               poster_first):
     frames = round(plan.play_seconds * 20)
     make_clip(tmp_path / "contribute" / "clip.mp4", frames=frames, rate=20, options={"g": "20"})
     now = 500.0
@@ -156,7 +158,7 @@ def test_a_slot_begun_well_before_is_played_from_its_clock_not_from_the_start(tm
                          clock=lambda: now)
     player.start()
     deadline = time.monotonic() + WAIT
-    while not player.ready() and time.monotonic() < deadline:
+    while poster_first and not player.ready() and time.monotonic() < deadline:
         time.sleep(0.002)
     player.playing(now - begun)  # a box joining its sync group mid-video
     positions: list[int] = []
@@ -167,6 +169,19 @@ def test_a_slot_begun_well_before_is_played_from_its_clock_not_from_the_start(tm
         time.sleep(0.002)
     # The first frame (the poster, decoded before), then from where the clock will be, on to the slot's end.
     assert positions == [0, *range(first, frames * plan.loop)]
+
+
+def test_a_decoder_that_falls_far_behind_its_clock_jumps_ahead(tmp_path):
+    make_clip(tmp_path / "contribute" / "clip.mp4", frames=200, rate=20, options={"g": "20"})
+    moments = iter([500.0] * 10 + [505.0] * 10_000)  # the box stalls for 5 s after the first frames
+    player = VideoPlayer(_key("contribute/clip.mp4", VideoPlan(10.0)), tmp_path, DEFAULT_FONT, queue.Queue(),
+                         clock=lambda: next(moments))
+    player.start()
+    player.playing(500.0)
+    positions, _ = _drain_begun(player)
+    assert positions[0] == 0 and 100 < positions[-1] == 199
+    jump = next(index for index in range(1, len(positions)) if positions[index] != positions[index - 1] + 1)
+    assert positions[jump] == 110  # where the clock is half a second after the stall, not the next frame
 
 
 def test_a_slot_begun_a_moment_ago_is_decoded_through_not_sought(folder):

@@ -193,7 +193,7 @@ class Show:
                     self.surfaces.show(self.monitor.overlay())
                     self.monitor.drawn(in_fade=False)
             case PlayVideo(key, starts, sound):
-                self.videos.play(key, starts)
+                self.videos.play(key, starts, self.clock())
                 if self.speaker is not None:  # the sound counts from the same moment as the picture
                     if sound:
                         self.speaker.play(key, starts, self.videos.slide_folder)

@@ -28,6 +28,7 @@ FRAME_WAIT_FLOOR = 0.004  # seconds: the loop's shortest sleep while a late fram
 # A frame due within this much of now is shown now: the loop woken at a frame's moment must not miss it by
 # a rounding of the clock and sleep again.
 CLOCK_SLACK = 0.0005
+JOINED_SECONDS = 0.1  # a slot whose clock began this long before it reached the screen was joined, not begun
 
 
 class PlayerLike(Protocol):
@@ -95,8 +96,10 @@ class Videos:
         self._drop_ahead()
         self._ahead = self._start(key)
 
-    def play(self, key: FrameKey, starts: float) -> None:
-        """The video's first frame is on screen; from `starts` (monotonic) its frames follow the clock."""
+    def play(self, key: FrameKey, starts: float, now: float | None = None) -> None:
+        """The video's first frame is on screen (at `now`); from `starts` (monotonic) its frames follow the
+        clock. A clock that began well before `now` (a box joining its sync group mid-video) is a slot joined,
+        not begun: its first frame's lateness is not a slot start's."""
         self.stop()
         if self.make_player is None:
             return
@@ -108,7 +111,8 @@ class Videos:
         player.playing(starts)
         self._playing, self._starts, self._playback = player, starts, Playback()
         self._last_shown = None
-        self._clock_running = False
+        # A slot joined has no start to be late for: it is counted as if its clock were already running.
+        self._clock_running = now is not None and now - starts > JOINED_SECONDS
 
     def presented(self, key: FrameKey | None) -> None:
         """Another slide (or none) is on screen: the video playing stops, its last frame left standing."""

@@ -182,6 +182,7 @@ class VideoPlayer:
         start = 0.0  # seconds into the play where decoding begins (a join mid-video)
         while not self._stopping:
             paused = False
+            jump: tuple[int, float] | None = None  # where to seek to: the clock is far ahead of the decoder
             with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
                 facts = video.facts
                 if self.slot is None:
@@ -203,8 +204,11 @@ class VideoPlayer:
                     if self._prerolled():
                         paused = True
                         break
+                    jump = self._catch_up(slot, last)
+                    if jump is not None:
+                        break
                 # A header promising far more than the file holds (a play joined mid-way is not counted).
-                if not paused and not start and index < count * 0.9 - 2:
+                if not paused and jump is None and not start and index < count * 0.9 - 2:
                     raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header promises "
                                      f"{count}")
             if paused:
@@ -212,23 +216,26 @@ class VideoPlayer:
                 # the file is opened again and the frames already given are passed over.
                 if not self._await_slot():
                     return
-                play, start = self._catch_up(slot, play, last)
+                jump = self._catch_up(slot, last)
+            if paused or jump is not None:
+                play, start = jump if jump is not None else (play, 0.0)
                 continue
             play, start = play + 1, 0.0
             if slot.position(play, 0) > slot.last_position:
                 return
 
-    def _catch_up(self, slot: Slot, play: int, last: int) -> tuple[int, float]:
-        """Where to go on decoding once the slot has begun: after the frames already given; or, if its
-        clock is already well past them (the box joined its sync group mid-video), at the play and time
-        the clock will have reached once the decoder is there."""
+    def _catch_up(self, slot: Slot, last: int) -> tuple[int, float] | None:
+        """Where to seek to, as (play, seconds into it), if the slot's clock is well past the last frame
+        given (the box joined its sync group mid-video, or the slot began before the first frame was
+        decoded, or the decoder fell far behind): where the clock will be once the decoder is there.
+        None while the decoder keeps up, before the slot begins, and at its end."""
         with self._lock:
-            starts = self._starts
+            starts = self._starts if self._begun else None
         if starts is None:
-            return play, 0.0
+            return None
         ahead = pick(slot, self.clock() - starts + CATCH_UP_SECONDS)
         if ahead.over or due_seconds(slot, ahead.position) - due_seconds(slot, max(0, last)) < SEEK_AFTER_SECONDS:
-            return play, 0.0
+            return None
         return ahead.play, slot.clip.times[ahead.index]
 
     def _prerolled(self) -> bool:
