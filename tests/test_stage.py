@@ -156,7 +156,11 @@ def test_a_box_joining_its_sync_group_mid_video_plays_it_from_the_groups_clock()
     # Started (or its content came) 4.25 s into the group's slot; the slide was chosen at 10.0, begins at 11.5.
     upcoming, frame = _video_due(line, 10.0, into=4.25)
     first = stage.begin(upcoming, frame, SAVED, True, 11.5, WALL, 1.0, line)
-    assert PlayVideo(upcoming.key, 10.0 - 4.25 + 1.0) in first
+    assert PlayVideo(upcoming.key, 10.0 - 4.25 + 1.0, joined=True) in first
+    # Come in during the group's fade in, the video's clock has not begun: a slot start like any other.
+    upcoming, frame = _video_due(line, 20.0, into=0.25)
+    assert PlayVideo(upcoming.key, 20.0 - 0.25 + 1.0) in stage.begin(upcoming, frame, SAVED, True, 20.5, WALL, 1.0,
+                                                                     line)
     # A key press in a group is out of turn: from now, whatever the slot.
     upcoming, frame = _video_due(line, 30.0, out_of_turn=True, into=2.0)
     assert PlayVideo(upcoming.key, 31.0) in stage.begin(upcoming, frame, SAVED, False, 31.0, WALL, 0.0, line)

@@ -163,6 +163,19 @@ def test_frames_from_a_moment_on_are_the_same_frames_as_decoded_from_the_start(t
     assert later == [frame for frame in whole if frame[0] >= 1.6 - 1e-6]
 
 
+def test_frames_passed_over_on_the_way_to_the_start_stop_when_asked(tmp_path):
+    path = make_clip(tmp_path / "clip.mp4", frames=60, rate=20)
+    asked = []
+
+    def stopped() -> bool:
+        asked.append(True)
+        return len(asked) >= 3
+
+    with open_video(path, SMALL) as video:
+        assert list(video.frames(start=2.5, seek=False, stopped=stopped)) == []
+    assert len(asked) == 3  # decoding ended at the third frame passed over, not at the end of the file
+
+
 def test_a_start_past_the_end_gives_no_frames_and_no_error(tmp_path):
     path = make_clip(tmp_path / "clip.mp4", frames=20, rate=20)
     with open_video(path, SMALL) as video:
@@ -341,8 +354,8 @@ def test_a_variable_frame_rate_keeps_each_frame_time(tmp_path):
 
 
 def test_only_the_seam_imports_pyav():
-    """One seam to FFmpeg, in four modules: reading a header, decoding, a frame's pixels, encoding. Every
-    other module reaches FFmpeg through them."""
+    """One seam to FFmpeg, in five modules: reading a header, decoding, a frame's pixels, the sound, encoding.
+    Every other module reaches FFmpeg through them."""
     import ast
 
     package = Path(__file__).resolve().parent.parent / "kiosk"
@@ -354,4 +367,4 @@ def test_only_the_seam_imports_pyav():
             if any(name == "av" or name.startswith("av.") for name in names):
                 importers.add(path.relative_to(package.parent).as_posix())
     assert importers == {"kiosk/picture/video.py", "kiosk/picture/videoheader.py", "kiosk/picture/videopixels.py",
-                         "kiosk/picture/videoencode.py"}
+                         "kiosk/picture/videoencode.py", "kiosk/picture/videosound.py"}

@@ -86,3 +86,21 @@ def test_a_packed_frame_made_the_short_way_matches_the_long_way(tmp_path, size, 
     assert max(differences) <= 6 and sum(differences) / len(differences) < 2  # the scaler's rounding, no more
     # A frame at the panel's size is handed on in the scaler's own frame, not copied into a buffer.
     assert (buffers == []) == (size == (320, 180)) and len(short) == layout.frame_bytes
+
+
+def test_the_caption_never_draws_on_the_decoders_own_frame(tmp_path):
+    """Where the scaler has nothing to do (a frame already in the panel's format and size), FFmpeg hands back
+    the decoder's frame itself; a codec may predict the next frame from it, so the matte goes on a copy."""
+    import mmap
+
+    import av
+
+    from kiosk.picture.videopixels import screen_pixels
+
+    layout = Layout(size=(64, 36), fit="cover", pixel_format="RGB", title="", footer="")
+    matte = CaptionMatte("Hoping together\n함께 희망", "contribute", layout, FONTS)
+    frame = av.VideoFrame.from_image(_noise(layout.size, 3))  # rgb24, the panel's size: nothing to scale
+    before = bytes(frame.planes[0])
+    packed = screen_pixels(frame, 0, layout, matte, lambda: mmap.mmap(-1, layout.frame_bytes))
+    assert bytes(frame.planes[0]) == before
+    assert bytes(packed) != before  # the caption is in what the screen gets

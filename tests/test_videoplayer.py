@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import queue
 import tempfile
 import time
@@ -182,6 +183,39 @@ def test_a_decoder_that_falls_far_behind_its_clock_jumps_ahead(tmp_path):
     assert positions[0] == 0 and 100 < positions[-1] == 199
     jump = next(index for index in range(1, len(positions)) if positions[index] != positions[index - 1] + 1)
     assert positions[jump] == 110  # where the clock is half a second after the stall, not the next frame
+
+
+def _positions_joined(folder: Path, path: str, plan: VideoPlan, clock, begun: float) -> tuple[list[int], object]:
+    inbox: queue.Queue = queue.Queue()
+    player = VideoPlayer(_key(path, plan), folder, DEFAULT_FONT, inbox, clock=clock)
+    player.start()
+    player.playing(clock() - begun)
+    positions, _ = _drain_begun(player)
+    return positions, (inbox.get_nowait() if not inbox.empty() else None)
+
+
+def test_a_join_into_an_open_gop_file_decodes_up_to_the_clock_instead_of_failing(tmp_path):
+    # After a seek to an open GOP's keyframe, the frames that follow refer to ones before it: not damage.
+    make_clip(tmp_path / "contribute" / "clip.mp4", frames=200, rate=20,
+              options={"x264-params": "keyint=20:open-gop=1:bframes=3"})
+    positions, failure = _positions_joined(tmp_path, "contribute/clip.mp4", VideoPlan(10.0), lambda: 500.0, 5.27)
+    assert failure is None
+    assert positions == [0, *range(115, 200)]
+
+
+def test_a_seek_that_takes_long_aims_further_ahead_the_next_time(tmp_path):
+    # One keyframe in 30 s: every seek decodes from the start. A clock that moves on at every look (the decoder
+    # is slow) is never caught by aiming half a second ahead; the player learns how long a seek takes.
+    make_clip(tmp_path / "contribute" / "clip.mp4", frames=600, rate=20,
+              options={"g": "600", "sc_threshold": "0", "keyint_min": "600"})
+    moments = itertools.count(1000.0, 0.01)
+    positions, failure = _positions_joined(tmp_path, "contribute/clip.mp4", VideoPlan(30.0),
+                                           lambda: next(moments), 2.0)
+    jumps = [index for index in range(1, len(positions)) if positions[index] != positions[index - 1] + 1]
+    assert failure is None and positions[-1] == 599
+    # A few seeks, then it keeps up: the last 10 s and more without a jump. (Aiming half a second ahead each
+    # time, it jumps 6 times and keeps up for the last second only.)
+    assert len(jumps) <= 3 and len(positions) - jumps[-1] >= 200
 
 
 def test_a_slot_begun_a_moment_ago_is_decoded_through_not_sought(folder):

@@ -109,7 +109,7 @@ def test_frames_follow_the_clock_and_the_counts_outlive_the_slot():
     assert videos.counts.shown == 3  # the ended slot's counts are kept
     assert list(videos.first_lateness) == pytest.approx([0.05, 0.0])  # one for each slot
     assert set(videos.summary()["first_frame_lateness_seconds"]) == {"0.5", "0.9", "0.99"}
-    videos.play(key("v.mp4"), starts=29.5, now=30.0)  # a slot joined half way: no start of its own to be late for
+    videos.play(key("v.mp4"), starts=29.5, joined=True)  # a slot joined half way: no start of its own to be late for
     assert videos.due(30.0)[0].position == 5
     assert len(videos.first_lateness) == 2
 

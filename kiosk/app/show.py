@@ -192,8 +192,8 @@ class Show:
                 if fade_seconds <= 0:
                     self.surfaces.show(self.monitor.overlay())
                     self.monitor.drawn(in_fade=False)
-            case PlayVideo(key, starts, sound):
-                self.videos.play(key, starts, self.clock())
+            case PlayVideo(key, starts, sound, joined):
+                self.videos.play(key, starts, joined)
                 if self.speaker is not None:  # the sound counts from the same moment as the picture
                     if sound:
                         self.speaker.play(key, starts, self.videos.slide_folder)

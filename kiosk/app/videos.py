@@ -28,7 +28,6 @@ FRAME_WAIT_FLOOR = 0.004  # seconds: the loop's shortest sleep while a late fram
 # A frame due within this much of now is shown now: the loop woken at a frame's moment must not miss it by
 # a rounding of the clock and sleep again.
 CLOCK_SLACK = 0.0005
-JOINED_SECONDS = 0.1  # a slot whose clock began this long before it reached the screen was joined, not begun
 
 
 class PlayerLike(Protocol):
@@ -96,10 +95,10 @@ class Videos:
         self._drop_ahead()
         self._ahead = self._start(key)
 
-    def play(self, key: FrameKey, starts: float, now: float | None = None) -> None:
-        """The video's first frame is on screen (at `now`); from `starts` (monotonic) its frames follow the
-        clock. A clock that began well before `now` (a box joining its sync group mid-video) is a slot joined,
-        not begun: its first frame's lateness is not a slot start's."""
+    def play(self, key: FrameKey, starts: float, joined: bool = False) -> None:
+        """The video's first frame is on screen; from `starts` (monotonic) its frames follow the clock. A
+        slot `joined` (its clock ran before it reached this screen: a box joining its sync group mid-video)
+        has no start of its own: its first frame's lateness is not a slot start's."""
         self.stop()
         if self.make_player is None:
             return
@@ -111,8 +110,7 @@ class Videos:
         player.playing(starts)
         self._playing, self._starts, self._playback = player, starts, Playback()
         self._last_shown = None
-        # A slot joined has no start to be late for: it is counted as if its clock were already running.
-        self._clock_running = now is not None and now - starts > JOINED_SECONDS
+        self._clock_running = joined  # (a slot joined has no start to be late for)
 
     def presented(self, key: FrameKey | None) -> None:
         """Another slide (or none) is on screen: the video playing stops, its last frame left standing."""

@@ -234,8 +234,11 @@ class Speaker:
             if opening:
                 self.device = "opening"
         track = self.make_track(key, slide_folder, starts, self.clock)
+        with self._lock:  # the device may have failed to open meanwhile (then its thread stops the track set)
+            if self.device in ("unavailable", "closed"):
+                return
+            self._track = track
         track.start()
-        self._track = track
         log.debug("sound of %s on the slot's clock, from %.4f (monotonic)", key.path, starts)
         if opening:
             self.spawn(self._open)

@@ -56,6 +56,7 @@ STOP_SECONDS = 1.0  # a stop waits this long at most for the thread (it checks b
 # the keyframe before take (a rendition has one every 2 s).
 SEEK_AFTER_SECONDS = 1.0
 CATCH_UP_SECONDS = 0.5
+MAX_LEAD_SECONDS = 30.0
 # One decoder thread: a 1080p H.264 frame decodes in about 5 ms on it, and a second thread's frames
 # in flight cost memory the box needs more (bench/video.py).
 PLAYING_LIMITS = VideoLimits(threads=1)
@@ -90,6 +91,7 @@ class VideoPlayer:
         self._room = max(1, min(preroll, depth))  # frames the queue may hold: the preroll, until `playing()`
         self._begun = False
         self._starts: float | None = None  # the slot's clock, from playing()
+        self._lead = CATCH_UP_SECONDS  # how far past the clock a seek aims: longer if a seek was slow
         self.clock = clock
         self.slot: Slot | None = None  # known once the file is open
         self.failed: str | None = None
@@ -180,43 +182,62 @@ class VideoPlayer:
         play = 0
         last = -1
         start = 0.0  # seconds into the play where decoding begins (a join mid-video)
+        seeking = True  # False once a seek in this file has failed: it is decoded through from then on
+        sought_at: float | None = None  # when the latest seek was decided, until its first frame is given
         while not self._stopping:
             paused = False
             jump: tuple[int, float] | None = None  # where to seek to: the clock is far ahead of the decoder
-            with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
-                facts = video.facts
-                if self.slot is None:
-                    self.slot = self.plan.slot(Clip.from_header(facts.frames, facts.seconds, facts.frame_rate))
-                slot = self.slot
-                count = len(slot.clip)
-                rate = facts.frame_rate
-                index = -1
-                for frame in video.frames(pixels=self._maker(matte), start=start):
-                    index = min(count - 1, max(0, round(frame.time * rate)))
-                    position = slot.position(play, index)
-                    if position <= last:  # given before the pause, or two frames the clock cannot tell apart
-                        self.give_back([VideoFrame(position, frame.size, frame.data, frame.pixel_format)])
-                        continue
-                    if position > slot.last_position or not self._put(
-                            VideoFrame(position, frame.size, frame.data, frame.pixel_format)):
-                        return
-                    last = position
-                    if self._prerolled():
-                        paused = True
-                        break
-                    jump = self._catch_up(slot, last)
-                    if jump is not None:
-                        break
-                # A header promising far more than the file holds (a play joined mid-way is not counted).
-                if not paused and jump is None and not start and index < count * 0.9 - 2:
-                    raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header promises "
-                                     f"{count}")
+            given = 0  # frames given from this opening
+            try:
+                with open_video(path, layout, self.limits, self.slide_folder, self.clock) as video:
+                    facts = video.facts
+                    if self.slot is None:
+                        self.slot = self.plan.slot(Clip.from_header(facts.frames, facts.seconds, facts.frame_rate))
+                    slot = self.slot
+                    count = len(slot.clip)
+                    rate = facts.frame_rate
+                    index = -1
+                    for frame in video.frames(pixels=self._maker(matte), start=start, seek=seeking,
+                                              stopped=lambda: self._stopping):
+                        index = min(count - 1, max(0, round(frame.time * rate)))
+                        position = slot.position(play, index)
+                        if position <= last:  # given before the pause, or two frames the clock cannot tell apart
+                            self.give_back([VideoFrame(position, frame.size, frame.data, frame.pixel_format)])
+                            continue
+                        if position > slot.last_position or not self._put(
+                                VideoFrame(position, frame.size, frame.data, frame.pixel_format)):
+                            return
+                        last, given = position, given + 1
+                        if sought_at is not None:  # the next seek aims twice as far ahead as this one took
+                            self._lead = min(MAX_LEAD_SECONDS, max(self._lead, 2 * (self.clock() - sought_at)))
+                            sought_at = None
+                        if self._prerolled():
+                            paused = True
+                            break
+                        jump = self._catch_up(slot, last)
+                        if jump is not None:
+                            break
+                    # A header promising far more than the file holds (a play joined mid-way is not counted).
+                    if not paused and jump is None and not start and index < count * 0.9 - 2:
+                        raise VideoError(f"{self.key.path}: ends after {index + 1} frames, where its header "
+                                         f"promises {count}")
+            except VideoError as exc:
+                if not (start and seeking and given == 0):
+                    raise
+                # Frames after a seek may refer to frames before it (an open GOP), which the decoder never
+                # saw: the file is not damaged. It is decoded from the start to the same place instead.
+                log.info("%s: cannot play on from %.1f s after a seek (%s): decoding up to it", self.key.path,
+                         start, exc)
+                seeking = False
+                continue
             if paused:
                 # The decoder is let go until the slot begins (another video may be playing meanwhile); then
                 # the file is opened again and the frames already given are passed over.
                 if not self._await_slot():
                     return
                 jump = self._catch_up(slot, last)
+            if jump is not None:
+                sought_at = self.clock()
             if paused or jump is not None:
                 play, start = jump if jump is not None else (play, 0.0)
                 continue
@@ -233,10 +254,11 @@ class VideoPlayer:
             starts = self._starts if self._begun else None
         if starts is None:
             return None
-        ahead = pick(slot, self.clock() - starts + CATCH_UP_SECONDS)
-        if ahead.over or due_seconds(slot, ahead.position) - due_seconds(slot, max(0, last)) < SEEK_AFTER_SECONDS:
+        elapsed = self.clock() - starts
+        if elapsed - due_seconds(slot, max(0, last)) <= SEEK_AFTER_SECONDS:
             return None
-        return ahead.play, slot.clip.times[ahead.index]
+        ahead = pick(slot, elapsed + self._lead)
+        return None if ahead.over else (ahead.play, slot.clip.times[ahead.index])
 
     def _prerolled(self) -> bool:
         """The preroll's frames are ready and the slot has not begun."""

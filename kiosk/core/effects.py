@@ -68,6 +68,7 @@ class PlayVideo:
     key: FrameKey
     starts: float
     sound: bool = False  # its sound plays too (the sidecar's `audio: true`, where display.audio is on)
+    joined: bool = False  # its clock began before it reached this screen (a box joining its sync group mid-video)
 
 
 @dataclass(frozen=True)

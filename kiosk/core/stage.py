@@ -99,11 +99,14 @@ class Stage:
             # group's slot began on the wall clock, even if this box came in later (it started, or its
             # content came, mid-slot); every box then shows the same frame.
             into = upcoming.entry.into
+            joined = False
             if into is not None and not upcoming.out_of_turn:
                 starts = upcoming.due - into
+                joined = into > fade_seconds  # the group's clock for it was already running
             else:
                 starts = upcoming.due if not first and not upcoming.out_of_turn else now
-            effects.append(PlayVideo(upcoming.key, starts + fade_seconds, sound=sound and upcoming.key.video.audio))
+            effects.append(PlayVideo(upcoming.key, starts + fade_seconds, sound=sound and upcoming.key.video.audio,
+                                     joined=joined))
         effects += lineup.release_hold_for_due()  # a cut, or the same picture again: the worker may go on
         effects += self.left(previous, now)  # a cut, or the same picture again: it left as this one began
         entry = upcoming.entry

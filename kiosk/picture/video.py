@@ -172,14 +172,17 @@ class VideoDecoder:
         finally:
             self._handle.close()
 
-    def frames(self, pixels: PixelMaker = panel_pixels, start: float = 0.0) -> Iterator[ClipFrame]:
+    def frames(self, pixels: PixelMaker = panel_pixels, start: float = 0.0, seek: bool = True,
+               stopped: Callable[[], bool] = lambda: False) -> Iterator[ClipFrame]:
         """The frames in presentation order, upright and fitted to the layout (by `pixels`); VideoError from
         the first that fails. Frames whose time does not move forward are left out: a clock can only pick
         later ones.
 
         From `start` seconds on (a box joining its sync group mid-video):
-        the file is sought to the keyframe at or before it, and the frames
-        between are decoded but not fitted or given.
+        the file is sought to the keyframe at or before it (with `seek`;
+        else decoded from the start), and the frames between are decoded but
+        not fitted or given; `stopped()` is asked between them, so a stop
+        need not wait for them all.
         """
         if self.layout is None:
             raise ValueError("a video opened without a layout gives facts, not frames")
@@ -187,7 +190,7 @@ class VideoDecoder:
             raise RuntimeError("frames() decodes a video once; open it again to play it again")
         self._started = True
         start = start if math.isfinite(start) else 0.0
-        sought = start > 0 and self._seek(start)
+        sought = start > 0 and seek and self._seek(start)
         half_frame = 0.5 / self.facts.frame_rate
         layout = self.layout
         previous = -math.inf
@@ -200,6 +203,8 @@ class VideoDecoder:
                 continue
             if moment < start - half_frame:
                 previous = moment
+                if stopped():
+                    return
                 continue
             if moment > self.facts.seconds + 1.0:
                 raise VideoError(f"{self.name}: frame {count} at {moment:.2f} s runs past the "

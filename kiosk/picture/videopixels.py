@@ -169,8 +169,11 @@ def _packed_directly(frame: av.VideoFrame, rotation: int, layout: Layout,
     line, row = plane.line_size, width * pixel
     left, top = (scaled_w - width) // 2 * pixel, (scaled_h - height) // 2
     source = memoryview(plane).cast("B")  # keeps the plane, and so its frame, alive
-    if line == row and left == 0 and top == 0:
-        return source[: height * row]  # the panel's pixels already, rows unpadded: no copy
+    # The panel's pixels already, rows unpadded: handed on without a copy, unless the scaler had nothing to
+    # do and gave back the decoder's own frame, which the matte must not draw on (a codec may predict the
+    # next frame from it).
+    if line == row and left == 0 and top == 0 and scaled is not frame:
+        return source[: height * row]
     target = buffer()
     view = memoryview(target)
     if line == row and left == 0:
