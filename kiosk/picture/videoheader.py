@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -161,19 +163,29 @@ def open_video_file(path: Path, root: Path | None) -> tuple[str, BinaryIO]:
         raise PassingError(f"{name}: cannot open: {exc.strerror or exc}") from None
 
 
-def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
-    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
-    scanner lists for the rotation. Raises as `probe_video` does."""
+@contextmanager
+def opened_container(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None
+                     ) -> Iterator[tuple[str, av.container.InputContainer]]:
+    """The video's name and FFmpeg's container for it, opened safely within the limits of size and
+    streams, and closed after. Raises as `open_video_file` does, and VideoError naming the file."""
     name, handle = open_video_file(path, root)
     with handle:
         if os.fstat(handle.fileno()).st_size > limits.max_bytes:
             raise VideoError(f"{name}: over the limit of {limits.max_bytes:,} bytes for a video file")
         try:
+            # The demuxer stops making streams one past the limit (FFmpeg's own cap is 1,000).
             container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
         except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
             raise failure(name, "cannot open", exc) from None
         with container:
-            header = read_header(name, container, video_stream(name, container), limits)
+            yield name, container
+
+
+def video_seconds(path: Path, limits: VideoLimits = DEFAULT_LIMITS, root: Path | None = None) -> float:
+    """How long one play of the video lasts, by its header alone (nothing decoded): what the folder
+    scanner lists for the rotation. Raises as `probe_video` does."""
+    with opened_container(path, limits, root) as (name, container):
+        header = read_header(name, container, video_stream(name, container), limits)
     if header.seconds is None or not 0 < header.seconds <= limits.max_seconds:
         raise VideoError(f"{name}: the header does not say how long it is")
     return header.seconds

@@ -16,7 +16,6 @@ thread of its own.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import av
 from kiosk.core.errors import KioskError, VideoError
 from kiosk.core.videoclock import Clip, Slot, VideoPlan
 from kiosk.core.videofacts import DEFAULT_LIMITS, VideoLimits
-from kiosk.picture.videoheader import failure, open_video_file, read_header, video_stream
+from kiosk.picture.videoheader import failure, opened_container, read_header, video_stream
 
 RATE = 48_000  # what the sound is resampled to, and the device opened with
 CHANNELS = 2
@@ -68,26 +67,18 @@ def sound_chunks(path: Path, root: Path | None, plan: VideoPlan, start_at: float
     slot: Slot | None = None
     play = 0
     while slot is None or play * slot.clip.duration < slot.length:
-        name, handle = open_video_file(path, root)
-        with handle:
-            if os.fstat(handle.fileno()).st_size > limits.max_bytes:
-                raise VideoError(f"{name}: over the limit of {limits.max_bytes:,} bytes for a video file")
-            try:
-                container = av.open(handle, mode="r", options={"max_streams": str(limits.max_streams + 1)})
-            except Exception as exc:  # noqa: BLE001 - FFmpeg may refuse a hostile header in any way
-                raise failure(name, "cannot open", exc) from None
-            with container:
-                video = video_stream(name, container)
-                if slot is None:
-                    header = read_header(name, container, video, limits)
-                    if header.seconds is None:
-                        raise VideoError(f"{name}: the header does not say how long it is")
-                    slot = plan.slot(Clip.from_header(video.frames or None, header.seconds, header.frame_rate))
-                    play = math.floor(max(0.0, start_at) / slot.clip.duration)  # plays over before the join
-                sound = next(iter(container.streams.audio), None)
-                if sound is None:
-                    return
-                yield from _play(name, container, video, sound, slot, play, start_at, limits, clock)
+        with opened_container(path, limits, root) as (name, container):
+            video = video_stream(name, container)
+            if slot is None:
+                header = read_header(name, container, video, limits)
+                if header.seconds is None:
+                    raise VideoError(f"{name}: the header does not say how long it is")
+                slot = plan.slot(Clip.from_header(video.frames or None, header.seconds, header.frame_rate))
+                play = math.floor(max(0.0, start_at) / slot.clip.duration)  # plays over before the join
+            sound = next(iter(container.streams.audio), None)
+            if sound is None:
+                return
+            yield from _play(name, container, video, sound, slot, play, start_at, limits, clock)
         play += 1
 
 
