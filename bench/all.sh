@@ -2,7 +2,7 @@
 # Every benchmark in one run, one after another, each quietly: one line per run here, its output in a log,
 # its figures in bench/results/NAME.json (bench/record.py), with the commit and the machine.
 #
-#   sudo bench/all.sh             the runs whose figures the docs report (hours: the soaks take 30 minutes each,
+#   sudo bench/all.sh             the runs whose figures the docs report (hours: the soaks take 30 to 60 minutes,
 #                                 the long property tests an hour and more); root for the disk figures
 #   bench/all.sh --quick          each benchmark at its smallest, its results in a scratch folder: do they all
 #                                 still run? (minutes; nothing in bench/results/ changes)
@@ -76,8 +76,12 @@ if $root; then
 else
     echo "bench/disk_writes.py: skipped, it needs root (to scale the kernel's writeback timers)"
 fi
+run video --seconds 60 -- --seconds 12 --size 640x360
+run video_sync --seconds 120 -- --seconds 20 --size 320x180 --boxes 2
+run video_sound --seconds 60 -- --seconds 12 --size 640x360
 run scale -- --seconds 10 --disk-minutes 0.5
 run soak --minutes 30 -- --minutes 1
+run soak --minutes 60 --videos 4 -- --minutes 1 --videos 2
 run soak_faults --minutes 30 --segments 3 -- --minutes 1 --segments 1
 run fuzz_parsers -- --examples 10 --only manifest.json
 
