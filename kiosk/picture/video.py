@@ -226,10 +226,7 @@ class VideoDecoder:
         # Stop at the first damage the decoder detects, and let it refuse any frame over our
         # limit before allocating it: a later header in the stream may claim a new size.
         context.options = {"err_detect": "explode", "max_pixels": str(self.limits.max_pixels)}
-        wanted = [stream] if self._audio_stream is None else [stream, self._audio_stream]
-        self._packets = iter(self._container.demux(*wanted))
-        # One generator from the first frame to the last: a packet may give several frames at once.
-        self._decoding = self._decoded_from_packets()
+        self._decoding = self._read_packets()
         first = next(self._decoding, None)
         if first is None:
             raise VideoError(f"{self.name}: has no frames")
@@ -252,10 +249,16 @@ class VideoDecoder:
             return False
         self._first = None
         self._audio = []
+        self._decoding = self._read_packets()
+        return True
+
+    def _read_packets(self) -> Iterator[av.VideoFrame]:
+        """The decoded frames from where the demuxer stands, reading the video's packets and the sound's if
+        kept: one generator from there to the last frame (a packet may give several frames at once)."""
+        stream = self._video
         wanted = [stream] if self._audio_stream is None else [stream, self._audio_stream]
         self._packets = iter(self._container.demux(*wanted))
-        self._decoding = self._decoded_from_packets()
-        return True
+        return self._decoded_from_packets()
 
     @property
     def first_frame(self) -> av.VideoFrame:
