@@ -11,7 +11,11 @@ deletes some, and drops in a broken file now and then.
 Hostile content (unless --no-hostile): 5,000 broken files from the start,
 and during the run damaged PNGs, `.inf` and deeply nested sidecars, names
 that are not UTF-8, link loops and, a third of the way in, a burst of 150
-twelve-megapixel photos. Every bad file must cost one log line, the slide
+twelve-megapixel photos. The oldest hostile files of each kind are cleared
+away as new ones come (20 of each are kept, and a photo's sidecar goes with
+the photo), so the folder holds as much after an hour as after ten minutes:
+what the kiosk holds for the folder may grow with the folder, never with
+the length of the run. Every bad file must cost one log line, the slide
 schedule must hold (slip p99 from status.json) and the kiosk must never
 restart.
 
@@ -91,6 +95,7 @@ def churn(answers: Path, stop: threading.Event, counts: dict[str, int]) -> None:
         existing = sorted(answers.glob("soak-*.jpg"))
         for old in existing[:-KEEP_FILES] + sorted(answers.glob("broken-*.jpg"))[:-5]:
             old.unlink(missing_ok=True)
+            old.with_suffix(".yaml").unlink(missing_ok=True)  # a sidecar the attacker gave it goes with it
             counts["trimmed"] = counts.get("trimmed", 0) + 1
         try:
             if action == "rename":
@@ -141,14 +146,29 @@ def plant_broken(answers: Path) -> None:
         (bulk / f"broken-bulk-{index:04d}.jpg").write_bytes(b"\xff\xd8 not a picture %d" % index)
 
 
+KEEP_HOSTILE = 20  # hostile files of each kind kept at once: the folder's size stays steady, so must memory
+
+
+def trim_hostile(answers: Path) -> None:
+    """The oldest hostile files of each kind removed, as staff would clear them: what the kiosk holds for
+    the folder may not grow with the length of the run, only with what the folder holds."""
+    kinds = (sorted(answers.glob("damaged-*.png")), sorted(answers.glob("loop-*")),
+             sorted((entry for entry in os.scandir(answers) if not entry.name.isascii()), key=lambda e: e.name))
+    for found in kinds:
+        for old in found[:-KEEP_HOSTILE]:
+            os.unlink(old.path if isinstance(old, os.DirEntry) else old)
+
+
 def hostile(answers: Path, stop: threading.Event, counts: dict[str, int], burst_after: float) -> None:
-    """Every few seconds one kind of hostile content; one burst of 150 big photos."""
+    """Every few seconds one kind of hostile content (the oldest of each kind cleared away); one burst of
+    150 big photos."""
     rng = random.Random(11)
     serial = 0
     burst_at = time.monotonic() + burst_after
     big = photo(rng, (4000, 3000))
     while not stop.wait(3.0):
         serial += 1
+        trim_hostile(answers)
         kind = rng.choice(["damaged-png", "inf-sidecar", "nested-sidecar", "cp949-name", "link-loop"])
         try:
             if kind == "damaged-png":
