@@ -59,11 +59,15 @@ fi
 
 if [ "$use_systemctl" = yes ] && command -v apt-get >/dev/null; then
     # Captions in every script of the answers: Noto Sans CJK for Chinese (20 MB, from the
-    # system rather than bundled), and FriBidi, which Pillow's raqm layout loads to shape
-    # Thai, the Indic scripts, Khmer, Burmese and Arabic and to order mixed directions.
-    step "system packages for captions: fonts-noto-cjk libfribidi0"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk libfribidi0 >/dev/null \
-        || echo "    could not install them: Chinese captions will show empty boxes until they are (kiosk check says which)"
+    # system rather than bundled); FriBidi, which Pillow's raqm layout loads to shape
+    # Thai, the Indic scripts, Khmer, Burmese and Arabic and to order mixed directions; and
+    # ICU, whose dictionaries find the words of Thai, Lao, Khmer and Burmese (libicu72 on
+    # bookworm, libicu76 on trixie: libxml2 needs it, so it is nearly always there already).
+    icu_package=$(apt-cache pkgnames libicu 2>/dev/null | grep -E '^libicu[0-9]+$' | sort -V | tail -n 1)
+    step "system packages for captions: fonts-noto-cjk libfribidi0 ${icu_package:-libicu}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk libfribidi0 \
+        ${icu_package:+"$icu_package"} >/dev/null \
+        || echo "    could not install them: captions may show empty boxes or break inside words until they are (kiosk check says which)"
 fi
 
 step "installing the kiosk into $PREFIX/venv"

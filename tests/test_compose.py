@@ -6,7 +6,10 @@ from PIL import Image
 from kiosk.core.layout import Layout
 from kiosk.picture.compose import compose_frame, fit_picture, to_panel
 from kiosk.picture.fonts import FontBook
-from kiosk.picture.textlayout import ELLIPSIS, fit_lines
+from kiosk.picture.compose import overlay_bands
+from kiosk.picture.textfit import caption_limits
+from kiosk.picture.textfit import fit_text
+from kiosk.picture.textlayout import ELLIPSIS
 from kiosk.core.assets import DEFAULT_FONT
 from kiosk.core.config import parse_config
 
@@ -88,9 +91,11 @@ def test_long_caption_shrinks_then_ends_with_an_ellipsis(fonts):
     text = " ".join(["migration means hoping together"] * 20)
     frame = compose_frame(picture((640, 360), (90, 160, 90)), text, "answer", frame_layout, fonts)
     assert white_pixels(frame, (0, 0, 640, 200)) == 0  # the band stays in the lower part
-    lines, px = fit_lines(text, fonts, frame_layout.caption_px, 600, 2)
-    assert len(lines) == 2 and lines[-1].text.endswith(ELLIPSIS)
-    assert px < frame_layout.caption_px
+    fitted = fit_text(text, fonts, caption_limits(frame_layout))
+    assert len(fitted.lines) == 2 and fitted.lines[-1].text.endswith(ELLIPSIS)
+    assert fitted.px == frame_layout.caption_min_px < frame_layout.caption_px
+    (band,) = overlay_bands(text, "answer", frame_layout, fonts)
+    assert band.fit == fitted
 
 
 VIETNAMESE = "Di cư nghĩa là được sống ở một đất nước mới."  # ư, ĩ, ư, ố, ộ, ớ: not in NanumGothic

@@ -224,10 +224,12 @@ def test_a_font_that_is_not_a_regular_file_is_refused(tmp_path):
         load_config(path)
 
 
-def test_caption_size_and_lines_that_push_the_band_off_screen_are_refused():
-    with pytest.raises(ConfigError, match="captions.size 0.2 with captions.max_lines 12 would take"):
-        parse("captions:\n  size: 0.2\n  max_lines: 12\n")
-    parse("captions:\n  size: 0.1\n  max_lines: 3\n")
+def test_caption_sizes_that_cannot_shrink_or_cannot_fit_one_line_in_the_band_are_refused():
+    with pytest.raises(ConfigError, match="captions.size 0.15 and captions.min_size 0.03 need 22% of the screen's "
+                                          "height for one line"):
+        parse("captions:\n  size: 0.15\n  min_size: 0.03\n  max_share: 0.2\n")
+    parse("captions:\n  size: 0.2\n  min_size: 0.1\n  max_lines: 12\n  max_share: 0.4\n")
+    parse("captions:\n  size: 0.02\n")  # a size below the default minimum is its own minimum
 
 
 def test_a_huge_title_is_refused_quickly_and_shortly():

@@ -333,6 +333,10 @@ LAYOUT_CASES = [
     ("captions", "band_color", '"#203040"', "band_color", (32, 48, 64)),
     ("captions", "band_opacity", "0.3", "band_opacity", 0.3),
     ("captions", "max_lines", "2", "max_lines", 2),
+    ("captions", "min_size", "0.02", "min_caption_scale", 0.02),
+    ("captions", "max_share", "0.25", "max_share", 0.25),
+    ("captions", "portrait_max_lines", "5", "portrait_max_lines", 5),
+    ("captions", "portrait_max_share", "0.3", "portrait_max_share", 0.3),
     ("overlays", "title", "Migration Means", "title", "Migration Means"),
     ("overlays", "footer", "'#MigrationMeans'", "footer", "#MigrationMeans"),
 ]

@@ -292,6 +292,21 @@ def test_a_replaced_picture_keeps_its_old_version_until_the_new_one_decoded():
     assert box.director.catalogue.get("answers/a1.jpg").version == (1000, 99)
 
 
+def test_a_sidecar_that_now_names_its_captions_language_makes_the_upcoming_frame_again():
+    from kiosk.core.sidecar import SlideMeta
+
+    box = Box()
+    box.answer()
+    upcoming = box.director.upcoming
+    slide = box.director.catalogue.get(upcoming.entry.path)
+    edited = dataclasses.replace(slide, meta=SlideMeta(caption="人人生而自由", lang="zh-Hant"))
+    box.send(ContentChanged(with_slide(slides(), edited)))
+    box.answer()
+    now = box.director.upcoming
+    assert now.entry.path == upcoming.entry.path and now.key.lang == "zh-Hant"
+    assert upcoming.key not in box.director.frames
+
+
 def test_a_deleted_upcoming_slide_is_replaced_and_its_frames_dropped():
     box = Box()
     box.answer()

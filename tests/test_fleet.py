@@ -289,12 +289,13 @@ def test_kiosk_check_and_publish_refuse_each_box_only_key(key, tmp_path, slide_f
 def test_a_fleet_set_value_that_does_not_fit_names_fleet_yaml(tmp_path):
     slides = tmp_path / "slides"
     slides.mkdir()
-    (slides / "fleet.yaml").write_text("roles:\n  r:\n    captions: {size: 0.1}\n", encoding="utf-8")
-    path = write_config(tmp_path, "box:\n  name: b1\n  role: r\ncaptions:\n  max_lines: 6\n", slides=slides)
+    (slides / "fleet.yaml").write_text("roles:\n  r:\n    captions: {max_share: 0.1}\n", encoding="utf-8")
+    path = write_config(tmp_path, "box:\n  name: b1\n  role: r\ncaptions:\n  size: 0.05\n", slides=slides)
     config, state = load_box_config(path)
-    assert config.captions.size == 0.045 and state.version is None
-    assert state.refused == ("fleet.yaml: roles.r.captions.size 0.1 with captions.max_lines 6 would take 88% of "
-                             "the screen's height; together they may take at most 60% (lower one of them)",)
+    assert config.captions.max_share == 0.35 and state.version is None
+    assert state.refused == ("fleet.yaml: captions.size 0.05 and captions.min_size 0.032 need 10% of the screen's "
+                             "height for one line and the band's padding, more than roles.r.captions.max_share 0.1 "
+                             "allows (lower the sizes or raise the share)",)
     assert "config.yaml" not in state.refused[0]
 
 

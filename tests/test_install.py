@@ -121,6 +121,9 @@ def test_installed_kiosk_finds_its_font_and_fallback_card(installed, tmp_path):
     assert '"missing_glyphs": []' in check.stdout  # the font was found and read
     installed_fonts = {path.name for path in paths["KIOSK_PREFIX"].glob("venv/share/kiosk/assets/fonts/*")}
     assert {"NanumGothicBold.ttf", "NotoSans-Bold.ttf", "NotoSans-OFL.txt"} <= installed_fonts
+    from kiosk.core.assets import SCRIPT_FONT_FILES
+
+    assert set(SCRIPT_FONT_FILES.values()) <= installed_fonts  # every script's font, not only the checkout's
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")

@@ -110,7 +110,7 @@ def test_a_huge_caption_is_refused():
 
 
 @settings(deadline=None)
-@given(yaml_documents(["caption", "seconds", "start", "end"]))
+@given(yaml_documents(["caption", "lang", "seconds", "start", "end"]))
 def test_any_sidecar_gives_meta_or_a_short_error(text):
     try:
         meta = parse_sidecar(text, ".yaml")
@@ -119,6 +119,7 @@ def test_any_sidecar_gives_meta_or_a_short_error(text):
         return
     assert meta.seconds is None or 0 < meta.seconds <= 86_400
     assert len(meta.caption) <= 2_000
+    assert len(meta.lang) <= 35 and (not meta.lang or meta.lang.replace("-", "").isalnum())
 
 
 def test_a_video_sidecar_may_say_how_often_it_plays_and_whether_it_keeps_its_sound():
@@ -138,4 +139,20 @@ def test_a_video_sidecar_may_say_how_often_it_plays_and_whether_it_keeps_its_sou
 ])
 def test_a_wrong_loop_or_audio_is_refused(text, message):
     with pytest.raises(SidecarError, match=message):
+        parse_sidecar(text, ".yaml")
+
+
+def test_a_sidecar_may_name_its_captions_language():
+    meta = parse_sidecar("caption: 人人生而自由\nlang: zh-Hant\n", ".yaml")
+    assert (meta.caption, meta.lang) == ("人人生而自由", "zh-Hant")
+    assert parse_sidecar("caption: x\n", ".yaml").lang == ""
+    assert parse_sidecar("lang: uz-Latn\n", ".yaml").lang == "uz-Latn"
+
+
+@pytest.mark.parametrize("text", [
+    "lang: 7\n", "lang: true\n", "lang: [zh]\n", "lang: chinese traditional\n", "lang: z\n",
+    "lang: zh_Hant\n", "lang: zh-\n", "lang: x" + "-abcdefgh" * 6 + "\n", "lang: \"zh\\nHant\"\n",
+])
+def test_a_language_that_is_not_a_tag_is_refused(text):
+    with pytest.raises(SidecarError, match="lang must be a language tag such as ko, zh-Hant or ja"):
         parse_sidecar(text, ".yaml")

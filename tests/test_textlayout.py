@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from uniseg.graphemecluster import grapheme_clusters
@@ -11,9 +11,8 @@ from uniseg.graphemecluster import grapheme_clusters
 from kiosk.core.assets import CJK_FACE, DEFAULT_FONT, FALLBACK_FONT, SYSTEM_CJK_FONTS
 from kiosk.picture.bidi import visual_order
 from kiosk.picture.fonts import RAQM, Face, FontBook
-from kiosk.picture.textlayout import (
-    ELLIPSIS, Line, Measure, draw_line, fit_lines, itemize, missing_characters, runs_of,
-)
+from kiosk.picture.textfit import Limits, fit_text
+from kiosk.picture.textlayout import ELLIPSIS, Line, Measure, draw_line, itemize, missing_characters, runs_of
 
 SINHALA_MIGRATION = "සංක්\u200dරමණය"  # the joiner makes the rakaransaya, as Sinhala writers type it
 
@@ -38,6 +37,14 @@ ANSWERS = {
     "Indonesian": ("Migrasi berarti harapan", "Migrasi berarti awal yang baru"),
     "Hebrew": ("הגירה פירושה תקווה", "הגירה היא התחלה חדשה"),
 }
+
+
+def fit_lines(text: str, fonts: FontBook, px: int, width: float, most: int) -> tuple[list[Line], int]:
+    """The lines and size of `text` fitted `most` lines deep (no limit on height), shrinking to 70 %."""
+    fitted = fit_text(text, fonts, Limits(px, round(px * 0.7), width, most, 1e9))
+    return list(fitted.lines), fitted.px
+
+
 CJK = next((path for path in SYSTEM_CJK_FONTS if path.is_file()), None)
 needs_cjk = pytest.mark.skipif(CJK is None, reason="no Noto Sans CJK on this machine (install fonts-noto-cjk)")
 
@@ -53,7 +60,7 @@ def rendered(text: str, fonts: FontBook, px: int = 40, width: int = 1400) -> Ima
     canvas = Image.new("L", (width, 70 * len(lines) + 20))
     draw = ImageDraw.Draw(canvas)
     for index, line in enumerate(lines):
-        draw_line(draw, line, fonts, px, width / 2, 10 + index * 70, 255, 0, 0)
+        draw_line(draw, line, fonts, px, width / 2, 10 + fonts.at(px).getmetrics()[0] + index * 70, 255, 0, 0)
     return canvas
 
 
@@ -182,9 +189,14 @@ def test_a_flood_of_combining_marks_stays_inside_the_band(fonts):
     zalgo = "H" + "\u0301\u0300\u0302\u0303\u0304\u0306" * 40 + "ope"
     frame = compose_frame(picture, zalgo, "answer", layout, fonts)
     plain = compose_frame(picture, "Hope", "answer", layout, fonts)
-    # The band is where the plain caption's band is; above it, the photo is untouched.
-    band_top = next(y for y in range(360) if plain.getpixel((5, y)) != (30, 120, 200))
-    assert frame.crop((0, 0, 640, band_top)).tobytes() == plain.crop((0, 0, 640, band_top)).tobytes()
+
+    def band_top(image: Image.Image) -> int:
+        return next(y for y in range(360) if image.getpixel((5, y)) != (30, 120, 200))
+
+    # The four marks kept on the H make the band taller, so they are inside it; above it, the photo is untouched.
+    assert band_top(frame) < band_top(plain)
+    top = band_top(frame)
+    assert frame.crop((0, 0, 640, top)).tobytes() == picture.crop((0, 0, 640, top)).tobytes()
 
 
 @given(st.text(max_size=80))
@@ -196,6 +208,36 @@ def test_any_text_lays_out_within_the_width_and_the_line_count(text):
     for line in lines:
         assert measure.line(line.clusters) <= 300 or len(line.clusters) == 1
         assert isinstance(line, Line)
+
+
+# Paragraphs of words from the scripts the answers come in, and the odd hostile character.
+_WORDS = ["hope", "together", "희망", "함께", "ความหวัง", "ក្តីសង្ឃឹម", "မျှော်လင့်ချက်", "ລາວ", "आशा", "امید",
+          "希望", "boʻlib", "надежда", "\u0301", "\u200d", "…", "—", "1.7", " ", "  "]
+_PARAGRAPHS = st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=30).map("".join), min_size=1,
+                       max_size=5).map("\n".join)
+
+
+@settings(deadline=None, max_examples=60)
+@given(_PARAGRAPHS, st.integers(1, 8), st.integers(120, 900))
+def test_any_caption_fits_its_limits_keeps_every_paragraph_it_can_and_its_lines_never_touch(text, most, width):
+    fonts = FontBook(DEFAULT_FONT)
+    limits = Limits(30, 20, width, most, 30 * 1.35 * most + 60)
+    fitted = fit_text(text, fonts, limits)
+    measure = Measure(fonts, fitted.px)
+    assert len(fitted.lines) <= most
+    assert limits.min_px <= fitted.px <= limits.base_px
+    assert fitted.touching == ()
+    assert list(fitted.baselines) == sorted(fitted.baselines)
+    for line in fitted.lines:
+        assert measure.line(line.clusters) <= width or len(line.clusters) == 1 or line.cut
+    paragraphs = [p for p in text.split("\n")]
+    shown = {line.paragraph for line in fitted.lines if line.clusters}
+    written = [number for number, p in enumerate(paragraphs) if p.strip()]
+    if written and len(written) <= most:
+        assert shown >= set(written) or fitted.height > limits.max_height or set(fitted.dropped)
+        assert written[-1] in shown  # the last paragraph is never the one left out
+    if fitted.whole and fitted.lines:
+        assert fitted.height <= limits.max_height
 
 
 def test_a_chain_without_the_system_cjk_font_reports_chinese_as_missing():

@@ -24,33 +24,111 @@ from kiosk.core.plaza import selected
 from kiosk.core.videofacts import is_video
 
 
+TYPICAL_PANEL = (1920, 1080)  # a box's panel when its config does not say (display.size)
+
+
 def _text_problems(config: Config, catalogue: Catalogue) -> tuple[list[dict], list[dict], list[str]]:
     """What the screen would do with each caption, title and footer, by the code that draws them:
     the characters that would show as empty boxes, what cleaning removed, and what the fonts lack."""
     from kiosk.core.textclean import clean_text
+    from kiosk.picture import icu
     from kiosk.picture.fonts import RAQM, FontBook
     from kiosk.picture.textlayout import missing_characters
 
     fonts = FontBook(config.captions.font)
-    texts = [("overlays.title", config.overlays.title), ("overlays.footer", config.overlays.footer)]
-    texts += [(slide.path, slide.meta.caption) for slide in catalogue.slides()]
+    texts = [("overlays.title", config.overlays.title, ""), ("overlays.footer", config.overlays.footer, "")]
+    texts += [(slide.path, slide.meta.caption, slide.meta.lang) for slide in catalogue.slides()]
     glyphs, cleaned = [], []
-    needs_shaping = False
-    for where, text in texts:
+    needs_shaping = needs_words = False
+    for where, text, lang in texts:
         if not text:
             continue
-        missing = missing_characters(text, fonts)
+        missing = missing_characters(text, fonts, lang)
         if missing:
             glyphs.append({"where": where, "characters": missing})
         notes = clean_text(text).notes
         if notes:
             cleaned.append({"where": where, "removed": list(notes)})
         needs_shaping = needs_shaping or any(_shaped(char) for char in text)
+        needs_words = needs_words or any(_without_spaces(char) for char in text)
     warnings = list(dict.fromkeys(fonts.problems))
     if needs_shaping and not RAQM:
         warnings.append("Pillow's raqm layout is not available (install libfribidi0): Thai, Indic, Khmer, "
                         "Burmese and Arabic captions would show unjoined and out of order")
+    if needs_words and not icu.available():
+        warnings.append("ICU is not available (install libicu72, or the libicu of this release): Thai, Lao, "
+                        "Khmer and Burmese captions would break lines between syllables, not between words")
     return glyphs, cleaned, warnings
+
+
+def _without_spaces(char: str) -> bool:
+    """A letter of Thai, Lao, Myanmar or Khmer: scripts written without spaces between words."""
+    return 0x0E00 <= ord(char) <= 0x0EFF or 0x1000 <= ord(char) <= 0x109F or 0x1780 <= ord(char) <= 0x17FF
+
+
+def _panels(args: argparse.Namespace, config: Config, fleet: Fleet | None) -> list[tuple[str, Config]]:
+    """This box's config, and each role's of the fleet file in force: every panel a caption is fitted to."""
+    from kiosk.boundary.configfile import load_config
+
+    panels = [("this box" + (f" (role {config.box.role})" if config.box.role else ""), config)]
+    if fleet is not None:
+        for role in sorted(fleet.roles):
+            if role == config.box.role:
+                continue
+            try:
+                panels.append((f"role {role}", load_config(args.config, fleet, as_role=role)))
+            except ConfigError:
+                continue  # the role's settings are refused: check says so under the fleet file
+    return panels
+
+
+def _caption_fits(args: argparse.Namespace, config: Config, fleet: Fleet | None,
+                  catalogue: Catalogue) -> list[dict]:
+    """Each caption that a panel would draw smaller than its `captions.size`, or cut, with what shows:
+    for this box and for each role of the fleet file, by the code that draws the frame."""
+    from kiosk.core.layout import Layout
+    from kiosk.picture.textfit import caption_limits
+    from kiosk.picture.fonts import FontBook
+    from kiosk.picture.textfit import fit_text
+
+    found = []
+    for name, panel_config in _panels(args, config, fleet):
+        if not panel_config.captions.enabled:
+            continue
+        layout = Layout.from_config(panel_config, panel_config.display.size or TYPICAL_PANEL)
+        limits = caption_limits(layout)
+        fonts = FontBook(panel_config.captions.font)
+        width, height = layout.size
+        shown_slides = selected(catalogue, playlist_settings(panel_config))
+        for slide in shown_slides.slides():
+            meta = slide.meta
+            if not meta.caption.strip():
+                continue
+            fit = fit_text(meta.caption, fonts, limits, meta.lang)
+            if fit.whole and not fit.shrunk and not fit.touching:
+                continue
+            found.append({
+                "where": slide.path, "panel": f"{width}×{height} {'portrait' if layout.portrait else 'landscape'}",
+                "box": name, "size_px": fit.base_px, "drawn_px": fit.px, "lines": len(fit.lines),
+                "paragraphs": fit.paragraphs, "cut": list(fit.cut), "dropped": list(fit.dropped),
+                "touching": list(fit.touching), "shows": fit.shown,
+            })
+    return found
+
+
+def _describe_fit(row: dict) -> str:
+    """One line of what a panel does with a caption, as staff read it."""
+    said = [f"drawn at {row['drawn_px']} px instead of {row['size_px']}"] if row["drawn_px"] < row["size_px"] else []
+    if row["cut"]:
+        numbers = ", ".join(str(number + 1) for number in row["cut"])
+        said.append(f"paragraph {numbers} of {row['paragraphs']} cut short with …")
+    if row["dropped"]:
+        numbers = ", ".join(str(number + 1) for number in row["dropped"])
+        said.append(f"paragraph {numbers} of {row['paragraphs']} left out (more paragraphs than lines)")
+    if row["touching"]:
+        said.append("lines would touch")
+    shows = row["shows"].replace("\n", " / ")
+    return f"{row['where']} on {row['panel']} ({row['box']}): {'; '.join(said)}; shows: {shows}"
 
 
 def _shaped(char: str) -> bool:
@@ -88,6 +166,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         facts = picture_facts(config.slides.folder / slide.path, config.slides.folder) if error is None else {}
         slides.append({"path": slide.path, "kind": slide.kind, "ok": error is None, "error": error, **facts})
     glyphs, cleaned, text_warnings = _text_problems(config, catalogue)
+    fits = _caption_fits(args, config, fleet.fleet, catalogue)
     selection_warnings = _empty_selections(config, fleet.fleet, catalogue)
     from kiosk.boundary.sync import trust_report
 
@@ -98,6 +177,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "content_problems": list(catalogue.problems),
         "missing_glyphs": glyphs,
         "cleaned_text": cleaned,
+        "caption_fits": fits,
         "text_warnings": text_warnings,
         "fleet": fleet.status(),
         "selection_warnings": selection_warnings,
@@ -140,6 +220,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  no font can draw in {glyph['where']} (shown as empty boxes): {chars}")
     for item in cleaned:
         print(f"  text cleaned in {item['where']}: {'; '.join(item['removed'])}")
+    for row in fits:
+        print(f"  caption {'cut' if row['cut'] or row['dropped'] else 'shrunk'}: {_describe_fit(row)}")
     for warning in text_warnings:
         print(f"  text: {warning}")
     if not config.slides.folder.is_dir():

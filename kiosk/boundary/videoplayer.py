@@ -177,7 +177,7 @@ class VideoPlayer:
 
     def _play(self) -> None:
         layout = self.key.layout
-        matte = CaptionMatte(self.key.caption, self.key.kind, layout, FontBook(self.font))
+        matte = CaptionMatte(self.key.caption, self.key.kind, layout, FontBook(self.font), self.key.lang)
         path = self.slide_folder / self.key.path
         play = 0
         last = -1

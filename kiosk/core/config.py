@@ -26,8 +26,9 @@ from kiosk.core.sections import NEEDS_RESTART, SECTIONS, Config, keys
 __all__ = ["MAX_CONFIG_BYTES", "NEEDS_RESTART", "SECTIONS", "Config", "ConfigError", "config_changes", "keys",
            "parse_config"]
 
-# The caption band may take this share of the screen's height at most.
-MAX_CAPTION_SHARE = 0.6
+# A caption line, and the band's padding above and below it, in letter sizes (kiosk.picture.compose).
+LINE_PITCH = 1.35
+BAND_PADDING = 1.2
 
 
 def parse_config(text: str, base_dir: Path, source: str = "config.yaml", fleet: Fleet | None = None,
@@ -76,18 +77,22 @@ def _cross_checks(config: Config, source: str, setters: dict[str, str]) -> list[
     def named(key: str) -> str:
         return f"{setters[key]}.{key}" if key in setters else key
 
-    size, lines = config.captions.size, config.captions.max_lines
-    # Each caption line takes about 1.3 times the letter size, plus the band's padding.
-    share = size * (lines * 1.3 + 1.0)
-    if share > MAX_CAPTION_SHARE:
-        involved = ("captions.size", "captions.max_lines")
-        where = FLEET_FILE if any(key in setters for key in involved) else source
-        return [
-            f"{where}: {named('captions.size')} {size:g} with {named('captions.max_lines')} {lines} would take "
-            f"{share:.0%} of the screen's height; together they may take at most {MAX_CAPTION_SHARE:.0%} "
-            "(lower one of them)"
-        ]
-    return []
+    captions = config.captions
+    problems = []
+    # One line at the smallest size (never above the size), with the band's padding (from the size), must fit
+    # the band on a landscape screen, where the letter size is a share of the height itself.
+    smallest = min(captions.min_size, captions.size)
+    needs = smallest * LINE_PITCH + captions.size * BAND_PADDING
+    for share_key in ("captions.max_share", "captions.portrait_max_share"):
+        share = getattr(captions, share_key.split(".")[1])
+        if needs > share:
+            involved = ("captions.size", "captions.min_size", share_key)
+            where = FLEET_FILE if any(key in setters for key in involved) else source
+            problems.append(f"{where}: {named('captions.size')} {captions.size:g} and {named('captions.min_size')} "
+                            f"{captions.min_size:g} need {needs:.0%} of the screen's height for one line and the "
+                            f"band's padding, more than {named(share_key)} {share:g} allows (lower the sizes or "
+                            "raise the share)")
+    return problems
 
 
 def in_a_home(path: Path) -> bool:

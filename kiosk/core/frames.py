@@ -27,6 +27,7 @@ class FrameKey:
     kind: str
     layout: Layout
     video: VideoPlan | None = None  # a video: its frame is the first, and the slot plays the rest
+    lang: str = ""  # the caption's language (BCP 47), from its sidecar
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Pixels(Protocol):
 
 
 def frame_key(entry: Entry, layout: Layout) -> FrameKey:
-    return FrameKey(entry.path, entry.version, entry.caption, entry.kind, layout, entry.video)
+    return FrameKey(entry.path, entry.version, entry.caption, entry.kind, layout, entry.video, entry.lang)
 
 
 class FrameCache:

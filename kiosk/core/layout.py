@@ -32,6 +32,10 @@ class Layout:
     band_color: Colour = default("captions.band_color")
     band_opacity: float = default("captions.band_opacity")
     max_lines: int = default("captions.max_lines")
+    max_share: float = default("captions.max_share")
+    portrait_max_lines: int = default("captions.portrait_max_lines")
+    portrait_max_share: float = default("captions.portrait_max_share")
+    min_caption_scale: float = default("captions.min_size")
     title: str = default("overlays.title")
     footer: str = default("overlays.footer")
     # How the finished frame's bytes are laid out: a Pillow raw mode the screen
@@ -57,6 +61,10 @@ class Layout:
             band_color=config.captions.band_color,
             band_opacity=config.captions.band_opacity,
             max_lines=config.captions.max_lines,
+            max_share=config.captions.max_share,
+            portrait_max_lines=config.captions.portrait_max_lines,
+            portrait_max_share=config.captions.portrait_max_share,
+            min_caption_scale=config.captions.min_size,
             title=config.overlays.title,
             footer=config.overlays.footer,
             pixel_format=pixel_format,
@@ -76,3 +84,23 @@ class Layout:
     @property
     def caption_px(self) -> int:
         return max(12, round(self.caption_scale * min(self.size)))
+
+    @property
+    def caption_min_px(self) -> int:
+        """The smallest a caption shrinks to (never above its size)."""
+        return min(self.caption_px, max(10, round(self.min_caption_scale * min(self.size))))
+
+    @property
+    def portrait(self) -> bool:
+        """Taller than wide, as viewers see it: a tall case."""
+        return self.size[1] > self.size[0]
+
+    @property
+    def caption_lines(self) -> int:
+        """The lines a caption may take, by the screen's orientation."""
+        return self.portrait_max_lines if self.portrait else self.max_lines
+
+    @property
+    def caption_share(self) -> float:
+        """The most of the screen's height the caption band may take, by the screen's orientation."""
+        return self.portrait_max_share if self.portrait else self.max_share

@@ -185,7 +185,7 @@ class Lineup:
             overriding
             or (entry.is_fallback and len(catalogue) > 0)
             or (not entry.is_fallback and (current is None or current.version != entry.version
-                                           or current.meta.caption != entry.caption))
+                                           or (current.meta.caption, current.meta.lang) != (entry.caption, entry.lang)))
         )
         if not stale:
             return []

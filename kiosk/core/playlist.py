@@ -94,6 +94,7 @@ class Entry:
     caption: str = ""
     version: tuple[int, int] = (0, 0)
     video: VideoPlan | None = None
+    lang: str = ""  # the caption's language (its sidecar's `lang`)
     # In a sync group: seconds since the group's slot for this slide began (a box joining mid-slot, or one
     # slide held over the slots of others); a video's clock counts from the slot's start, not from when it
     # appeared. None outside a sync group.
@@ -187,10 +188,10 @@ def entry_for(slide: Slide, settings: PlaylistSettings) -> Entry:
         # A video lasts its own length (its plays, or its sidecar's seconds), after the fade in on its first frame.
         plan = VideoPlan(meta.video_seconds, meta.loop or 1, meta.seconds, meta.audio)
         seconds = min(settings.fade_seconds + plan.length, MAX_SECONDS)
-        return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version, plan)
+        return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version, plan, lang=meta.lang)
     default = settings.answer_seconds if slide.kind == "answer" else settings.contribute_seconds
     seconds = meta.seconds if meta.seconds is not None else default
-    return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version)
+    return Entry(slide.path, slide.kind, seconds, meta.caption, slide.version, lang=meta.lang)
 
 
 def _any_answer(catalogue: Catalogue, skip: Collection[str], now: dt.datetime) -> bool:

@@ -1,8 +1,7 @@
 """The config's sections, one frozen dataclass each: every key's rule, default, doc and flags on its field.
 
-The one source of truth for the configuration: kiosk.core.config parses
-config.yaml into these, each section runs its rules in its constructor (so
-a `Config` built in code is held to the same rules), and
+The one source of truth for the configuration: kiosk.core.config parses config.yaml into these, each
+section runs its rules in its constructor (so a `Config` built in code is held to the same rules), and
 `tools/config_reference.py` writes docs/configuration.md from the fields.
 The YAML reader that checks each section and key by its field, for
 config.yaml and the fleet file alike, is kiosk.core.sectionreader
@@ -199,20 +198,30 @@ class CaptionsConfig(Section):
     key_prefix = "captions."
     enabled: bool = setting(True, rule=rules.boolean, doc="draw captions from sidecars")
     font: Path = setting(DEFAULT_FONT, local_only=True, rule=rules.path, empty_is_default=True, shown="empty",
-                         doc="a TrueType/OpenType font, the first a caption is drawn in; empty is the bundled "
-                             "NanumGothic Bold. What it lacks (a run of one script, else a word, else a letter) is "
-                             "drawn in the bundled Noto Sans Bold or a Noto font of its script, or the system's Noto "
-                             "Sans CJK (docs/content.md)")
+                         doc="a TrueType/OpenType font for Hangul, the first a caption is drawn in; empty is the "
+                             "bundled NanumGothic Bold. Latin, Cyrillic and Greek are drawn in the bundled Noto Sans "
+                             "Bold, every other script in a Noto font of its own, Han in the system's Noto Sans CJK "
+                             "(docs/content.md)")
     size: float = setting(0.045, rule=rules.fraction(0.01, 0.2),
                           doc="caption text height as a fraction of the screen's shorter side; about 49 px on a "
-                              "1080-line screen. With `max_lines` it may take at most 60 % of the screen")
+                              "1080-line screen")
+    min_size: float = setting(0.032, rule=rules.fraction(0.01, 0.2), doc="the smallest a caption shrinks to "
+                              "before anything of it is cut, as a fraction of the screen's shorter side (about 35 "
+                              "px on a 1080-line screen); one larger than `size` counts as `size`")
     color: Colour = setting((255, 255, 255), rule=rules.colour, shown='"#FFFFFF"',
                             doc="text colour of captions, title and footer")
     band_color: Colour = setting((0, 0, 0), rule=rules.colour, shown='"#000000"',
                                  doc="colour of the band behind captions, title and footer")
     band_opacity: float = setting(0.75, rule=rules.fraction(0.0, 1.0), doc="opacity of that band")
     max_lines: int = setting(4, rule=rules.integer(1, 12),
-                             doc="a longer caption is drawn smaller (down to 70 %), then cut with `…`")
+                             doc="lines a caption may take on a landscape screen; a longer one is drawn smaller "
+                                 "(down to `min_size`), then cut with `…`, each paragraph keeping a line")
+    max_share: float = setting(0.35, rule=rules.fraction(0.1, 0.6), doc="the most of a landscape screen's height "
+                               "the caption band may take")
+    portrait_max_lines: int = setting(8, rule=rules.integer(1, 16), doc="lines a caption may take on a portrait "
+                                      "screen (a tall case), where answers need more lines of fewer words")
+    portrait_max_share: float = setting(0.4, rule=rules.fraction(0.1, 0.6), doc="the most of a portrait screen's "
+                                        "height the caption band may take")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ without it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,10 @@ SIDECAR_SUFFIXES = (".yaml", ".yml", ".txt")
 MAX_SIDECAR_BYTES = 64 * 1024
 # Longer than any caption fits on a screen; the band shrinks and ellipsises well before.
 MAX_CAPTION_CHARACTERS = 2_000
-_KEYS = ("caption", "seconds", "start", "end", "off_hours", "loop", "audio")
+_KEYS = ("caption", "lang", "seconds", "start", "end", "off_hours", "loop", "audio")
+# A BCP 47 language tag as captions need it: a language, then subtags (`zh-Hant`, `ja`, `uz-Latn`, `pt-BR`).
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}")
+MAX_LANG = 35
 MAX_LOOPS = 1000  # plays of a video in one turn (kiosk.core.videoclock holds a slot to the same)
 
 Moment = dt.date | dt.datetime
@@ -31,6 +35,7 @@ class SlideMeta:
     """What a sidecar says about its picture; empty when there is none."""
 
     caption: str = ""
+    lang: str = ""  # the caption's language (BCP 47): chooses the regional face of Han characters
     seconds: float | None = None
     start: Moment | None = None
     end: Moment | None = None
@@ -51,13 +56,16 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
     if data is None:
         return SlideMeta()
     if not isinstance(data, dict):
-        raise SidecarError("must be a mapping with caption, seconds, start, end, off_hours, loop or audio")
+        raise SidecarError("must be a mapping with caption, lang, seconds, start, end, off_hours, loop or audio")
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise SidecarError(f"unknown key {excerpt(unknown[0])}; known keys: {', '.join(_KEYS)}")
     caption = data.get("caption")
     if caption is not None and (isinstance(caption, bool) or not isinstance(caption, (str, int, float))):
         raise SidecarError(f"caption must be text, got {excerpt(caption)}")
+    lang = data.get("lang")
+    if lang is not None and (not isinstance(lang, str) or len(lang) > MAX_LANG or not _LANG.fullmatch(lang)):
+        raise SidecarError(f"lang must be a language tag such as ko, zh-Hant or ja, got {excerpt(lang)}")
     seconds = data.get("seconds")
     problem = None if seconds is None else number_problem(seconds, 0, MAX_SECONDS, low_open=True,
                                                           what="a number of seconds")
@@ -78,6 +86,7 @@ def parse_sidecar(text: str, suffix: str) -> SlideMeta:
         raise SidecarError(f"start {start} is after end {end}")
     return SlideMeta(
         caption=_checked_caption("" if caption is None else str(caption)),
+        lang=lang or "",
         seconds=None if seconds is None else float(seconds),
         start=start,
         end=end,

@@ -55,6 +55,12 @@ def clean_text(text: str) -> CleanText:
         counts["escape"] += 1
         return ""
 
+    # A pair of escaped surrogates (JSON's "\\ud83d\\ude00", which YAML reads as two characters) made whole;
+    # a lone one, which no font draws and no UTF-8 or UTF-16 can carry, taken out.
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        text = "".join(char for char in joined if not "\ud800" <= char <= "\udfff")
+        counts["other"] += len(joined) - len(text)
     text = unicodedata.normalize("NFC", text)
     for separator, newline in _LINE_SEPARATORS.items():
         text = text.replace(separator, newline)

@@ -8,6 +8,7 @@ mounted in portrait.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -15,9 +16,8 @@ from kiosk.core.layout import Layout
 from kiosk.core.rules import Colour
 from kiosk.picture.fonts import FontBook
 from kiosk.picture.resample import resize, stretch
-from kiosk.picture.textlayout import Line, draw_line, fit_lines
+from kiosk.picture.textfit import Limits, TextFit, band_margin, caption_limits, draw_fit, fit_text, outline
 
-CAPTION_SHARE = 0.6  # of the screen's height, at most, for the caption band
 _TRANSPOSE = {
     90: Image.Transpose.ROTATE_270,  # viewers' top is the panel's right edge
     180: Image.Transpose.ROTATE_180,
@@ -63,66 +63,75 @@ def _blurred_backdrop(picture: Image.Image, size: tuple[int, int]) -> Image.Imag
     return stretch(small, size)
 
 
-def _text_band(
-    frame: Image.Image, top: int, bottom: int, layout: Layout, opacity: float,
-    lines: list[Line], fonts: FontBook, px: int, line_height: int, text_top: int,
-) -> None:
-    """Shades the band from `top` to `bottom` and draws the lines in it, clipped to it.
+@dataclass(frozen=True)
+class Band:
+    """A band of text over the picture: rows `top` to `bottom`, the text fitted in it from `text_top`."""
+
+    top: int
+    bottom: int
+    text_top: int
+    fit: TextFit
+    opacity: float
+    stroke: int
+
+
+def overlay_bands(caption: str, kind: str, layout: Layout, fonts: FontBook, lang: str = "") -> list[Band]:
+    """The bands a slide's frame carries (footer, caption, title), where they are and what shows in them:
+    what the frame draws, and what `kiosk check` reports."""
+    width, height = layout.size
+    base_px = layout.caption_px
+    margin = band_margin(base_px)
+    text_width = width - 4 * margin
+    bottom = height
+    bands: list[Band] = []
+    if layout.footer:
+        footer_px = max(10, round(base_px * 0.55))
+        limits = Limits(footer_px, max(10, round(footer_px * 0.7)), text_width, 2, height * 0.2, outline(footer_px))
+        fit = fit_text(layout.footer, fonts, limits)
+        top = bottom - fit.height - margin
+        bands.append(Band(top, bottom, top + margin // 2, fit, min(1.0, layout.band_opacity + 0.2), limits.stroke))
+        bottom = top
+    if layout.captions and caption.strip():
+        limits = caption_limits(layout)
+        fit = fit_text(caption, fonts, limits, lang)
+        if fit.lines:
+            top = bottom - fit.height - 2 * margin
+            bands.append(Band(top, bottom, top + margin, fit, layout.band_opacity, limits.stroke))
+    if layout.title and kind == "answer":
+        title_px = max(10, round(base_px * 0.85))
+        limits = Limits(title_px, max(10, round(title_px * 0.7)), text_width, 3, height * 0.25, outline(title_px))
+        fit = fit_text(layout.title, fonts, limits)
+        bands.append(Band(0, fit.height + 2 * margin, margin, fit, layout.band_opacity, limits.stroke))
+    return bands
+
+
+def _text_band(frame: Image.Image, band: Band, layout: Layout, fonts: FontBook) -> None:
+    """Shades the band and draws its lines in it, clipped to it.
 
     Drawn on the band's own copy: no mark stacked on a letter, however high,
     can reach the photo above it.
     """
-    top, bottom = max(0, top), min(frame.height, bottom)
+    top, bottom = max(0, band.top), min(frame.height, band.bottom)
     if bottom <= top:
         return
     box = (0, top, frame.width, bottom)
-    band = frame.crop(box)
-    if opacity > 0:
-        band = Image.blend(band, Image.new("RGB", band.size, layout.band_color), opacity)
-    draw = ImageDraw.Draw(band)
-    # A thin outline in the band colour keeps letters crisp over busy photos.
-    stroke = max(1, round(line_height / 40))
-    for index, line in enumerate(lines):
-        draw_line(draw, line, fonts, px, frame.width / 2, text_top - top + index * line_height,
-                  layout.text_color, stroke, layout.band_color)
-    frame.paste(band, box)
+    region = frame.crop(box)
+    if band.opacity > 0:
+        region = Image.blend(region, Image.new("RGB", region.size, layout.band_color), band.opacity)
+    draw_fit(ImageDraw.Draw(region), band.fit, fonts, frame.width / 2, band.text_top - top, layout.text_color,
+             band.stroke, layout.band_color)
+    frame.paste(region, box)
 
 
-def compose_frame(picture: Image.Image | None, caption: str, kind: str, layout: Layout, fonts: FontBook) -> Image.Image:
+def compose_frame(picture: Image.Image | None, caption: str, kind: str, layout: Layout, fonts: FontBook,
+                  lang: str = "") -> Image.Image:
     """The finished frame for one slide, upright, at `layout.size`."""
-    width, height = layout.size
     if picture is None:
         frame = Image.new("RGB", layout.size, layout.background)
     else:
         frame = fit_picture(picture, layout.size, layout.fit, layout.background)
-    base_px = layout.caption_px
-    margin = max(8, round(base_px * 0.6))
-    text_width = width - 4 * margin
-    bottom = height
-
-    if layout.footer:
-        footer_px = max(10, round(base_px * 0.55))
-        lines, px = fit_lines(layout.footer, fonts, footer_px, text_width, 2)
-        line_height = round(px * 1.3)
-        top = bottom - len(lines) * line_height - margin
-        _text_band(frame, top, bottom, layout, min(1.0, layout.band_opacity + 0.2), lines, fonts, px,
-                   line_height, top + margin // 2)
-        bottom = top
-
-    if layout.captions and caption.strip():
-        # Never more lines than fit in the lower part of the screen, whatever the settings say.
-        room = max(1, int((height * CAPTION_SHARE - 2 * margin) // round(base_px * 1.35)))
-        lines, px = fit_lines(caption, fonts, base_px, text_width, min(layout.max_lines, room))
-        line_height = round(px * 1.35)
-        top = bottom - len(lines) * line_height - 2 * margin
-        _text_band(frame, top, bottom, layout, layout.band_opacity, lines, fonts, px, line_height, top + margin)
-
-    if layout.title and kind == "answer":
-        title_px = max(10, round(base_px * 0.85))
-        lines, px = fit_lines(layout.title, fonts, title_px, text_width, 3)
-        line_height = round(px * 1.3)
-        band_bottom = len(lines) * line_height + 2 * margin
-        _text_band(frame, 0, band_bottom, layout, layout.band_opacity, lines, fonts, px, line_height, margin)
+    for band in overlay_bands(caption, kind, layout, fonts, lang):
+        _text_band(frame, band, layout, fonts)
     return frame
 
 

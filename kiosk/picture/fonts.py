@@ -1,15 +1,19 @@
-"""The chain of fonts a caption is drawn from, and which font draws which piece of it.
+"""The chain of fonts a caption is drawn from, and which font draws which run of it.
 
-`captions.font` comes first (Nanum Gothic by default: Hangul and Latin),
-then Noto Sans (every Latin letter, Vietnamese included, Greek and
-Cyrillic), then one Noto font per script the kiosk's answers come in (Thai,
-Khmer, Myanmar, Sinhala, Devanagari, Bengali, Arabic for Urdu, Hebrew), then
-the system's Noto Sans CJK for Chinese. A font is chosen for a run of one
-script at a time (a Vietnamese phrase is drawn in one font, not letter by
-letter), else for a word, else for each grapheme cluster, so a letter never
-falls back alone unless no font has its whole word. `kiosk check` asks the
-same question the drawing asks, so what it reports is what would show as
-an empty box.
+`captions.font` comes first (Nanum Gothic by default: Hangul, and the Hanja
+of Korean), then Noto Sans (Latin in full, Greek and Cyrillic), then one
+Noto font per script the kiosk's answers come in (kiosk.core.assets), then
+the system's Noto Sans CJK for Chinese and Japanese.
+
+A caption is cut into runs of one script (kiosk.picture.textlayout). Each
+run goes first to the font made for its script: Latin, Cyrillic and Greek to
+Noto Sans, one designed family, so a Russian answer looks like its Kazakh
+and Vietnamese neighbours; Hangul to `captions.font`; Thai to Noto Sans Thai;
+Han to the face of Noto Sans CJK for its language (`lang:` in the sidecar,
+or a guess from the text, `han_language`). Only if that font lacks a letter
+of the run is the chain asked: the first font that has the whole run, else
+a word, else a cluster. `kiosk check` asks the same question the drawing
+asks, so what it reports is what would show as an empty box.
 """
 
 from __future__ import annotations
@@ -19,10 +23,20 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import ImageFont, features
 
-from kiosk.core.assets import CJK_FACE, FALLBACK_FONT, SCRIPT_FONTS, SYSTEM_CJK_FONTS
+from kiosk.core.assets import (
+    CJK_FACE,
+    CJK_FACES,
+    FALLBACK_FONT,
+    ONE_FAMILY_SCRIPTS,
+    SCRIPT_FONT_FILES,
+    SCRIPT_FONTS,
+    SYSTEM_CJK_FONTS,
+)
+from kiosk.picture import icu
 from kiosk.picture.glyphs import font_codepoints
 
 # Drawn as nothing, or only shaping hints: never a reason to change font.
@@ -41,6 +55,21 @@ class Face:
     index: int = 0
 
 
+def _preferred_faces(chain: tuple[Face, ...]) -> dict[str, Face]:
+    """The face of the chain made for each script (by its file's name), and the CJK collection under HAN."""
+    by_name = {name: script for script, name in SCRIPT_FONT_FILES.items()}
+    preferred: dict[str, Face] = {}
+    for face in chain[1:]:
+        if face.path.name == FALLBACK_FONT.name:
+            for script in ONE_FAMILY_SCRIPTS:
+                preferred.setdefault(script, face)
+        elif face.path.name in by_name:
+            preferred.setdefault(by_name[face.path.name], face)
+        elif "CJK" in face.path.name:
+            preferred.setdefault(HAN, face)
+    return preferred
+
+
 @lru_cache(maxsize=1)
 def default_fallbacks() -> tuple[Face, ...]:
     """The bundled fonts and the system's CJK font, those that are present."""
@@ -51,15 +80,97 @@ def default_fallbacks() -> tuple[Face, ...]:
     return tuple(faces)
 
 
-def script_of(char: str) -> str | None:
-    """The script of a letter (LATIN, HANGUL, THAI, ...), or None for spaces, digits, punctuation and marks."""
-    if not unicodedata.category(char).startswith("L"):
+COMMON, INHERITED = "Zyyy", "Zinh"
+HAN = "Hani"
+# Scripts that share the Han run: a Japanese sentence mixes kanji and kana, and is drawn in one face.
+_HAN_FAMILY = frozenset(("Hani", "Hira", "Kana", "Hrkt", "Bopo", "Jpan", "Hans", "Hant"))
+# Without ICU: the first word of a letter's Unicode name, as an ISO 15924 code.
+_NAMED = {
+    "LATIN": "Latn", "HANGUL": "Hang", "CJK": HAN, "HIRAGANA": HAN, "KATAKANA": HAN, "IDEOGRAPHIC": HAN,
+    "BOPOMOFO": HAN, "THAI": "Thai", "LAO": "Laoo", "KHMER": "Khmr", "MYANMAR": "Mymr", "SINHALA": "Sinh",
+    "DEVANAGARI": "Deva", "BENGALI": "Beng", "GURMUKHI": "Guru", "GUJARATI": "Gujr", "TAMIL": "Taml",
+    "TELUGU": "Telu", "TIBETAN": "Tibt", "ETHIOPIC": "Ethi", "ARABIC": "Arab", "HEBREW": "Hebr",
+    "GEORGIAN": "Geor", "ARMENIAN": "Armn", "CYRILLIC": "Cyrl", "GREEK": "Grek",
+}
+
+
+def script_of(char: str) -> str:
+    """The script of a character as an ISO 15924 code (Latn, Hang, Thai, ...; the kana and Han as Hani),
+    COMMON for spaces, digits, punctuation and symbols, INHERITED for combining marks: from ICU's Script
+    property, or without ICU from the character's name."""
+    found = icu.script(char)
+    if found is None:
+        category = unicodedata.category(char)
+        if category.startswith("M"):
+            return INHERITED
+        if not category.startswith("L"):
+            return COMMON
+        word = unicodedata.name(char, "").split(" ", 1)[0]
+        found = _NAMED.get(word, word.title()[:4] or COMMON)
+    if found in ("Zzzz", "Zyyy"):
+        return COMMON
+    return HAN if found in _HAN_FAMILY else found
+
+
+def scripts_used_with(char: str) -> frozenset[str]:
+    """The scripts a Common or Inherited character is used with (Script_Extensions: the danda "।" with the
+    Indic scripts, "、" with Han and Hangul); empty if it goes with any."""
+    found = icu.script_extensions(char)
+    if not found:
+        return frozenset()
+    scripts = frozenset(HAN if script in _HAN_FAMILY else script for script in found) - {"Zyyy", "Zinh", "Zzzz"}
+    return scripts
+
+
+# Characters that only Traditional or only Simplified Chinese writes (the Simplified form beside each
+# Traditional one): enough of the common words to tell a paragraph's form, when it says nothing else.
+_TRADITIONAL_SIMPLIFIED = (
+    "們们這这國国會会說说時时為为來来對对學学個个於于與与從从讓让種种過过還还發发當当經经現现關关實实"
+    "開开進进長长見见問问間间兒儿東东車车門门馬马語语話话愛爱聽听書书買买賣卖錢钱氣气電电難难歡欢樂乐"
+    "幾几點点義义權权嚴严隨随務务勞劳動动應应聯联護护認认識识讀读寫写邊边變变處处觀观歷历親亲華华灣湾"
+    "韓韩遷迁僑侨鄉乡團团結结勵励賦赋係系並并兩两區区際际參参夢梦島岛體体餘余萬万歲岁網网灣湾頭头"
+)
+_TRADITIONAL = frozenset(_TRADITIONAL_SIMPLIFIED[0::2])
+_SIMPLIFIED = frozenset(_TRADITIONAL_SIMPLIFIED[1::2])
+
+
+def han_language(paragraph: str, lang: str = "") -> str:
+    """Which regional face draws the Han characters of a paragraph: a key of CJK_FACES.
+
+    The paragraph's own letters decide first: with Hangul it is Korean (its Hanja), with kana Japanese.
+    Else the sidecar's `lang`; else a guess from characters only one form of Chinese writes, and
+    Simplified Chinese if there are none (docs/content.md)."""
+    if any("\uac00" <= char <= "\ud7a3" or "\u1100" <= char <= "\u11ff" for char in paragraph):
+        return "ko"
+    if any("\u3041" <= char <= "\u3096" or "\u30a1" <= char <= "\u30fa" or "\u31f0" <= char <= "\u31ff"
+           for char in paragraph):  # kana letters only: ・ and ー are used in Chinese names too
+        return "ja"
+    chosen = cjk_language(lang)
+    if chosen is not None:
+        return chosen
+    traditional = sum(1 for char in paragraph if char in _TRADITIONAL)
+    simplified = sum(1 for char in paragraph if char in _SIMPLIFIED)
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
+
+
+def cjk_language(lang: str) -> str | None:
+    """The CJK_FACES key for a BCP 47 tag (`zh-TW` and `zh-Hant` are Traditional, `zh-HK` Hong Kong's,
+    `zh`, `zh-CN` and `zh-Hans` Simplified, `ja`, `ko`); None for any other language."""
+    parts = [part.lower() for part in lang.replace("_", "-").split("-") if part]
+    if not parts:
         return None
-    name = unicodedata.name(char, "")
-    word = name.split(" ", 1)[0]
-    if word in ("CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC"):
-        return "HAN"
-    return word or None
+    if parts[0] in ("ja", "jpn"):
+        return "ja"
+    if parts[0] in ("ko", "kor"):
+        return "ko"
+    if parts[0] not in ("zh", "zho", "chi", "cmn", "yue"):
+        return None
+    rest = set(parts[1:])
+    if "hk" in rest or "mo" in rest or parts[0] == "yue":
+        return "zh-HK" if "hans" not in rest else "zh-Hans"
+    if "hant" in rest or "tw" in rest:
+        return "zh-Hant"
+    return "zh-Hans"
 
 
 def drawn(text: str) -> list[int]:
@@ -79,9 +190,35 @@ class FontBook:
         self.problems: list[str] = []  # fonts of the chain that cannot be read
         # Paragraphs already itemized (kiosk.picture.textlayout): a caption comes back every
         # rotation, and breaking and font choice cost more than drawing it.
-        self.itemized: OrderedDict[str, tuple] = OrderedDict()
+        self.itemized: OrderedDict[tuple[str, str], tuple] = OrderedDict()
         # Run widths by (size, run): measured while a caption is wrapped, needed again to draw it.
         self.widths: OrderedDict[tuple, float] = OrderedDict()
+        # Run ink by (size, stroke, run): how far above and below the baseline each run draws.
+        self.inks: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
+        # Fitted texts by (text, language, limits) (kiosk.picture.textlayout.fit_text).
+        self.fits: OrderedDict[tuple, Any] = OrderedDict()
+        self._preferred = _preferred_faces(self.chain)
+
+    def face_for_run(self, text: str, script: str, han: str = "zh-Hans") -> Face | None:
+        """The face for a run of one script: the font made for that script if it has the whole run (for Han,
+        the face of the language `han`), else the first of the chain that has it; None if none has."""
+        needed = drawn(text)
+        for face in self._preferred_for(script, han):
+            points = self.coverage(face)
+            if all(point in points for point in needed):
+                return face
+        return self.face_for(text)
+
+    def _preferred_for(self, script: str, han: str) -> list[Face]:
+        if script == HAN:
+            cjk = self._preferred.get(HAN)
+            faces = [Face(cjk.path, CJK_FACES.get(han, CJK_FACE))] if cjk is not None else []
+            return faces + ([self.chain[0]] if han == "ko" else [])
+        if script == "Hang":
+            cjk = self._preferred.get(HAN)
+            return [self.chain[0]] + ([Face(cjk.path, CJK_FACES["ko"])] if cjk is not None else [])
+        face = self._preferred.get(script)
+        return [face] if face is not None else []
 
     def coverage(self, face: Face) -> frozenset[int]:
         points = self._covers.get(face)

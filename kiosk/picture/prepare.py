@@ -52,13 +52,13 @@ def prepare_frame(
     elif key.video is not None:
         # A video's first frame, fitted as playing fits it: the hand-over to the moving frames is seamless.
         picture = video_poster(slide_folder / key.path, layout, root=slide_folder)
-        image = compose_frame(picture, key.caption, key.kind, layout, fonts)
+        image = compose_frame(picture, key.caption, key.kind, layout, fonts, key.lang)
     else:
         picture = decode_picture(
             slide_folder / key.path, max_pixels, layout.size, layout.background, cover=layout.fit == "cover",
             root=slide_folder,
         )
-        image = compose_frame(picture, key.caption, key.kind, layout, fonts)
+        image = compose_frame(picture, key.caption, key.kind, layout, fonts, key.lang)
     panel = to_panel(image, layout.rotation)
     return Frame(key, panel.size, frame_buffer(panel, layout.pixel_format))
 

@@ -1,57 +1,75 @@
-"""Captions laid out the way their writers write: shaped, in both directions, wrapped by Unicode's rules.
+"""Captions laid out the way their writers write: shaped, in both directions, wrapped where words end,
+fitted whole into the band, with lines that never touch.
 
-A paragraph is cleaned (kiosk.core.textclean), cut into grapheme clusters
-and into the pieces between which a line may break (UAX #14, by uniseg:
-between words, and between CJK ideographs), and each cluster is given a
-font (kiosk.picture.fonts) and a bidi level (kiosk.picture.bidi). Lines are
-filled greedily; a piece wider than a line (a long Thai, Khmer or Burmese
-phrase, which UAX #14 leaves to a dictionary) is broken between grapheme
-clusters, so nothing overflows and no cluster is ever split. Each line is
-drawn as runs of one font and one direction, placed in visual order, each
-shaped by raqm (HarfBuzz) in its own direction, on one baseline.
+A paragraph is cleaned (kiosk.core.textclean) and cut three ways:
+
+* into the pieces between which a line may break: ICU's line breaker
+  (kiosk.picture.icu), which finds the words of Thai, Lao, Khmer and Burmese
+  in its dictionaries as browsers do; Korean keeps its words whole
+  (`word-break: keep-all`); without ICU, Unicode's rules alone (UAX #14, by
+  uniseg);
+* into syllables (kiosk.picture.syllables): grapheme clusters glued where a
+  reader's syllable holds them together, the smallest piece a line or an
+  ellipsis may cut;
+* into runs of one script, Common and Inherited characters (spaces, digits,
+  punctuation, modifier letters such as Uzbek ʻ) joining the run around them
+  by their Script_Extensions, each run drawn in the font made for its
+  script (kiosk.picture.fonts).
+
+Lines are filled greedily between pieces, and balanced; what of a caption
+fits a band, and where its lines go, is kiosk.picture.textfit.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from PIL import ImageDraw, ImageFont
-from uniseg.graphemecluster import grapheme_clusters
 from uniseg.linebreak import line_break_units
 
 from kiosk.core.rules import Colour
 from kiosk.core.textclean import clean_text
+from kiosk.picture import icu
 from kiosk.picture.bidi import embedding_levels, visual_order
-from kiosk.picture.fonts import RAQM, Face, FontBook, script_of
+from kiosk.picture.fonts import COMMON, INHERITED, RAQM, Face, FontBook, han_language, script_of, scripts_used_with
+from kiosk.picture.syllables import syllables
 
 ELLIPSIS = "\u2026"
 ITEMIZED_KEPT = 512  # paragraphs remembered per font book
 WIDTHS_KEPT = 8192  # run widths remembered per font book
+MOST_INK = 4.0  # a run's ink is taken to reach this many letter sizes at most from its baseline
+BALANCE_STEPS = 7  # halvings of the width while balancing a paragraph's lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cluster:
-    """One grapheme cluster: what a reader sees as one character, with its font and bidi level."""
+    """One syllable: what a line or an ellipsis never cuts (one grapheme cluster in most scripts), with its
+    font and bidi level."""
 
     text: str
     face: Face
     level: int
     unit: int  # the line-break piece it belongs to: a line may break only between pieces
+    word: int = 0  # the word it belongs to: a piece wider than a line breaks between words, then syllables
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
-    """One laid-out line: its clusters in logical order, and the paragraph's direction."""
+    """One laid-out line: its clusters in logical order, the paragraph's direction, which paragraph of the
+    text it comes from, and whether an ellipsis ends it."""
 
     clusters: tuple[Cluster, ...]
     rtl: bool = False
+    paragraph: int = 0
+    cut: bool = False
 
     @property
     def text(self) -> str:
         return "".join(cluster.text for cluster in self.clusters)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Run:
     """Clusters drawn in one call: one font, one direction."""
 
@@ -60,68 +78,133 @@ class Run:
     rtl: bool
 
 
-def itemize(paragraph: str, fonts: FontBook) -> tuple[list[Cluster], bool]:
-    """The paragraph's clusters with their fonts and levels, and whether it reads right to left."""
-    known = fonts.itemized.get(paragraph)
+def itemize(paragraph: str, fonts: FontBook, lang: str = "") -> tuple[list[Cluster], bool]:
+    """The paragraph's syllables with their fonts and levels, and whether it reads right to left."""
+    key = (paragraph, lang)
+    known = fonts.itemized.get(key)
     if known is not None:
-        fonts.itemized.move_to_end(paragraph)
+        fonts.itemized.move_to_end(key)
         return list(known[0]), known[1]
-    clusters, rtl = _itemize(paragraph, fonts)
-    fonts.itemized[paragraph] = (tuple(clusters), rtl)
+    clusters, rtl = _itemize(paragraph, fonts, lang)
+    fonts.itemized[key] = (tuple(clusters), rtl)
     if len(fonts.itemized) > ITEMIZED_KEPT:
         fonts.itemized.popitem(last=False)
     return clusters, rtl
 
 
-def _itemize(paragraph: str, fonts: FontBook) -> tuple[list[Cluster], bool]:
+def _itemize(paragraph: str, fonts: FontBook, lang: str) -> tuple[list[Cluster], bool]:
     if not paragraph:
         return [], False
     levels, rtl = embedding_levels(paragraph)
-    units = list(line_break_units(paragraph))
-    faces = _faces_for_units(units, fonts)
-    clusters: list[Cluster] = []
+    pieces = break_pieces(paragraph)
+    scripts = resolved_scripts(paragraph)
+    han = han_language(paragraph, lang)
+    word_ends = icu.word_breaks(paragraph) or []
+    # (syllable, piece number, offset of its first character)
+    cut: list[tuple[str, int, int]] = []
     offset = 0
-    for number, unit in enumerate(units):
-        for text in grapheme_clusters(unit):
-            face = faces[number] or fonts.face_for(text) or fonts.chain[0]
-            clusters.append(Cluster(text, face, levels[offset], number))
-            offset += len(text)
+    for number, piece in enumerate(pieces):
+        for syllable in syllables(piece):
+            cut.append((syllable, number, offset))
+            offset += len(syllable)
+    faces = _faces(cut, scripts, fonts, han)
+    clusters = []
+    word, ends = 0, iter(word_ends)
+    end = next(ends, len(paragraph))
+    for (text, number, start), face in zip(cut, faces):
+        while start >= end:
+            word, end = word + 1, next(ends, len(paragraph))
+        clusters.append(Cluster(text, face, levels[start], number, word))
     return clusters, rtl
 
 
-def _faces_for_units(units: list[str], fonts: FontBook) -> list[Face | None]:
-    """One font for a whole run of one script if a font has it all, else for each piece; None: by cluster."""
-    faces: list[Face | None] = [None] * len(units)
-    for run in _script_runs(units):
-        face = fonts.face_for("".join(units[i] for i in run))
-        for index in run:
-            faces[index] = face or fonts.face_for(units[index])
-    return faces
-
-
-def _script_runs(units: list[str]) -> list[list[int]]:
-    """Consecutive pieces of one script (spaces, digits and punctuation go with their neighbours)."""
-    runs: list[list[int]] = []
-    current: list[int] = []
-    script: str | None = None
-    for index, unit in enumerate(units):
-        scripts = {script_of(char) for char in unit} - {None}
-        if len(scripts) > 1:
-            if current:
-                runs.append(current)
-            runs.append([index])
-            current, script = [], None
+def break_pieces(paragraph: str) -> list[str]:
+    """The paragraph cut where a line may break: ICU's words, Korean kept whole, or Unicode's rules alone."""
+    offsets = icu.line_breaks(paragraph)
+    if offsets is None:
+        units = list(line_break_units(paragraph))
+        offsets, position = [], 0
+        for unit in units:
+            position += len(unit)
+            offsets.append(position)
+    pieces: list[str] = []
+    start = 0
+    for end in offsets:
+        if end <= start or end > len(paragraph):
             continue
-        mine = next(iter(scripts), None)
-        if mine is None or script is None or mine == script:
-            current.append(index)
-            script = script or mine
+        if pieces and _hangul(paragraph[start - 1]) and _hangul(paragraph[start]):
+            pieces[-1] += paragraph[start:end]  # keep-all: a Korean word is broken only where it ends
         else:
-            runs.append(current)
-            current, script = [index], mine
-    if current:
-        runs.append(current)
-    return runs
+            pieces.append(paragraph[start:end])
+        start = end
+    if start < len(paragraph):
+        pieces.append(paragraph[start:])
+    return pieces
+
+
+def _hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3" or "\u1100" <= char <= "\u11ff" or "\u3130" <= char <= "\u318f"
+
+
+def resolved_scripts(paragraph: str) -> list[str]:
+    """Each character's script, with Common and Inherited characters given the script of the run they
+    belong to: the one before them (a mark, a space, a digit, a modifier letter), unless their
+    Script_Extensions name scripts it is not, or they come before any letter; COMMON if there is no
+    letter at all."""
+    own = [script_of(char) for char in paragraph]
+    resolved: list[str] = list(own)
+    following: str | None = None
+    after: list[str | None] = [None] * len(own)
+    for index in range(len(own) - 1, -1, -1):  # the next letter's script, for each position
+        after[index] = following
+        if own[index] not in (COMMON, INHERITED):
+            following = own[index]
+    current: str | None = None
+    for index, (char, script) in enumerate(zip(paragraph, own)):
+        if script not in (COMMON, INHERITED):
+            current = script
+            continue
+        used_with = scripts_used_with(char) if script == COMMON else frozenset()
+        if used_with and current not in used_with:
+            nxt = after[index]
+            resolved[index] = nxt if nxt in used_with else (current or nxt or sorted(used_with)[0])
+        else:
+            resolved[index] = current or after[index] or COMMON
+    return resolved
+
+
+def _faces(cut: list[tuple[str, int, int]], scripts: list[str], fonts: FontBook, han: str) -> list[Face]:
+    """One face per syllable: for a run of one script the font made for it, or the first that has the whole
+    run; else one for each piece of the run; else for each syllable."""
+    faces: list[Face] = []
+    run: list[int] = []
+    run_script: str | None = None
+
+    def close() -> None:
+        if not run:
+            return
+        text = "".join(cut[i][0] for i in run)
+        face = fonts.face_for_run(text, run_script or COMMON, han)
+        if face is not None:
+            faces.extend([face] * len(run))
+            return
+        by_piece: dict[int, list[int]] = {}
+        for i in run:
+            by_piece.setdefault(cut[i][1], []).append(i)
+        for members in by_piece.values():
+            piece_face = fonts.face_for("".join(cut[i][0] for i in members))
+            for i in members:
+                faces.append(piece_face or fonts.face_for(cut[i][0]) or fonts.chain[0])
+
+    for index, (_text, _piece, start) in enumerate(cut):
+        script = scripts[start] if start < len(scripts) else COMMON
+        if run and script != run_script:
+            close()
+            run = []
+        run_script = script
+        run.append(index)
+    close()
+    return faces
 
 
 def runs_of(clusters: tuple[Cluster, ...] | list[Cluster]) -> tuple[list[Run], list[int]]:
@@ -137,35 +220,61 @@ def runs_of(clusters: tuple[Cluster, ...] | list[Cluster]) -> tuple[list[Run], l
     return runs, levels
 
 
-class Measure:
-    """Widths of runs at one size, remembered in the font book (a caption is measured many times while it
-    is wrapped, and again when it is drawn)."""
+def remember(cache: OrderedDict, key: object, value: object, most: int) -> None:
+    cache[key] = value
+    if len(cache) > most:
+        cache.popitem(last=False)
 
-    def __init__(self, fonts: FontBook, px: int) -> None:
+
+class Measure:
+    """Widths and ink of runs at one size, remembered in the font book (a caption is measured many times
+    while it is wrapped, and again when it is drawn)."""
+
+    def __init__(self, fonts: FontBook, px: int, stroke: int = 0) -> None:
         self.fonts = fonts
         self.px = px
+        self.stroke = stroke
 
     def run(self, run: Run) -> float:
-        widths = self.fonts.widths
         key = (self.px, run)
-        width = widths.get(key)
+        width = self.fonts.widths.get(key)
         if width is None:
             font = self.fonts.at(self.px, run.face)
             if RAQM:
                 width = font.getlength(run.text, direction="rtl" if run.rtl else "ltr")
             else:
                 width = font.getlength(run.text)
-            widths[key] = width
-            if len(widths) > WIDTHS_KEPT:
-                widths.popitem(last=False)
+            remember(self.fonts.widths, key, width, WIDTHS_KEPT)
         return width
 
     def line(self, clusters: tuple[Cluster, ...] | list[Cluster]) -> float:
-        runs, _levels = runs_of(_trimmed(clusters))
+        runs, _levels = runs_of(trimmed(clusters))
         return sum(self.run(run) for run in runs)
 
+    def ink(self, run: Run) -> tuple[int, int]:
+        """How far the run's ink reaches above and below its baseline, outline included (at most
+        MOST_INK letter sizes each way)."""
+        key = (self.px, self.stroke, run)
+        known = self.fonts.inks.get(key)
+        if known is not None:
+            return known
+        font = self.fonts.at(self.px, run.face)
+        above = below = 0
+        if run.text.strip() and isinstance(font, ImageFont.FreeTypeFont):
+            options: dict = {"direction": "rtl" if run.rtl else "ltr"} if RAQM else {}
+            _left, top, _right, bottom = font.getbbox(run.text, anchor="ls", stroke_width=self.stroke, **options)
+            most = round(MOST_INK * self.px)
+            above, below = min(most, max(0, -int(top))), min(most, max(0, int(bottom)))
+        remember(self.fonts.inks, key, (above, below), WIDTHS_KEPT)
+        return above, below
 
-def _trimmed(clusters: tuple[Cluster, ...] | list[Cluster]) -> list[Cluster]:
+    def line_ink(self, line: Line) -> tuple[int, int]:
+        runs, _levels = runs_of(line.clusters)
+        inks = [self.ink(run) for run in runs]
+        return max((a for a, _b in inks), default=0), max((b for _a, b in inks), default=0)
+
+
+def trimmed(clusters: tuple[Cluster, ...] | list[Cluster]) -> list[Cluster]:
     """Without the spaces at either end of a line."""
     items = list(clusters)
     while items and items[-1].text.isspace():
@@ -175,17 +284,33 @@ def _trimmed(clusters: tuple[Cluster, ...] | list[Cluster]) -> list[Cluster]:
     return items
 
 
-def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width: float) -> list[Line]:
-    """Greedy lines between line-break pieces; a piece wider than a line breaks between clusters."""
+def _pieces(clusters: list[Cluster]) -> list[list[Cluster]]:
     pieces: list[list[Cluster]] = []
     for cluster in clusters:
         if pieces and pieces[-1][0].unit == cluster.unit:
             pieces[-1].append(cluster)
         else:
             pieces.append([cluster])
+    return pieces
+
+
+def _words(piece: list[Cluster]) -> list[list[Cluster]]:
+    words: list[list[Cluster]] = []
+    for cluster in piece:
+        if words and words[-1][0].word == cluster.word:
+            words[-1].append(cluster)
+        else:
+            words.append([cluster])
+    return words
+
+
+def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width: float,
+                paragraph: int = 0) -> list[Line]:
+    """Greedy lines between line-break pieces; a piece wider than a line breaks between its words, and a word
+    wider than a line between syllables."""
     lines: list[list[Cluster]] = []
     current: list[Cluster] = []
-    for piece in pieces:
+    for piece in _pieces(clusters):
         if measure.line(current + piece) <= max_width:
             current += piece
             continue
@@ -195,53 +320,48 @@ def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width:
         if measure.line(piece) <= max_width:
             current = list(piece)
             continue
-        for cluster in piece:
-            if current and measure.line(current + [cluster]) > max_width:
+        for word in _words(piece):  # wider than a line: broken between words, a word too wide between syllables
+            if measure.line(current + word) <= max_width:
+                current += word
+                continue
+            if current:
                 lines.append(current)
                 current = []
-            current.append(cluster)
+            for cluster in word:
+                if current and measure.line(current + [cluster]) > max_width:
+                    lines.append(current)
+                    current = []
+                current.append(cluster)
     if current:
         lines.append(current)
-    return [Line(tuple(_trimmed(line)), rtl) for line in lines]
+    return [Line(tuple(trimmed(line)), rtl, paragraph) for line in lines]
 
 
-def fit_lines(text: str, fonts: FontBook, base_px: int, max_width: float, max_lines: int) -> tuple[list[Line], int]:
-    """The text wrapped at the base size, shrunk to 70% before it is cut with an ellipsis."""
-    paragraphs = [itemize(paragraph, fonts) for paragraph in clean_text(text).text.split("\n")]
-    px = base_px
-    minimum = max(10, round(base_px * 0.7))
-    while True:
-        measure = Measure(fonts, px)
-        lines: list[Line] = []
-        for clusters, rtl in paragraphs:
-            lines += break_lines(clusters, rtl, measure, max_width) or [Line((), rtl)]
-        while lines and not lines[-1].clusters:
-            lines.pop()
-        if len(lines) <= max_lines or px <= minimum:
-            break
-        px = max(minimum, round(px * 0.9))
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = _with_ellipsis(lines[-1], fonts, measure, max_width)
-    return lines, px
+def balanced_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width: float,
+                   paragraph: int = 0) -> list[Line]:
+    """As few lines as greedy wrapping gives, made as even as they can be: the narrowest width that needs
+    no more lines (a caption is centred; a last line of one word under a full one reads badly)."""
+    lines = break_lines(clusters, rtl, measure, max_width, paragraph)
+    if len(lines) < 2:
+        return lines
+    widest = max(measure.line(line.clusters) for line in lines)
+    low, high = widest / len(lines), min(widest, max_width)
+    best = lines
+    for _ in range(BALANCE_STEPS):
+        middle = (low + high) / 2
+        trial = break_lines(clusters, rtl, measure, middle, paragraph)
+        if len(trial) <= len(lines) and all(measure.line(line.clusters) <= middle for line in trial):
+            best, high = trial, middle
+        else:
+            low = middle
+    return best
 
 
-def _with_ellipsis(line: Line, fonts: FontBook, measure: Measure, max_width: float) -> Line:
-    """The line cut by whole clusters until an ellipsis fits after it."""
-    kept = list(line.clusters)
-    last_face = kept[-1].face if kept else fonts.chain[0]
-    face = last_face if not fonts.missing(ELLIPSIS, last_face) else (fonts.face_for(ELLIPSIS) or fonts.chain[0])
-    ellipsis = Cluster(ELLIPSIS, face, 1 if line.rtl else 0, -1)
-    while kept and measure.line(kept + [ellipsis]) > max_width:
-        kept.pop()
-    return Line(tuple(_trimmed(kept) + [ellipsis]), line.rtl)
-
-
-def missing_characters(text: str, fonts: FontBook) -> list[str]:
+def missing_characters(text: str, fonts: FontBook, lang: str = "") -> list[str]:
     """The distinct characters of `text` that the font chosen to draw them lacks: what shows as an empty box."""
     missing: list[str] = []
     for paragraph in clean_text(text).text.split("\n"):
-        clusters, _rtl = itemize(paragraph, fonts)
+        clusters, _rtl = itemize(paragraph, fonts, lang)
         for cluster in clusters:
             for char in fonts.missing(cluster.text, cluster.face):
                 if char not in missing:
@@ -250,19 +370,18 @@ def missing_characters(text: str, fonts: FontBook) -> list[str]:
 
 
 def draw_line(
-    draw: ImageDraw.ImageDraw, line: Line, fonts: FontBook, px: int, centre_x: float, top: float,
+    draw: ImageDraw.ImageDraw, line: Line, fonts: FontBook, px: int, centre_x: float, baseline: float,
     fill: Colour, stroke_width: int, stroke_fill: Colour,
 ) -> None:
-    """Draws one line centred at `centre_x`, its runs in visual order on the first font's baseline."""
+    """Draws one line centred at `centre_x`, its runs in visual order on the baseline at `baseline`."""
+    from uniseg.graphemecluster import grapheme_clusters
+
     runs, levels = runs_of(line.clusters)
     if not runs:
         return
     measure = Measure(fonts, px)
     widths = [measure.run(run) for run in runs]
     x = centre_x - sum(widths) / 2
-    first = fonts.at(px)
-    # Pillow without FreeType has only its bitmap font, without metrics: the top of its box is the baseline then.
-    baseline = top + (first.getmetrics()[0] if isinstance(first, ImageFont.FreeTypeFont) else first.getbbox("A")[3])
     for index in visual_order(levels):
         run = runs[index]
         font = fonts.at(px, run.face)

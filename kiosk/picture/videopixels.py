@@ -44,9 +44,9 @@ class _Band:
 class CaptionMatte:
     """The slide's overlay (caption band, title, footer) as a matte any frame of the video goes under."""
 
-    def __init__(self, caption: str, kind: str, layout: Layout, fonts: FontBook) -> None:
-        black = compose_frame(Image.new("RGB", layout.size, (0, 0, 0)), caption, kind, layout, fonts)
-        white = compose_frame(Image.new("RGB", layout.size, (255, 255, 255)), caption, kind, layout, fonts)
+    def __init__(self, caption: str, kind: str, layout: Layout, fonts: FontBook, lang: str = "") -> None:
+        black = compose_frame(Image.new("RGB", layout.size, (0, 0, 0)), caption, kind, layout, fonts, lang)
+        white = compose_frame(Image.new("RGB", layout.size, (255, 255, 255)), caption, kind, layout, fonts, lang)
         gain = ImageChops.subtract(white, black)
         # A row is the overlay's where B is not black or W − B is not white.
         touched = ImageChops.lighter(black, ImageChops.invert(gain)).convert("L")
