@@ -284,24 +284,15 @@ def trimmed(clusters: tuple[Cluster, ...] | list[Cluster]) -> list[Cluster]:
     return items
 
 
-def _pieces(clusters: list[Cluster]) -> list[list[Cluster]]:
-    pieces: list[list[Cluster]] = []
+def _groups(clusters: list[Cluster], same: str) -> list[list[Cluster]]:
+    """Consecutive clusters of one line-break piece (`same="unit"`) or of one word (`same="word"`)."""
+    groups: list[list[Cluster]] = []
     for cluster in clusters:
-        if pieces and pieces[-1][0].unit == cluster.unit:
-            pieces[-1].append(cluster)
+        if groups and getattr(groups[-1][0], same) == getattr(cluster, same):
+            groups[-1].append(cluster)
         else:
-            pieces.append([cluster])
-    return pieces
-
-
-def _words(piece: list[Cluster]) -> list[list[Cluster]]:
-    words: list[list[Cluster]] = []
-    for cluster in piece:
-        if words and words[-1][0].word == cluster.word:
-            words[-1].append(cluster)
-        else:
-            words.append([cluster])
-    return words
+            groups.append([cluster])
+    return groups
 
 
 def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width: float,
@@ -310,7 +301,7 @@ def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width:
     wider than a line between syllables."""
     lines: list[list[Cluster]] = []
     current: list[Cluster] = []
-    for piece in _pieces(clusters):
+    for piece in _groups(clusters, "unit"):
         if measure.line(current + piece) <= max_width:
             current += piece
             continue
@@ -320,7 +311,7 @@ def break_lines(clusters: list[Cluster], rtl: bool, measure: Measure, max_width:
         if measure.line(piece) <= max_width:
             current = list(piece)
             continue
-        for word in _words(piece):  # wider than a line: broken between words, a word too wide between syllables
+        for word in _groups(piece, "word"):  # too wide: broken between words, a word too wide between syllables
             if measure.line(current + word) <= max_width:
                 current += word
                 continue
