@@ -37,6 +37,7 @@ from kiosk.core.frames import FrameKey
 from kiosk.core.layout import Layout
 from kiosk.core.messages import FrameFailed
 from kiosk.core.videoclock import Clip, Slot, due_seconds, pick
+from kiosk.boundary.memory import give_back_freed
 from kiosk.core.videofacts import VideoLimits
 from kiosk.picture.fonts import FontBook
 from kiosk.picture.video import PixelMaker, open_video
@@ -167,6 +168,8 @@ class VideoPlayer:
         except Exception as exc:  # whatever happens, the render loop hears of it
             log.exception("unexpected error playing %s", self.key.path)
             self._fail(f"{self.key.path}: unexpected error: {str(exc)[:200]}", passing=True)
+        finally:
+            give_back_freed()  # the decoder's freed pages, before the next video's (kiosk.boundary.memory)
 
     def _fail(self, reason: str, passing: bool) -> None:
         with self._lock:
